@@ -1,0 +1,1 @@
+"""Configuration: sources, loaders, factor expressions and the config model."""

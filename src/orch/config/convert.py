@@ -1,0 +1,150 @@
+"""Text to typed values, one function per :class:`~orch.config.registry.Kind`."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Callable
+
+from orch.config.factors import expand_env_list
+from orch.config.registry import Kind
+from orch.config.types import Command
+
+TRUE = frozenset({"true", "1", "yes", "on"})
+FALSE = frozenset({"false", "0", "no", "off", ""})
+
+
+def to_str(text: str) -> str:
+    return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+
+
+def to_bool(text: str) -> bool:
+    norm = text.strip().lower()
+    if norm in TRUE:
+        return True
+    if norm in FALSE:
+        return False
+    raise ValueError(f"{text.strip()!r} is not a boolean (use one of: {', '.join(sorted(TRUE | FALSE - {''}))})")
+
+
+def to_int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a whole number") from None
+
+
+def to_float(text: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a number") from None
+
+
+def to_list(text: str) -> tuple[str, ...]:
+    """Newline-separated items, or comma-separated when the value is one line (tox's rule)."""
+    splitter = "\n" if "\n" in text else ","
+    return tuple(item.strip() for item in text.split(splitter) if item.strip())
+
+
+def to_names(text: str) -> tuple[str, ...]:
+    """Extras: sorted, unique, normalised as PEP 503 names (``dev_release`` -> ``dev-release``)."""
+    return tuple(sorted({_canonical(item) for item in to_list(text)}))
+
+
+def _canonical(name: str) -> str:
+    return _SEPARATORS.sub("-", name).lower()
+
+
+_REQ_OPTION = re.compile(r"^(?P<opt>-[rce]|--requirement|--constraint|--editable)(?:=|\s*)(?P<arg>.*)$")
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def to_deps(text: str) -> tuple[str, ...]:
+    """Requirement lines; ``-rfile`` becomes ``-r file``; an option without its argument is an error."""
+    result = []
+    for line in to_lines(text):
+        match = _REQ_OPTION.match(line)
+        if match is not None:
+            opt, arg = match.group("opt"), match.group("arg").strip()
+            short = {"--requirement": "-r", "--constraint": "-c", "--editable": "-e"}.get(opt, opt)
+            if not arg:
+                long = {"-r": "requirement", "-c": "constraint", "-e": "editable"}[short]
+                raise ValueError(f"argument {short}/--{long}: expected one argument")
+            line = f"{short} {arg}"
+        result.append(line)
+    return tuple(result)
+
+
+def to_lines(text: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def to_command(line: str) -> Command:
+    """Split one command line into argv with POSIX shell quoting; a leading ``-`` ignores the exit code."""
+    lexer = shlex.shlex(line, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        args = list(lexer)
+    except ValueError as exc:
+        raise ValueError(f"cannot split command {line!r}: {exc}") from None
+    ignore_exit = False
+    if args and args[0] == "-":
+        ignore_exit, args = True, args[1:]
+    elif args and args[0].startswith("-") and len(args[0]) > 1:
+        ignore_exit, args = True, [args[0][1:], *args[1:]]
+    return Command(tuple(args), ignore_exit=ignore_exit)
+
+
+def to_commands(text: str) -> tuple[Command, ...]:
+    return tuple(to_command(line) for line in to_lines(text))
+
+
+def to_dict(text: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for row in text.splitlines():
+        if not row.strip():
+            continue
+        key, sep, value = row.partition("=")
+        if not sep:
+            raise ValueError(f"expected KEY=VALUE, found {row.strip()!r}")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def to_labels(text: str) -> dict[str, tuple[str, ...]]:
+    """``label = env, env`` lines; the env lists are generative like ``env_list``."""
+    result: dict[str, tuple[str, ...]] = {}
+    for row in text.splitlines():
+        if not row.strip():
+            continue
+        key, sep, value = row.partition("=")
+        if not sep:
+            raise ValueError(f"expected LABEL = ENV, ENV, found {row.strip()!r}")
+        result[key.strip()] = tuple(expand_env_list(value))
+    return result
+
+
+def to_path(text: str) -> Path:
+    if not text.strip():
+        raise ValueError("empty path (does it reference an unset variable?)")
+    return Path(text.strip())
+
+
+CONVERTERS: dict[Kind, Callable[[str], object]] = {
+    Kind.STR: to_str,
+    Kind.BOOL: to_bool,
+    Kind.INT: to_int,
+    Kind.FLOAT: to_float,
+    Kind.LIST: to_list,
+    Kind.LINES: to_lines,
+    Kind.ENV_LIST: lambda text: tuple(expand_env_list(text)),
+    Kind.COMMANDS: to_commands,
+    Kind.DEPS: to_deps,
+    Kind.NAMES: to_names,
+    Kind.DICT: to_dict,
+    Kind.LABELS: to_labels,
+    Kind.PATH: to_path,
+}

@@ -1,0 +1,111 @@
+"""Read ``tox.ini`` files the way tox 4 does, keeping the line of every value.
+
+tox reads its ini files with :class:`configparser.ConfigParser` (no interpolation). We parse
+the same grammar ourselves so that each value remembers its file and line for error messages:
+
+* ``[section]`` headers; keys end at the first ``=`` or ``:`` and are lower-cased;
+* a line indented deeper than its key continues the value (leading space stripped);
+* lines whose first non-blank character is ``#`` or ``;`` are comments, skipped inside values;
+* blank lines inside a value are kept, trailing blank lines dropped.
+
+tox then strips inline comments (`` # ...`` not preceded by a backslash) and turns ``\\#`` into
+``#``; that step is :func:`strip_comments`, applied when a value is read.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from orch.config.source import RawSection, RawValue, Source
+from orch.errors import ConfigError, Location
+
+_SECTION = re.compile(r"\[(?P<name>.+)\]")
+_OPTION = re.compile(r"(?P<key>.*?)\s*[=:]\s*(?P<value>.*)$")
+_INLINE_COMMENT = re.compile(r"\s*(?<!\\)#.*")
+
+
+def strip_comments(text: str) -> str:
+    """Remove inline comments as tox does; ``\\#`` stays as a literal ``#``."""
+    if "#" not in text:
+        return text
+    lines = (_INLINE_COMMENT.sub("", line).replace("\\#", "#") for line in text.split("\n") if not line.startswith("#"))
+    return "\n".join(lines)
+
+
+def parse_ini(text: str, file: str) -> list[RawSection]:
+    """Parse ini text into sections, in file order. Raise :class:`ConfigError` on bad syntax."""
+    text = text.removeprefix("\ufeff")
+    sections: list[RawSection] = []
+    seen: dict[str, int] = {}
+    current: RawSection | None = None
+    key: str | None = None
+    lines: list[str] = []
+    indent = 0
+    key_line = 0
+
+    def flush() -> None:
+        if current is not None and key is not None:
+            while lines and not lines[-1]:
+                lines.pop()
+            current.values[key] = RawValue("\n".join(lines), Location(file, key_line))
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped.startswith(("#", ";")):
+            continue
+        if not stripped:
+            if key is not None:
+                lines.append("")
+            continue
+        cur_indent = len(raw) - len(raw.lstrip())
+        if key is not None and cur_indent > indent:
+            lines.append(stripped)
+            continue
+        flush()
+        key, lines = None, []
+        header = _SECTION.match(stripped)
+        if header:
+            name = header.group("name")
+            if name in seen:
+                raise ConfigError(f"section [{name}] already defined at line {seen[name]}", Location(file, number))
+            seen[name] = number
+            current = RawSection(name, Location(file, number))
+            sections.append(current)
+            continue
+        if current is None:
+            raise ConfigError("a key before any [section] header", Location(file, number))
+        option = _OPTION.match(stripped)
+        if option is None or not option.group("key"):
+            raise ConfigError(f"cannot parse line {stripped!r} (expected 'key = value')", Location(file, number))
+        key = option.group("key").rstrip().lower()
+        if key in current.values:
+            first = current.values[key].location.line
+            raise ConfigError(f"key {key!r} in [{current.name}] already set at line {first}", Location(file, number))
+        indent, key_line, lines = cur_indent, number, [option.group("value")]
+    flush()
+    return sections
+
+
+class IniSource(Source):
+    """A tox.ini (or any ini file with ``[tox]``/``[orch]`` and ``[testenv...]`` sections)."""
+
+    kind = "ini"
+
+    @classmethod
+    def from_file(cls, path: Path) -> IniSource:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+        return cls(path, parse_ini(text, path.name))
+
+    def __init__(self, path: Path, sections: list[RawSection]) -> None:
+        super().__init__(path, sections)
+        if "orch" in self.sections and "tox" not in self.sections:
+            self.core_name = "orch"
+
+    def read(self, value: RawValue) -> str:
+        return strip_comments(value.text).replace("\r", "")

@@ -1,0 +1,64 @@
+"""Matching envs to ``[packagedef:NAME]`` sections, and the build plan of a selection.
+
+An env gets exactly one packagedef or none:
+
+1. none when ``skip_install`` is true, ``package = skip``, or ``no_package`` is set in the core;
+2. the packagedef named by an explicit ``package = NAME`` (a builder name without a section of
+   that name means a packagedef with that builder and default options);
+3. the one packagedef whose ``match`` selects the env (two matching is an error naming both);
+4. otherwise the default: ``conda`` for conda envs, ``sdist`` for every other env type.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from orch.config.factors import Condition, active_factors, split_condition
+
+BUILDERS_WITH_SECTION_DEFAULTS = ("sdist", "wheel", "editable", "editable-legacy", "conda", "external", "skip")
+_GLOB = re.compile(r"[*?\[]")
+
+
+@lru_cache(maxsize=1024)
+def _pattern(line: str) -> Condition | str:
+    """A glob (a string) or a factor condition, for one ``match`` line."""
+    text = line.strip()
+    if _GLOB.search(text) and not text.startswith("!"):
+        return text
+    condition, rest = split_condition(f"{text}:")
+    if condition is None or rest:
+        raise ValueError(f"match line {text!r} is neither a factor expression nor a glob")
+    return condition
+
+
+def matches(lines: Iterable[str], env: str) -> bool:
+    """Whether any ``match`` line selects ``env``."""
+    for line in lines:
+        pattern = _pattern(line)
+        if isinstance(pattern, str):
+            if fnmatch.fnmatchcase(env, pattern):
+                return True
+        elif pattern.matches(active_factors(env)):
+            return True
+    return False
+
+
+def match_packagedef(env: str, match_lines: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The names of the packagedefs whose ``match`` selects ``env``, in file order."""
+    return [name for name, lines in match_lines.items() if lines and matches(lines, env)]
+
+
+@dataclass(frozen=True, order=True)
+class BuildItem:
+    """One thing to build: a packagedef, for one interpreter when the builder builds per Python."""
+
+    packagedef: str
+    builder: str
+    python: str | None = None
+
+    def __str__(self) -> str:
+        return self.packagedef if self.python is None else f"{self.packagedef}[{self.python}]"

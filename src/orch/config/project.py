@@ -1,0 +1,222 @@
+"""The loaded configuration of one project: env names, typed env configs, packagedefs, build plan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from orch.config.factors import find_envs
+from orch.config.model import CoreConfig, EnvConfig, PackageDef, field_names
+from orch.config.packages import BuildItem, match_packagedef
+from orch.config.registry import Scope, SettingsRegistry
+from orch.config.resolve import Resolver
+from orch.config.source import ENV_PREFIX, Source
+from orch.errors import ConfigError, Location
+
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+KNOWN_BUILDERS = ("sdist", "wheel", "editable", "editable-legacy", "conda", "external", "skip")
+
+
+@dataclass(frozen=True)
+class EnvNames:
+    """Every env the config defines, in tox's order, split into default and additional ones."""
+
+    default: tuple[str, ...]
+    additional: tuple[str, ...]
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.default + self.additional
+
+
+class Config:
+    """Facade over a :class:`Resolver`: builds the typed model on demand and caches it."""
+
+    def __init__(self, source: Source, resolver: Resolver, registry: SettingsRegistry) -> None:
+        self.source, self.resolver, self.registry = source, resolver, registry
+        self._envs: dict[str, EnvConfig] = {}
+        resolver.packages = self
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+    @property
+    def root(self) -> Path:
+        return self.source.root
+
+    # ----------------------------------------------------------------------------------- core
+    @cached_property
+    def core(self) -> CoreConfig:
+        return CoreConfig(**self._section(Scope.CORE, None, CoreConfig))
+
+    def _section(self, scope: Scope, name: str | None, cls: type) -> dict[str, Any]:
+        known = field_names(cls)
+        values: dict[str, Any] = {key: self.resolver.value(scope, name, key) for key in known}
+        extra = {
+            s.key: self.resolver.value(scope, name, s.key)
+            for s in self.registry.of(scope).values()
+            if s.key not in known
+        }
+        sources = {}
+        for key in (*known, *extra):
+            location = self.resolver.location(scope, name, key)
+            if location is not None:
+                sources[key] = location
+        values.update(extra=extra, sources=sources)
+        if name is not None:
+            values["name"] = name
+        return values
+
+    # ----------------------------------------------------------------------------------- names
+    @cached_property
+    def names(self) -> EnvNames:
+        """tox 4's order: env_list, then ``[testenv:...]`` section names, then envs that only factor
+        conditions mention (with a factor no other env has), then label members."""
+        env_list = self.core.env_list
+        found: dict[str, None] = dict.fromkeys(env_list)
+        known = {factor for env in env_list for factor in env.split("-")}
+        for _, names in self.resolver.section_envs():
+            known.update(factor for env in names for factor in env.split("-"))
+            found.update(dict.fromkeys(names))
+        for section in self.source.sections.values():
+            if section.name in (self.source.core_name, ENV_PREFIX) or section.prefix == ENV_PREFIX:
+                for value in section.values.values():
+                    for env in find_envs(self.source.read(value)):
+                        if set(env.split("-")) - known:
+                            found.setdefault(env)
+        for members in self.core.labels.values():
+            found.update(dict.fromkeys(members))
+        default = env_list or ("py",)
+        everything = [name for name in found if name and not name.startswith(".")]
+        return EnvNames(tuple(default), tuple(name for name in everything if name not in default))
+
+    def labels_of(self, label: str) -> tuple[str, ...]:
+        """Envs with a label: the core ``labels`` mapping plus each env's own ``labels`` key."""
+        members = dict.fromkeys(self.core.labels.get(label, ()))
+        for name in self.names.all:
+            if label in self.env(name).labels:
+                members.setdefault(name)
+        return tuple(members)
+
+    # ------------------------------------------------------------------------------------ envs
+    def env(self, name: str) -> EnvConfig:
+        env = self._envs.get(name)
+        if env is None:
+            env = self._envs[name] = EnvConfig(**self._section(Scope.ENV, name, EnvConfig))
+        return env
+
+    def envs(self, names: Iterable[str]) -> list[EnvConfig]:
+        return [self.env(name) for name in names]
+
+    # ----------------------------------------------------------------------------- packagedefs
+    @property
+    def has_project(self) -> bool:
+        """Whether the project has packaging metadata (without it, envs install no package)."""
+        return any((self.root / name).is_file() for name in PROJECT_FILES)
+
+    @cached_property
+    def packagedefs(self) -> Mapping[str, PackageDef]:
+        """The ``[packagedef:NAME]`` sections, in file order."""
+        result: dict[str, PackageDef] = {}
+        for section in self.source.packagedef_sections():
+            name = section.suffix
+            values = self._section(Scope.PACKAGEDEF, name, PackageDef)
+            if values["builder"] not in KNOWN_BUILDERS and values["builder"] not in self._plugin_builders:
+                location = self.resolver.location(Scope.PACKAGEDEF, name, "builder") or section.location
+                raise ConfigError(
+                    f"[packagedef:{name}] builder {values['builder']!r} is unknown "
+                    f"(known: {', '.join(sorted({*KNOWN_BUILDERS, *self._plugin_builders}))})",
+                    location,
+                )
+            result[name] = PackageDef(**values)
+        return result
+
+    _plugin_builders: Sequence[str] = ()
+
+    def packagedef(self, name: str) -> PackageDef:
+        """A declared packagedef, or the implicit one a builder name stands for."""
+        if name in self.packagedefs:
+            return self.packagedefs[name]
+        return implicit_packagedef(name)
+
+    def default_package(self, env: str) -> str:
+        """``package`` when the file does not set it: tox's rules, then the matching packagedef."""
+        resolver = self.resolver
+        if resolver.env(env, "skip_install") or self.core.no_package:
+            return "skip"
+        if resolver.env(env, "use_develop"):
+            return "editable"
+        if not self.has_project:
+            return "skip"
+        matched = self.match(env)
+        if matched is not None:
+            return self.packagedefs[matched].builder
+        return "conda" if resolver.env(env, "env_type") == "conda" else "sdist"
+
+    def default_packagedef(self, env: str) -> str:
+        package = str(self.resolver.env(env, "package"))
+        if package == "skip":
+            return ""
+        if package in self.packagedefs:
+            return package
+        explicit = self.resolver.location(Scope.ENV, env, "package") is not None
+        if not explicit:
+            matched = self.match(env)
+            if matched is not None:
+                return matched
+        if package not in KNOWN_BUILDERS and package not in self._plugin_builders:
+            raise ConfigError(
+                f"{env}: package {package!r} is neither a [packagedef:{package}] section nor a builder",
+                self.resolver.location(Scope.ENV, env, "package"),
+            )
+        return package
+
+    def match(self, env: str) -> str | None:
+        """The packagedef name for an env that has none set explicitly, by ``match``; None if none."""
+        matched = match_packagedef(env, {n: p.match for n, p in self.packagedefs.items()})
+        if len(matched) > 1:
+            first, second = matched[:2]
+            location = self.packagedefs[second].sources.get("match")
+            raise ConfigError(f"{env}: matched by both [packagedef:{first}] and [packagedef:{second}]", location)
+        return matched[0] if matched else None
+
+    def build_plan(self, envs: Iterable[str]) -> list[BuildItem]:
+        """What must be built for these envs, each item once, nothing for envs that install nothing.
+
+        A packagedef with ``per_python = true`` is one item per distinct base_python; with ``auto``
+        (the default) one item, and the package builder decides after the first build whether the
+        wheel is pure or must be built for each interpreter.
+        """
+        items: dict[BuildItem, None] = {}
+        for name in envs:
+            env = self.env(name)
+            if not env.packagedef:
+                continue
+            pdef = self.packagedef(env.packagedef)
+            if pdef.builder == "skip":
+                continue
+            python = env.base_python[0] if pdef.per_python == "true" and env.base_python else None
+            items.setdefault(BuildItem(pdef.name, pdef.builder, python))
+        return list(items)
+
+
+def implicit_packagedef(builder: str) -> PackageDef:
+    """The packagedef a bare builder name means: that builder with default options."""
+    where = Location("implicit")
+    return PackageDef(
+        name=builder,
+        builder=builder,
+        match=(),
+        build_python="",
+        config_settings={},
+        per_python="auto",
+        build_commands=(),
+        package_glob="",
+        description=f"the default {builder} package",
+        implicit=True,
+        sources={"builder": where},
+    )

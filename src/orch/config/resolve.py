@@ -1,0 +1,476 @@
+"""Lazy resolution of config values: raw text -> factor filter -> substitution -> typed value.
+
+A value of env ``E`` for key ``K`` is read from the first section that has ``K`` (or an alias of
+it) with text left after dropping the lines of other factors: ``[testenv:E]`` (the first section
+whose generative name includes ``E``), then ``[testenv]``. Without one, the registry's default
+applies. Values are computed on first use and cached, so ``orch list`` reads descriptions only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+from orch.config.convert import CONVERTERS, to_list
+from orch.config.factors import expand_names, filter_for_env
+from orch.config.implicit import conflicts, env_type_factor, python_factor, version_of
+from orch.config.registry import Kind, Scope, Setting, SettingsRegistry, UnknownSetting
+from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source
+from orch.config.substitute import substitute
+from orch.config.types import Command
+from orch.errors import ConfigError, Location
+
+_WHOLE_REFERENCE = re.compile(r"^\{\[(?P<section>[^\]]+)\](?P<key>[-\w]+)\}$")
+_DIR_ALIASES = {"toxinidir": "tox_root", "tox_root": "tox_root", "toxworkdir": "work_dir", "envname": "env_name"}
+
+
+@dataclass(frozen=True)
+class Override:
+    """``-x SECTION.KEY=VALUE`` (replace) or ``-x SECTION.KEY+=VALUE`` (append a line)."""
+
+    section: str
+    key: str
+    value: str
+    append: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> Override:
+        target, sep, value = text.partition("=")
+        if not sep or "." not in target:
+            raise ConfigError(f"override {text!r} is not of the form SECTION.KEY=VALUE or SECTION.KEY+=VALUE")
+        append = target.endswith("+")
+        section, _, key = target.rstrip("+").rpartition(".")
+        if not section or not key:
+            raise ConfigError(f"override {text!r} is not of the form SECTION.KEY=VALUE or SECTION.KEY+=VALUE")
+        return cls(section.strip(), key.strip().lower(), value, append)
+
+
+def apply_overrides(source: Source, overrides: Sequence[Override]) -> None:
+    """Change the raw sections in place, as if the file said so."""
+    where = Location("-x override")
+    for item in overrides:
+        section = source.sections.setdefault(item.section, RawSection(item.section, where))
+        old = section.values.get(item.key)
+        text = f"{source.read(old)}\n{item.value}" if item.append and old is not None else item.value
+        section.values[item.key] = RawValue(text, where)
+
+
+def stringify(value: object) -> str:
+    """A typed value as text, for ``{key}`` references."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Mapping):
+        return "\n".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, (tuple, list)):
+        return "\n".join(stringify(item) for item in value)
+    if isinstance(value, Command):
+        return str(value)
+    return str(value)
+
+
+class PackageRules(Protocol):
+    """Package defaults need the packagedefs; :class:`orch.config.project.Config` provides them."""
+
+    def default_package(self, env: str) -> str: ...
+
+    def default_packagedef(self, env: str) -> str: ...
+
+
+class Lookup:
+    """What a computed default may ask about the section it is computed for."""
+
+    def __init__(self, resolver: Resolver, scope: Scope, name: str | None) -> None:
+        self._resolver, self.scope, self.name = resolver, scope, name
+
+    @property
+    def root(self) -> Path:
+        return self._resolver.root
+
+    def get(self, key: str) -> object:
+        return self._resolver.value(self.scope, self.name, key)
+
+    def core(self, key: str) -> object:
+        return self._resolver.value(Scope.CORE, None, key)
+
+    def packages(self) -> PackageRules:
+        if self._resolver.packages is None:
+            raise ConfigError("package settings need the project's packagedefs")
+        return self._resolver.packages
+
+    def implied_env_type(self) -> str | None:
+        return env_type_factor(self.name, self._resolver.type_factors) if self.name else None
+
+    def python_version(self) -> str:
+        """``X.Y`` of the env's first base_python when its spec names one, else orch's own."""
+        base = self.get("base_python")
+        for spec in base if isinstance(base, tuple) else ():
+            version = version_of(str(spec))
+            if version is not None and len(version) == 2:
+                return f"{version[0]}.{version[1]}"
+        return f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+class Resolver:
+    """Resolves values of one loaded source. Not thread-safe: resolve before fanning out."""
+
+    def __init__(
+        self,
+        source: Source,
+        registry: SettingsRegistry,
+        *,
+        type_factors: Mapping[str, str],
+        overrides: Sequence[Override] = (),
+        environ: Mapping[str, str] | None = None,
+        posargs: Sequence[str] | None = None,
+        is_tty: Callable[[], bool] | None = None,
+    ) -> None:
+        apply_overrides(source, overrides)
+        self.source, self.registry, self.type_factors = source, registry, type_factors
+        self.root = source.root
+        self.environ = os.environ if environ is None else environ
+        self.posargs = None if posargs is None else tuple(posargs)
+        self._is_tty = is_tty or (lambda: sys.stdout.isatty())
+        self._cache: dict[tuple[Scope, str | None, str], object] = {}
+        self.packages: PackageRules | None = None
+        self._set_env_raw: dict[str, dict[str, str]] = {}
+        self._active: list[tuple[str, ...]] = []
+        self._env_sections: dict[str, RawSection] = {}
+        self._section_envs: list[tuple[RawSection, list[str]]] = []
+        for section in source.env_sections():
+            names = expand_names(section.suffix)
+            self._section_envs.append((section, names))
+            for name in names:
+                self._env_sections.setdefault(name, section)
+
+    # ----------------------------------------------------------------------------------- names
+    @property
+    def core_name(self) -> str:
+        return self.source.core_name
+
+    def section_envs(self) -> list[tuple[RawSection, list[str]]]:
+        """Each ``[testenv:...]`` section with the env names its generative name expands to."""
+        return self._section_envs
+
+    def env_section(self, env: str) -> RawSection | None:
+        return self._env_sections.get(env)
+
+    # ---------------------------------------------------------------------------------- values
+    def core(self, key: str) -> object:
+        return self.value(Scope.CORE, None, key)
+
+    def env(self, name: str, key: str) -> object:
+        return self.value(Scope.ENV, name, key)
+
+    def packagedef(self, name: str, key: str) -> object:
+        return self.value(Scope.PACKAGEDEF, name, key)
+
+    def value(self, scope: Scope, name: str | None, key: str) -> object:
+        cache_key = (scope, name, key)
+        try:
+            return self._cache[cache_key]
+        except KeyError:
+            pass
+        setting = self.registry.get(scope, key)
+        with self._guard(("value", scope.value, str(name), setting.key), self.location(scope, name, key)):
+            result = self._compute(scope, name, setting)
+        self._cache[cache_key] = result
+        return result
+
+    def location(self, scope: Scope, name: str | None, key: str) -> Location | None:
+        found = self._raw(scope, name, self.registry.get(scope, key))
+        return None if found is None else found[1]
+
+    def sections_for(self, scope: Scope, name: str | None) -> list[RawSection]:
+        """The sections searched for a value, most specific first."""
+        sections = self.source.sections
+        if scope is Scope.CORE:
+            core = sections.get(self.core_name)
+            return [core] if core is not None else []
+        if scope is Scope.PACKAGEDEF:
+            own = sections.get(f"{PACKAGEDEF_PREFIX}:{name}")
+            return [own] if own is not None else []
+        own = self._env_sections.get(str(name))
+        if own is None:
+            base = sections.get(ENV_PREFIX)
+            return [base] if base is not None else []
+        return self._base_chain(own)
+
+    def _base_chain(self, own: RawSection) -> list[RawSection]:
+        """An env section, then the sections its ``base`` key names (each as ``NAME`` or
+        ``testenv:NAME``), or ``[testenv]`` when it has no ``base`` (tox 4's rule)."""
+        base = own.values.get("base")
+        names = to_list(self.source.read(base)) if base is not None else (ENV_PREFIX,)
+        chain = [own]
+        for item in names:
+            for candidate in (item, f"{ENV_PREFIX}:{item}"):
+                found = self.source.sections.get(candidate)
+                if found is not None and found not in chain:
+                    chain.append(found)
+        return chain
+
+    def _raw(self, scope: Scope, name: str | None, setting: Setting) -> tuple[str, Location] | None:
+        filter_name = name if scope is Scope.ENV else None
+        for section in self.sections_for(scope, name):
+            for key in setting.names:
+                raw = section.values.get(key)
+                if raw is None:
+                    continue
+                text = self.source.read(raw)
+                filtered = filter_for_env(text, filter_name)
+                if not filtered and text.strip():
+                    break  # every line belongs to other factors: fall back to the next section
+                return filtered.replace("\\\n", ""), raw.location
+        return None
+
+    def _compute(self, scope: Scope, name: str | None, setting: Setting) -> object:
+        found = self._raw(scope, name, setting)
+        if found is None:
+            default = setting.default
+            try:
+                result = default(Lookup(self, scope, name)) if callable(default) else default
+            except ValueError as exc:
+                sections = self.sections_for(scope, name)
+                where = sections[0].location if sections else Location(str(self.source.path.name))
+                raise ConfigError(f"{self._where(scope, name)} {setting.key}: {exc}", where) from exc
+        else:
+            text, location = found
+            result = self._convert(scope, name, setting, text, location)
+        if scope is Scope.ENV and setting.key == "package":
+            if self.value(scope, name, "skip_install") or self.value(Scope.CORE, None, "no_package"):
+                result = "skip"
+            elif self.value(scope, name, "use_develop"):
+                result = "editable"
+        if scope is Scope.ENV and setting.key == "pass_env":
+            self._check_pass_env(result, found[1] if found else None)
+        if isinstance(result, Path) and not result.is_absolute():
+            result = self.root / result
+        if scope is Scope.ENV and setting.key == "base_python" and found is not None:
+            result = self._check_base_python(str(name), result, found[1])
+        return result
+
+    def _convert(self, scope: Scope, name: str | None, setting: Setting, text: str, location: Location) -> object:
+        try:
+            if setting.kind is Kind.DICT:
+                return self._dict(scope, name, text, location)
+            if setting.substitute:
+                text = substitute(text, self.context(scope, name), quote_posargs=setting.kind is Kind.COMMANDS)
+            return CONVERTERS[setting.kind](text)
+        except ConfigError as exc:
+            if exc.location is not None:
+                raise
+            raise ConfigError(f"{self._where(scope, name)} {setting.key}: {exc.bare}", location) from exc
+        except ValueError as exc:
+            raise ConfigError(f"{self._where(scope, name)} {setting.key}: {exc}", location) from exc
+
+    @staticmethod
+    def _check_pass_env(value: object, location: Location | None) -> None:
+        assert isinstance(value, tuple)
+        bad = [item for item in value if any(ch.isspace() for ch in str(item))]
+        if bad:
+            raise ConfigError(
+                "pass_env values cannot contain whitespace, use a comma to give several on one line: "
+                + ", ".join(repr(b) for b in bad),
+                location,
+            )
+
+    def _where(self, scope: Scope, name: str | None) -> str:
+        if scope is Scope.CORE:
+            return f"[{self.core_name}]"
+        prefix = ENV_PREFIX if scope is Scope.ENV else PACKAGEDEF_PREFIX
+        return f"[{prefix}:{name}]"
+
+    def _check_base_python(self, env: str, value: object, location: Location) -> object:
+        assert isinstance(value, tuple)
+        if not value:
+            raise ConfigError(f"[testenv:{env}] base_python is empty", location)
+        try:
+            spec = python_factor(env)
+        except ValueError as exc:
+            if self.core("ignore_base_python_conflict"):
+                return value
+            raise ConfigError(str(exc), location) from None
+        if spec is not None and any(conflicts(spec, str(b)) for b in value):
+            if self.core("ignore_base_python_conflict"):
+                return (spec,)
+            raise ConfigError(f"env name {env} conflicts with base_python {', '.join(map(str, value))}", location)
+        return value
+
+    # ------------------------------------------------------------------------------- set_env
+    def _dict(self, scope: Scope, name: str | None, text: str, location: Location) -> dict[str, str]:
+        """KEY=VALUE lines. For an env's set_env each value is substituted on its own and only when
+        needed, so ``PATH={env:PATH}:x`` reads the caller's PATH rather than itself."""
+        raw = self._raw_dict(scope, name, text, location)
+        if scope is Scope.ENV:
+            self._set_env_raw[str(name)] = raw
+        return {key: self._dict_value(scope, name, raw, key, location) for key in raw}
+
+    def _raw_dict(self, scope: Scope, name: str | None, text: str, location: Location) -> dict[str, str]:
+        ctx = self.context(scope, name)
+        raw: dict[str, str] = {}
+        for line in text.splitlines():
+            stripped = line.strip()
+            if not stripped:
+                continue
+            reference = _WHOLE_REFERENCE.match(stripped)
+            if reference is not None:  # {[testenv]setenv}: the other section's lines, unsubstituted
+                section, key = reference.group("section"), reference.group("key")
+                included = ctx.raw_reference(section, key)
+                if included is None:
+                    raise ConfigError(f"{self._where(scope, name)} set_env: no key {key!r} in [{section}]", location)
+                raw.update(self._raw_dict(scope, name, included, location))
+                continue
+            if stripped.startswith("file|"):
+                raw.update(self._env_file(substitute(stripped[5:], ctx), location))
+                continue
+            key, sep, value = stripped.partition("=")
+            if not sep:
+                raise ConfigError(
+                    f"{self._where(scope, name)} set_env: expected KEY=VALUE, found {stripped!r}", location
+                )
+            raw[key.strip()] = value.strip()
+        return raw
+
+    def _dict_value(self, scope: Scope, name: str | None, raw: Mapping[str, str], key: str, where: Location) -> str:
+        cache_key = (scope, name, f"set_env:{key}")
+        if cache_key in self._cache:
+            return str(self._cache[cache_key])
+        with self._guard(("set_env", str(name), key), where):
+            value = substitute(raw[key], self.context(scope, name))
+        self._cache[cache_key] = value
+        return value
+
+    def set_env_var(self, env: str, key: str) -> str | None:
+        """One set_env value of an env, substituted; None when set_env does not set it, or while
+        that very value is being computed (then ``{env:KEY}`` means the caller's variable)."""
+        raw = self._set_env_raw.get(env)
+        if raw is None:
+            found = self._raw(Scope.ENV, env, self.registry.get(Scope.ENV, "set_env"))
+            if found is None:
+                return None
+            with self._guard(("value", Scope.ENV.value, env, "set_env", "raw"), found[1]):
+                raw = self._set_env_raw[env] = self._raw_dict(Scope.ENV, env, found[0], found[1])
+        if key not in raw or ("set_env", env, key) in self._active:
+            return None
+        location = self.location(Scope.ENV, env, "set_env") or Location(str(self.source.path))
+        return self._dict_value(Scope.ENV, env, raw, key, location)
+
+    def _env_file(self, path_text: str, location: Location) -> dict[str, str]:
+        path = (self.root / path_text.strip()).resolve()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigError(f"set_env file {path}: {exc.strerror}", location) from None
+        result = {}
+        for line in lines:
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                key, _, value = line.partition("=")
+                result[key.strip()] = value.strip()
+        return result
+
+    # -------------------------------------------------------------------------- substitution
+    def context(self, scope: Scope, name: str | None) -> _Context:
+        return _Context(self, scope, name)
+
+    def _guard(self, frame: tuple[str, ...], location: Location | None, *, reentry: bool = True) -> _Guard:
+        return _Guard(self, frame, location, reentry)
+
+
+class _Guard:
+    """Detects a value that needs itself (``a = {b}``, ``b = {a}``)."""
+
+    def __init__(self, resolver: Resolver, frame: tuple[str, ...], location: Location | None, raise_: bool) -> None:
+        self.resolver, self.frame, self.location, self.raise_ = resolver, frame, location, raise_
+        self.fresh = False
+
+    def __enter__(self) -> bool:
+        active = self.resolver._active
+        if self.frame in active:
+            if not self.raise_:
+                return False
+            cycle = [*active[active.index(self.frame) :], self.frame]
+            chain = " -> ".join(".".join(f for f in frame[1:] if f != "None") for frame in cycle)
+            raise ConfigError(f"cyclic reference: {chain}", self.location)
+        active.append(self.frame)
+        self.fresh = True
+        return True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fresh:
+            self.resolver._active.pop()
+
+
+class _Context:
+    """The substitution context of one section (core, an env, a packagedef)."""
+
+    def __init__(self, resolver: Resolver, scope: Scope, name: str | None) -> None:
+        self.resolver, self.scope, self.name = resolver, scope, name
+
+    def posargs(self) -> tuple[str, ...] | None:
+        return self.resolver.posargs
+
+    def is_tty(self) -> bool:
+        return self.resolver._is_tty()
+
+    def env_var(self, name: str) -> str | None:
+        if self.scope is Scope.ENV:
+            value = self.resolver.set_env_var(str(self.name), name)
+            if value is not None:
+                return value
+        return self.resolver.environ.get(name)
+
+    def reference(self, section: str | None, key: str) -> str | None:
+        resolver = self.resolver
+        if section is None or section == resolver.core_name:
+            return self._setting(key, core_only=section is not None)
+        with resolver._guard(("ref", section, key, str(self.name)), None):
+            text = self.raw_reference(section, key)
+            return None if text is None else substitute(text, self, keep_escapes=True)
+
+    def raw_reference(self, section: str, key: str) -> str | None:
+        """Another section's value, comments and other factors' lines removed, not substituted."""
+        resolver = self.resolver
+        raw = resolver.source.sections.get(section)
+        value = None if raw is None else raw.values.get(key)
+        if raw is not None and value is None:
+            for scope in (Scope.ENV, Scope.CORE):
+                try:
+                    names = resolver.registry.get(scope, key).names
+                except UnknownSetting:
+                    continue
+                value = next((raw.values[n] for n in names if n in raw.values), None)
+                if value is not None:
+                    break
+        if value is None:
+            head, sep, env = section.partition(":")
+            inherits = env in resolver._env_sections or raw is not None
+            if head == ENV_PREFIX and sep and inherits and resolver.registry.canonical(Scope.ENV, key) is not None:
+                return stringify(resolver.env(env, key))  # the key is inherited: read env's own value
+            return None
+        filter_name = self.name if self.scope is Scope.ENV else None
+        return filter_for_env(resolver.source.read(value), filter_name).replace("\\\n", "")
+
+    def _setting(self, key: str, *, core_only: bool) -> str | None:
+        resolver = self.resolver
+        key = _DIR_ALIASES.get(key, key)
+        if key == "tox_root":
+            return str(resolver.root)
+        if key == "env_name" and self.scope is Scope.ENV:
+            return str(self.name)
+        scopes = [Scope.CORE] if core_only or self.scope is not Scope.ENV else [Scope.CORE, Scope.ENV]
+        for scope in scopes:
+            canonical = resolver.registry.canonical(scope, key)
+            if canonical is None:
+                continue
+            value = resolver.value(scope, self.name if scope is not Scope.CORE else None, canonical)
+            return stringify(value)
+        return None
+
+
+def iter_keys(section: RawSection) -> Iterator[tuple[str, RawValue]]:
+    yield from section.values.items()

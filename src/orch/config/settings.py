@@ -1,0 +1,335 @@
+"""orch's built-in config keys. Registered through the ``orch_add_settings`` hook like a plugin's.
+
+Names follow tox 4 (with its legacy aliases), so ``orch config --format json`` compares with
+``tox config`` key by key; keys tox does not have are orch's own (``env_type``, ``packagedef``...).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orch.config.implicit import python_factor
+from orch.config.registry import Kind, Scope, Setting
+
+if TYPE_CHECKING:
+    from orch.config.resolve import Lookup
+
+
+def _base_python(lookup: Lookup) -> tuple[str, ...]:
+    spec = python_factor(lookup.name) if lookup.name else None
+    if spec:
+        return (spec,)
+    files = lookup.get("base_python_file")
+    assert isinstance(files, tuple)
+    if files:
+        return _versions_from_files(lookup.root, files)
+    return (sys.executable,)
+
+
+def _versions_from_files(root: Path, files: tuple[str, ...]) -> tuple[str, ...]:
+    """Python versions listed in files such as ``.python-version`` (the first that has any wins)."""
+    for name in files:
+        try:
+            lines = (root / name).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        versions = tuple(v for v in (line.split("#", 1)[0].strip() for line in lines) if v)
+        if versions:
+            return versions
+    raise ValueError(f"base_python_file: no valid Python version found in {', '.join(map(repr, files))}")
+
+
+def _env_type(lookup: Lookup) -> str:
+    return lookup.implied_env_type() or "virtualenv"
+
+
+def _package(lookup: Lookup) -> str:
+    return lookup.packages().default_package(str(lookup.name))
+
+
+def _packagedef(lookup: Lookup) -> str:
+    return lookup.packages().default_packagedef(str(lookup.name))
+
+
+def _env_dir(lookup: Lookup) -> Path:
+    work_dir = lookup.core("work_dir")
+    assert isinstance(work_dir, Path)
+    return work_dir / str(lookup.name)
+
+
+def _below_env_dir(child: str) -> object:
+    def default(lookup: Lookup) -> Path:
+        env_dir = lookup.get("env_dir")
+        assert isinstance(env_dir, Path)
+        return env_dir / child
+
+    return default
+
+
+def _bin_dir(lookup: Lookup) -> Path:
+    env_dir = lookup.get("env_dir")
+    assert isinstance(env_dir, Path)
+    return env_dir / ("Scripts" if sys.platform == "win32" else "bin")
+
+
+def _env_python(lookup: Lookup) -> Path:
+    bin_dir = lookup.get("env_bin_dir")
+    assert isinstance(bin_dir, Path)
+    return bin_dir / ("python.exe" if sys.platform == "win32" else "python")
+
+
+def _site_packages(lookup: Lookup) -> Path:
+    env_dir = lookup.get("env_dir")
+    assert isinstance(env_dir, Path)
+    return env_dir / "lib" / f"python{lookup.python_version()}" / "site-packages"
+
+
+def _work_dir(lookup: Lookup) -> Path:
+    return lookup.root / ".orch"
+
+
+def _temp_dir(lookup: Lookup) -> Path:
+    work_dir = lookup.core("work_dir")
+    assert isinstance(work_dir, Path)
+    return work_dir / ".tmp"
+
+
+def _builder(lookup: Lookup) -> str:
+    return str(lookup.name)
+
+
+CORE = (
+    Setting("env_list", Kind.ENV_LIST, (), "the envs `orch run` runs by default", Scope.CORE, ("envlist",)),
+    Setting("labels", Kind.LABELS, {}, "named groups of envs, selected with `-m LABEL`", Scope.CORE),
+    Setting(
+        "work_dir",
+        Kind.PATH,
+        _work_dir,
+        "where envs, packages and run records live",
+        Scope.CORE,
+        ("toxworkdir",),
+        "{tox_root}/.orch",
+    ),
+    Setting(
+        "temp_dir",
+        Kind.PATH,
+        _temp_dir,
+        "a scratch folder for orch's own temporary files",
+        Scope.CORE,
+        (),
+        "{work_dir}/.tmp",
+    ),
+    Setting(
+        "min_version",
+        Kind.STR,
+        "",
+        "the oldest tox version the file declares it needs (informational)",
+        Scope.CORE,
+        ("minversion",),
+    ),
+    Setting(
+        "requires", Kind.DEPS, (), "tox plugins and versions the file asks for (informational for orch)", Scope.CORE
+    ),
+    Setting(
+        "skip_missing_interpreters",
+        Kind.STR,
+        "config",
+        "envs whose interpreter is missing are skipped instead of failing (true, false, config)",
+        Scope.CORE,
+    ),
+    Setting(
+        "no_package",
+        Kind.BOOL,
+        False,
+        "the project has no package: every env behaves as skip_install",
+        Scope.CORE,
+        ("skipsdist",),
+    ),
+    Setting(
+        "ignore_base_python_conflict",
+        Kind.BOOL,
+        False,
+        "an explicit base_python wins silently over a conflicting Python factor in the env name",
+        Scope.CORE,
+        ("ignore_basepython_conflict",),
+    ),
+    Setting("isolated_build", Kind.BOOL, True, "accepted for tox 3 files; builds are always isolated", Scope.CORE),
+)
+
+ENV = (
+    Setting("description", Kind.STR, "", "a one-line description, shown by `orch list`"),
+    Setting(
+        "env_type",
+        Kind.STR,
+        _env_type,
+        "the backend: virtualenv, conda, current, system or a plugin's",
+        default_doc="from a type factor (venv, virtualenv, conda, current, system), else virtualenv",
+    ),
+    Setting(
+        "base_python",
+        Kind.LIST,
+        _base_python,
+        "interpreters to try, the first found wins",
+        aliases=("basepython",),
+        default_doc="the env name's Python factor (py311, 3.12...), else orch's own",
+    ),
+    Setting(
+        "base_python_file",
+        Kind.LIST,
+        (),
+        "files listing Python versions (.python-version), used when the env name has no Python factor",
+    ),
+    Setting("dependency_groups", Kind.LIST, (), "PEP 735 dependency groups of pyproject.toml to install"),
+    Setting("deps", Kind.DEPS, (), "requirements installed into the env (PEP 508 lines, -r FILE, -c FILE)"),
+    Setting("commands_pre", Kind.COMMANDS, (), "commands run before `commands`"),
+    Setting("commands", Kind.COMMANDS, (), "the commands to run"),
+    Setting("commands_post", Kind.COMMANDS, (), "commands run after `commands`, even when they failed"),
+    Setting("skip_install", Kind.BOOL, False, "do not install the project's package"),
+    Setting(
+        "use_develop",
+        Kind.BOOL,
+        False,
+        "install the package in editable mode (package = editable)",
+        aliases=("usedevelop",),
+    ),
+    Setting(
+        "package",
+        Kind.STR,
+        _package,
+        "how the project is installed: a packagedef name or a builder",
+        default_doc="skip with skip_install, editable with use_develop, else the matching packagedef",
+    ),
+    Setting(
+        "packagedef",
+        Kind.STR,
+        _packagedef,
+        "the [packagedef:NAME] that builds this env's package",
+        default_doc="resolved from `package` and the packagedefs' `match`",
+    ),
+    Setting("extras", Kind.NAMES, (), "extras of the project's package to install"),
+    Setting(
+        "allowlist_externals",
+        Kind.LIST,
+        (),
+        "commands outside the env that may run (globs)",
+        aliases=("whitelist_externals",),
+    ),
+    Setting("labels", Kind.LIST, (), "labels this env belongs to (`-m LABEL`)"),
+    Setting("depends", Kind.ENV_LIST, (), "envs (globs) that must finish before this one starts, when selected"),
+    Setting(
+        "change_dir",
+        Kind.PATH,
+        lambda lookup: lookup.root,
+        "the working folder of the commands",
+        aliases=("changedir",),
+        default_doc="{tox_root}",
+    ),
+    Setting("ignore_outcome", Kind.BOOL, False, "a failure of this env does not fail the run"),
+    Setting("ignore_errors", Kind.BOOL, False, "run every command even after one failed"),
+    Setting(
+        "set_env", Kind.DICT, {}, "environment variables for the commands (KEY=VALUE, file|PATH)", aliases=("setenv",)
+    ),
+    Setting(
+        "pass_env", Kind.LIST, (), "caller's environment variables passed to the commands (globs)", aliases=("passenv",)
+    ),
+    Setting(
+        "env_dir", Kind.PATH, _env_dir, "where the env lives", aliases=("envdir",), default_doc="{work_dir}/{env_name}"
+    ),
+    Setting(
+        "env_tmp_dir",
+        Kind.PATH,
+        _below_env_dir("tmp"),
+        "a temporary folder, emptied per run",
+        aliases=("envtmpdir",),
+        default_doc="{env_dir}/tmp",
+    ),
+    Setting(
+        "env_log_dir",
+        Kind.PATH,
+        _below_env_dir("log"),
+        "where the env's logs go",
+        aliases=("envlogdir",),
+        default_doc="{env_dir}/log",
+    ),
+    Setting(
+        "env_bin_dir",
+        Kind.PATH,
+        _bin_dir,
+        "the env's executables folder",
+        aliases=("envbindir",),
+        default_doc="{env_dir}/bin",
+    ),
+    Setting(
+        "env_python",
+        Kind.PATH,
+        _env_python,
+        "the env's Python",
+        aliases=("envpython",),
+        default_doc="{env_bin_dir}/python",
+    ),
+    Setting(
+        "env_site_packages_dir",
+        Kind.PATH,
+        _site_packages,
+        "the env's site-packages",
+        aliases=("envsitepackagesdir",),
+        default_doc="{env_dir}/lib/pythonX.Y/site-packages",
+    ),
+    Setting("installer", Kind.STR, "uv", "the installer of deps and packages: uv or pip"),
+    Setting(
+        "install_command",
+        Kind.STR,
+        "",
+        "a command that installs; `{packages}` is replaced by what to install",
+        default_doc="empty: orch's installer",
+    ),
+    Setting("platform", Kind.STR, "", "a regular expression sys.platform must match, else the env is skipped"),
+    Setting("commands_retry", Kind.INT, 0, "how many times a failing command is run again"),
+    Setting("parallel_show_output", Kind.BOOL, False, "show the output of a passing env in parallel runs"),
+    Setting("recreate", Kind.BOOL, False, "always create the env anew"),
+)
+
+PACKAGEDEF = (
+    Setting(
+        "builder",
+        Kind.STR,
+        _builder,
+        "sdist, wheel, editable, conda, external or skip",
+        Scope.PACKAGEDEF,
+        default_doc="the packagedef's NAME when NAME is a builder",
+    ),
+    Setting(
+        "match",
+        Kind.LINES,
+        (),
+        "envs this package serves: factor expressions or fnmatch globs, one per line",
+        Scope.PACKAGEDEF,
+    ),
+    Setting(
+        "build_python",
+        Kind.STR,
+        "",
+        "the interpreter that runs the build backend",
+        Scope.PACKAGEDEF,
+        default_doc="orch's own interpreter",
+    ),
+    Setting(
+        "config_settings", Kind.DICT, {}, "PEP 517 config settings passed to the backend (KEY=VALUE)", Scope.PACKAGEDEF
+    ),
+    Setting(
+        "per_python",
+        Kind.STR,
+        "auto",
+        "build once per interpreter: auto (when the wheel is not pure), true or false",
+        Scope.PACKAGEDEF,
+    ),
+    Setting("build_commands", Kind.COMMANDS, (), "the external builder's commands", Scope.PACKAGEDEF),
+    Setting(
+        "package_glob", Kind.STR, "", "the external builder's artifact, a glob below the project", Scope.PACKAGEDEF
+    ),
+    Setting("description", Kind.STR, "", "a one-line description", Scope.PACKAGEDEF),
+)
+
+BUILTIN_SETTINGS: tuple[Setting, ...] = CORE + ENV + PACKAGEDEF

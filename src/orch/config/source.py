@@ -1,0 +1,69 @@
+"""The raw layer every config source produces: sections of text values that know their location.
+
+Both the ini reader and the TOML reader turn their file into :class:`RawSection` objects named the
+tox way (``tox``, ``testenv``, ``testenv:NAME``, ``packagedef:NAME``, any other name). Everything
+above this layer (factor filtering, substitution, typing) is shared, so a TOML file and the tox.ini
+it was converted from resolve to the same values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orch.errors import Location
+
+ENV_PREFIX = "testenv"
+PACKAGEDEF_PREFIX = "packagedef"
+
+
+@dataclass(frozen=True)
+class RawValue:
+    """The text of one key as written, before comments, factor conditions or substitutions."""
+
+    text: str
+    location: Location
+
+
+@dataclass
+class RawSection:
+    """One section: its name as tox spells it, where it starts, and its keys in file order."""
+
+    name: str
+    location: Location
+    values: dict[str, RawValue] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str | None:
+        head, sep, _ = self.name.partition(":")
+        return head if sep else None
+
+    @property
+    def suffix(self) -> str:
+        return self.name.partition(":")[2] if ":" in self.name else self.name
+
+
+class Source:
+    """A loaded configuration file: named sections plus the rule to read a raw value into text."""
+
+    kind = "raw"
+    core_name = "tox"
+
+    def __init__(self, path: Path, sections: list[RawSection]) -> None:
+        self.path = path
+        self.sections: dict[str, RawSection] = {s.name: s for s in sections}
+
+    @property
+    def root(self) -> Path:
+        """The project root: the folder holding the config file (tox's ``{toxinidir}``)."""
+        return self.path.parent
+
+    def read(self, value: RawValue) -> str:
+        """The text of a value with the source's own syntax removed (comments in ini files)."""
+        return value.text
+
+    def env_sections(self) -> list[RawSection]:
+        return [s for s in self.sections.values() if s.prefix == ENV_PREFIX]
+
+    def packagedef_sections(self) -> list[RawSection]:
+        return [s for s in self.sections.values() if s.prefix == PACKAGEDEF_PREFIX]

@@ -1,0 +1,133 @@
+"""Substitution of ``{...}`` expressions, as tox 4 does it. Pure: all lookups go through a context.
+
+Supported forms (see ``docs/reference/substitutions.md``):
+
+``{posargs}`` ``{posargs:default}``
+    the arguments after ``--`` on the command line, else the default (itself substituted);
+``{env:NAME}`` ``{env:NAME:default}``
+    the env's ``set_env`` value, else the caller's environment, else the default, else empty;
+``{tty:ON:OFF}``
+    ``ON`` when standard output is a terminal, else ``OFF``;
+``{/}`` ``{:}``
+    the path and path-list separators;
+``{[section]key}`` ``{[section]key:default}``
+    another section's value, read in the current env's context;
+``{key}`` ``{key:default}``
+    a core or env setting (``envname``, ``envdir``, ``toxinidir``...);
+anything else, such as ``{py38,py39}``
+    kept as written. ``\\{`` and ``\\}`` are literal braces.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from typing import Protocol
+
+from orch.errors import ConfigError
+
+_REFERENCE = re.compile(r"^(?:\[(?P<section>[^\]]+)\])?(?P<key>[-a-zA-Z0-9_]+)(?::(?P<default>.*))?$", re.DOTALL)
+
+
+class Context(Protocol):
+    """What substitution needs from the outside world."""
+
+    def posargs(self) -> tuple[str, ...] | None:
+        """The positional arguments given after ``--``, or ``None`` when none were given."""
+
+    def env_var(self, name: str) -> str | None:
+        """The env's ``set_env`` value of ``name`` or the caller's environment variable, or ``None``."""
+
+    def reference(self, section: str | None, key: str) -> str | None:
+        """The text of a setting (``None`` section: a core or env key), or ``None`` when there is none."""
+
+    def is_tty(self) -> bool:
+        """Whether standard output is a terminal."""
+
+
+class UnbalancedBraces(ConfigError):
+    """A ``{`` without its ``}``."""
+
+
+def _find_close(text: str, start: int) -> int:
+    """Index of the ``}`` closing the ``{`` at ``start``, or -1."""
+    depth = 0
+    i = start
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text) and text[i + 1] in "{}":
+            i += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def substitute(text: str, ctx: Context, *, quote_posargs: bool = False, keep_escapes: bool = False) -> str:
+    """Replace every ``{...}`` expression in ``text``.
+
+    ``quote_posargs`` quotes positional arguments so that splitting the command line again gives
+    them back one by one (used for commands). ``keep_escapes`` keeps ``\\{``/``\\}`` escaped for a
+    later pass, otherwise they become literal braces.
+    """
+    if "{" not in text and "\\" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text) and text[i + 1] in "{}":
+            out.append(text[i : i + 2] if keep_escapes else text[i + 1])
+            i += 2
+            continue
+        if char != "{":
+            out.append(char)
+            i += 1
+            continue
+        end = _find_close(text, i)
+        if end == -1:
+            raise UnbalancedBraces(f"unbalanced braces in {text!r}: '{{' at offset {i} is never closed")
+        out.append(_expression(text[i + 1 : end], ctx, quote_posargs=quote_posargs))
+        i = end + 1
+    return "".join(out)
+
+
+def _expression(inner: str, ctx: Context, *, quote_posargs: bool) -> str:
+    def again(value: str) -> str:
+        return substitute(value, ctx, quote_posargs=quote_posargs)
+
+    if inner in ("/", ":"):
+        return os.sep if inner == "/" else os.pathsep
+    head, sep, rest = inner.partition(":")
+    if head == "posargs":
+        given = ctx.posargs()
+        if given is not None:
+            return shlex.join(given) if quote_posargs else " ".join(given)
+        return again(rest) if sep else ""
+    if head == "env" and sep:
+        name, has_default, default = rest.partition(":")
+        name = again(name)
+        value = ctx.env_var(name)
+        if value is not None:
+            return value
+        return again(default) if has_default else ""
+    if head == "tty" and sep:
+        on, _, off = rest.partition(":")
+        return again(on) if ctx.is_tty() else again(off)
+    match = _REFERENCE.match(inner)
+    if match is not None:
+        value = ctx.reference(match.group("section"), match.group("key"))
+        if value is not None:
+            return value
+        if match.group("default") is not None:
+            return again(match.group("default"))
+        if match.group("section") is not None:
+            raise ConfigError(f"no key {match.group('key')!r} in section [{match.group('section')}]")
+    # Not a substitution (for example a generative expression): keep it, substituting inside.
+    return "{" + again(inner) + "}"
