@@ -1,0 +1,1 @@
+"""The command-line front: parse arguments, run the stages, print, exit."""

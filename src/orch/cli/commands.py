@@ -1,0 +1,78 @@
+"""The read-only commands: ``list``, ``config``, ``convert``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from orch.cli.render import config_as_ini, config_as_json, config_as_toml, list_lines
+from orch.config.load import load_config
+from orch.config.project import Config
+from orch.config.select import Selection, select
+from orch.config.validate import unknown_keys
+from orch.plugin.manager import Plugins
+
+
+def load(args: argparse.Namespace, plugins: Plugins) -> Config:
+    """Stage 1: find and read the config; warn about unknown keys."""
+    config = load_config(
+        registry=plugins.settings,
+        type_factors=plugins.env_types.type_factors(),
+        config_file=Path(args.conf) if args.conf else None,
+        overrides=args.override,
+        posargs=args.posargs,
+    )
+    if args.quiet < 1:
+        for warning in unknown_keys(config.source, plugins.settings):
+            print(f"warning: {warning}", file=sys.stderr)
+    return config
+
+
+def selected(args: argparse.Namespace, config: Config, *, include_all: bool = False) -> list[str]:
+    """Stage 2: the envs the command acts on."""
+    selection = Selection.from_args(args.envs, args.labels, args.factors, args.skip_env, os.environ)
+    if include_all:
+        selection = Selection(selection.envs, selection.labels, selection.factors, selection.skip_env, True)
+    return select(config, selection)
+
+
+def cmd_list(args: argparse.Namespace, plugins: Plugins) -> int:
+    config = load(args, plugins)
+    names = selected(args, config, include_all=args.all)
+    if args.json:
+        default = set(config.names.default)
+        rows = [
+            {
+                "name": name,
+                "description": config.env(name).description,
+                "default": name in default,
+                "env_type": config.env(name).env_type,
+                "labels": list(config.env(name).labels),
+            }
+            for name in names
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    for line in list_lines(config, names, descriptions=not args.no_desc):
+        print(line)
+    return 0
+
+
+def cmd_config(args: argparse.Namespace, plugins: Plugins) -> int:
+    config = load(args, plugins)
+    names = selected(args, config)
+    keys = tuple(args.keys) if args.keys else None
+    render = {"ini": config_as_ini, "json": config_as_json, "toml": config_as_toml}[args.format]
+    sys.stdout.write(render(config, names, keys, core=args.core))
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace, plugins: Plugins) -> int:
+    from orch.config.convert_toml import convert_file
+
+    target = convert_file(Path(args.source), Path(args.to), force=args.force)
+    print(f"wrote {target}")
+    return 0

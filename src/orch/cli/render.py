@@ -1,0 +1,113 @@
+"""Text and JSON forms of config values, for ``orch list`` and ``orch config``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from orch.config.model import CoreConfig, EnvConfig, field_names
+from orch.config.project import Config
+from orch.config.registry import Scope
+from orch.config.types import Command
+
+ENV_KEYS = ("name", *field_names(EnvConfig))
+CORE_KEYS = field_names(CoreConfig)
+
+
+def plain(value: object) -> object:
+    """A config value as JSON-compatible data."""
+    if isinstance(value, (Path, Command)):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    return value
+
+
+def _env_values(config: Config, name: str, keys: Sequence[str] | None) -> dict[str, object]:
+    env = config.env(name)
+    wanted = keys or [*ENV_KEYS, *env.extra]
+    values: dict[str, object] = {}
+    for key in wanted:
+        canonical = "name" if key == "name" else config.registry.canonical(Scope.ENV, key)
+        if canonical is None:
+            values[key] = f"# Exception: unknown key {key!r}"
+        elif canonical in env.extra:
+            values[key] = plain(env.extra[canonical])
+        else:
+            values[key] = plain(getattr(env, canonical))
+    return values
+
+
+def _core_values(config: Config, keys: Sequence[str] | None) -> dict[str, object]:
+    core = config.core
+    return {k: plain(getattr(core, k)) for k in CORE_KEYS if keys is None or k in keys}
+
+
+def _ini_value(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (list, dict)):
+        return str(value)
+    items = [f"{k}={v}" for k, v in value.items()] if isinstance(value, dict) else [str(v) for v in value]
+    if len(items) == 1 and not isinstance(value, dict):
+        return items[0]
+    return "".join(f"\n  {item}" for item in items)
+
+
+def config_as_ini(config: Config, names: Sequence[str], keys: Sequence[str] | None, *, core: bool) -> str:
+    out: list[str] = []
+    if core:
+        out.append(f"[{config.source.core_name}]")
+        out.extend(f"{k} = {_ini_value(v)}".rstrip() for k, v in _core_values(config, keys).items())
+        out.append("")
+    for name in names:
+        out.append(f"[testenv:{name}]")
+        out.extend(f"{k} = {_ini_value(v)}".rstrip() for k, v in _env_values(config, name, keys).items())
+        out.append("")
+    return "\n".join(out)
+
+
+def config_as_json(config: Config, names: Sequence[str], keys: Sequence[str] | None, *, core: bool) -> str:
+    data: dict[str, object] = {"env": {name: _env_values(config, name, keys) for name in names}}
+    if core:
+        data["core"] = _core_values(config, keys)
+    return json.dumps(data, indent=2) + "\n"
+
+
+def config_as_toml(config: Config, names: Sequence[str], keys: Sequence[str] | None, *, core: bool) -> str:
+    import tomlkit
+
+    doc = tomlkit.document()
+    if core:
+        doc.add("core", _core_values(config, keys))
+    envs = tomlkit.table()
+    for name in names:
+        envs.add(name, _env_values(config, name, keys))
+    doc.add("env", envs)
+    return tomlkit.dumps(doc)
+
+
+def list_lines(config: Config, names: Sequence[str], *, descriptions: bool) -> Iterator[str]:
+    """tox's list format: a heading per group, ``name -> description`` lines."""
+    default = set(config.names.default)
+    groups = [
+        ("default environments:", [n for n in names if n in default]),
+        ("additional environments:", [n for n in names if n not in default]),
+    ]
+    width = max((len(n) for n in names), default=0)
+    first = True
+    for heading, members in groups:
+        if not members:
+            continue
+        if descriptions:
+            if not first:
+                yield ""
+            yield heading
+        first = False
+        for name in members:
+            if descriptions:
+                description = config.env(name).description or "[no description]"
+                yield f"{name.ljust(width)} -> {description}"
+            else:
+                yield name
