@@ -44,13 +44,14 @@ def cmd_list(args: argparse.Namespace, plugins: Plugins) -> int:
     names = selected(args, config, include_all=args.all)
     if args.json:
         default = set(config.names.default)
+        value = config.resolver.env
         rows = [
             {
                 "name": name,
-                "description": config.env(name).description,
+                "description": value(name, "description"),
                 "default": name in default,
-                "env_type": config.env(name).env_type,
-                "labels": list(config.env(name).labels),
+                "env_type": value(name, "env_type"),
+                "labels": list(value(name, "labels")),  # type: ignore[call-overload]
             }
             for name in names
         ]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 from orch.errors import OrchError
@@ -39,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args, plugins))
     except OrchError as exc:
         if verbose >= 2:
+            import traceback
+
             traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         if exc.hint:

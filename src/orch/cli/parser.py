@@ -27,20 +27,31 @@ class _Factors(argparse.Action):
         setattr(namespace, self.dest, groups)
 
 
-def common_parser() -> argparse.ArgumentParser:
+def common_parser(*, inherited: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before the command (``orch -c x.ini list``) or after it.
+
+    The subcommands' copies (``inherited``) have no defaults, so they never reset a value that was
+    given before the command.
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if inherited else value
+
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("common options")
-    group.add_argument("-c", "--conf", metavar="FILE", help="config file or folder (default: search upward)")
+    group.add_argument(
+        "-c", "--conf", metavar="FILE", default=default(None), help="config file or folder (default: search upward)"
+    )
     group.add_argument(
         "-x",
         "--override",
         metavar="SECTION.KEY=VALUE",
         action="append",
-        default=[],
+        default=default([]),
         help="override a config value; SECTION.KEY+=VALUE appends a line (repeatable)",
     )
-    group.add_argument("-v", "--verbose", action="count", default=0, help="more output; -vv shows tracebacks")
-    group.add_argument("-q", "--quiet", action="count", default=0, help="less output")
+    group.add_argument("-v", "--verbose", action="count", default=default(0), help="more output; -vv shows tracebacks")
+    group.add_argument("-q", "--quiet", action="count", default=default(0), help="less output")
     return common
 
 
@@ -80,14 +91,15 @@ def selection_parser() -> argparse.ArgumentParser:
 def build_parser(
     add_plugin_options: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> argparse.ArgumentParser:
-    common = common_parser()
+    top, common = common_parser(inherited=False), common_parser(inherited=True)
     if add_plugin_options is not None:
+        add_plugin_options(top)
         add_plugin_options(common)
     selection = selection_parser()
     parser = argparse.ArgumentParser(
         prog="orch",
         description="A tox-compatible orchestrator of test environments and packages.",
-        parents=[common],
+        parents=[top],
     )
     parser.add_argument("--version", action="version", version=f"orch {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

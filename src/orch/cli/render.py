@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from orch.config.model import CoreConfig, EnvConfig, field_names
 from orch.config.project import Config
 from orch.config.registry import Scope
 from orch.config.types import Command
 
-ENV_KEYS = ("name", *field_names(EnvConfig))
-CORE_KEYS = field_names(CoreConfig)
+
+def _keys() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The env and core keys in model order (the model is imported only when config is shown)."""
+    from orch.config.model import CoreConfig, EnvConfig, field_names
+
+    return ("name", *field_names(EnvConfig)), field_names(CoreConfig)
 
 
 def plain(value: object) -> object:
@@ -28,7 +30,7 @@ def plain(value: object) -> object:
 
 def _env_values(config: Config, name: str, keys: Sequence[str] | None) -> dict[str, object]:
     env = config.env(name)
-    wanted = keys or [*ENV_KEYS, *env.extra]
+    wanted = keys or [*_keys()[0], *env.extra]
     values: dict[str, object] = {}
     for key in wanted:
         canonical = "name" if key == "name" else config.registry.canonical(Scope.ENV, key)
@@ -43,7 +45,7 @@ def _env_values(config: Config, name: str, keys: Sequence[str] | None) -> dict[s
 
 def _core_values(config: Config, keys: Sequence[str] | None) -> dict[str, object]:
     core = config.core
-    return {k: plain(getattr(core, k)) for k in CORE_KEYS if keys is None or k in keys}
+    return {k: plain(getattr(core, k)) for k in _keys()[1] if keys is None or k in keys}
 
 
 def _ini_value(value: object) -> str:
@@ -69,6 +71,8 @@ def config_as_ini(config: Config, names: Sequence[str], keys: Sequence[str] | No
 
 
 def config_as_json(config: Config, names: Sequence[str], keys: Sequence[str] | None, *, core: bool) -> str:
+    import json
+
     data: dict[str, object] = {"env": {name: _env_values(config, name, keys) for name in names}}
     if core:
         data["core"] = _core_values(config, keys)
@@ -107,7 +111,7 @@ def list_lines(config: Config, names: Sequence[str], *, descriptions: bool) -> I
         first = False
         for name in members:
             if descriptions:
-                description = config.env(name).description or "[no description]"
+                description = config.resolver.env(name, "description") or "[no description]"
                 yield f"{name.ljust(width)} -> {description}"
             else:
                 yield name

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Final, Optional
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    _Group = tuple[tuple[str, bool], ...]  # the (factor, negated) pairs that must all hold
     _Line = tuple[Optional["Condition"], str]  # a line's condition (None: unconditional) and content
 
 LATEST_PYTHON_MINOR_MIN: Final[int] = 11
@@ -35,6 +34,8 @@ KNOWN_ARCHITECTURES: Final[frozenset[str]] = frozenset(
     {"arm64", "loongarch64", "ppc", "ppc64", "ppc64le", "riscv64", "s390x", "sparc64", "x86", "x86_64"}
 )
 """Canonical CPU architecture names; an env name holding one of them opts out of the implicit machine factor."""
+
+_Group = tuple[tuple[str, bool], ...]  # the (factor, negated) pairs that must all hold
 
 _ISA_ALIASES: Final[dict[str, str]] = {
     # alias       -> canonical name (anything not listed is only lower-cased)
@@ -119,7 +120,8 @@ def expand_ranges(text: str) -> str:
 
     ``{8-13}`` counts up, ``{13-8}`` counts down, ``{10-}`` stops at :data:`LATEST_PYTHON_MINOR_MAX` and ``{-13}``
     starts at :data:`LATEST_PYTHON_MINOR_MIN` (an open range that would be empty keeps its one explicit bound). A
-    range must start an item, so the dashes of ``py-django-4-2`` are left alone.
+    range is an item ended by ``,`` or ``}`` that does not continue a name, so the dashes of ``py-django-4-2`` are
+    left alone; like tox this does not check for an opening brace, so a top-level ``3-5,x`` is ``3,4,5,x`` too.
     """
     return _expand_ranges(text)
 

@@ -6,15 +6,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orch.config.factors import find_envs
-from orch.config.model import CoreConfig, EnvConfig, PackageDef, field_names
 from orch.config.packages import BuildItem, match_packagedef
 from orch.config.registry import Scope, SettingsRegistry
 from orch.config.resolve import Resolver
 from orch.config.source import ENV_PREFIX, Source
 from orch.errors import ConfigError, Location
+
+if TYPE_CHECKING:
+    from orch.config.model import CoreConfig, EnvConfig, PackageDef
+
+# The model's dataclasses are imported where they are built: generating their methods costs
+# several milliseconds, which `orch list` (names and descriptions only) need not pay.
 
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 KNOWN_BUILDERS = ("sdist", "wheel", "editable", "editable-legacy", "conda", "external", "skip")
@@ -51,9 +56,13 @@ class Config:
     # ----------------------------------------------------------------------------------- core
     @cached_property
     def core(self) -> CoreConfig:
+        from orch.config.model import CoreConfig
+
         return CoreConfig(**self._section(Scope.CORE, None, CoreConfig))
 
     def _section(self, scope: Scope, name: str | None, cls: type) -> dict[str, Any]:
+        from orch.config.model import field_names
+
         known = field_names(cls)
         values: dict[str, Any] = {key: self.resolver.value(scope, name, key) for key in known}
         extra = {
@@ -76,7 +85,8 @@ class Config:
     def names(self) -> EnvNames:
         """tox 4's order: env_list, then ``[testenv:...]`` section names, then envs that only factor
         conditions mention (with a factor no other env has), then label members."""
-        env_list = self.core.env_list
+        env_list = self.resolver.core("env_list")
+        assert isinstance(env_list, tuple)
         found: dict[str, None] = dict.fromkeys(env_list)
         known = {factor for env in env_list for factor in env.split("-")}
         for _, names in self.resolver.section_envs():
@@ -88,7 +98,9 @@ class Config:
                     for env in find_envs(self.source.read(value)):
                         if set(env.split("-")) - known:
                             found.setdefault(env)
-        for members in self.core.labels.values():
+        labels = self.resolver.core("labels")
+        assert isinstance(labels, dict)
+        for members in labels.values():
             found.update(dict.fromkeys(members))
         default = env_list or ("py",)
         everything = [name for name in found if name and not name.startswith(".")]
@@ -96,9 +108,12 @@ class Config:
 
     def labels_of(self, label: str) -> tuple[str, ...]:
         """Envs with a label: the core ``labels`` mapping plus each env's own ``labels`` key."""
-        members = dict.fromkeys(self.core.labels.get(label, ()))
+        labels = self.resolver.core("labels")
+        assert isinstance(labels, dict)
+        members = dict.fromkeys(labels.get(label, ()))
         for name in self.names.all:
-            if label in self.env(name).labels:
+            labels = self.resolver.env(name, "labels")
+            if isinstance(labels, tuple) and label in labels:
                 members.setdefault(name)
         return tuple(members)
 
@@ -106,6 +121,8 @@ class Config:
     def env(self, name: str) -> EnvConfig:
         env = self._envs.get(name)
         if env is None:
+            from orch.config.model import EnvConfig
+
             env = self._envs[name] = EnvConfig(**self._section(Scope.ENV, name, EnvConfig))
         return env
 
@@ -121,6 +138,8 @@ class Config:
     @cached_property
     def packagedefs(self) -> Mapping[str, PackageDef]:
         """The ``[packagedef:NAME]`` sections, in file order."""
+        from orch.config.model import PackageDef
+
         result: dict[str, PackageDef] = {}
         for section in self.source.packagedef_sections():
             name = section.suffix
@@ -146,7 +165,7 @@ class Config:
     def default_package(self, env: str) -> str:
         """``package`` when the file does not set it: tox's rules, then the matching packagedef."""
         resolver = self.resolver
-        if resolver.env(env, "skip_install") or self.core.no_package:
+        if resolver.env(env, "skip_install") or resolver.core("no_package"):
             return "skip"
         if resolver.env(env, "use_develop"):
             return "editable"
@@ -206,6 +225,8 @@ class Config:
 
 def implicit_packagedef(builder: str) -> PackageDef:
     """The packagedef a bare builder name means: that builder with default options."""
+    from orch.config.model import PackageDef
+
     where = Location("implicit")
     return PackageDef(
         name=builder,

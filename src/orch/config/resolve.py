@@ -138,6 +138,7 @@ class Resolver:
         self._cache: dict[tuple[Scope, str | None, str], object] = {}
         self.packages: PackageRules | None = None
         self._set_env_raw: dict[str, dict[str, str]] = {}
+        self._raw_cache: dict[tuple[Scope, str | None, str], tuple[str, Location] | None] = {}
         self._active: list[tuple[str, ...]] = []
         self._env_sections: dict[str, RawSection] = {}
         self._section_envs: list[tuple[RawSection, list[str]]] = []
@@ -214,6 +215,14 @@ class Resolver:
         return chain
 
     def _raw(self, scope: Scope, name: str | None, setting: Setting) -> tuple[str, Location] | None:
+        cache_key = (scope, name, setting.key)
+        try:
+            return self._raw_cache[cache_key]
+        except KeyError:
+            found = self._raw_cache[cache_key] = self._find_raw(scope, name, setting)
+            return found
+
+    def _find_raw(self, scope: Scope, name: str | None, setting: Setting) -> tuple[str, Location] | None:
         filter_name = name if scope is Scope.ENV else None
         for section in self.sections_for(scope, name):
             for key in setting.names:

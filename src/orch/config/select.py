@@ -59,15 +59,17 @@ def select(config: Config, selection: Selection) -> list[str]:
             for env in selection.envs:
                 _check_known(config, env)
                 chosen.setdefault(env)
+    matched: set[str] = set()
     for label in selection.labels:
         members = config.labels_of(label)
         if not members:
             known = sorted({*config.core.labels, *(lab for n in names.all for lab in config.env(n).labels)})
             raise UsageError(f"no env has label {label!r}" + (f" (labels: {', '.join(known)})" if known else ""))
-        chosen.update(dict.fromkeys(members))
+        matched.update(members)
     for group in selection.factors:
         wanted = set(group)
-        chosen.update(dict.fromkeys(n for n in names.all if wanted.issubset(n.split("-"))))
+        matched.update(n for n in names.all if wanted.issubset(n.split("-")))
+    chosen.update(dict.fromkeys(n for n in names.all if n in matched))
     if selection.envs is None and not selection.labels and not selection.factors:
         chosen.update(dict.fromkeys(names.all if selection.include_all else names.default))
     result = list(chosen)

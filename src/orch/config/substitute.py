@@ -50,22 +50,20 @@ class UnbalancedBraces(ConfigError):
     """A ``{`` without its ``}``."""
 
 
+_SPECIAL = re.compile(r"\\[{}]|[{}]")
+
+
 def _find_close(text: str, start: int) -> int:
     """Index of the ``}`` closing the ``{`` at ``start``, or -1."""
     depth = 0
-    i = start
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text) and text[i + 1] in "{}":
-            i += 2
-            continue
-        if char == "{":
+    for match in _SPECIAL.finditer(text, start):
+        token = match.group()
+        if token == "{":
             depth += 1
-        elif char == "}":
+        elif token == "}":
             depth -= 1
             if depth == 0:
-                return i
-        i += 1
+                return match.start()
     return -1
 
 
@@ -79,23 +77,26 @@ def substitute(text: str, ctx: Context, *, quote_posargs: bool = False, keep_esc
     if "{" not in text and "\\" not in text:
         return text
     out: list[str] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text) and text[i + 1] in "{}":
-            out.append(text[i : i + 2] if keep_escapes else text[i + 1])
-            i += 2
-            continue
-        if char != "{":
-            out.append(char)
-            i += 1
-            continue
-        end = _find_close(text, i)
-        if end == -1:
-            raise UnbalancedBraces(f"unbalanced braces in {text!r}: '{{' at offset {i} is never closed")
-        out.append(_expression(text[i + 1 : end], ctx, quote_posargs=quote_posargs))
-        i = end + 1
-    return "".join(out)
+    pos = 0
+    while True:
+        match = _SPECIAL.search(text, pos)
+        if match is None:
+            out.append(text[pos:])
+            return "".join(out)
+        start, token = match.start(), match.group()
+        out.append(text[pos:start])
+        if token.startswith("\\"):
+            out.append(token if keep_escapes else token[1])
+            pos = match.end()
+        elif token == "}":
+            out.append(token)
+            pos = match.end()
+        else:
+            end = _find_close(text, start)
+            if end == -1:
+                raise UnbalancedBraces(f"unbalanced braces in {text!r}: '{{' at offset {start} is never closed")
+            out.append(_expression(text[start + 1 : end], ctx, quote_posargs=quote_posargs))
+            pos = end + 1
 
 
 def _expression(inner: str, ctx: Context, *, quote_posargs: bool) -> str:

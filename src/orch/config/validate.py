@@ -12,10 +12,61 @@ from orch.config.registry import Scope, SettingsRegistry
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, Source
 
 TOX_CORE_KEYS = frozenset(
-    ["requires", "provision_tox_env", "isolated_build_env", "package_root", "setupdir", "distshare", "tox_root", "toxinidir", "skip_env", "interrupt_timeout", "parallel_show_output", "args_are_paths", "env_list_file"]
+    [
+        "requires",
+        "provision_tox_env",
+        "isolated_build_env",
+        "package_root",
+        "setupdir",
+        "distshare",
+        "tox_root",
+        "toxinidir",
+        "skip_env",
+        "interrupt_timeout",
+        "parallel_show_output",
+        "args_are_paths",
+        "env_list_file",
+    ]
 )
 TOX_ENV_KEYS = frozenset(
-    ["wheel_build_env", "package_env", "constrain_package_deps", "use_frozen_constraints", "runner", "uv_seed", "uv_resolution", "uv_python_preference", "download", "sitepackages", "system_site_packages", "alwayscopy", "always_copy", "list_dependencies_command", "pip_pre", "suicide_timeout", "interrupt_timeout", "terminate_timeout", "fail_fast", "args_are_paths", "package_root", "constraints", "dependency_groups", "extra_setup_commands", "base", "base_python_file", "setupdir", "skip_missing_interpreters", "suicide_timeout", "commands_retry", "pass_env", "virtualenv_spec", "ignore_base_python_conflict", "deps_only", "package_tox_env_type", "wheel_tag"]
+    [
+        "wheel_build_env",
+        "package_env",
+        "constrain_package_deps",
+        "use_frozen_constraints",
+        "runner",
+        "uv_seed",
+        "uv_resolution",
+        "uv_python_preference",
+        "download",
+        "sitepackages",
+        "system_site_packages",
+        "alwayscopy",
+        "always_copy",
+        "list_dependencies_command",
+        "pip_pre",
+        "suicide_timeout",
+        "interrupt_timeout",
+        "terminate_timeout",
+        "fail_fast",
+        "args_are_paths",
+        "package_root",
+        "constraints",
+        "dependency_groups",
+        "extra_setup_commands",
+        "base",
+        "base_python_file",
+        "setupdir",
+        "skip_missing_interpreters",
+        "suicide_timeout",
+        "commands_retry",
+        "pass_env",
+        "virtualenv_spec",
+        "ignore_base_python_conflict",
+        "deps_only",
+        "package_tox_env_type",
+        "wheel_tag",
+    ]
 )
 
 

@@ -1,0 +1,1 @@
+"""Package builders: how the project becomes something an env installs (sdist, wheel, editable...)."""

@@ -1,0 +1,1 @@
+"""Environments: the env types orch can create (virtualenv, conda, current, system, plugins')."""

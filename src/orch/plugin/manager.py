@@ -1,0 +1,103 @@
+"""Load every plugin and let them fill the registries of one run.
+
+Order: third-party plugins from the ``orch`` entry-point group, then ``extra`` objects (tests),
+then orch's built-ins (:mod:`orch.plugin.builtin`). pluggy calls the last registered first and the
+built-in hooks are ``tryfirst``, so the built-ins register first; the registries keep the first
+registration of a name, so built-ins win a clash. There is no global registry: callers pass the
+returned :class:`Plugins` along.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pluggy
+
+from orch.builders.types import BuilderRegistry
+from orch.config.registry import SettingsRegistry
+from orch.envs.types import EnvTypeRegistry
+from orch.errors import OrchError
+from orch.plugin import builtin, spec
+from orch.plugin.discover import EntryPoint
+from orch.plugin.discover import entry_points as find_entry_points
+
+ENTRY_POINT_GROUP = "orch"
+BUILTIN_NAME = "builtin"
+
+
+@dataclass(frozen=True)
+class Plugins:
+    """The loaded plugins and the registries they filled."""
+
+    settings: SettingsRegistry
+    env_types: EnvTypeRegistry
+    builders: BuilderRegistry
+    manager: pluggy.PluginManager
+
+    def warnings(self) -> list[str]:
+        """Registrations that lost a clash (a plugin reusing a built-in name...), as sentences."""
+        return [*self.env_types.warnings(), *self.builders.warnings()]
+
+
+def load_plugins(*, entry_points: bool = True, extra: Sequence[object] = ()) -> Plugins:
+    """Register the plugins of one run and let them fill fresh registries.
+
+    Registered in this order: the ``orch`` entry points (unless ``entry_points`` is false), the
+    ``extra`` objects (modules or instances; for tests), orch's built-ins. A plugin that cannot be
+    imported or has an invalid hook is an :class:`OrchError` naming it.
+    """
+    manager = pluggy.PluginManager(spec.PROJECT)
+    manager.add_hookspecs(spec)
+    origins: dict[int, Callable[[], str]] = {}  # id(plugin) -> how an error names it (computed only then)
+    if entry_points:
+        for entry_point in find_entry_points():
+            if entry_point.module == builtin.__name__:
+                continue  # orch's own entry point: registered below, last
+            origin = functools.partial(_describe, entry_point)
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:
+                raise OrchError(
+                    f"{origin()} cannot be loaded: {type(exc).__name__}: {exc}",
+                    hint=f"reinstall or uninstall {entry_point.distribution}",
+                ) from exc
+            name = entry_point.name if entry_point.name != BUILTIN_NAME else f"{entry_point.value}:{BUILTIN_NAME}"
+            _register(manager, plugin, name, origin, origins)
+    for plugin in extra:
+        _register(manager, plugin, None, functools.partial(repr, plugin), origins)
+    _register(manager, builtin, BUILTIN_NAME, lambda: "orch's built-in plugin", origins)
+    try:
+        manager.check_pending()  # a hookimpl for a hook that does not exist (a typo) is an error
+    except pluggy.PluginValidationError as exc:
+        culprit = origins.get(id(exc.plugin), functools.partial(repr, exc.plugin))
+        raise OrchError(f"{culprit()} is invalid: {exc}") from exc
+
+    plugins = Plugins(SettingsRegistry(), EnvTypeRegistry(), BuilderRegistry(), manager)
+    manager.hook.orch_add_settings(registry=plugins.settings)
+    manager.hook.orch_register_env_types(registry=plugins.env_types)
+    manager.hook.orch_register_builders(registry=plugins.builders)
+    return plugins
+
+
+def _register(
+    manager: pluggy.PluginManager,
+    plugin: object,
+    name: str | None,
+    origin: Callable[[], str],
+    origins: dict[int, Callable[[], str]],
+) -> None:
+    if manager.is_registered(plugin):
+        return  # the same module behind two entry points, or a distribution found twice on sys.path
+    if name is not None and manager.has_plugin(name):
+        name = f"{name}#{len(manager.get_plugins())}"  # two distributions chose the same entry-point name
+    try:
+        manager.register(plugin, name)
+    except (pluggy.PluginValidationError, ValueError) as exc:
+        raise OrchError(f"{origin()} is invalid: {exc}") from exc
+    origins[id(plugin)] = origin
+
+
+def _describe(entry_point: EntryPoint) -> str:
+    return f"plugin {entry_point.name!r} ({entry_point.value}) of {entry_point.distribution}"

@@ -1,0 +1,211 @@
+"""The CLI in-process, as a user types it: ``main([...])`` in a folder with a tox.ini."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from orch.cli.main import main
+
+TOX_INI = """
+[tox]
+env_list = py3{11,12}-<venv,conda>, lint
+labels =
+    static = lint
+
+[testenv]
+description = tests on {envname}
+deps =
+    pytest
+    conda: pytest-conda-helper
+    py311-venv: mock
+commands = pytest {posargs:-q}
+
+[testenv:lint]
+description = the linters
+skip_install = true
+deps = ruff
+commands = ruff check .
+
+[testenv:docs]
+description = build the docs
+labels = doc
+commands = sphinx-build docs out
+"""
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    def make(ini: str = TOX_INI, **files: str):
+        (tmp_path / "tox.ini").write_text(textwrap.dedent(ini))
+        for name, text in files.items():
+            (tmp_path / name).write_text(textwrap.dedent(text))
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.delenv("TOXENV", raising=False)
+        monkeypatch.delenv("ORCH_ENV", raising=False)
+
+        def run(*args: str) -> Result:
+            code = main(list(args))
+            captured = capsys.readouterr()
+            return Result(code, captured.out, captured.err)
+
+        return run
+
+    return make
+
+
+def test_list_shows_default_envs_with_descriptions(project) -> None:
+    result = project()("list")
+    assert result.code == 0
+    assert result.out.splitlines() == [
+        "default environments:",
+        "py311-venv  -> tests on py311-venv",
+        "py311-conda -> tests on py311-conda",
+        "py312-venv  -> tests on py312-venv",
+        "py312-conda -> tests on py312-conda",
+        "lint        -> the linters",
+    ]
+
+
+def test_list_all_marks_additional_envs(project) -> None:
+    result = project()("list", "--all")
+    assert result.out.splitlines()[-3:] == ["", "additional environments:", "docs        -> build the docs"]
+
+
+def test_list_json(project) -> None:
+    rows = json.loads(project()("list", "--all", "--json").out)
+    assert [(r["name"], r["default"], r["env_type"]) for r in rows] == [
+        ("py311-venv", True, "virtualenv"),
+        ("py311-conda", True, "conda"),
+        ("py312-venv", True, "virtualenv"),
+        ("py312-conda", True, "conda"),
+        ("lint", True, "virtualenv"),
+        ("docs", False, "virtualenv"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(["-e", "lint,docs"], ["lint", "docs"], id="env-list"),
+        pytest.param(["-e", "py3{11,12}-venv"], ["py311-venv", "py312-venv"], id="generative"),
+        pytest.param(["-m", "static", "doc"], ["lint", "docs"], id="labels-core-and-env"),
+        pytest.param(["-f", "py311", "conda"], ["py311-conda"], id="factors-and"),
+        pytest.param(["-f", "lint", "-f", "py312", "venv"], ["py312-venv", "lint"], id="factors-or"),
+        pytest.param(["-e", "ALL", "--skip-env", ".*conda"], ["py311-venv", "py312-venv", "lint", "docs"], id="skip"),
+    ],
+)
+def test_selection(project, args: list[str], expected: list[str]) -> None:
+    result = project()("list", "--no-desc", *args)
+    assert result.code == 0, result.err
+    assert result.out.split() == expected
+
+
+def test_toxenv_variable_selects(project, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = project()
+    monkeypatch.setenv("TOXENV", "docs")
+    assert run("list", "--no-desc").out.split() == ["docs"]
+
+
+def test_config_json_uses_tox_key_names(project) -> None:
+    result = project()(
+        "config", "-e", "py311-venv", "-k", "deps", "commands", "env_type", "package", "--format", "json"
+    )
+    assert json.loads(result.out) == {
+        "env": {
+            "py311-venv": {
+                "deps": ["pytest", "mock"],
+                "commands": ["pytest -q"],
+                "env_type": "virtualenv",
+                "package": "skip",
+            }
+        }
+    }
+
+
+def test_config_posargs(project) -> None:
+    result = project()("config", "-e", "lint,py312-conda", "-k", "commands", "--", "-k", "a b")
+    assert "commands = pytest -k 'a b'" in result.out
+
+
+def test_config_override(project) -> None:
+    result = project()("config", "-e", "lint", "-k", "deps", "-x", "testenv:lint.deps+=mypy", "--format", "json")
+    assert json.loads(result.out)["env"]["lint"]["deps"] == ["ruff", "mypy"]
+
+
+def test_config_ini_and_toml_formats(project) -> None:
+    run = project()
+    ini = run("config", "-e", "lint", "-k", "deps", "skip_install")
+    assert ini.out == "[testenv:lint]\ndeps = ruff\nskip_install = True\n"
+    toml = run("config", "-e", "lint", "-k", "deps", "--format", "toml")
+    assert 'deps = ["ruff"]' in toml.out
+
+
+@pytest.mark.parametrize(
+    ("ini", "args", "message"),
+    [
+        pytest.param("[tox]\nenv_list = a\n[testenv]\ndeps = {env:X\n", ["config"], "tox.ini:4:", id="unbalanced"),
+        pytest.param("[tox]\nenv_list = a\nnot a key line\n", ["list"], "tox.ini:3: cannot parse", id="syntax"),
+        pytest.param(
+            "[tox]\nenv_list = a\n[testenv]\ndeps = {[x]y}\n[x]\ny = {[x]z}\nz = {[x]y}\n",
+            ["config"],
+            "cyclic reference",
+            id="cycle",
+        ),
+        pytest.param("[tox]\nenv_list = a\n", ["list", "-e", "nope"], "unknown env 'nope'", id="unknown-env"),
+        pytest.param("[tox]\nenv_list = lint\n", ["list", "-e", "lnit"], "did you mean 'lint'", id="typo-env"),
+    ],
+)
+def test_bad_input_is_one_line_error(project, ini: str, args: list[str], message: str) -> None:
+    result = project(ini)(*args)
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+    assert result.err.startswith("error: ")
+
+
+def test_unknown_key_warns_with_suggestion(project) -> None:
+    result = project("[tox]\nenv_list = a\n[testenv]\ndepz = x\n")("list")
+    assert result.code == 0
+    assert "warning: tox.ini:4: unknown key 'depz' in [testenv] (did you mean 'deps'?)" in result.err
+
+
+def test_no_config_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["list"]) == 2
+    assert "no orch.toml, pyproject.toml with [tool.orch], or tox.ini" in capsys.readouterr().err
+
+
+def test_python_dash_m_and_cli_import_stay_light(tmp_path: Path) -> None:
+    """`python -m orch` works, and importing the CLI loads none of the heavy packages."""
+    (tmp_path / "tox.ini").write_text("[tox]\nenv_list = a\n")
+    probe = (
+        "import sys, runpy; sys.argv = ['orch', 'list', '--no-desc']\n"
+        "try:\n    runpy.run_module('orch', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in ('virtualenv', 'build', 'uv', 'rattler') if m in sys.modules)\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["a", "HEAVY []"]
+
+
+def test_common_options_before_the_command(project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = project()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = run("-c", str(tmp_path / "tox.ini"), "-x", "testenv:lint.deps=zz", "config", "-e", "lint", "-k", "deps")
+    assert result.out == "[testenv:lint]\ndeps = zz\n"
