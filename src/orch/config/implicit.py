@@ -53,17 +53,20 @@ def version_of(spec: str) -> tuple[int, ...] | None:
 
 
 def implementation_of(spec: str) -> str | None:
+    """The implementation a spec names (``python3`` is CPython), or ``None`` for ``py310``/``3.10``."""
     base = spec.rsplit("/", 1)[-1]
-    for impl in ("pypy", "graalpy", "jython", "rustpython", "ironpython"):
+    for impl in ("cpython", "pypy", "graalpy", "jython", "rustpython", "ironpython"):
         if base.startswith(impl):
             return impl
-    return "cpython" if re.match(r"^(py|python|cpython)?[23]", base) else None
+    return "cpython" if base.startswith("python") else None
 
 
 def conflicts(factor_spec: str, base_python: str) -> bool:
-    """Whether an explicit ``base_python`` contradicts the env name's Python factor."""
+    """Whether an explicit ``base_python`` contradicts the env name's Python factor (tox's rule):
+    the base must have every version part the factor names (``py39`` vs ``python3`` conflicts),
+    and a factor that names an implementation must not meet another."""
     a, b = version_of(factor_spec), version_of(base_python)
-    if a is not None and b is not None and a[: len(b)] != b[: len(a)]:
+    if a is not None and b is not None and b[: len(a)] != a:
         return True
     impl_a, impl_b = implementation_of(factor_spec), implementation_of(base_python)
     return impl_a is not None and impl_b is not None and impl_a != impl_b

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,11 +45,6 @@ def matches(lines: Iterable[str], env: str) -> bool:
         elif pattern.matches(active_factors(env)):
             return True
     return False
-
-
-def match_packagedef(env: str, match_lines: Mapping[str, tuple[str, ...]]) -> list[str]:
-    """The names of the packagedefs whose ``match`` selects ``env``, in file order."""
-    return [name for name, lines in match_lines.items() if lines and matches(lines, env)]
 
 
 @dataclass(frozen=True, order=True)

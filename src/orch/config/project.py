@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orch.config.factors import find_envs
-from orch.config.packages import BuildItem, match_packagedef
+from orch.config.packages import BuildItem, matches
 from orch.config.registry import Scope, SettingsRegistry
 from orch.config.resolve import Resolver
 from orch.config.source import ENV_PREFIX, Source
@@ -182,7 +182,9 @@ class Config:
             return ""
         if package in self.packagedefs:
             return package
-        explicit = self.resolver.location(Scope.ENV, env, "package") is not None
+        explicit = self.resolver.location(Scope.ENV, env, "package") is not None or bool(
+            self.resolver.env(env, "use_develop")
+        )
         if not explicit:
             matched = self.match(env)
             if matched is not None:
@@ -196,7 +198,13 @@ class Config:
 
     def match(self, env: str) -> str | None:
         """The packagedef name for an env that has none set explicitly, by ``match``; None if none."""
-        matched = match_packagedef(env, {n: p.match for n, p in self.packagedefs.items()})
+        matched = []
+        for name, pdef in self.packagedefs.items():
+            try:
+                if pdef.match and matches(pdef.match, env):
+                    matched.append(name)
+            except ValueError as exc:
+                raise ConfigError(f"[packagedef:{name}] {exc}", pdef.sources.get("match")) from None
         if len(matched) > 1:
             first, second = matched[:2]
             location = self.packagedefs[second].sources.get("match")

@@ -56,6 +56,8 @@ def apply_overrides(source: Source, overrides: Sequence[Override]) -> None:
     for item in overrides:
         section = source.sections.setdefault(item.section, RawSection(item.section, where))
         old = section.values.get(item.key)
+        if old is None and item.append and section.prefix == ENV_PREFIX and ENV_PREFIX in source.sections:
+            old = source.sections[ENV_PREFIX].values.get(item.key)  # append to the inherited value
         text = f"{source.read(old)}\n{item.value}" if item.append and old is not None else item.value
         section.values[item.key] = RawValue(text, where)
 
@@ -331,7 +333,8 @@ class Resolver:
                 included = ctx.raw_reference(section, key)
                 if included is None:
                     raise ConfigError(f"{self._where(scope, name)} set_env: no key {key!r} in [{section}]", location)
-                raw.update(self._raw_dict(scope, name, included, location))
+                with self._guard(("include", section, key, str(name)), location):
+                    raw.update(self._raw_dict(scope, name, included, location))
                 continue
             if stripped.startswith("file|"):
                 raw.update(self._env_file(substitute(stripped[5:], ctx), location))
@@ -363,8 +366,14 @@ class Resolver:
                 return None
             with self._guard(("value", Scope.ENV.value, env, "set_env", "raw"), found[1]):
                 raw = self._set_env_raw[env] = self._raw_dict(Scope.ENV, env, found[0], found[1])
-        if key not in raw or ("set_env", env, key) in self._active:
+        frame = ("set_env", env, key)
+        if key not in raw:
             return None
+        if frame in self._active:
+            if self._active[-1] == frame:
+                return None  # PATH={env:PATH}:x reads the caller's PATH
+            cycle = [f[2] for f in self._active[self._active.index(frame) :] if f[0] == "set_env"]
+            raise ConfigError(f"cyclic reference between set_env values: {' -> '.join([*cycle, key])}")
         location = self.location(Scope.ENV, env, "set_env") or Location(str(self.source.path))
         return self._dict_value(Scope.ENV, env, raw, key, location)
 
@@ -375,11 +384,14 @@ class Resolver:
         except OSError as exc:
             raise ConfigError(f"set_env file {path}: {exc.strerror}", location) from None
         result = {}
-        for line in lines:
+        for number, line in enumerate(lines, start=1):
             line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                key, _, value = line.partition("=")
-                result[key.strip()] = value.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, sep, value = line.partition("=")
+            if not sep:
+                raise ConfigError(f"set_env file {path}:{number}: expected KEY=VALUE, found {line!r}", location)
+            result[key.strip()] = value.strip()
         return result
 
     # -------------------------------------------------------------------------- substitution

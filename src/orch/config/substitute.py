@@ -99,6 +99,19 @@ def substitute(text: str, ctx: Context, *, quote_posargs: bool = False, keep_esc
             pos = end + 1
 
 
+def _split_top(text: str) -> tuple[str, str, str]:
+    """``str.partition(":")`` that ignores colons inside nested ``{...}``."""
+    depth = 0
+    for i, char in enumerate(text):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == ":" and depth == 0:
+            return text[:i], ":", text[i + 1 :]
+    return text, "", ""
+
+
 def _expression(inner: str, ctx: Context, *, quote_posargs: bool) -> str:
     def again(value: str) -> str:
         return substitute(value, ctx, quote_posargs=quote_posargs)
@@ -112,14 +125,14 @@ def _expression(inner: str, ctx: Context, *, quote_posargs: bool) -> str:
             return shlex.join(given) if quote_posargs else " ".join(given)
         return again(rest) if sep else ""
     if head == "env" and sep:
-        name, has_default, default = rest.partition(":")
+        name, has_default, default = _split_top(rest)
         name = again(name)
         value = ctx.env_var(name)
         if value is not None:
             return value
         return again(default) if has_default else ""
     if head == "tty" and sep:
-        on, _, off = rest.partition(":")
+        on, _, off = _split_top(rest)
         return again(on) if ctx.is_tty() else again(off)
     match = _REFERENCE.match(inner)
     if match is not None:
