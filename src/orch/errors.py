@@ -7,11 +7,10 @@ A traceback is printed only with ``-vv`` or for exceptions that are not :class:`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """Where a value came from: a file and line, or a description such as ``CLI -x``."""
 
     file: str

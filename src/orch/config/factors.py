@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 import sys
 import sysconfig
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
-from typing import TYPE_CHECKING, Final, Optional
+from typing import TYPE_CHECKING, Final, NamedTuple, Optional
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -75,8 +74,7 @@ _SYNTAX_RE: Final[re.Pattern[str]] = re.compile(r"[{},]")
 _ANGLE_CONTENT_RE: Final[re.Pattern[str]] = re.compile(r"[\w.,!*?\[\]{}-]+")
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     """A factor condition: the alternatives (OR) of factor groups (AND) in front of a ``:`` marker.
 
     Each factor is a ``(name, negated)`` pair; ``py38,!lint-conda`` is ``((("py38", False),), (("lint", True),

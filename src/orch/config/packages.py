@@ -14,8 +14,8 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from orch.config.factors import Condition, active_factors, split_condition
 
@@ -47,8 +47,7 @@ def matches(lines: Iterable[str], env: str) -> bool:
     return False
 
 
-@dataclass(frozen=True, order=True)
-class BuildItem:
+class BuildItem(NamedTuple):
     """One thing to build: a packagedef, for one interpreter when the builder builds per Python."""
 
     packagedef: str

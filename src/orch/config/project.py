@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from orch.config.factors import find_envs
 from orch.config.packages import BuildItem, matches
@@ -25,8 +24,7 @@ PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 KNOWN_BUILDERS = ("sdist", "wheel", "editable", "editable-legacy", "conda", "external", "skip")
 
 
-@dataclass(frozen=True)
-class EnvNames:
+class EnvNames(NamedTuple):
     """Every env the config defines, in tox's order, split into default and additional ones."""
 
     default: tuple[str, ...]

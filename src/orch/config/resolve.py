@@ -12,9 +12,8 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol
 
 from orch.config.convert import CONVERTERS, to_list
 from orch.config.factors import expand_names, filter_for_env
@@ -29,8 +28,7 @@ _WHOLE_REFERENCE = re.compile(r"^\{\[(?P<section>[^\]]+)\](?P<key>[-\w]+)\}$")
 _DIR_ALIASES = {"toxinidir": "tox_root", "tox_root": "tox_root", "toxworkdir": "work_dir", "envname": "env_name"}
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(NamedTuple):
     """``-x SECTION.KEY=VALUE`` (replace) or ``-x SECTION.KEY+=VALUE`` (append a line)."""
 
     section: str
@@ -75,12 +73,14 @@ def stringify(value: object) -> str:
     return str(value)
 
 
-class PackageRules(Protocol):
-    """Package defaults need the packagedefs; :class:`orch.config.project.Config` provides them."""
+if TYPE_CHECKING:
+    # Protocols exist for the type checker only: defining one at run time costs start-up time.
+    class PackageRules(Protocol):
+        """Package defaults need the packagedefs; :class:`orch.config.project.Config` provides them."""
 
-    def default_package(self, env: str) -> str: ...
+        def default_package(self, env: str) -> str: ...
 
-    def default_packagedef(self, env: str) -> str: ...
+        def default_packagedef(self, env: str) -> str: ...
 
 
 class Lookup:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from orch.errors import Location
 
@@ -17,8 +18,7 @@ ENV_PREFIX = "testenv"
 PACKAGEDEF_PREFIX = "packagedef"
 
 
-@dataclass(frozen=True)
-class RawValue:
+class RawValue(NamedTuple):
     """The text of one key as written, before comments, factor conditions or substitutions."""
 
     text: str

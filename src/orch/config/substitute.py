@@ -23,27 +23,29 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from orch.errors import ConfigError
 
 _REFERENCE = re.compile(r"^(?:\[(?P<section>[^\]]+)\])?(?P<key>[-a-zA-Z0-9_]+)(?::(?P<default>.*))?$", re.DOTALL)
 
 
-class Context(Protocol):
-    """What substitution needs from the outside world."""
+if TYPE_CHECKING:
+    # Protocols exist for the type checker only: defining one at run time costs start-up time.
+    class Context(Protocol):
+        """What substitution needs from the outside world."""
 
-    def posargs(self) -> tuple[str, ...] | None:
-        """The positional arguments given after ``--``, or ``None`` when none were given."""
+        def posargs(self) -> tuple[str, ...] | None:
+            """The positional arguments given after ``--``, or ``None`` when none were given."""
 
-    def env_var(self, name: str) -> str | None:
-        """The env's ``set_env`` value of ``name`` or the caller's environment variable, or ``None``."""
+        def env_var(self, name: str) -> str | None:
+            """The env's ``set_env`` value of ``name`` or the caller's environment variable, or ``None``."""
 
-    def reference(self, section: str | None, key: str) -> str | None:
-        """The text of a setting (``None`` section: a core or env key), or ``None`` when there is none."""
+        def reference(self, section: str | None, key: str) -> str | None:
+            """The text of a setting (``None`` section: a core or env key), or ``None`` when there is none."""
 
-    def is_tty(self) -> bool:
-        """Whether standard output is a terminal."""
+        def is_tty(self) -> bool:
+            """Whether standard output is a terminal."""
 
 
 class UnbalancedBraces(ConfigError):

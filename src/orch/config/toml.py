@@ -87,16 +87,26 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message, line = str(getattr(exc, "msg", exc)), getattr(exc, "lineno", None)
-        position = _POSITION.search(message)
-        if position is not None:
-            message = message[: position.start()] + f" (column {position.group('column')})"
-            line = int(position.group("line"))
-        elif _END.search(message):
-            message = _END.sub(" (at the end of the file)", message)
-            line = max(text.count("\n") + (not text.endswith("\n")), 1)
-        raise ConfigError(f"invalid TOML: {message}", Location(file, line)) from None
+        message, line, column = _decode_error(exc, text)
+        where = "at the end of the file" if column is None else f"column {column}"
+        raise ConfigError(f"invalid TOML: {message} ({where})", Location(file, line)) from None
     return data
+
+
+def _decode_error(exc: Exception, text: str) -> tuple[str, int, int | None]:
+    """Message, line and column (None: at the end) of a TOMLDecodeError. Newer parsers (tomli 2.1,
+    Python 3.14) have them as attributes; older ones only put them at the end of the message."""
+    last_line = max(text.count("\n") + (not text.endswith("\n")), 1)
+    if isinstance(getattr(exc, "lineno", None), int):
+        message, pos = str(getattr(exc, "msg", exc)), int(getattr(exc, "pos", 0))
+        if pos >= len(text):
+            return message, last_line, None
+        return message, int(getattr(exc, "lineno", 1)), int(getattr(exc, "colno", 1))
+    message = str(exc)
+    position = _POSITION.search(message)
+    if position is not None:
+        return message[: position.start()], int(position.group("line")), int(position.group("column"))
+    return _END.sub("", message), last_line, None
 
 
 def dotted(key: Key) -> str:

@@ -12,13 +12,12 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 GROUP = "orch"
 
 
-@dataclass(frozen=True)
-class EntryPoint:
+class EntryPoint(NamedTuple):
     """One ``name = module:attr`` line of the ``[orch]`` group, and the distribution declaring it."""
 
     name: str
