@@ -1,0 +1,342 @@
+"""``orch convert``: tox.ini to orch.toml / [tool.orch], resolving to the same values."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from orch.config.convert_toml import convert_file
+from orch.config.model import CoreConfig, EnvConfig, field_names
+from orch.config.project import Config
+from orch.config.toml import parse_toml
+from orch.errors import ConfigError, OrchError, UsageError
+
+Load = Callable[[Path, str], Config]
+
+TOX_INI = r"""
+[tox]
+envlist = py{38,39}, lint  # comment
+skip_missing_interpreters = true
+requires =
+    tox>=4
+labels =
+    test = py38, py39
+
+[testenv]
+deps =
+    pytest
+
+    py38: mock
+commands = pytest {posargs} \# not a comment
+setenv =
+    A = 1
+allowlist_externals =
+    a, b
+commands_retry = 2
+
+[testenv:lint]
+base = shared
+description = C:\path "quoted"
+commands = flake8 --max-line-length {[flake8]max-line-length}
+
+[shared]
+deps = flake8
+
+[flake8]
+max-line-length = 100
+
+[pytest]
+addopts = -ra
+"""
+
+BODY = """\
+envlist = "py{38,39}, lint"
+skip_missing_interpreters = true
+requires = "tox>=4"
+labels = "test = py38, py39"
+
+[env_base]
+deps = [
+    "pytest",
+    "",
+    "py38: mock",
+]
+commands = "pytest {posargs} # not a comment"
+setenv = "A = 1"
+allowlist_externals = "a, b"
+commands_retry = 2
+
+[env.lint]
+base = "shared"
+description = 'C:\\path "quoted"'
+commands = "flake8 --max-line-length {[flake8]max-line-length}"
+
+[section.shared]
+deps = "flake8"
+
+[section.flake8]
+max-line-length = 100
+"""
+
+ORCH_TOML = "# Converted from tox.ini by `orch convert`; the layout is described in docs/reference/toml.md.\n\n" + BODY
+TOOL_ORCH = "[tool.orch]\n" + re.sub(r"^\[", "[tool.orch.", BODY, flags=re.MULTILINE)
+
+PYPROJECT = """\
+# The project's metadata.
+[project]
+name = "example"   # aligned comment
+dependencies = [
+    "a",  # why a
+]
+
+[tool.ruff]
+line-length = 120
+# trailing comment in ruff
+
+# About mypy.
+[tool.mypy]
+strict = true
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "tox.ini").write_text(TOX_INI, encoding="utf-8")
+    return tmp_path
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+# ---------------------------------------------------------------------------------- orch.toml
+def test_orch_toml(project: Path) -> None:
+    assert convert_file(project / "tox.ini", Path("orch.toml")) == project / "orch.toml"
+    assert (project / "orch.toml").read_text(encoding="utf-8") == ORCH_TOML
+    assert leftovers(project) == []
+
+
+def test_target_is_relative_to_the_source_folder(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project.parent)
+    written = convert_file(Path(project.name) / "tox.ini", Path("orch.toml"))
+    assert written == Path(project.name) / "orch.toml"
+    assert (project / "orch.toml").is_file()
+
+
+def test_new_pyproject(project: Path, load_project: Load) -> None:
+    convert_file(project / "tox.ini", Path("pyproject.toml"))
+    assert (project / "pyproject.toml").read_text(encoding="utf-8") == TOOL_ORCH
+    config = load_project(project, "pyproject.toml")
+    assert config.names.all == ("py38", "py39", "lint")
+    assert [str(c) for c in config.env("lint").commands] == ["flake8 --max-line-length 100"]
+    assert config.env("lint").deps == ("flake8",)  # through base = shared
+
+
+def test_discovery_prefers_tool_orch_over_tox_ini(project: Path, load_project: Load) -> None:
+    convert_file(project / "tox.ini", Path("pyproject.toml"))
+    assert load_project(project, ".").path == project / "pyproject.toml"
+    convert_file(project / "tox.ini", Path("orch.toml"))
+    assert load_project(project, ".").path == project / "orch.toml"
+
+
+# ------------------------------------------------------------------------ existing pyproject
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_pyproject_keeps_everything_outside_tool_orch(project: Path, newline: str) -> None:
+    original = PYPROJECT.replace("\n", newline).encode()
+    (project / "pyproject.toml").write_bytes(original)
+    convert_file(project / "tox.ini", Path("pyproject.toml"))
+    result = (project / "pyproject.toml").read_bytes()
+    assert result == original + (newline + TOOL_ORCH.replace("\n", newline)).encode()
+
+
+def test_pyproject_without_final_newline(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[project]\nname = "x"', encoding="utf-8")
+    convert_file(project / "tox.ini", Path("pyproject.toml"))
+    assert (project / "pyproject.toml").read_text(encoding="utf-8") == '[project]\nname = "x"\n\n' + TOOL_ORCH
+
+
+def test_force_replaces_tool_orch_tables(project: Path) -> None:
+    before = """\
+# top
+[project]
+name = "x"
+
+[tool.orch]
+env_list = ["old"]  # the old config
+
+[tool.orch.env.old]
+deps = ["x"]
+
+# About ruff.
+[tool.ruff]
+line-length = 100
+
+[tool.orch.env.more]
+x = "1"
+"""
+    (project / "pyproject.toml").write_text(before, encoding="utf-8")
+    with pytest.raises(UsageError, match=r"already has a \[tool.orch\] table"):
+        convert_file(project / "tox.ini", Path("pyproject.toml"))
+    assert (project / "pyproject.toml").read_text(encoding="utf-8") == before
+    convert_file(project / "tox.ini", Path("pyproject.toml"), force=True)
+    kept = '# top\n[project]\nname = "x"\n\n# About ruff.\n[tool.ruff]\nline-length = 100\n\n'
+    assert (project / "pyproject.toml").read_text(encoding="utf-8") == kept + TOOL_ORCH
+
+
+def test_force_refuses_tool_orch_without_header(project: Path) -> None:
+    before = '[tool]\norch = { env_list = ["a"] }\n'
+    (project / "pyproject.toml").write_text(before, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"sets tool.orch outside a \[tool.orch\] table header"):
+        convert_file(project / "tox.ini", Path("pyproject.toml"), force=True)
+    assert (project / "pyproject.toml").read_text(encoding="utf-8") == before
+
+
+def test_pyproject_that_cannot_take_tool_orch(project: Path) -> None:
+    before = "tool = { ruff = { line-length = 1 } }\n"
+    (project / "pyproject.toml").write_text(before, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^cannot add \[tool.orch\] to .*pyproject.toml: invalid TOML"):
+        convert_file(project / "tox.ini", Path("pyproject.toml"))
+    assert (project / "pyproject.toml").read_text(encoding="utf-8") == before
+
+
+def test_invalid_pyproject(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[project\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^pyproject\.toml:1: invalid TOML"):
+        convert_file(project / "tox.ini", Path("pyproject.toml"))
+
+
+def test_keeps_file_mode(project: Path) -> None:
+    (project / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    os.chmod(project / "pyproject.toml", 0o640)
+    convert_file(project / "tox.ini", Path("pyproject.toml"))
+    assert stat.S_IMODE((project / "pyproject.toml").stat().st_mode) == 0o640
+
+
+# ------------------------------------------------------------------------------ refusals
+def test_refuses_to_overwrite_orch_toml(project: Path) -> None:
+    (project / "orch.toml").write_text("# mine\n", encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        convert_file(project / "tox.ini", Path("orch.toml"))
+    assert str(info.value) == f"{project / 'orch.toml'} exists"
+    assert info.value.hint == "pass --force to replace it"
+    assert (project / "orch.toml").read_text(encoding="utf-8") == "# mine\n"
+    convert_file(project / "tox.ini", Path("orch.toml"), force=True)
+    assert (project / "orch.toml").read_text(encoding="utf-8") == ORCH_TOML
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "message"),
+    [
+        pytest.param("orch.toml", "pyproject.toml", "is already TOML", id="toml source"),
+        pytest.param("tox.ini", "orch.ini", "the target must be a .toml file", id="not toml"),
+        pytest.param("tox.ini", "sub.toml", "is a folder", id="folder"),
+    ],
+)
+def test_usage_errors(project: Path, source: str, target: str, message: str) -> None:
+    (project / "sub.toml").mkdir()
+    with pytest.raises(UsageError, match=re.escape(message)):
+        convert_file(project / source, Path(target))
+
+
+def test_bad_ini_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "tox.ini").write_text("[tox]\nnot a key line\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^tox\.ini:2: cannot parse line"):
+        convert_file(tmp_path / "tox.ini", Path("orch.toml"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tox.ini"]
+
+
+def test_core_key_that_clashes_with_a_table(tmp_path: Path) -> None:
+    (tmp_path / "tox.ini").write_text("[tox]\nenv = x\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^tox\.ini:2: \[tox\] key 'env' has no place in TOML"):
+        convert_file(tmp_path / "tox.ini", Path("orch.toml"))
+
+
+# -------------------------------------------------------------------------------- values
+@pytest.mark.parametrize(
+    ("ini", "toml"),
+    [
+        pytest.param("x = a", 'x = "a"', id="string"),
+        pytest.param("x = true", "x = true", id="bool"),
+        pytest.param("x = True", 'x = "True"', id="bool spelled otherwise"),
+        pytest.param("x = 12", "x = 12", id="int"),
+        pytest.param("x = 012", 'x = "012"', id="not an int"),
+        pytest.param("x =", 'x = ""', id="empty"),
+        pytest.param("x =\n  a\n  b", 'x = [\n    "a",\n    "b",\n]', id="lines"),
+        pytest.param("x =\n  a, b", 'x = "a, b"', id="leading blank line"),
+        pytest.param("base =\n  a, b", 'base = [\n    "",\n    "a, b",\n]', id="base keeps it"),
+        pytest.param("x = a\n\n  b", 'x = [\n    "a",\n    "",\n    "b",\n]', id="inner blank line"),
+        pytest.param("x = it's \\ here", 'x = "it\'s \\\\ here"', id="backslash and quote"),
+        pytest.param("x = a\\b", "x = 'a\\b'", id="literal"),
+        pytest.param("x = a  # comment", 'x = "a"', id="comment"),
+    ],
+)
+def test_value_forms(tmp_path: Path, ini: str, toml: str) -> None:
+    (tmp_path / "tox.ini").write_text(f"[testenv:e]\n{ini}\n", encoding="utf-8")
+    convert_file(tmp_path / "tox.ini", Path("orch.toml"))
+    text = (tmp_path / "orch.toml").read_text(encoding="utf-8")
+    assert text.split("\n\n", 1)[1] == f"[env.e]\n{toml}\n"
+
+
+def test_only_referenced_sections(tmp_path: Path) -> None:
+    ini = "[testenv]\ndeps = {[a]deps}\n[a]\ndeps = {[b]x}\n[b]\nx = 1\n[c]\nx = 2\n[testenv:y]\nbase = d\n[d]\nx = 3\n"
+    (tmp_path / "tox.ini").write_text(ini, encoding="utf-8")
+    convert_file(tmp_path / "tox.ini", Path("orch.toml"))
+    data = parse_toml((tmp_path / "orch.toml").read_text(encoding="utf-8"), "orch.toml")
+    assert list(data["section"]) == ["a", "b", "d"]
+
+
+def test_orch_core_section(tmp_path: Path, load_project: Load) -> None:
+    ini = "[orch]\nenv_list = a\nwork_dir = {toxinidir}/w\n[testenv]\ndescription = in {[orch]work_dir}\n"
+    (tmp_path / "tox.ini").write_text(ini, encoding="utf-8")
+    convert_file(tmp_path / "tox.ini", Path("orch.toml"))
+    data = parse_toml((tmp_path / "orch.toml").read_text(encoding="utf-8"), "orch.toml")
+    assert data["env_base"] == {"description": "in {[tox]work_dir}"}
+    before, after = load_project(tmp_path, "tox.ini"), load_project(tmp_path, "orch.toml")
+    assert after.env("a").description == before.env("a").description == f"in {tmp_path}/w"
+
+
+# ------------------------------------------------------------------------ corpus round trip
+COMPAT = Path(os.environ.get("ORCH_COMPAT_DIR", Path(__file__).resolve().parents[3].parent / "shared" / "compat"))
+CORPUS = sorted((COMPAT / "toxini").glob("*.ini")) if (COMPAT / "toxini").is_dir() else []
+_LOCATION = re.compile(r"(?:tox\.ini|orch\.toml)(?::\d+)?(?:: )?")
+
+
+def _outcome(compute: Callable[..., object], *args: str) -> tuple[str, object]:
+    """A value, or an error's message without its file and line (which differ between the files)."""
+    try:
+        return "value", compute(*args)
+    except OrchError as exc:
+        return "error", _LOCATION.sub("", str(exc))
+
+
+@pytest.mark.parametrize(
+    "ini",
+    [pytest.param(path, id=path.stem) for path in CORPUS]
+    or [pytest.param(None, marks=pytest.mark.skip(reason=f"no tox.ini corpus in {COMPAT / 'toxini'}"))],
+)
+def test_corpus_round_trip(tmp_path: Path, ini: Path, load_project: Load) -> None:
+    """Every corpus tox.ini, converted to orch.toml, gives the same envs and the same value (or error)
+    for every core and env key."""
+    shutil.copy(ini, tmp_path / "tox.ini")
+    convert_file(tmp_path / "tox.ini", Path("orch.toml"))
+    before, after = load_project(tmp_path, "tox.ini"), load_project(tmp_path, "orch.toml")
+    assert after.path.name == "orch.toml"
+    names = _outcome(lambda: before.names)
+    assert _outcome(lambda: after.names) == names
+    differences = []
+    for key in field_names(CoreConfig):
+        want, got = _outcome(before.resolver.core, key), _outcome(after.resolver.core, key)
+        if want != got:
+            differences.append(f"core {key}: ini {want!r} toml {got!r}")
+    for env in before.names.all if names[0] == "value" else ():
+        for key in field_names(EnvConfig):
+            want, got = _outcome(before.resolver.env, env, key), _outcome(after.resolver.env, env, key)
+            if want != got:
+                differences.append(f"{env} {key}: ini {want!r} toml {got!r}")
+    assert differences == []
