@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.items import String, Table
+from tomlkit import TOMLDocument
+from tomlkit.items import Array, String, Table
 
 from orch.config.convert import to_list
 from orch.config.ini import IniSource
@@ -137,7 +138,7 @@ def normalize(key: str, text: str) -> str:
 def render(core: Values, tables: list[tuple[Key, Values]], *, root: Key) -> str:
     """The TOML text: core keys, then the tables, under ``root`` (``("tool", "orch")`` or none)."""
     doc = tomlkit.document()
-    top: Any = doc
+    top: TOMLDocument | Table = doc
     if root:
         outer = tomlkit.table(is_super_table=True)
         top = tomlkit.table()
@@ -152,14 +153,15 @@ def render(core: Values, tables: list[tuple[Key, Values]], *, root: Key) -> str:
         if len(path) == 1:
             top.add(path[0], table)
             continue
-        if path[0] not in top:
-            top.add(path[0], tomlkit.table(is_super_table=True))
-        parent: Table = top[path[0]]
+        parent = top.get(path[0])
+        if not isinstance(parent, Table):
+            parent = tomlkit.table(is_super_table=True)
+            top.add(path[0], parent)
         parent.add(path[1], table)
     return doc.as_string()
 
 
-def _value(text: str) -> Any:
+def _value(text: str) -> bool | int | String | Array:
     """A bool or whole number where the text reads back the same, a string, or an array of lines."""
     if text in ("true", "false"):
         return text == "true"
@@ -274,6 +276,8 @@ def _read_back(text: str, target: Path) -> list[tuple[str, RawSection]]:
 
 def _write(target: Path, text: str) -> None:
     """Replace ``target`` in one step, keeping its permissions (a new file gets the umask's)."""
+    if target.is_symlink():
+        target = target.resolve()  # replace the file the link points to, not the link
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:

@@ -62,14 +62,12 @@ def apply_overrides(source: Source, overrides: Sequence[Override]) -> None:
 
 def stringify(value: object) -> str:
     """A typed value as text, for ``{key}`` references."""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, Command)):  # Command first: it is a tuple too
         return str(value)
     if isinstance(value, Mapping):
         return "\n".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, (tuple, list)):
         return "\n".join(stringify(item) for item in value)
-    if isinstance(value, Command):
-        return str(value)
     return str(value)
 
 
@@ -469,8 +467,7 @@ class _Context:
                     break
         if value is None:
             head, sep, env = section.partition(":")
-            inherits = env in resolver._env_sections or raw is not None
-            if head == ENV_PREFIX and sep and inherits and resolver.registry.canonical(Scope.ENV, key) is not None:
+            if head == ENV_PREFIX and sep and env and resolver.registry.canonical(Scope.ENV, key) is not None:
                 return stringify(resolver.env(env, key))  # the key is inherited: read env's own value
             return None
         filter_name = self.name if self.scope is Scope.ENV else None

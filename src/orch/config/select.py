@@ -37,7 +37,10 @@ class Selection:
         env_text = ",".join(envs) if envs else environ.get("ORCH_ENV") or environ.get("TOXENV") or None
         names = None
         if env_text is not None:
-            names = tuple(expand_env_list(env_text.replace(",", "\n") if "{" not in env_text else env_text))
+            try:
+                names = tuple(expand_env_list(env_text.replace(",", "\n") if "{" not in env_text else env_text))
+            except ValueError as exc:
+                raise UsageError(f"-e {env_text!r}: {exc}") from None
         skip = skip_env or environ.get("ORCH_SKIP_ENV") or environ.get("TOX_SKIP_ENV") or None
         return cls(
             envs=names,

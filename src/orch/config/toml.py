@@ -289,14 +289,11 @@ class _Reader:
             if name == "env_base":
                 found.append(self.section(ENV_PREFIX, key, value))
                 continue
+            prefix = {"env": f"{ENV_PREFIX}:", "packagedef": f"{PACKAGEDEF_PREFIX}:"}.get(name, "")
             for sub, table in self.table(key, value, "a table of tables").items():
-                if name == "env":
-                    found.append(self.section(f"{ENV_PREFIX}:{sub}", (*key, sub), table))
-                elif name == "packagedef":
-                    found.append(self.section(f"{PACKAGEDEF_PREFIX}:{sub}", (*key, sub), table))
-                else:
+                if name == "section":
                     self._check_section_name(sub, (*key, sub))
-                    found.append(self.section(sub, (*key, sub), table))
+                found.append(self.section(prefix + sub, (*key, sub), table))
         sections = [core] if core.values else []
         sections.extend(sorted(found, key=lambda s: s.location.line or 0))  # in file order, like an ini
         return sections

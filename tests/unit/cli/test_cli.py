@@ -209,3 +209,13 @@ def test_common_options_before_the_command(project, tmp_path: Path, monkeypatch:
     monkeypatch.chdir(elsewhere)
     result = run("-c", str(tmp_path / "tox.ini"), "-x", "testenv:lint.deps=zz", "config", "-e", "lint", "-k", "deps")
     assert result.out == "[testenv:lint]\ndeps = zz\n"
+
+
+def test_reference_to_env_without_section_and_bad_env_expression(project) -> None:
+    run = project(
+        "[tox]\nenv_list = py311, lint\n[testenv]\ncommands = pytest\n"
+        "[testenv:lint]\ncommands = {[testenv:py311]commands} -x\n"
+    )
+    assert run("config", "-e", "lint", "-k", "commands").out == "[testenv:lint]\ncommands = pytest -x\n"
+    bad = run("list", "-e", "py3{11,12")
+    assert (bad.code, bad.err) == (2, "error: -e 'py3{11,12': unclosed brace in 'py3{11,12'\n")
