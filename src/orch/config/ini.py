@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from orch.config.source import RawSection, RawValue, Source
+from orch.config.source import RawSection, RawValue, Source, read_config_text
 from orch.errors import ConfigError, Location
 
 _SECTION = re.compile(r"\[(?P<name>.+)\]")
@@ -94,12 +94,7 @@ class IniSource(Source):
 
     @classmethod
     def from_file(cls, path: Path) -> IniSource:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+        text = read_config_text(path)
         return cls(path, parse_ini(text, path.name))
 
     def __init__(self, path: Path, sections: list[RawSection]) -> None:

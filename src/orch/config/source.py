@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from orch.errors import Location
+from orch.errors import ConfigError, Location
 
 ENV_PREFIX = "testenv"
 PACKAGEDEF_PREFIX = "packagedef"
@@ -67,3 +67,13 @@ class Source:
 
     def packagedef_sections(self) -> list[RawSection]:
         return [s for s in self.sections.values() if s.prefix == PACKAGEDEF_PREFIX]
+
+
+def read_config_text(path: Path) -> str:
+    """A config file's text (a UTF-8 BOM dropped); unreadable or non-UTF-8 is a :class:`ConfigError`."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from exc

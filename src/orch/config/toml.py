@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source
+from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source, read_config_text
 from orch.errors import ConfigError, Location
 
 if sys.version_info >= (3, 11):
@@ -55,12 +55,7 @@ class TomlSource(Source):
 
     @classmethod
     def from_file(cls, path: Path) -> TomlSource:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+        text = read_config_text(path)
         return cls.from_text(text, path)
 
     @classmethod
