@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -21,6 +22,7 @@ def load(args: argparse.Namespace, plugins: Plugins) -> Config:
     config = load_config(
         registry=plugins.settings,
         type_factors=plugins.env_types.type_factors(),
+        builders=plugins.builders.names(),
         config_file=Path(args.conf) if args.conf else None,
         overrides=args.override,
         posargs=args.posargs,
@@ -35,7 +37,7 @@ def selected(args: argparse.Namespace, config: Config, *, include_all: bool = Fa
     """Stage 2: the envs the command acts on."""
     selection = Selection.from_args(args.envs, args.labels, args.factors, args.skip_env, os.environ)
     if include_all:
-        selection = Selection(selection.envs, selection.labels, selection.factors, selection.skip_env, True)
+        selection = dataclasses.replace(selection, include_all=True)
     return select(config, selection)
 
 
@@ -51,7 +53,7 @@ def cmd_list(args: argparse.Namespace, plugins: Plugins) -> int:
                 "description": value(name, "description"),
                 "default": name in default,
                 "env_type": value(name, "env_type"),
-                "labels": list(value(name, "labels")),  # type: ignore[call-overload]
+                "labels": list(config.labels(name)),
             }
             for name in names
         ]

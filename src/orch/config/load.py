@@ -12,8 +12,9 @@ From the current folder upward, the first folder holding one of these wins, chec
 from __future__ import annotations
 
 import os
+import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Callable
 
@@ -27,12 +28,15 @@ from orch.errors import ConfigError
 CANDIDATES = ("orch.toml", "pyproject.toml", "tox.ini")
 
 
+_TOOL_ORCH = re.compile(r"^\s*(?:\[\s*tool\s*\.\s*orch\s*[\].]|tool\s*\.\s*orch\s*[.=])", re.MULTILINE)
+
+
 def _has_tool_orch(path: Path) -> bool:
+    """Whether a pyproject.toml has a ``[tool.orch]`` table (a cheap look, no TOML parse)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return _TOOL_ORCH.search(path.read_text(encoding="utf-8")) is not None
     except (OSError, UnicodeDecodeError):
         return False
-    return "[tool.orch" in text or ("tool.orch" in text and "orch" in text.split("[tool", 1)[-1])
 
 
 def discover(start: Path) -> Path:
@@ -65,6 +69,7 @@ def load_config(
     *,
     registry: SettingsRegistry,
     type_factors: Mapping[str, str],
+    builders: Collection[str],
     config_file: Path | None = None,
     cwd: Path | None = None,
     overrides: Sequence[str] = (),
@@ -92,4 +97,4 @@ def load_config(
         posargs=posargs,
         is_tty=is_tty or (lambda: sys.stdout.isatty()),
     )
-    return Config(source, resolver, registry)
+    return Config(source, resolver, registry, builders)

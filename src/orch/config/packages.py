@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 from orch.config.factors import Condition, active_factors, split_condition
 
-BUILDERS_WITH_SECTION_DEFAULTS = ("sdist", "wheel", "editable", "editable-legacy", "conda", "external", "skip")
 _GLOB = re.compile(r"[*?\[]")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 # several milliseconds, which `orch list` (names and descriptions only) need not pay.
 
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
-KNOWN_BUILDERS = ("sdist", "wheel", "editable", "editable-legacy", "conda", "external", "skip")
 
 
 class EnvNames(NamedTuple):
@@ -38,8 +37,11 @@ class EnvNames(NamedTuple):
 class Config:
     """Facade over a :class:`Resolver`: builds the typed model on demand and caches it."""
 
-    def __init__(self, source: Source, resolver: Resolver, registry: SettingsRegistry) -> None:
+    def __init__(
+        self, source: Source, resolver: Resolver, registry: SettingsRegistry, builders: Collection[str]
+    ) -> None:
         self.source, self.resolver, self.registry = source, resolver, registry
+        self.builders = frozenset(builders)  # names of the registered package builders
         self._envs: dict[str, EnvConfig] = {}
         resolver.packages = self
 
@@ -104,15 +106,18 @@ class Config:
         everything = [name for name in found if name and not name.startswith(".")]
         return EnvNames(tuple(default), tuple(name for name in everything if name not in default))
 
+    def labels(self, env: str) -> tuple[str, ...]:
+        """An env's own ``labels`` key, without building its whole config."""
+        labels = self.resolver.env(env, "labels")
+        assert isinstance(labels, tuple)
+        return labels
+
     def labels_of(self, label: str) -> tuple[str, ...]:
         """Envs with a label: the core ``labels`` mapping plus each env's own ``labels`` key."""
         labels = self.resolver.core("labels")
         assert isinstance(labels, dict)
         members = dict.fromkeys(labels.get(label, ()))
-        for name in self.names.all:
-            labels = self.resolver.env(name, "labels")
-            if isinstance(labels, tuple) and label in labels:
-                members.setdefault(name)
+        members.update(dict.fromkeys(name for name in self.names.all if label in self.labels(name)))
         return tuple(members)
 
     # ------------------------------------------------------------------------------------ envs
@@ -142,17 +147,15 @@ class Config:
         for section in self.source.packagedef_sections():
             name = section.suffix
             values = self._section(Scope.PACKAGEDEF, name, PackageDef)
-            if values["builder"] not in KNOWN_BUILDERS and values["builder"] not in self._plugin_builders:
+            if values["builder"] not in self.builders:
                 location = self.resolver.location(Scope.PACKAGEDEF, name, "builder") or section.location
                 raise ConfigError(
                     f"[packagedef:{name}] builder {values['builder']!r} is unknown "
-                    f"(known: {', '.join(sorted({*KNOWN_BUILDERS, *self._plugin_builders}))})",
+                    f"(known: {', '.join(sorted(self.builders))})",
                     location,
                 )
             result[name] = PackageDef(**values)
         return result
-
-    _plugin_builders: Sequence[str] = ()
 
     def packagedef(self, name: str) -> PackageDef:
         """A declared packagedef, or the implicit one a builder name stands for."""
@@ -162,11 +165,7 @@ class Config:
 
     def default_package(self, env: str) -> str:
         """``package`` when the file does not set it: tox's rules, then the matching packagedef."""
-        resolver = self.resolver
-        if resolver.env(env, "skip_install") or resolver.core("no_package"):
-            return "skip"
-        if resolver.env(env, "use_develop"):
-            return "editable"
+        resolver = self.resolver  # skip_install and use_develop are applied by the setting's post step
         if not self.has_project:
             return "skip"
         matched = self.match(env)
@@ -187,7 +186,7 @@ class Config:
             matched = self.match(env)
             if matched is not None:
                 return matched
-        if package not in KNOWN_BUILDERS and package not in self._plugin_builders:
+        if package not in self.builders:
             raise ConfigError(
                 f"{env}: package {package!r} is neither a [packagedef:{package}] section nor a builder",
                 self.resolver.location(Scope.ENV, env, "package"),

@@ -45,6 +45,8 @@ class Kind(str, enum.Enum):
 
 
 Default = Union[object, Callable[["Lookup"], object]]
+# (lookup, typed value, whether the file set it) -> the final value; raises ValueError for bad input
+PostProcess = Callable[["Lookup", object, bool], object]
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class Setting:
 
     ``default`` is a value, or a callable computing it from the other values of the same section
     (for example ``env_dir`` from ``work_dir`` and the env name); ``default_doc`` then says in
-    words what it computes, for the reference docs.
+    words what it computes, for the reference docs. ``post`` checks or adjusts the typed value
+    (``package`` is ``skip`` whatever the file says when ``skip_install`` is true).
     """
 
     key: str
@@ -64,6 +67,7 @@ class Setting:
     aliases: tuple[str, ...] = ()
     default_doc: str | None = None
     substitute: bool = True
+    post: PostProcess | None = None
 
     @property
     def names(self) -> tuple[str, ...]:

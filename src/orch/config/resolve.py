@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol
 
 from orch.config.convert import CONVERTERS, to_list
 from orch.config.factors import expand_names, filter_for_env
-from orch.config.implicit import conflicts, env_type_factor, python_factor, version_of
+from orch.config.implicit import env_type_factor, version_of
 from orch.config.registry import Kind, Scope, Setting, SettingsRegistry, UnknownSetting
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source
 from orch.config.substitute import substitute
@@ -249,17 +249,13 @@ class Resolver:
         else:
             text, location = found
             result = self._convert(scope, name, setting, text, location)
-        if scope is Scope.ENV and setting.key == "package":
-            if self.value(scope, name, "skip_install") or self.value(Scope.CORE, None, "no_package"):
-                result = "skip"
-            elif self.value(scope, name, "use_develop"):
-                result = "editable"
-        if scope is Scope.ENV and setting.key == "pass_env":
-            self._check_pass_env(result, found[1] if found else None)
         if isinstance(result, Path) and not result.is_absolute():
             result = self.root / result
-        if scope is Scope.ENV and setting.key == "base_python" and found is not None:
-            result = self._check_base_python(str(name), result, found[1])
+        if setting.post is not None:
+            try:
+                result = setting.post(Lookup(self, scope, name), result, found is not None)
+            except ValueError as exc:
+                raise ConfigError(str(exc), found[1] if found else None) from None
         return result
 
     def _convert(self, scope: Scope, name: str | None, setting: Setting, text: str, location: Location) -> object:
@@ -276,38 +272,11 @@ class Resolver:
         except ValueError as exc:
             raise ConfigError(f"{self._where(scope, name)} {setting.key}: {exc}", location) from exc
 
-    @staticmethod
-    def _check_pass_env(value: object, location: Location | None) -> None:
-        assert isinstance(value, tuple)
-        bad = [item for item in value if any(ch.isspace() for ch in str(item))]
-        if bad:
-            raise ConfigError(
-                "pass_env values cannot contain whitespace, use a comma to give several on one line: "
-                + ", ".join(repr(b) for b in bad),
-                location,
-            )
-
     def _where(self, scope: Scope, name: str | None) -> str:
         if scope is Scope.CORE:
             return f"[{self.core_name}]"
         prefix = ENV_PREFIX if scope is Scope.ENV else PACKAGEDEF_PREFIX
         return f"[{prefix}:{name}]"
-
-    def _check_base_python(self, env: str, value: object, location: Location) -> object:
-        assert isinstance(value, tuple)
-        if not value:
-            raise ConfigError(f"[testenv:{env}] base_python is empty", location)
-        try:
-            spec = python_factor(env)
-        except ValueError as exc:
-            if self.core("ignore_base_python_conflict"):
-                return value
-            raise ConfigError(str(exc), location) from None
-        if spec is not None and any(conflicts(spec, str(b)) for b in value):
-            if self.core("ignore_base_python_conflict"):
-                return (spec,)
-            raise ConfigError(f"env name {env} conflicts with base_python {', '.join(map(str, value))}", location)
-        return value
 
     # ------------------------------------------------------------------------------- set_env
     def _dict(self, scope: Scope, name: str | None, text: str, location: Location) -> dict[str, str]:

@@ -66,7 +66,7 @@ def select(config: Config, selection: Selection) -> list[str]:
     for label in selection.labels:
         members = config.labels_of(label)
         if not members:
-            known = sorted({*config.core.labels, *(lab for n in names.all for lab in config.env(n).labels)})
+            known = sorted({*config.core.labels, *(lab for n in names.all for lab in config.labels(n))})
             raise UsageError(f"no env has label {label!r}" + (f" (labels: {', '.join(known)})" if known else ""))
         matched.update(members)
     for group in selection.factors:

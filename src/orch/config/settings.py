@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orch.config.implicit import python_factor
+from orch.config.implicit import conflicts, python_factor
 from orch.config.registry import Kind, Scope, Setting
 
 if TYPE_CHECKING:
@@ -39,6 +39,46 @@ def _versions_from_files(root: Path, files: tuple[str, ...]) -> tuple[str, ...]:
         if versions:
             return versions
     raise ValueError(f"base_python_file: no valid Python version found in {', '.join(map(repr, files))}")
+
+
+def _check_base_python(lookup: Lookup, value: object, explicit: bool) -> object:
+    """An explicit base_python must agree with the env name's Python factor (tox's rule)."""
+    assert isinstance(value, tuple)
+    if not explicit:
+        return value
+    env = str(lookup.name)
+    if not value:
+        raise ValueError(f"[testenv:{env}] base_python is empty")
+    ignore = lookup.core("ignore_base_python_conflict")
+    try:
+        spec = python_factor(env)
+    except ValueError:
+        if ignore:
+            return value
+        raise
+    if spec is not None and any(conflicts(spec, str(b)) for b in value):
+        if ignore:
+            return (spec,)
+        raise ValueError(f"env name {env} conflicts with base_python {', '.join(map(str, value))}")
+    return value
+
+
+def _package_mode(lookup: Lookup, value: object, explicit: bool) -> object:
+    """skip_install (or no_package) means skip and use_develop means editable, whatever ``package`` says."""
+    if lookup.get("skip_install") or lookup.core("no_package"):
+        return "skip"
+    return "editable" if lookup.get("use_develop") else value
+
+
+def _check_pass_env(lookup: Lookup, value: object, explicit: bool) -> object:
+    assert isinstance(value, tuple)
+    bad = [item for item in value if any(ch.isspace() for ch in str(item))]
+    if bad:
+        raise ValueError(
+            "pass_env values cannot contain whitespace, use a comma to give several on one line: "
+            + ", ".join(repr(b) for b in bad)
+        )
+    return value
 
 
 def _env_type(lookup: Lookup) -> str:
@@ -174,6 +214,7 @@ ENV = (
         "interpreters to try, the first found wins",
         aliases=("basepython",),
         default_doc="the env name's Python factor (py311, 3.12...), else orch's own",
+        post=_check_base_python,
     ),
     Setting(
         "base_python_file",
@@ -200,6 +241,7 @@ ENV = (
         _package,
         "how the project is installed: a packagedef name or a builder",
         default_doc="skip with skip_install, editable with use_develop, else the matching packagedef",
+        post=_package_mode,
     ),
     Setting(
         "packagedef",
@@ -232,7 +274,12 @@ ENV = (
         "set_env", Kind.DICT, {}, "environment variables for the commands (KEY=VALUE, file|PATH)", aliases=("setenv",)
     ),
     Setting(
-        "pass_env", Kind.LIST, (), "caller's environment variables passed to the commands (globs)", aliases=("passenv",)
+        "pass_env",
+        Kind.LIST,
+        (),
+        "caller's environment variables passed to the commands (globs)",
+        aliases=("passenv",),
+        post=_check_pass_env,
     ),
     Setting(
         "env_dir", Kind.PATH, _env_dir, "where the env lives", aliases=("envdir",), default_doc="{work_dir}/{env_name}"

@@ -46,6 +46,11 @@ BUILDERS = (
     BuilderType("sdist", "build a source distribution, install it", "orch.builders.sdist:SdistBuilder"),
     BuilderType("wheel", "build a wheel, install it", "orch.builders.wheel:WheelBuilder"),
     BuilderType("editable", "install the project in editable mode (PEP 660)", "orch.builders.editable:EditableBuilder"),
+    BuilderType(
+        "editable-legacy",
+        "install the project in editable mode through setup.py develop (tox's editable-legacy)",
+        "orch.builders.editable:EditableLegacyBuilder",
+    ),
     BuilderType("conda", "build a conda package, install it", "orch.builders.conda:CondaBuilder"),
     BuilderType("external", "install what a command you configure builds", "orch.builders.external:ExternalBuilder"),
     BuilderType("skip", "install no package", "orch.builders.skip:SkipBuilder"),

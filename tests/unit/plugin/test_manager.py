@@ -25,7 +25,7 @@ from orch.plugin import builtin, hookimpl
 from orch.plugin.manager import load_plugins
 
 BUILTIN_ENV_TYPES = ("virtualenv", "conda", "current", "system")
-BUILTIN_BUILDERS = ("sdist", "wheel", "editable", "conda", "external", "skip")
+BUILTIN_BUILDERS = ("sdist", "wheel", "editable", "editable-legacy", "conda", "external", "skip")
 
 
 class DockerPlugin:
