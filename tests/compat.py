@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from orch.config.load import load_config
@@ -67,7 +68,7 @@ def _tox_form(value: object, key: str, root: str, home: str) -> object:
         return sorted(f"{k}={_norm(str(v), root, home)}" for k, v in value.items())
     if key == "pass_env":
         assert isinstance(value, tuple)
-        return sorted(set(value) - DEFAULT_PASS_ENV)
+        return sorted(set(value) - tox_defaults()[0])
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, tuple):
@@ -87,19 +88,14 @@ def _expected_list(value: object) -> object:
     return value
 
 
-def _defaults() -> dict[str, object]:
-    return json.loads((COMPAT / "expected" / "_tox_defaults.json").read_text())  # type: ignore[no-any-return]
-
-
-DEFAULT_PASS_ENV: frozenset[str] = frozenset()
-TOX_SET_ENV: frozenset[str] = frozenset()
+@lru_cache(maxsize=1)
+def tox_defaults() -> tuple[frozenset[str], frozenset[str]]:
+    """tox's built-in pass_env entries and the set_env keys tox sets itself (see the corpus README)."""
+    defaults = json.loads((COMPAT / "expected" / "_tox_defaults.json").read_text())
+    return frozenset(defaults["pass_env"]), frozenset(defaults["set_env_keys"])
 
 
 def compare(name: str) -> FileResult:
-    global DEFAULT_PASS_ENV, TOX_SET_ENV
-    defaults = _defaults()
-    DEFAULT_PASS_ENV = frozenset(defaults["pass_env"])  # type: ignore[arg-type]
-    TOX_SET_ENV = frozenset(defaults["set_env_keys"])  # type: ignore[arg-type]
     expected = json.loads((COMPAT / "expected" / f"{name}.json").read_text())
     plugins = load_plugins()
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,6 +108,7 @@ def compare(name: str) -> FileResult:
         config = load_config(
             registry=plugins.settings,
             type_factors=plugins.env_types.type_factors(),
+            builders=plugins.builders.names(),
             cwd=root,
             overrides=[o for o in expected.get("overrides", []) if not o.endswith(".runner=virtualenv")],
             environ=environ,
@@ -149,7 +146,7 @@ def compare(name: str) -> FileResult:
                     same = isinstance(got, str) and got.startswith("# Exception")
                 elif key == "set_env" and isinstance(got, list):
                     # tox forces its own value for a few keys (PYTHONIOENCODING...); the corpus then drops them
-                    owned = [g for g in got if g.split("=", 1)[0] not in TOX_SET_ENV or g in want]
+                    owned = [g for g in got if g.split("=", 1)[0] not in tox_defaults()[1] or g in want]
                     same = sorted(owned) == sorted(want)
                 elif key == "pass_env" and isinstance(got, list):
                     same = sorted(got) == sorted(want)
