@@ -59,8 +59,9 @@ def cmd_list(args: argparse.Namespace, plugins: Plugins) -> int:
         ]
         print(json.dumps(rows, indent=2))
         return 0
-    for line in list_lines(config, names, descriptions=not args.no_desc):
-        print(line)
+    lines = list(list_lines(config, names, descriptions=not args.no_desc))  # all resolved before any output
+    if lines:
+        print("\n".join(lines))
     return 0
 
 

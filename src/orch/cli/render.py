@@ -29,17 +29,18 @@ def plain(value: object) -> object:
 
 
 def _env_values(config: Config, name: str, keys: Sequence[str] | None) -> dict[str, object]:
-    env = config.env(name)
-    wanted = keys or [*_keys()[0], *env.extra]
+    """The env's values; with ``-k`` only those keys are resolved, so another key's error does not
+    hide them (as ``tox config -k``)."""
+    if keys is None:
+        env = config.env(name)
+        return {key: plain(getattr(env, key)) for key in _keys()[0]} | {k: plain(v) for k, v in env.extra.items()}
     values: dict[str, object] = {}
-    for key in wanted:
+    for key in keys:
         canonical = "name" if key == "name" else config.registry.canonical(Scope.ENV, key)
         if canonical is None:
             values[key] = f"# Exception: unknown key {key!r}"
-        elif canonical in env.extra:
-            values[key] = plain(env.extra[canonical])
         else:
-            values[key] = plain(getattr(env, canonical))
+            values[key] = name if canonical == "name" else plain(config.resolver.env(name, canonical))
     return values
 
 
@@ -48,24 +49,25 @@ def _core_values(config: Config, keys: Sequence[str] | None) -> dict[str, object
     return {k: plain(getattr(core, k)) for k in _keys()[1] if keys is None or k in keys}
 
 
-def _ini_value(value: object) -> str:
+def _ini_line(key: str, value: object) -> str:
+    """``key = value``, a list or mapping of several items on indented lines below ``key =``."""
     if isinstance(value, bool) or not isinstance(value, (list, dict)):
-        return str(value)
+        return f"{key} = {value}".rstrip()
     items = [f"{k}={v}" for k, v in value.items()] if isinstance(value, dict) else [str(v) for v in value]
     if len(items) == 1 and not isinstance(value, dict):
-        return items[0]
-    return "".join(f"\n  {item}" for item in items)
+        return f"{key} = {items[0]}"
+    return f"{key} =" + "".join(f"\n  {item}" for item in items)
 
 
 def config_as_ini(config: Config, names: Sequence[str], keys: Sequence[str] | None, *, core: bool) -> str:
     out: list[str] = []
     if core:
         out.append(f"[{config.source.core_name}]")
-        out.extend(f"{k} = {_ini_value(v)}".rstrip() for k, v in _core_values(config, keys).items())
+        out.extend(_ini_line(k, v) for k, v in _core_values(config, keys).items())
         out.append("")
     for name in names:
         out.append(f"[testenv:{name}]")
-        out.extend(f"{k} = {_ini_value(v)}".rstrip() for k, v in _env_values(config, name, keys).items())
+        out.extend(_ini_line(k, v) for k, v in _env_values(config, name, keys).items())
         out.append("")
     return "\n".join(out)
 

@@ -224,13 +224,14 @@ class Resolver:
 
     def _find_raw(self, scope: Scope, name: str | None, setting: Setting) -> tuple[str, Location] | None:
         filter_name = name if scope is Scope.ENV else None
+        filtering = scope is not Scope.PACKAGEDEF  # orch's own sections: a "py38: x" line is no condition
         for section in self.sections_for(scope, name):
             for key in setting.names:
                 raw = section.values.get(key)
                 if raw is None:
                     continue
                 text = self.source.read(raw)
-                filtered = filter_for_env(text, filter_name)
+                filtered = filter_for_env(text, filter_name) if filtering else text.strip()
                 if not filtered and text.strip():
                     break  # every line belongs to other factors: fall back to the next section
                 return filtered.replace("\\\n", ""), raw.location
@@ -262,8 +263,10 @@ class Resolver:
         try:
             if setting.kind is Kind.DICT:
                 return self._dict(scope, name, text, location)
-            if setting.substitute:
-                text = substitute(text, self.context(scope, name), quote_posargs=setting.kind is Kind.COMMANDS)
+            if setting.kind is Kind.COMMANDS:
+                text = "\n".join(self._command_line(line, self.context(scope, name)) for line in text.splitlines())
+            elif setting.substitute:
+                text = substitute(text, self.context(scope, name))
             return CONVERTERS[setting.kind](text)
         except ConfigError as exc:
             if exc.location is not None:
@@ -271,6 +274,14 @@ class Resolver:
             raise ConfigError(f"{self._where(scope, name)} {setting.key}: {exc.bare}", location) from exc
         except ValueError as exc:
             raise ConfigError(f"{self._where(scope, name)} {setting.key}: {exc}", location) from exc
+
+    @staticmethod
+    def _command_line(line: str, ctx: _Context) -> str:
+        """One command line, substituted. A line that is only a reference such as
+        ``{[testenv]commands}`` may become several commands; a multi-line value inside a line
+        (``echo {[tox]env_list}``) stays on that line, as in tox."""
+        text = substitute(line, ctx, quote_posargs=True)
+        return text if _WHOLE_REFERENCE.match(line.strip()) else " ".join(text.splitlines())
 
     def _where(self, scope: Scope, name: str | None) -> str:
         if scope is Scope.CORE:

@@ -35,6 +35,8 @@ class Selection:
         environ: Mapping[str, str],
     ) -> Selection:
         env_text = ",".join(envs) if envs else environ.get("ORCH_ENV") or environ.get("TOXENV") or None
+        if env_text is not None and not env_text.strip(",\n "):
+            env_text = None  # `-e ''` or an empty TOXENV: the defaults, as if not given
         names = None
         if env_text is not None:
             try:

@@ -123,7 +123,9 @@ def _env_python(lookup: Lookup) -> Path:
 def _site_packages(lookup: Lookup) -> Path:
     env_dir = lookup.get("env_dir")
     assert isinstance(env_dir, Path)
-    return env_dir / "lib" / f"python{lookup.python_version()}" / "site-packages"
+    base = lookup.get("base_python")
+    pypy = isinstance(base, tuple) and bool(base) and str(base[0]).rsplit("/", 1)[-1].startswith("pypy")
+    return env_dir / "lib" / f"{'pypy' if pypy else 'python'}{lookup.python_version()}" / "site-packages"
 
 
 def _work_dir(lookup: Lookup) -> Path:

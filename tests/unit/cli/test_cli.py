@@ -219,3 +219,36 @@ def test_reference_to_env_without_section_and_bad_env_expression(project) -> Non
     assert run("config", "-e", "lint", "-k", "commands").out == "[testenv:lint]\ncommands = pytest -x\n"
     bad = run("list", "-e", "py3{11,12")
     assert (bad.code, bad.err) == (2, "error: -e 'py3{11,12': unclosed brace in 'py3{11,12'\n")
+
+
+def test_multi_line_values_inside_a_command_stay_on_its_line(project) -> None:
+    run = project(
+        "[tox]\nenv_list = py311, lint\n[testenv]\ncommands =\n    pytest\n    coverage report\n"
+        "[testenv:lint]\ncommands =\n    echo {[tox]env_list}\n    {[testenv]commands}\n"
+    )
+    out = run("config", "-e", "lint", "-k", "commands").out
+    assert out == "[testenv:lint]\ncommands =\n  echo py311 lint\n  pytest\n  coverage report\n"
+
+
+def test_config_keys_resolve_alone(project) -> None:
+    """-k reads only the keys asked for: another key's error does not hide them."""
+    run = project("[tox]\nenv_list = a\n[testenv]\npass_env = A B\ndeps = x\n")
+    assert run("config", "-e", "a", "-k", "deps").out == "[testenv:a]\ndeps = x\n"
+    assert "pass_env values cannot contain whitespace" in run("config", "-e", "a").err
+
+
+def test_empty_env_option_means_defaults(project) -> None:
+    assert project()("list", "--no-desc", "-e", "").out.split()[-1] == "lint"
+
+
+def test_list_prints_nothing_before_an_error(project) -> None:
+    result = project("[tox]\nenv_list = a, b\n[testenv:b]\ndescription = {[testenv:b]description}\n")("list")
+    assert (result.code, result.out) == (2, "")
+    assert "cyclic reference" in result.err
+
+
+def test_conditional_line_in_packagedef_match_is_an_error(project) -> None:
+    ini = "[tox]\nenv_list = a\n[packagedef:w]\nbuilder = wheel\nmatch = py312: x\n"
+    result = project(ini, **{"pyproject.toml": ""})("config", "-e", "a", "-k", "packagedef")
+    assert result.code == 2
+    assert "[packagedef:w] match line 'py312: x' is neither a factor expression nor a glob" in result.err
