@@ -172,8 +172,11 @@ def scrubbed_env(extra: Mapping[str, str] | None = None, *, work_dir: Path | Non
 
     ``TOX_USER_CONFIG_FILE`` points to a file that does not exist, so neither tox nor orch (which honours
     tox's variables) reads the developer's own defaults. *work_dir* is where that non-file is placed.
+    ``PYTHONDONTWRITEBYTECODE`` is dropped: with it, an editable orch recompiles its sources on every
+    run while tox, installed by pip with its bytecode, does not; a user's machine has bytecode for both.
     """
-    env = {key: value for key, value in os.environ.items() if not key.upper().startswith(("TOX_", "ORCH_"))}
+    dropped = ("TOX_", "ORCH_", "PYTHONDONTWRITEBYTECODE")
+    env = {key: value for key, value in os.environ.items() if not key.upper().startswith(dropped)}
     missing = (work_dir or CACHE_DIR) / "no-such-user-config.ini"
     env["TOX_USER_CONFIG_FILE"] = str(missing)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"

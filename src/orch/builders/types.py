@@ -7,14 +7,13 @@ nothing: ``orch list`` never imports build or uv. Built-in and plugin builders a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from orch.envs.types import check_path, load_declared
 from orch.errors import OrchError
 
 
-@dataclass(frozen=True)
-class BuilderType:
+class BuilderType(NamedTuple):
     """One way of turning the project into something an env installs, e.g. ``wheel``.
 
     ``implementation`` is the ``"module:attr"`` of the builder, imported lazily by

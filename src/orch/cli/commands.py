@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import os
 import sys
 from pathlib import Path
@@ -37,7 +35,7 @@ def selected(args: argparse.Namespace, config: Config, *, include_all: bool = Fa
     """Stage 2: the envs the command acts on."""
     selection = Selection.from_args(args.envs, args.labels, args.factors, args.skip_env, os.environ)
     if include_all:
-        selection = dataclasses.replace(selection, include_all=True)
+        selection = selection._replace(include_all=True)
     return select(config, selection)
 
 
@@ -47,6 +45,8 @@ def cmd_list(args: argparse.Namespace, plugins: Plugins) -> int:
     if args.json:
         default = set(config.names.default)
         value = config.resolver.env
+        import json
+
         rows = [
             {
                 "name": name,

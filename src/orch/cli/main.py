@@ -21,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbose = sum(a.count("v") for a in args_in if a.startswith("-") and set(a[1:]) == {"v"})
     try:
         plugins = load_plugins()
-        parser = build_parser(lambda p: plugins.manager.hook.orch_add_options(parser=p))
+        parser = build_parser(plugins.add_options)
         posargs: list[str] | None = None
         if "--" in args_in:
             at = args_in.index("--")

@@ -52,6 +52,9 @@ _ISA_ALIASES: Final[dict[str, str]] = {
 
 # one factor of a name (the text between two ``-``): an optional negation, then word characters, dots and the fnmatch
 # glob characters ``* ? [ ]`` (a ``!`` is only allowed right after the ``!`` prefix or an opening ``[``); or nothing
+# A name that cannot hold a generative expression: no braces, commas, negation or globs, and no
+# leading digit (a range such as ``3-5`` only opens at the start or after ``{`` or ``,``).
+_PLAIN_NAME: Final[re.Pattern[str]] = re.compile(r"[A-Za-z_.][\w.]*(?:-[\w.]+)*")
 _FACTOR_RE: Final[re.Pattern[str]] = re.compile(r"(?:!?(?:\[!?|[\w.*?\]])+)?")
 
 # a numeric range item, always followed by ``,`` or ``}``; its start must not continue a name (``py-django-4-2``)
@@ -367,7 +370,9 @@ def active_factors(env_name: str | None) -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def _active_factors(env_name: str | None) -> frozenset[str]:
     named: set[str] = set()
-    if env_name is not None:
+    if env_name is not None and _PLAIN_NAME.fullmatch(env_name):
+        named.update(env_name.split("-"))  # no braces, commas or ranges: the name is its only expansion
+    elif env_name is not None:
         for name in _expand_names(env_name):
             named.update(name.split("-"))
     active = {*named, sys.platform}

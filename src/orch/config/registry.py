@@ -11,8 +11,7 @@ from __future__ import annotations
 import difflib
 import enum
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Union
+from typing import TYPE_CHECKING, Callable, NamedTuple, Union
 
 if TYPE_CHECKING:
     from orch.config.resolve import Lookup
@@ -49,8 +48,7 @@ Default = Union[object, Callable[["Lookup"], object]]
 PostProcess = Callable[["Lookup", object, bool], object]
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """One config key.
 
     ``default`` is a value, or a callable computing it from the other values of the same section

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from orch.config.factors import expand_env_list
 from orch.config.implicit import python_factor
@@ -15,8 +15,7 @@ from orch.errors import UsageError
 ALL = "ALL"
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """What the user asked for on the command line (or through the environment)."""
 
     envs: tuple[str, ...] | None = None  # -e; None: not given

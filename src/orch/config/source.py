@@ -8,7 +8,6 @@ it was converted from resolve to the same values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,13 +24,17 @@ class RawValue(NamedTuple):
     location: Location
 
 
-@dataclass
 class RawSection:
     """One section: its name as tox spells it, where it starts, and its keys in file order."""
 
-    name: str
-    location: Location
-    values: dict[str, RawValue] = field(default_factory=dict)
+    __slots__ = ("location", "name", "values")
+
+    def __init__(self, name: str, location: Location, values: dict[str, RawValue] | None = None) -> None:
+        self.name, self.location = name, location
+        self.values: dict[str, RawValue] = {} if values is None else values
+
+    def __repr__(self) -> str:
+        return f"RawSection({self.name!r}, {self.location!r}, {len(self.values)} keys)"
 
     @property
     def prefix(self) -> str | None:

@@ -8,13 +8,12 @@ env types are added through the ``orch_register_env_types`` hook (see :mod:`orch
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from orch.errors import OrchError
 
 
-@dataclass(frozen=True)
-class EnvType:
+class EnvType(NamedTuple):
     """One kind of environment, e.g. ``virtualenv``.
 
     ``factors`` are the env-name factors that select it (``py312-conda`` is a conda env);

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from orch.plugin.spec import hookimpl, hookspec
+from typing import Any
 
 __all__ = ["hookimpl", "hookspec"]
+
+
+def __getattr__(name: str) -> Any:
+    """``hookimpl``/``hookspec`` on first use: importing pluggy is left to runs that need it."""
+    if name in __all__:
+        from orch.plugin import spec
+
+        return getattr(spec, name)
+    raise AttributeError(name)

@@ -9,32 +9,54 @@ returned :class:`Plugins` along.
 
 from __future__ import annotations
 
+import argparse
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
-import pluggy
+from typing import TYPE_CHECKING
 
 from orch.builders.types import BuilderRegistry
 from orch.config.registry import SettingsRegistry
 from orch.envs.types import EnvTypeRegistry
 from orch.errors import OrchError
-from orch.plugin import builtin, spec
+from orch.plugin import catalog
 from orch.plugin.discover import EntryPoint
 from orch.plugin.discover import entry_points as find_entry_points
+
+if TYPE_CHECKING:
+    import pluggy
 
 ENTRY_POINT_GROUP = "orch"
 BUILTIN_NAME = "builtin"
 
 
-@dataclass(frozen=True)
 class Plugins:
-    """The loaded plugins and the registries they filled."""
+    """The loaded plugins and the registries they filled.
 
-    settings: SettingsRegistry
-    env_types: EnvTypeRegistry
-    builders: BuilderRegistry
-    manager: pluggy.PluginManager
+    With only the built-ins, the registries are filled from :mod:`orch.plugin.catalog` and the
+    pluggy manager is made the first time someone asks for it.
+    """
+
+    def __init__(
+        self,
+        settings: SettingsRegistry,
+        env_types: EnvTypeRegistry,
+        builders: BuilderRegistry,
+        manager: pluggy.PluginManager | None = None,
+    ) -> None:
+        self.settings, self.env_types, self.builders = settings, env_types, builders
+        self._manager = manager
+
+    @property
+    def manager(self) -> pluggy.PluginManager:
+        if self._manager is None:
+            self._manager = _new_manager()
+            _register_builtin(self._manager, {})
+        return self._manager
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        """Let plugins add CLI options (the built-ins add none: theirs are in :mod:`orch.cli.parser`)."""
+        if self._manager is not None:
+            self._manager.hook.orch_add_options(parser=parser)
 
     def warnings(self) -> list[str]:
         """Registrations that lost a clash (a plugin reusing a built-in name...), as sentences."""
@@ -48,26 +70,31 @@ def load_plugins(*, entry_points: bool = True, extra: Sequence[object] = ()) -> 
     ``extra`` objects (modules or instances; for tests), orch's built-ins. A plugin that cannot be
     imported or has an invalid hook is an :class:`OrchError` naming it.
     """
-    manager = pluggy.PluginManager(spec.PROJECT)
-    manager.add_hookspecs(spec)
+    found = [e for e in find_entry_points() if e.module != _BUILTIN_MODULE] if entry_points else []
+    if not found and not extra:  # only the built-ins: the same registrations, no plugin machinery
+        plugins = Plugins(SettingsRegistry(), EnvTypeRegistry(), BuilderRegistry())
+        catalog.add_settings(plugins.settings)
+        catalog.register_env_types(plugins.env_types)
+        catalog.register_builders(plugins.builders)
+        return plugins
+    import pluggy
+
+    manager = _new_manager()
     origins: dict[int, Callable[[], str]] = {}  # id(plugin) -> how an error names it (computed only then)
-    if entry_points:
-        for entry_point in find_entry_points():
-            if entry_point.module == builtin.__name__:
-                continue  # orch's own entry point: registered below, last
-            origin = functools.partial(_describe, entry_point)
-            try:
-                plugin = entry_point.load()
-            except Exception as exc:
-                raise OrchError(
-                    f"{origin()} cannot be loaded: {type(exc).__name__}: {exc}",
-                    hint=f"reinstall or uninstall {entry_point.distribution}",
-                ) from exc
-            name = entry_point.name if entry_point.name != BUILTIN_NAME else f"{entry_point.value}:{BUILTIN_NAME}"
-            _register(manager, plugin, name, origin, origins)
+    for entry_point in found:  # orch's own entry point is left out: the built-ins are registered last
+        origin = functools.partial(_describe, entry_point)
+        try:
+            plugin = entry_point.load()
+        except Exception as exc:
+            raise OrchError(
+                f"{origin()} cannot be loaded: {type(exc).__name__}: {exc}",
+                hint=f"reinstall or uninstall {entry_point.distribution}",
+            ) from exc
+        name = entry_point.name if entry_point.name != BUILTIN_NAME else f"{entry_point.value}:{BUILTIN_NAME}"
+        _register(manager, plugin, name, origin, origins)
     for plugin in extra:
         _register(manager, plugin, None, functools.partial(repr, plugin), origins)
-    _register(manager, builtin, BUILTIN_NAME, lambda: "orch's built-in plugin", origins)
+    _register_builtin(manager, origins)
     try:
         manager.check_pending()  # a hookimpl for a hook that does not exist (a typo) is an error
     except pluggy.PluginValidationError as exc:
@@ -81,6 +108,25 @@ def load_plugins(*, entry_points: bool = True, extra: Sequence[object] = ()) -> 
     return plugins
 
 
+_BUILTIN_MODULE = "orch.plugin.builtin"
+
+
+def _new_manager() -> pluggy.PluginManager:
+    import pluggy
+
+    from orch.plugin import spec
+
+    manager = pluggy.PluginManager(spec.PROJECT)
+    manager.add_hookspecs(spec)
+    return manager
+
+
+def _register_builtin(manager: pluggy.PluginManager, origins: dict[int, Callable[[], str]]) -> None:
+    from orch.plugin import builtin
+
+    _register(manager, builtin, BUILTIN_NAME, lambda: "orch's built-in plugin", origins)
+
+
 def _register(
     manager: pluggy.PluginManager,
     plugin: object,
@@ -92,6 +138,8 @@ def _register(
         return  # the same module behind two entry points, or a distribution found twice on sys.path
     if name is not None and manager.has_plugin(name):
         name = f"{name}#{len(manager.get_plugins())}"  # two distributions chose the same entry-point name
+    import pluggy
+
     try:
         manager.register(plugin, name)
     except (pluggy.PluginValidationError, ValueError) as exc:
