@@ -1,0 +1,26 @@
+"""The only place that starts subprocesses: a frozen :class:`Request` in, an :class:`Outcome` out.
+
+See :mod:`orch.execute.request` for the types and :mod:`orch.execute.run` for the runner.
+"""
+
+from __future__ import annotations
+
+from orch.execute.request import Outcome, Request, Status
+
+__all__ = ["Outcome", "Request", "Status", "capture", "execute"]
+
+
+def execute(request: Request) -> Outcome:
+    """Run one process to its end (or its timeout, or Ctrl-C) and say how it went."""
+    from orch.execute.run import execute as _execute
+
+    return _execute(request)
+
+
+def capture(
+    argv: list[str] | tuple[str, ...], *, timeout: float | None = 30.0, env: dict[str, str] | None = None
+) -> Outcome:
+    """Run a short helper process (an interpreter probe, ``uv --version``) and keep its output in memory."""
+    from orch.execute.run import capture as _capture
+
+    return _capture(argv, timeout=timeout, env=env)

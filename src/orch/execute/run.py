@@ -1,0 +1,252 @@
+"""Start a process, stream its output, and stop its whole process group on timeout or Ctrl-C.
+
+This is the only module in orch that starts processes. Each process gets its own process group (its own
+session on POSIX), so a terminal's Ctrl-C reaches orch alone: orch then stops the group itself,
+SIGINT → SIGTERM → SIGKILL, and nothing the command started in that group outlives it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO
+
+from orch.execute.request import Outcome, Request, Status
+
+_CHUNK = 64 * 1024  # bytes read from the pipe at a time
+_LONG_LINE = 1024 * 1024  # a line longer than this goes to on_output in pieces
+_DRAIN_TIMEOUT = 2.0  # seconds to wait for the rest of the output once the process is gone
+_POLL = 0.02  # seconds between checks while waiting for a group to go away
+_CAPTURE_LIMIT = 64 * 1024 * 1024  # capture() keeps the whole output, up to this much
+_CANNOT_RUN = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.ENOEXEC}
+
+if sys.platform == "win32":  # no process groups to signal: the child alone, with a console break first
+    _NEW_GROUP_FLAG = subprocess.CREATE_NEW_PROCESS_GROUP
+    _SIGKILL = signal.SIGTERM
+else:
+    _NEW_GROUP_FLAG = 0
+    _SIGKILL = signal.SIGKILL
+
+
+def execute(request: Request) -> Outcome:
+    """Run ``request`` to its end, its timeout, or its ``cancel`` event, and say how it went.
+
+    On Ctrl-C (``KeyboardInterrupt`` in the calling thread) the process group is stopped like on a
+    timeout, and *then* the ``KeyboardInterrupt`` is raised again: the session must stop starting new
+    work, and an exception says so where a status could be overlooked. A second Ctrl-C during that
+    escalation skips the remaining grace and kills the group. Threads other than the main one never see
+    Ctrl-C; their owner sets ``request.cancel`` instead, which gives an outcome with status INTERRUPTED.
+    """
+    start = time.monotonic()
+    if not request.argv:
+        return _cannot_run(request, start, "no command to run")
+    log = _open_log(request.log)
+    try:
+        proc = _spawn(request)
+    except OSError as exc:
+        if log is not None:
+            log.close()
+        if exc.errno not in _CANNOT_RUN:
+            raise
+        where = f" ({exc.filename})" if exc.filename not in (None, request.argv[0]) else ""
+        return _cannot_run(request, start, f"cannot run {request.argv[0]}: {exc.strerror}{where}")
+    assert proc.stdout is not None
+    pump = _Pump(request, log)
+    reader = threading.Thread(target=pump.run, args=(proc.stdout,), name=f"orch-output-{proc.pid}", daemon=True)
+    try:
+        reader.start()
+        status = _wait(proc, request)
+        if status is not Status.EXITED:
+            _stop_group(proc, request)
+    except KeyboardInterrupt:
+        _stop_group(proc, request)
+        raise
+    finally:
+        tail = pump.finish(reader)
+    if pump.error is not None:  # a failing log or on_output: a bug or a full disk, not the command's fault
+        raise pump.error
+    return Outcome(request, status, _exit_code(proc.returncode), time.monotonic() - start, tail, proc.pid)
+
+
+def capture(argv: Sequence[str], *, timeout: float | None = 30.0, env: dict[str, str] | None = None) -> Outcome:
+    """Run a short helper process in the current folder and keep its whole output (up to 64 MiB) in memory."""
+    environ = dict(os.environ if env is None else env)
+    request = Request(tuple(argv), Path.cwd(), environ, timeout=timeout, keep_tail=_CAPTURE_LIMIT)
+    return execute(request)
+
+
+def _spawn(request: Request) -> subprocess.Popen[bytes]:
+    """Start the process in a group of its own; the executable is looked up on ``request.env``'s PATH."""
+    return subprocess.Popen(
+        request.argv,
+        cwd=request.cwd,
+        env=dict(request.env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=sys.platform != "win32",
+        creationflags=_NEW_GROUP_FLAG,
+    )
+
+
+def _open_log(path: Path | None) -> IO[bytes] | None:
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("ab")
+
+
+def _cannot_run(request: Request, start: float, message: str) -> Outcome:
+    log = _open_log(request.log)
+    if log is not None:
+        with log:
+            log.write(f"orch: {message}\n".encode())
+    return Outcome(request, Status.NOT_FOUND, None, time.monotonic() - start, message.encode())
+
+
+def _exit_code(returncode: int | None) -> int | None:
+    """The shell's way: a process killed by signal N exited with 128 + N."""
+    return 128 - returncode if returncode is not None and returncode < 0 else returncode
+
+
+class _Pump:
+    """Copies output to the log, to ``on_output`` line by line, and into a tail of bounded size."""
+
+    def __init__(self, request: Request, log: IO[bytes] | None) -> None:
+        self._log = log
+        self._on_output = request.on_output
+        self._keep = request.keep_tail
+        self._tail = bytearray()
+        self._line = b""  # the start of a line whose end has not come yet
+        self._lock = threading.Lock()
+        self._detached = False
+        self.error: Exception | None = None
+
+    def run(self, pipe: IO[bytes]) -> None:
+        """In the reader thread: read until end of output; owns and closes the pipe and the log."""
+        try:
+            fd = pipe.fileno()
+            while (chunk := os.read(fd, _CHUNK)) and not self._detached:
+                self._keep_tail(chunk)
+                self._guarded(self._write, chunk)
+            if self._line and not self._detached:  # the last line had no newline
+                self._guarded(self._deliver, self._line)
+        finally:
+            pipe.close()
+            if self._log is not None:
+                self._log.close()
+
+    def finish(self, reader: threading.Thread) -> bytes:
+        """Wait (boundedly) for the output's end; a process outside the group may hold the pipe forever."""
+        if reader.ident is not None:
+            reader.join(_DRAIN_TIMEOUT)
+        with self._lock:
+            self._detached = True  # whatever comes later is dropped
+            return bytes(self._tail[max(0, len(self._tail) - self._keep) :])
+
+    def _keep_tail(self, chunk: bytes) -> None:
+        with self._lock:
+            self._tail += chunk
+            if len(self._tail) > 2 * self._keep + _CHUNK:  # trim now and then, not on every chunk
+                del self._tail[: len(self._tail) - self._keep]
+
+    def _guarded(self, step: Callable[[bytes], None], data: bytes) -> None:
+        """Keep draining the pipe after a failing log or callback, so the child never blocks; raise it later."""
+        if self.error is None:
+            try:
+                step(data)
+            except Exception as exc:
+                self.error = exc
+
+    def _write(self, chunk: bytes) -> None:
+        if self._log is not None:
+            self._log.write(chunk)
+            self._log.flush()
+        if self._on_output is not None:
+            self._lines(chunk)
+
+    def _lines(self, chunk: bytes) -> None:
+        *complete, rest = (self._line + chunk).split(b"\n")
+        for line in complete:
+            self._deliver(line + b"\n")
+        if len(rest) >= _LONG_LINE:
+            self._deliver(rest)
+            rest = b""
+        self._line = rest
+
+    def _deliver(self, line: bytes) -> None:
+        if self._on_output is not None:
+            self._on_output(line)
+
+
+def _wait(proc: subprocess.Popen[bytes], request: Request) -> Status:
+    """Wait for the process to end by itself, or until the timeout or the cancel event."""
+    deadline = None if request.timeout is None else time.monotonic() + request.timeout
+    while True:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return Status.TIMEOUT
+        if request.cancel is not None:
+            if request.cancel.is_set():
+                return Status.INTERRUPTED
+            left = _POLL * 5 if left is None else min(left, _POLL * 5)
+        try:
+            proc.wait(left)
+        except subprocess.TimeoutExpired:
+            continue
+        return Status.EXITED
+
+
+def _stop_group(proc: subprocess.Popen[bytes], request: Request) -> None:
+    """SIGINT, then SIGTERM, then SIGKILL to the whole group, each after a grace period, until it is gone."""
+    steps = ((signal.SIGINT, request.grace_interrupt), (signal.SIGTERM, request.grace_terminate))
+    try:
+        for signum, grace in steps:
+            if not _group_alive(proc):
+                break
+            _signal_group(proc, signum)
+            if _gone_within(proc, grace):
+                break
+        else:
+            _signal_group(proc, _SIGKILL)
+    except KeyboardInterrupt:  # Ctrl-C again: no more patience
+        _signal_group(proc, _SIGKILL)
+    proc.wait()
+
+
+def _gone_within(proc: subprocess.Popen[bytes], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _group_alive(proc):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_POLL)
+    return True
+
+
+def _group_alive(proc: subprocess.Popen[bytes]) -> bool:
+    """Whether the child or anything else in its group is left (unreaped zombies count as alive)."""
+    if proc.poll() is None:
+        return True
+    if sys.platform == "win32":
+        return False
+    try:
+        os.killpg(proc.pid, 0)  # the group keeps the leader's id while any member is left
+    except (ProcessLookupError, PermissionError):  # macOS answers EPERM for a group of zombies
+        return False
+    return True
+
+
+def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
+    if sys.platform == "win32":
+        proc.send_signal(signal.CTRL_BREAK_EVENT if signum == signal.SIGINT else signal.SIGTERM)
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signum)
