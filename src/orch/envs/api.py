@@ -1,0 +1,62 @@
+"""The contract between the session and an env backend (virtualenv, conda, current, system...).
+
+A backend is a class named by an :class:`~orch.envs.types.EnvType` (``"module:attr"``), built with no
+arguments. The session asks it first whether it can serve an env at all (a *reason* when not, so
+"skipped: ..." is a sentence), then to set the env up: create or reuse it and install its deps.
+Running the commands is not the backend's business: it returns what the commands need (PATH
+entries, variables), and the session runs them through :mod:`orch.execute`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from orch.config.model import EnvConfig
+    from orch.envs.interpreter import Interpreter
+
+
+class SetupRequest(NamedTuple):
+    """Everything a backend needs to set one env up."""
+
+    config: EnvConfig
+    interpreter: Interpreter | None  # found by discovery from base_python; None for envs without Python
+    recreate: bool  # -r/--recreate or recreate = true: build anew even when the fingerprint matches
+    root: Path  # the project folder (tox_root)
+    log: Path  # append installer output here
+    note: Callable[[str], None]  # one-line progress for the user ("recreate: deps changed (-mock)")
+
+
+class PreparedEnv(NamedTuple):
+    """What running commands in the env needs, and what setting it up did."""
+
+    bin_dirs: tuple[Path, ...]  # first on PATH, in this order
+    python: Path | None  # the env's interpreter ({envpython}); None without Python
+    environ: Mapping[str, str]  # variables the backend sets (VIRTUAL_ENV, CONDA_PREFIX...)
+    actions: tuple[str, ...]  # e.g. ("created", "installed deps: pytest") or ("reused",); recorded per run
+    installer_runs: int = 0  # how many installer processes setup started (0 when reused as is)
+
+
+if TYPE_CHECKING:
+
+    class Backend(Protocol):
+        """An env backend."""
+
+        def cannot_create(self, request: SetupRequest) -> str | None:
+            """Why this backend cannot serve the env (``None`` when it can)."""
+
+        def setup(self, request: SetupRequest) -> PreparedEnv:
+            """Create or reuse the env and install its deps; raise :class:`orch.errors.OrchError` subclasses
+            (:class:`EnvSetupError`) with a one-line message on failure."""
+
+
+class EnvSetupError(Exception):
+    """Setting an env up failed (an installer exited non-zero...): the env fails, the run goes on."""
+
+    def __init__(self, message: str, log: Path | None = None) -> None:
+        super().__init__(message)
+        self.log = log

@@ -1,0 +1,256 @@
+"""What decides whether an env is reused: a record of how it was set up, and the lock that guards it.
+
+After a successful setup the backend writes ``<env_dir>/.orch-env.json``: the record format, the
+backend, the base interpreter (path, version, implementation), the installer and ``install_command``,
+the deps in order, the sha256 of every requirements/constraints file the deps name (and of the files
+those include through nested ``-r``/``-c``, best effort), and backend options that change the env
+(how it was created, whether pip was seeded). The next setup builds the same record from the config
+and :func:`compare` says what to do:
+
+* ``reuse``: nothing that matters changed; no process is started;
+* ``add``: only new deps (no new constraint) and nothing else changed; install exactly those;
+* ``recreate``: anything else, with a one-line reason for the user.
+
+The record is written last (atomically: a temporary file, then :func:`os.replace`) and removed
+before anything in the env changes, so an env whose setup was killed halfway has no record and is
+recreated ("no record of a finished setup") instead of being reused half-built.
+
+:func:`locked` holds ``<env_dir>.lock`` (a sibling file) for the whole setup, so two orch processes
+working on the same env wait for each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from orch.envs.interpreter import Interpreter
+
+FORMAT = 1
+FILE_NAME = ".orch-env.json"
+MISSING = "missing"  # the hash recorded for a requirements file that does not exist
+
+_FILE_OPTION = re.compile(r"^(-r|-c|--requirement|--constraint)(?:\s*=\s*|\s*)(\S.*)$")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """How an env was (or is about to be) set up; two equal fingerprints mean the env can be reused."""
+
+    backend: str
+    python_path: str
+    python_version: str  # "3.12.1", "3.13.0t" for a free-threaded build
+    implementation: str
+    installer: str
+    install_command: str
+    deps: tuple[str, ...]
+    files: Mapping[str, str] = field(default_factory=dict)  # requirements file (as named) -> sha256
+    options: Mapping[str, str] = field(default_factory=dict)  # backend choices: creator, seeded pip...
+    format: int = FORMAT
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["deps"] = list(self.deps)
+        data["files"], data["options"] = dict(self.files), dict(self.options)
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Fingerprint:
+        """Parse a record; raise :class:`ValueError` when it is not one."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        try:
+            return cls(
+                backend=str(data["backend"]),
+                python_path=str(data["python_path"]),
+                python_version=str(data["python_version"]),
+                implementation=str(data["implementation"]),
+                installer=str(data["installer"]),
+                install_command=str(data["install_command"]),
+                deps=tuple(str(d) for d in data["deps"]),
+                files={str(k): str(v) for k, v in dict(data["files"]).items()},
+                options={str(k): str(v) for k, v in dict(data["options"]).items()},
+                format=int(data["format"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"bad record: {exc}") from None
+
+
+class Decision(NamedTuple):
+    """What to do with an existing env."""
+
+    kind: Literal["reuse", "add", "recreate"]
+    reason: str = ""  # one line, e.g. "interpreter changed (3.11.7 -> 3.12.1)"; empty for reuse
+    added: tuple[str, ...] = ()  # for "add": exactly the deps to install
+
+
+def snapshot(
+    *,
+    backend: str,
+    interpreter: Interpreter,
+    installer: str,
+    install_command: str,
+    deps: Sequence[str],
+    root: Path,
+    options: Mapping[str, str] | None = None,
+) -> Fingerprint:
+    """The fingerprint of an env set up now from this config; ``-r``/``-c`` paths are relative to ``root``."""
+    version = ".".join(map(str, interpreter.version)) + ("t" if interpreter.free_threaded else "")
+    return Fingerprint(
+        backend=backend,
+        python_path=interpreter.path,
+        python_version=version,
+        implementation=interpreter.implementation,
+        installer=installer,
+        install_command=install_command,
+        deps=tuple(deps),
+        files=file_hashes(deps, root),
+        options=dict(options or {}),
+    )
+
+
+def file_option(dep: str) -> tuple[str, str]:
+    """``("-r", path)`` or ``("-c", path)`` for a requirements/constraints line, else ``("", dep)``."""
+    match = _FILE_OPTION.match(dep.strip())
+    if match is None:
+        return "", dep
+    return ("-c" if match.group(1) in {"-c", "--constraint"} else "-r"), match.group(2).strip()
+
+
+def file_hashes(deps: Sequence[str], root: Path) -> dict[str, str]:
+    """sha256 of each file named by a ``-r``/``-c`` dep and, best effort, of the files they include.
+
+    Keys are the paths as the deps name them; nested includes are keyed relative to ``root`` when
+    inside it (pip resolves them relative to the including file).
+    """
+    result: dict[str, str] = {}
+    pending: list[tuple[str, Path]] = []
+    for dep in deps:
+        option, name = file_option(dep)
+        if option:
+            pending.append((name, root / name))
+    seen: set[Path] = set()
+    while pending:
+        name, path = pending.pop(0)
+        resolved = path.resolve()
+        if resolved in seen:
+            continue
+        seen.add(resolved)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            result.setdefault(name, MISSING)
+            continue
+        result.setdefault(name, hashlib.sha256(data).hexdigest())
+        for line in data.decode("utf-8", errors="replace").splitlines():
+            option, name = file_option(line.split(" #", 1)[0])
+            if not option or "://" in name:
+                continue
+            nested = path.parent / name
+            pending.append((_display(nested, root), nested))
+    return result
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return os.path.normpath(path.relative_to(root))
+    except ValueError:
+        return os.path.normpath(path)
+
+
+def compare(old: Fingerprint | None, new: Fingerprint) -> Decision:
+    """Reuse, add deps to, or recreate an env recorded as ``old`` for the config recorded as ``new``."""
+    if old is None:
+        return Decision("recreate", "no record of a finished setup")
+    if old.format != new.format:
+        return Decision("recreate", f"recorded by another orch version (format {old.format}, now {new.format})")
+    for what, before, after in (
+        ("env type", old.backend, new.backend),
+        ("interpreter", old.implementation, new.implementation),
+        ("interpreter", old.python_version, new.python_version),
+        ("interpreter", old.python_path, new.python_path),
+        ("installer", old.installer, new.installer),
+        ("install_command", old.install_command or "none", new.install_command or "none"),
+    ):
+        if before != after:
+            return Decision("recreate", f"{what} changed ({before} -> {after})")
+    for key in sorted({*old.options, *new.options}):
+        before, after = old.options.get(key, "none"), new.options.get(key, "none")
+        if before != after:
+            return Decision("recreate", f"{key} changed ({before} -> {after})")
+    removed = [dep for dep in old.deps if dep not in new.deps]
+    if removed:
+        return Decision("recreate", f"deps changed (removed: {', '.join(removed)})")
+    changed = [name for name, digest in old.files.items() if new.files.get(name, digest) != digest]
+    if changed:
+        kind = "requirements file" if len(changed) == 1 else "requirements files"
+        return Decision("recreate", f"{kind} {', '.join(changed)} changed")
+    added = tuple(dep for dep in new.deps if dep not in old.deps)
+    if not added:
+        return Decision("reuse")
+    constraints = [dep for dep in added if file_option(dep)[0] == "-c"]
+    if constraints:
+        return Decision("recreate", f"deps changed (added constraint: {', '.join(constraints)})")
+    return Decision("add", f"deps added ({', '.join(added)})", added)
+
+
+def path_of(env_dir: Path) -> Path:
+    return env_dir / FILE_NAME
+
+
+def read(env_dir: Path) -> Fingerprint | None:
+    """The record of the last finished setup in ``env_dir``; ``None`` when missing or unreadable."""
+    try:
+        return Fingerprint.from_json(path_of(env_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write(env_dir: Path, fingerprint: Fingerprint) -> None:
+    """Record a finished setup: write a temporary file next to the record, then replace it atomically."""
+    env_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=env_dir, prefix=f"{FILE_NAME}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(fingerprint.to_json())
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path_of(env_dir))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def remove(env_dir: Path) -> None:
+    """Forget the record before the env changes: a setup killed from here on leaves no record."""
+    with contextlib.suppress(FileNotFoundError):
+        path_of(env_dir).unlink()
+
+
+@contextlib.contextmanager
+def locked(env_dir: Path, env_name: str, note: Callable[[str], None]) -> Iterator[None]:
+    """Hold ``<env_dir>.lock`` while setting the env up; say so when another orch holds it."""
+    from filelock import FileLock, Timeout
+
+    env_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(f"{env_dir}.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        note(f"waiting for another orch on {env_name}")
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,154 @@
+"""Installing requirements into an env's Python: uv (the default), pip, or the env's ``install_command``.
+
+* ``uv``: ``uv pip install --python <env python> ...``, with the ``uv`` binary of the ``uv`` package
+  (:func:`uv.find_uv_bin`) or, without it, the one on ``PATH``. ``--python`` names the target, so
+  the result does not depend on ``VIRTUAL_ENV``.
+* ``pip``: ``<env python> -m pip install ...``; the env must have pip (backends seed it).
+* ``install_command`` (tox's key): the configured command line, split like a shell would
+  (``shlex``, never run through one); a ``{packages}`` word is replaced by the arguments and an
+  ``{opts}`` word dropped. A bare program name (``python``) is looked up with the env's bin folder
+  first on ``PATH``.
+
+The process sees a scrubbed environment (:func:`installer_environ`): the caller's ``PATH``, locale,
+home, certificates, proxies and ``UV_*``/``PIP_*`` settings, then the env's ``set_env``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from orch.envs.api import EnvSetupError
+from orch.envs.environ import DEFAULT_PASS_ENV, passed
+from orch.envs.fingerprint import file_option
+
+INSTALLERS = ("uv", "pip")
+# tox's defaults list only the lower-case proxy names; tools honour both spellings.
+_PASSED = (*DEFAULT_PASS_ENV, "PATH", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "all_proxy")
+
+
+def requirement_args(deps: Iterable[str], root: Path) -> list[str]:
+    """Installer arguments for deps lines: a PEP 508 line as is, ``-r FILE``/``-c FILE`` as two arguments.
+
+    Files are relative to ``root`` (tox_root), as in tox.
+    """
+    args: list[str] = []
+    for dep in deps:
+        option, value = file_option(dep)
+        if option:
+            args.extend((option, str(root / value)))
+        elif dep.startswith(("-e ", "--editable ")):
+            args.extend(dep.split(None, 1))
+        else:
+            args.append(dep)
+    return args
+
+
+def installer_environ(
+    caller: Mapping[str, str],
+    *,
+    set_env: Mapping[str, str],
+    bin_dir: Path | None,
+    virtual_env: Path | None,
+) -> dict[str, str]:
+    """The environment of an installer run: what the caller may pass, then ``set_env``, the env's bin first."""
+    result = passed(caller, _PASSED)
+    result.update(set_env)
+    result["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    path = result.get("PATH", os.defpath)
+    if bin_dir is not None:
+        result["PATH"] = os.pathsep.join((str(bin_dir), path))
+    if virtual_env is not None:
+        result["VIRTUAL_ENV"] = str(virtual_env)
+    return result
+
+
+class Installer:
+    """Installs into one env's Python; ``env_name`` prefixes error messages."""
+
+    def __init__(self, env_name: str, installer: str = "uv", install_command: str = "") -> None:
+        if installer not in INSTALLERS:
+            raise EnvSetupError(f"{env_name}: installer {installer!r} is unknown (use uv or pip)")
+        self.env_name = env_name
+        self.kind = installer
+        self.install_command = install_command.strip()
+
+    def __repr__(self) -> str:
+        return f"Installer({self.env_name!r}, {self.kind!r}, {self.install_command!r})"
+
+    @property
+    def needs_pip(self) -> bool:
+        """Whether the env must have pip: the pip installer, or a custom command (tox's usually runs pip)."""
+        return self.kind == "pip" or bool(self.install_command)
+
+    def argv(self, python: Path, args: Sequence[str], path: str | None = None) -> list[str]:
+        """The installer's command line; ``path`` is the ``PATH`` a bare program name is looked up in."""
+        if self.install_command:
+            try:
+                words = shlex.split(self.install_command)
+            except ValueError as exc:
+                raise EnvSetupError(f"{self.env_name}: cannot split install_command: {exc}") from None
+            argv: list[str] = []
+            for word in words:
+                if word == "{packages}":
+                    argv.extend(args)
+                elif word != "{opts}":
+                    argv.append(word)
+            if argv and os.sep not in argv[0]:
+                argv[0] = shutil.which(argv[0], path=path) or argv[0]
+            return argv
+        if self.kind == "pip":
+            return [str(python), "-m", "pip", "install", *args]
+        return [uv_bin(self.env_name), "pip", "install", "--python", str(python), *args]
+
+    def install(
+        self,
+        python: Path,
+        args: Sequence[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        log: Path,
+        what: str = "deps",
+    ) -> None:
+        """Install ``args`` into ``python``; raise :class:`EnvSetupError` pointing at ``log`` on failure.
+
+        ``env`` is used as given: build it with :func:`installer_environ`.
+        """
+        from orch.execute import Request, Status, execute
+
+        argv = self.argv(python, args, env.get("PATH"))
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as stream:
+            stream.write(f"$ {shlex.join(argv)}\n")
+        outcome = execute(Request(argv=tuple(argv), cwd=cwd, env=dict(env), log=log))
+        if outcome.ok:
+            return
+        if outcome.status is Status.NOT_FOUND:
+            problem = f"{argv[0]} not found"
+        elif outcome.status is Status.EXITED:
+            problem = f"exit {outcome.exit_code}"
+        else:
+            problem = outcome.status.value
+        raise EnvSetupError(f"{self.env_name}: installing {what} failed ({problem}), see {log}", log)
+
+
+def uv_bin(env_name: str) -> str:
+    """The uv executable: the ``uv`` package's, else the one on ``PATH``."""
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        found = shutil.which("uv")
+    else:
+        try:
+            return os.fsdecode(find_uv_bin())
+        except FileNotFoundError:
+            found = shutil.which("uv")
+    if found is None:
+        raise EnvSetupError(
+            f"{env_name}: uv is not installed; install it into orch's Python (pip install uv) or set installer = pip"
+        )
+    return found

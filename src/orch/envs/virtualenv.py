@@ -1,0 +1,192 @@
+"""The ``virtualenv`` env type: a Python virtual environment in ``env_dir``, created once and reused.
+
+How an env is created (everything works offline):
+
+* Python 3.9 and newer: virtualenv's Python API (``virtualenv.cli_run``), imported only here and
+  only when an env is created. Without pip (``--no-seed``) for the uv installer; with the pip wheel
+  embedded in virtualenv (no download) for the pip installer or an ``install_command``. Its app-data
+  folder lives in orch's cache (``$ORCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/orch``, else
+  ``~/.cache/orch``), not the user's, and it never checks for updates.
+* Python 3.7 and 3.8, which virtualenv 21 no longer serves well (it will not seed pip, and its
+  ``--no-seed`` 3.7 env fails at startup): ``uv venv`` for the uv installer (fast, no pip needed),
+  ``<python> -m venv`` when the env needs pip (``ensurepip`` installs the pip wheel bundled with
+  that Python; ``uv venv --seed`` would download pip).
+* Older Pythons are refused by :meth:`VirtualenvBackend.cannot_create`.
+
+Setup is atomic and locked (see :mod:`orch.envs.fingerprint`): under ``<env_dir>.lock``, the record
+``.orch-env.json`` is removed before the env changes and written after the last install, so a
+setup killed halfway leaves an env that the next setup recreates.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orch.envs import fingerprint
+from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
+from orch.envs.installer import Installer, installer_environ, requirement_args, uv_bin
+
+if TYPE_CHECKING:
+    from orch.envs.interpreter import Interpreter
+
+OLDEST = (3, 7)
+VIRTUALENV_FROM = (3, 9)  # older targets are created with uv venv or the venv module
+
+
+class VirtualenvBackend:
+    """Creates, reuses or updates a virtual environment for an env."""
+
+    def cannot_create(self, request: SetupRequest) -> str | None:
+        interpreter = request.interpreter
+        if interpreter is None:
+            return "no interpreter"
+        if interpreter.version[:2] < OLDEST:
+            oldest = ".".join(map(str, OLDEST))
+            return f"Python {interpreter.major_minor} is older than the {oldest} orch can create envs for"
+        return None
+
+    def setup(self, request: SetupRequest) -> PreparedEnv:
+        config = request.config
+        interpreter = request.interpreter
+        if interpreter is None:
+            raise EnvSetupError(f"{config.name}: no interpreter to create the env with")
+        with fingerprint.locked(config.env_dir, config.name, request.note):
+            return _setup(request, interpreter)
+
+
+def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
+    config = request.config
+    env_dir, python = config.env_dir, config.env_python
+    installer = Installer(config.name, config.installer, config.install_command)
+    creator = _creator(interpreter, installer)
+    new = fingerprint.snapshot(
+        backend="virtualenv",
+        interpreter=interpreter,
+        installer=config.installer,
+        install_command=config.install_command,
+        deps=config.deps,
+        root=request.root,
+        options={"creator": creator, "pip": "seeded" if installer.needs_pip else "none"},
+    )
+    environ = {"VIRTUAL_ENV": str(env_dir)}
+    install_env = installer_environ(os.environ, set_env=config.set_env, bin_dir=config.env_bin_dir, virtual_env=env_dir)
+
+    def prepared(actions: tuple[str, ...], runs: int) -> PreparedEnv:
+        return PreparedEnv((config.env_bin_dir,), python, environ, actions, runs)
+
+    def install(deps: tuple[str, ...]) -> None:
+        args = requirement_args(deps, request.root)
+        installer.install(python, args, cwd=request.root, env=install_env, log=request.log)
+
+    old = fingerprint.read(env_dir)
+    if old is None and not (env_dir / "pyvenv.cfg").exists():
+        decision = fingerprint.Decision("recreate")  # a first creation: nothing to explain
+    elif request.recreate:
+        decision = fingerprint.Decision("recreate", "asked (recreate = true)" if config.recreate else "asked (-r)")
+    else:
+        decision = fingerprint.compare(old, new)
+        if decision.kind != "recreate" and not python.exists():
+            decision = fingerprint.Decision("recreate", f"{python} is missing")
+
+    if decision.kind == "reuse":
+        return prepared(("reused",), 0)
+    if decision.kind == "add":
+        request.note(f"update: {decision.reason}")
+        fingerprint.remove(env_dir)
+        constraints = tuple(dep for dep in config.deps if fingerprint.file_option(dep)[0] == "-c")
+        install((*constraints, *decision.added))
+        fingerprint.write(env_dir, new)
+        return prepared((f"installed deps: {', '.join(decision.added)}",), 1)
+
+    if decision.reason:
+        request.note(f"recreate: {decision.reason}")
+    fingerprint.remove(env_dir)
+    _clear(env_dir, keep=request.log)
+    _create(request, interpreter, creator, seed=installer.needs_pip)
+    actions = [f"recreated: {decision.reason}" if decision.reason else "created"]
+    runs = 0
+    if config.deps:
+        install(config.deps)
+        actions.append(f"installed deps: {', '.join(config.deps)}")
+        runs = 1
+    fingerprint.write(env_dir, new)
+    return prepared(tuple(actions), runs)
+
+
+def _creator(interpreter: Interpreter, installer: Installer) -> str:
+    if interpreter.version[:2] >= VIRTUALENV_FROM:
+        return "virtualenv"
+    return "venv" if installer.needs_pip else "uv venv"
+
+
+def _clear(env_dir: Path, keep: Path) -> None:
+    """Empty ``env_dir``, except the entry holding ``keep`` (the setup log may live in ``env_dir/log``)."""
+    if not env_dir.is_dir():
+        if env_dir.exists() or env_dir.is_symlink():
+            env_dir.unlink()
+        return
+    try:
+        kept = keep.relative_to(env_dir).parts[0]
+    except (ValueError, IndexError):
+        kept = None
+    for entry in env_dir.iterdir():
+        if entry.name == kept:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def _create(request: SetupRequest, interpreter: Interpreter, creator: str, *, seed: bool) -> None:
+    config = request.config
+    env_dir = config.env_dir
+    env_dir.parent.mkdir(parents=True, exist_ok=True)
+    if creator == "virtualenv":
+        _create_with_virtualenv(config.name, interpreter, env_dir, seed=seed)
+        return
+    from orch.execute import Request, execute
+
+    if creator == "uv venv":
+        argv = [uv_bin(config.name), "venv", "--allow-existing", "--no-project", "--python", interpreter.path]
+    else:
+        argv = [interpreter.path, "-m", "venv"]
+    argv.append(str(env_dir))
+    env = installer_environ(os.environ, set_env={}, bin_dir=None, virtual_env=None)
+    request.log.parent.mkdir(parents=True, exist_ok=True)
+    outcome = execute(Request(argv=tuple(argv), cwd=request.root, env=env, log=request.log))
+    if not outcome.ok:
+        problem = f"exit {outcome.exit_code}" if outcome.exit_code is not None else outcome.status.value
+        raise EnvSetupError(
+            f"{config.name}: creating the env with {creator} failed ({problem}), see {request.log}", request.log
+        )
+
+
+def _create_with_virtualenv(env_name: str, interpreter: Interpreter, env_dir: Path, *, seed: bool) -> None:
+    from virtualenv import cli_run
+
+    args = [str(env_dir), "--python", interpreter.path, "--no-periodic-update", "--app-data", str(_app_data())]
+    if not seed:
+        args.append("--no-seed")
+    try:
+        cli_run(args, setup_logging=False)
+    except (Exception, SystemExit) as exc:  # virtualenv exits on bad arguments and raises on failed probes
+        raise EnvSetupError(f"{env_name}: creating the env with virtualenv failed: {exc}") from exc
+
+
+def _app_data(environ: Mapping[str, str] = os.environ) -> Path:
+    """virtualenv's app-data folder (seed wheels, interpreter facts) inside orch's cache."""
+    if environ.get("ORCH_CACHE_DIR"):
+        base = Path(environ["ORCH_CACHE_DIR"])
+    elif sys.platform == "win32" and environ.get("LOCALAPPDATA"):
+        base = Path(environ["LOCALAPPDATA"]) / "orch"
+    elif environ.get("XDG_CACHE_HOME"):
+        base = Path(environ["XDG_CACHE_HOME"]) / "orch"
+    else:
+        base = Path.home() / ".cache" / "orch"
+    return base / "virtualenv"
