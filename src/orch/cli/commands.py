@@ -1,4 +1,4 @@
-"""The read-only commands: ``list``, ``config``, ``convert``."""
+"""The commands: the stages each one needs, in order (load -> select -> plan -> build -> run -> report)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orch.cli.render import config_as_ini, config_as_json, config_as_toml, list_lines
 from orch.config.load import load_config
 from orch.config.project import Config
 from orch.config.select import Selection, select
 from orch.config.validate import unknown_keys
+from orch.errors import UsageError
 from orch.plugin.manager import Plugins
+
+if TYPE_CHECKING:  # the run machinery is imported by the commands that run, not by `orch list`
+    from orch.schedule.envrun import EnvRunner, RunOptions
 
 
 def load(args: argparse.Namespace, plugins: Plugins) -> Config:
@@ -22,7 +27,7 @@ def load(args: argparse.Namespace, plugins: Plugins) -> Config:
         type_factors=plugins.env_types.type_factors(),
         builders=plugins.builders.names(),
         config_file=Path(args.conf) if args.conf else None,
-        overrides=args.override,
+        overrides=[*args.override, *([f"tox.work_dir={Path(args.workdir).resolve()}"] if args.workdir else [])],
         posargs=args.posargs,
     )
     if args.quiet < 1:
@@ -80,3 +85,50 @@ def cmd_convert(args: argparse.Namespace, plugins: Plugins) -> int:
     target = convert_file(Path(args.source), Path(args.to), force=args.force)
     print(f"wrote {target}")
     return 0
+
+
+def _runner(args: argparse.Namespace, plugins: Plugins, config: Config, options: RunOptions) -> EnvRunner:
+    from orch.envs.discovery import Discovery
+    from orch.report.console import Console
+    from orch.schedule.envrun import EnvRunner
+
+    console = Console(verbosity=args.verbose - args.quiet)
+    discovery = Discovery(extra=[Path(p) for p in args.discover])
+    return EnvRunner(config, plugins, discovery, console, options)
+
+
+def _run_options(args: argparse.Namespace, exec_argv: tuple[str, ...] | None = None) -> RunOptions:
+    from orch.schedule.envrun import RunOptions
+
+    skip = {"true": True, "false": False}.get(args.skip_missing_interpreters)
+    notest = bool(getattr(args, "notest", False))
+    return RunOptions(recreate=args.recreate, notest=notest, skip_missing=skip, exec_argv=exec_argv)
+
+
+def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
+    """load -> select -> (plan -> build: with the packages issue) -> run -> report."""
+    from orch.schedule.session import run_envs
+
+    config = load(args, plugins)
+    names = selected(args, config)
+    runner = _runner(args, plugins, config, _run_options(args))
+    return run_envs(runner, names, runner.console)
+
+
+def cmd_exec(args: argparse.Namespace, plugins: Plugins) -> int:
+    """Run any command in one env, created or reused: ``orch exec -e ENV -- CMD ARGS``."""
+    if not args.posargs:
+        raise UsageError("orch exec needs a command after --: orch exec -e ENV -- CMD ARGS")
+    config = load(args, plugins)
+    names = selected(args, config)
+    if len(names) != 1:
+        raise UsageError(f"orch exec runs in exactly one env; the selection has {len(names)}: {', '.join(names)}")
+    runner = _runner(args, plugins, config, _run_options(args, exec_argv=tuple(args.posargs)))
+    result = runner.run(names[0])
+    if runner.interrupted:
+        return 130
+    if result.commands:
+        code = result.commands[-1].exit_code
+        return 1 if code is None else code
+    runner.console.summary([result], result.duration)
+    return 1 if result.status.fails_run else 0

@@ -28,10 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args_in, posargs = args_in[:at], args_in[at + 1 :]
         args = parser.parse_args(args_in)
         args.posargs = posargs
-        command = ALIASES.get(args.command, args.command)
-        if command is None:
-            parser.print_help()
-            return 0
+        command = ALIASES.get(args.command, args.command) or "run"  # `orch` alone runs the default envs
         from orch.cli import commands
 
         handler = getattr(commands, f"cmd_{command}")

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 
 from orch import __version__
 
-COMMANDS = ("list", "config", "convert")
-ALIASES = {"l": "list", "c": "config"}
+COMMANDS = ("run", "exec", "list", "config", "convert")
+ALIASES = {"r": "run", "l": "list", "c": "config"}
 
 
 class _Factors(argparse.Action):
@@ -21,41 +21,48 @@ class _Factors(argparse.Action):
         values: str | Sequence[object] | None,
         option_string: str | None = None,
     ) -> None:
-        groups = list(getattr(namespace, self.dest) or [])
+        groups = list(getattr(namespace, self.dest, None) or [])
         items = [str(v) for v in values] if isinstance(values, (list, tuple)) else [str(values)]
         groups.append([f for item in items for f in item.split(",") if f])
         setattr(namespace, self.dest, groups)
 
 
+def _default(inherited: bool, value: object) -> object:
+    """Subcommands' copies of shared options have no defaults, so they never reset a value given
+    before the command (``orch -c x.ini list``)."""
+    return argparse.SUPPRESS if inherited else value
+
+
 def common_parser(*, inherited: bool) -> argparse.ArgumentParser:
-    """The options every command takes, before the command (``orch -c x.ini list``) or after it.
-
-    The subcommands' copies (``inherited``) have no defaults, so they never reset a value that was
-    given before the command.
-    """
-
-    def default(value: object) -> object:
-        return argparse.SUPPRESS if inherited else value
-
+    """The options every command takes, before the command or after it."""
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("common options")
     group.add_argument(
-        "-c", "--conf", metavar="FILE", default=default(None), help="config file or folder (default: search upward)"
+        "-c",
+        "--conf",
+        metavar="FILE",
+        default=_default(inherited, None),
+        help="config file or folder (default: search upward)",
     )
     group.add_argument(
         "-x",
         "--override",
         metavar="SECTION.KEY=VALUE",
         action="append",
-        default=default([]),
+        default=_default(inherited, []),
         help="override a config value; SECTION.KEY+=VALUE appends a line (repeatable)",
     )
-    group.add_argument("-v", "--verbose", action="count", default=default(0), help="more output; -vv shows tracebacks")
-    group.add_argument("-q", "--quiet", action="count", default=default(0), help="less output")
+    group.add_argument(
+        "--workdir", metavar="DIR", default=_default(inherited, None), help="where envs live (work_dir; default .orch)"
+    )
+    group.add_argument(
+        "-v", "--verbose", action="count", default=_default(inherited, 0), help="more output; -vv shows tracebacks"
+    )
+    group.add_argument("-q", "--quiet", action="count", default=_default(inherited, 0), help="less output")
     return common
 
 
-def selection_parser() -> argparse.ArgumentParser:
+def selection_parser(*, inherited: bool) -> argparse.ArgumentParser:
     selection = argparse.ArgumentParser(add_help=False)
     group = selection.add_argument_group("env selection")
     group.add_argument(
@@ -64,6 +71,7 @@ def selection_parser() -> argparse.ArgumentParser:
         dest="envs",
         metavar="ENVS",
         action="append",
+        default=_default(inherited, None),
         help="comma-separated envs (generative forms allowed), or ALL; env var ORCH_ENV or TOXENV",
     )
     group.add_argument(
@@ -73,6 +81,7 @@ def selection_parser() -> argparse.ArgumentParser:
         metavar="LABEL",
         nargs="+",
         action="extend",
+        default=_default(inherited, None),
         help="envs with any of these labels",
     )
     group.add_argument(
@@ -82,10 +91,42 @@ def selection_parser() -> argparse.ArgumentParser:
         metavar="FACTOR",
         nargs="+",
         action=_Factors,
+        default=_default(inherited, None),
         help="envs having all these factors; repeat -f for OR",
     )
-    group.add_argument("--skip-env", metavar="REGEX", help="leave out envs matching this regular expression")
+    group.add_argument(
+        "--skip-env",
+        metavar="REGEX",
+        default=_default(inherited, None),
+        help="leave out envs matching this regular expression",
+    )
     return selection
+
+
+def run_parser(*, inherited: bool) -> argparse.ArgumentParser:
+    """Options of the commands that set envs up (``run``, ``exec``, and ``orch`` alone)."""
+    run = argparse.ArgumentParser(add_help=False)
+    group = run.add_argument_group("running")
+    group.add_argument(
+        "-r", "--recreate", action="store_true", default=_default(inherited, False), help="create the envs anew"
+    )
+    group.add_argument(
+        "--skip-missing-interpreters",
+        nargs="?",
+        const="true",
+        choices=("true", "false", "config"),
+        default=_default(inherited, "config"),
+        help="skip envs whose interpreter is missing instead of failing them (default: the config says)",
+    )
+    group.add_argument(
+        "--discover",
+        nargs="+",
+        metavar="PATH",
+        action="extend",
+        default=_default(inherited, []),
+        help="interpreters (or folders of them) to consider first",
+    )
+    return run
 
 
 def build_parser(
@@ -95,14 +136,27 @@ def build_parser(
     if add_plugin_options is not None:
         add_plugin_options(top)
         add_plugin_options(common)
-    selection = selection_parser()
+    selection, running = selection_parser(inherited=True), run_parser(inherited=True)
     parser = argparse.ArgumentParser(
         prog="orch",
-        description="A tox-compatible orchestrator of test environments and packages.",
-        parents=[top],
+        description="A tox-compatible orchestrator of test environments and packages. "
+        "Without a command, `orch` runs the default envs (as `orch run`).",
+        parents=[top, selection_parser(inherited=False), run_parser(inherited=False)],
     )
     parser.add_argument("--version", action="version", version=f"orch {__version__}")
+    parser.add_argument("--notest", action="store_true", help="set the envs up, run no commands")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p_run = sub.add_parser("run", aliases=["r"], parents=[common, selection, running], help="run envs (the default)")
+    p_run.add_argument(
+        "--notest", action="store_true", default=argparse.SUPPRESS, help="set the envs up, run no commands"
+    )
+
+    sub.add_parser(
+        "exec",
+        parents=[common, selection, running],
+        help="run a command in one env: orch exec -e ENV -- CMD ARGS",
+    )
 
     p_list = sub.add_parser("list", aliases=["l"], parents=[common, selection], help="list envs")
     p_list.add_argument("-a", "--all", action="store_true", help="every env the config defines, not only defaults")
@@ -113,7 +167,6 @@ def build_parser(
     p_config.add_argument("-k", "--keys", nargs="+", metavar="KEY", help="only these keys")
     p_config.add_argument("--format", choices=("ini", "json", "toml"), default="ini", help="output format")
     p_config.add_argument("--core", action="store_true", help="also show the core section")
-    p_config.add_argument("posargs", nargs="*", help="positional arguments after --, for {posargs}")
 
     p_convert = sub.add_parser("convert", parents=[common], help="write a tox.ini's config as TOML")
     p_convert.add_argument("source", nargs="?", default="tox.ini", help="the ini file (default: tox.ini)")

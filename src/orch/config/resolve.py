@@ -52,7 +52,8 @@ def apply_overrides(source: Source, overrides: Sequence[Override]) -> None:
     """Change the raw sections in place, as if the file said so."""
     where = Location("-x override")
     for item in overrides:
-        section = source.sections.setdefault(item.section, RawSection(item.section, where))
+        name = source.core_name if item.section in ("tox", "orch") else item.section  # either names the core
+        section = source.sections.setdefault(name, RawSection(name, where))
         old = section.values.get(item.key)
         if old is None and item.append and section.prefix == ENV_PREFIX and ENV_PREFIX in source.sections:
             old = source.sections[ENV_PREFIX].values.get(item.key)  # append to the inherited value

@@ -1,0 +1,1 @@
+"""Reports: the console view, the run record, and (later) JSON and JUnit files."""

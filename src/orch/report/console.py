@@ -1,0 +1,92 @@
+"""What a sequential run prints: a header per env, each command with its duration, a summary.
+
+Command output streams through as it comes. Lines orch writes itself start with the env name,
+like tox's (``py311: commands[0]> pytest``), so a log reads the same as the terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from orch.schedule.results import CommandResult, EnvResult, EnvStatus
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2f} s"
+
+
+class Console:
+    """Plain text on a stream; ``verbosity`` below 0 keeps only failures and the summary."""
+
+    def __init__(self, stream: TextIO | None = None, *, verbosity: int = 0) -> None:
+        self.stream = sys.stdout if stream is None else stream
+        self.verbosity = verbosity
+
+    def _line(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    # ------------------------------------------------------------------------- per env
+    def note(self, env: str, text: str) -> None:
+        if self.verbosity >= 0:
+            self._line(f"{env}: {text}")
+
+    def error(self, env: str, text: str) -> None:
+        self._line(f"{env}: error: {text}")
+
+    def setup_done(self, env: str, actions: Sequence[str]) -> None:
+        if self.verbosity >= 0:
+            self._line(f"{env}: {', '.join(actions) or 'ready'}")
+
+    def command_start(self, env: str, phase: str, index: int, shell: str) -> None:
+        if self.verbosity >= 0:
+            self._line(f"{env}: {phase}[{index}]> {shell}")
+
+    def output_sink(self, env: str) -> Callable[[bytes], None] | None:
+        """Where a command's output goes: straight through, in a sequential run."""
+        if self.verbosity < 0:
+            return None
+        buffer = getattr(self.stream, "buffer", None)
+
+        def write(chunk: bytes) -> None:
+            if buffer is not None:
+                self.stream.flush()
+                buffer.write(chunk)
+                buffer.flush()
+            else:
+                self.stream.write(chunk.decode("utf-8", errors="replace"))
+
+        return write
+
+    def command_end(self, env: str, result: CommandResult) -> None:
+        if self.verbosity < 0 and result.ok:
+            return
+        how = f"exit {result.exit_code}" if result.status == "exited" else result.status
+        ignored = " (ignored)" if result.ignored and not result.ok else ""
+        tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
+        self._line(f"{env}: {result.phase}[{result.index}] {how}{ignored}{tries} in {_seconds(result.duration)}")
+
+    def env_end(self, result: EnvResult) -> None:
+        if result.status is EnvStatus.OK and self.verbosity < 0:
+            return
+        detail = f": {result.message}" if result.message else ""
+        self._line(f"{result.name}: {result.status.value} in {_seconds(result.duration)}{detail}")
+
+    # --------------------------------------------------------------------------- summary
+    def summary(self, results: Sequence[EnvResult], duration: float) -> None:
+        if not results:
+            self._line("orch: no env selected")
+            return
+        width = max(len(r.name) for r in results)
+        self._line("")
+        for r in results:
+            detail = r.message or r.interpreter
+            self._line(f"  {r.name.ljust(width)}  {r.status.value:<11} {_seconds(r.duration):>9}  {detail}".rstrip())
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r.status.value] = counts.get(r.status.value, 0) + 1
+        order = [s.value for s in EnvStatus]
+        parts = ", ".join(f"{counts[s]} {s}" for s in order if s in counts)
+        self._line(f"orch: {parts} in {_seconds(duration)}")

@@ -1,0 +1,274 @@
+"""One env from start to end: find its interpreter, set it up, run its commands.
+
+``commands_pre``, then ``commands`` (skipped when a pre command failed), then ``commands_post``
+(always). A leading ``-`` ignores a command's exit code; ``ignore_errors`` runs the remaining
+commands after a failure; ``commands_retry`` runs a failing command again; ``ignore_outcome``
+turns the env's failure into "ignored".
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shlex
+import shutil
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, cast
+
+from orch.config.types import Command
+from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
+from orch.envs.environ import command_environ
+from orch.errors import ConfigError, OrchError
+from orch.execute import Request, Status, execute
+from orch.schedule.results import CommandResult, EnvResult, EnvStatus
+
+if TYPE_CHECKING:
+    from orch.config.model import EnvConfig
+    from orch.config.project import Config
+    from orch.envs.api import Backend
+    from orch.envs.discovery import Discovery
+    from orch.plugin.manager import Plugins
+    from orch.report.console import Console
+
+
+class RunOptions(NamedTuple):
+    """What the command line asked for, beyond the selection."""
+
+    recreate: bool = False
+    notest: bool = False  # set envs up, run no commands
+    skip_missing: bool | None = None  # --skip-missing-interpreters; None: the config decides
+    exec_argv: tuple[str, ...] | None = None  # orch exec: run this instead of the env's commands
+
+
+class CommandRejected(OrchError):
+    """A command that may not or cannot run (outside the env and not in allowlist_externals)."""
+
+
+def locate(argv0: str, *, bin_dirs: tuple[Path, ...], path: str, cwd: Path, env_dir: Path | None) -> tuple[str, bool]:
+    """The executable for ``argv0`` and whether it belongs to the env.
+
+    Raises :class:`CommandRejected` when it cannot be found.
+    """
+    if os.sep in argv0 or (os.altsep and os.altsep in argv0):
+        candidate = (cwd / argv0).resolve() if not os.path.isabs(argv0) else Path(argv0)
+        if not (candidate.is_file() and os.access(candidate, os.X_OK)):
+            raise CommandRejected(f"command not found or not executable: {argv0}")
+        inside = env_dir is not None and env_dir.resolve() in candidate.parents
+        return str(candidate), inside
+    if bin_dirs:
+        found = shutil.which(argv0, path=os.pathsep.join(map(str, bin_dirs)))
+        if found:
+            return found, True
+    found = shutil.which(argv0, path=path)
+    if not found:
+        raise CommandRejected(f"command not found: {argv0}")
+    return found, False
+
+
+def allowed(name: str, resolved: str, patterns: tuple[str, ...]) -> bool:
+    """Whether ``allowlist_externals`` lets an outside command run (globs on the name or the path)."""
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(resolved, p) for p in patterns)
+
+
+class EnvRunner:
+    """Runs envs one at a time with shared discovery; the parallel scheduler reuses it per env."""
+
+    def __init__(
+        self,
+        config: Config,
+        plugins: Plugins,
+        discovery: Discovery,
+        console: Console,
+        options: RunOptions,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.config, self.plugins, self.discovery = config, plugins, discovery
+        self.console, self.options = console, options
+        self.environ = os.environ if environ is None else environ
+        self.interrupted = False
+
+    # ------------------------------------------------------------------------------- stages
+    def run(self, name: str) -> EnvResult:
+        """Run one env. Ctrl-C ends it as "interrupted" and sets :attr:`interrupted`, so the
+        caller starts nothing new; the running command's processes are gone by then."""
+        result = EnvResult(name)
+        start = time.monotonic()
+        try:
+            self._run(name, result)
+        except KeyboardInterrupt:
+            result.status, result.message = EnvStatus.INTERRUPTED, "interrupted"
+            self.interrupted = True
+        finally:
+            result.duration = time.monotonic() - start
+            self.console.env_end(result)
+        return result
+
+    def _run(self, name: str, result: EnvResult) -> None:
+        env = self.config.env(name)
+        result.log_dir = str(env.env_log_dir)
+        try:
+            env_type = self.plugins.env_types.get(env.env_type)
+        except KeyError:
+            known = ", ".join(self.plugins.env_types.names())
+            raise ConfigError(f"{name}: env_type {env.env_type!r} is unknown (known: {known})") from None
+        if env.platform and not re.match(env.platform, sys.platform):
+            self._skip(result, f"platform {sys.platform} does not match {env.platform!r}")
+            return
+        interpreter = None
+        if env_type.needs_python:
+            interpreter = self.discovery.find(env.base_python)
+            if interpreter is None:
+                wanted = ", ".join(env.base_python)
+                message = f"no interpreter for {wanted} (searched {self.discovery.describe_search()})"
+                self._missing(result, message)
+                return
+            result.interpreter = interpreter.describe()
+        backend = self._backend(env.env_type)
+        request = SetupRequest(
+            config=env,
+            interpreter=interpreter,
+            recreate=self.options.recreate or env.recreate,
+            root=self.config.root,
+            log=env.env_log_dir / "setup.log",
+            note=lambda text: self.console.note(name, text),
+        )
+        reason = backend.cannot_create(request)
+        if reason is not None:
+            self._missing(result, reason)
+            return
+        try:
+            prepared = backend.setup(request)
+        except EnvSetupError as exc:
+            self._fail(result, env, str(exc))
+            return
+        result.actions, result.installer_runs = prepared.actions, prepared.installer_runs
+        self.console.setup_done(name, prepared.actions)
+        if self.options.notest:
+            return
+        self._commands(env, prepared, result)
+
+    def _backend(self, env_type: str) -> Backend:
+        factory = self.plugins.env_types.load_backend(env_type)
+        if not callable(factory):
+            raise OrchError(f"env type {env_type!r}: its backend is not a class")
+        return cast("Backend", factory())
+
+    def _skip(self, result: EnvResult, message: str) -> None:
+        result.status, result.message = EnvStatus.SKIPPED, message
+
+    def _missing(self, result: EnvResult, message: str) -> None:
+        if self._skip_missing():
+            self._skip(result, message)
+        else:
+            result.status, result.message = EnvStatus.FAILED, message
+
+    def _fail(self, result: EnvResult, env: EnvConfig, message: str) -> None:
+        result.status = EnvStatus.IGNORED if env.ignore_outcome else EnvStatus.FAILED
+        result.message = message
+
+    def _skip_missing(self) -> bool:
+        if self.options.skip_missing is not None:
+            return self.options.skip_missing
+        return str(self.config.core.skip_missing_interpreters).lower() in ("true", "1", "yes")
+
+    # ---------------------------------------------------------------------------- commands
+    def _commands(self, env: EnvConfig, prepared: PreparedEnv, result: EnvResult) -> None:
+        if env.env_tmp_dir.exists():
+            shutil.rmtree(env.env_tmp_dir, ignore_errors=True)
+        env.env_tmp_dir.mkdir(parents=True, exist_ok=True)
+        env.env_log_dir.mkdir(parents=True, exist_ok=True)
+        log = env.env_log_dir / "commands.log"
+        log.write_bytes(b"")
+        environ = command_environ(
+            caller=self.environ,
+            pass_env=env.pass_env,
+            set_env=env.set_env,
+            backend=prepared.environ,
+            bin_dirs=prepared.bin_dirs,
+            env_name=env.name,
+            env_dir=env.env_dir,
+        )
+        if self.options.exec_argv is not None:
+            command = Command(self.options.exec_argv)
+            outcome = self._command(env, prepared, environ, "exec", 0, command, log, check=False)
+            if not outcome.ok:
+                self._fail(result, env, f"exec exit {outcome.exit_code}")
+            result.commands.append(outcome)
+            return
+        failed: CommandResult | None = None
+        for phase in ("commands_pre", "commands", "commands_post"):
+            if phase == "commands" and failed is not None:
+                continue  # a pre command failed: skip the commands, still run the post ones
+            for index, command in enumerate(getattr(env, phase)):
+                outcome = self._command(env, prepared, environ, phase, index, command, log, check=True)
+                result.commands.append(outcome)
+                if outcome.ok or outcome.ignored:
+                    continue
+                failed = failed or outcome
+                if outcome.status == Status.INTERRUPTED.value:
+                    raise KeyboardInterrupt
+                if not env.ignore_errors:
+                    break
+        if failed is not None:
+            detail = f"{failed.phase}[{failed.index}] " + (
+                f"exit {failed.exit_code}" if failed.status == "exited" else failed.status
+            )
+            self._fail(result, env, detail)
+
+    def _command(
+        self,
+        env: EnvConfig,
+        prepared: PreparedEnv,
+        environ: Mapping[str, str],
+        phase: str,
+        index: int,
+        command: Command,
+        log: Path,
+        *,
+        check: bool,
+    ) -> CommandResult:
+        shell = shlex.join(command.args)
+        self.console.command_start(env.name, phase, index, shell)
+        if not command.args:
+            return CommandResult(phase, index, shell, "not found", None, 0.0, command.ignore_exit)
+        cwd = env.change_dir
+        try:
+            executable, inside = locate(
+                command.args[0], bin_dirs=prepared.bin_dirs, path=environ["PATH"], cwd=cwd, env_dir=env.env_dir
+            )
+            needs_allow = check and not inside and bool(prepared.bin_dirs) and env.env_type != "system"
+            if needs_allow and not allowed(command.args[0], executable, env.allowlist_externals):
+                raise CommandRejected(
+                    f"{command.args[0]} is not in the env ({executable}); add it to allowlist_externals to run it"
+                )
+        except CommandRejected as exc:
+            self.console.error(env.name, str(exc))
+            failed = CommandResult(phase, index, shell, "not found", None, 0.0, command.ignore_exit)
+            self.console.command_end(env.name, failed)
+            return failed
+        argv = (executable, *command.args[1:])
+        attempts = 0
+        while True:
+            attempts += 1
+            outcome = execute(Request(argv, cwd, environ, log=log, on_output=self.console.output_sink(env.name)))
+            done = CommandResult(
+                phase,
+                index,
+                shell,
+                outcome.status.value,
+                outcome.exit_code,
+                outcome.duration,
+                command.ignore_exit,
+                attempts,
+            )
+            if outcome.status is Status.INTERRUPTED:
+                self.console.command_end(env.name, done)
+                raise KeyboardInterrupt
+            if done.ok or attempts > env.commands_retry:
+                self.console.command_end(env.name, done)
+                return done
+            self.console.note(env.name, f"{phase}[{index}] exit {outcome.exit_code}: retrying")

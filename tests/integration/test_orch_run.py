@@ -1,0 +1,258 @@
+"""`orch run` as a user runs it: the real CLI in a subprocess, real interpreters, real envs.
+
+Work not done is asserted from the run record (`.orch/last-run.json`), never from timing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+PY_CODE = 'python -c "import sys; print(sys.argv[1:])"'
+
+
+def installed(minor: str) -> bool:
+    return any(PYENV.glob(f"{minor}.*/bin/python{minor}"))
+
+
+NEWEST = next((m for m in ("3.12", "3.13", "3.11", "3.10", "3.9") if installed(m)), None)
+needs_python = pytest.mark.skipif(NEWEST is None, reason="no CPython 3.9+ under ~/.pyenv/versions")
+PYENV_NAME = f"py{NEWEST.replace('.', '')}" if NEWEST else "py3"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def record(self, root: Path) -> dict[str, dict[str, object]]:
+        data = json.loads((root / ".orch" / "last-run.json").read_text())
+        return data["envs"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("orch-cache")
+
+
+@pytest.fixture
+def project(tmp_path: Path, cache_dir: Path):  # type: ignore[no-untyped-def]
+    """Write a tox.ini and run the real `orch` CLI there, with a scrubbed environment."""
+
+    def make(ini: str, **files: str):  # type: ignore[no-untyped-def]
+        (tmp_path / "tox.ini").write_text(textwrap.dedent(ini))
+        for name, text in files.items():
+            (tmp_path / name).write_text(textwrap.dedent(text))
+
+        def run(*args: str, extra_env: dict[str, str] | None = None, timeout: float = 300) -> Result:
+            # The caller's environment as a user has it (certificates, proxies...), minus orch/tox settings.
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "AWS_SECRET"))}
+            env["ORCH_CACHE_DIR"] = str(cache_dir)
+            env.update(extra_env or {})
+            proc = subprocess.run(
+                [sys.executable, "-m", "orch", *args],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+            return Result(proc.returncode, proc.stdout, proc.stderr)
+
+        return run
+
+    return make
+
+
+SIMPLE = f"""
+[tox]
+env_list = {PYENV_NAME}
+[testenv]
+deps = iniconfig
+commands = python -c "import iniconfig, sys; print('OK', sys.version_info[:2])"
+"""
+
+
+@needs_python
+def test_create_then_reuse_without_installer(project, tmp_path: Path) -> None:
+    run = project(SIMPLE)
+    first = run("run")
+    assert first.code == 0, first.out + first.err
+    assert f"OK ({NEWEST.replace('.', ', ')})" in first.out
+    env = first.record(tmp_path)[PYENV_NAME]
+    assert env["status"] == "ok"
+    assert env["installer_runs"] >= 1
+    second = run("run")
+    assert second.code == 0, second.out + second.err
+    env = second.record(tmp_path)[PYENV_NAME]
+    assert env["actions"] == ["reused"]
+    assert env["installer_runs"] == 0
+
+
+@needs_python
+def test_added_dep_installs_only_it_and_removed_dep_recreates(project, tmp_path: Path) -> None:
+    run = project(SIMPLE)
+    assert run("run").code == 0
+    added = run("run", "-x", "testenv.deps+=six")
+    assert added.code == 0, added.out + added.err
+    env = added.record(tmp_path)[PYENV_NAME]
+    assert env["installer_runs"] == 1
+    assert any("six" in action and "iniconfig" not in action for action in env["actions"])
+    six_only = ("-x", "testenv.deps=six", "-x", 'testenv.commands=python -c "import six"')
+    removed = run("run", *six_only)
+    assert removed.code == 0, removed.out + removed.err
+    assert "recreate: deps changed" in removed.out
+    forced = run("run", "-r", *six_only)
+    assert "recreate: asked (-r)" in forced.out
+
+
+@pytest.mark.parametrize("minor", ["3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+def test_every_interpreter_is_an_env_target(project, minor: str) -> None:
+    if not installed(minor):
+        pytest.skip(f"CPython {minor} is not installed under {PYENV}")
+    name = f"py{minor.replace('.', '')}"
+    run = project(
+        f"[tox]\nenv_list = {name}\n[testenv]\ncommands = python -c \"import sys; print('V', sys.version[:5])\"\n"
+    )
+    result = run("run")
+    assert result.code == 0, result.out + result.err
+    assert f"V {minor}" in result.out
+
+
+@needs_python
+def test_missing_interpreter_fails_or_skips(project) -> None:
+    run = project("[tox]\nenv_list = future\n[testenv:future]\nbase_python = python3.99\ncommands = python -V\n")
+    failed = run("run")
+    assert failed.code == 1
+    assert "future: failed" in failed.out
+    assert "no interpreter for python3.99 (searched " in failed.out
+    skipped = run("run", "--skip-missing-interpreters")
+    assert skipped.code == 0, skipped.out
+    assert "future: skipped" in skipped.out
+
+
+@needs_python
+def test_allowlist_externals(project) -> None:
+    ini = f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ncommands = ls tox.ini\n"
+    run = project(ini)
+    refused = run("run")
+    assert refused.code == 1
+    assert "ls is not in the env" in refused.out
+    allowed = run("run", "-x", "testenv.allowlist_externals=l?")
+    assert allowed.code == 0, allowed.out
+
+
+@needs_python
+def test_secrets_do_not_leak_unless_passed(project) -> None:
+    code = "python -c \"import os; print('SECRET=' + os.environ.get('AWS_SECRET_ACCESS_KEY', '-'))\""
+    run = project(f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ncommands = {code}\n")
+    secret = {"AWS_SECRET_ACCESS_KEY": "hunter2"}
+    assert "SECRET=-" in run("run", extra_env=secret).out
+    assert "SECRET=hunter2" in run("run", "-x", "testenv.pass_env=AWS_*", extra_env=secret).out
+
+
+@needs_python
+def test_env_variables_and_posargs(project, tmp_path: Path) -> None:
+    code = (
+        "python -c \"import os, sys; print('ARGS', sys.argv[1:]); "
+        "print('VARS', os.environ['ORCH_ENV_NAME'], os.environ['TOX_ENV_NAME'], os.environ['A'], "
+        "os.environ['VIRTUAL_ENV'] == os.environ['ORCH_ENV_DIR'])\" {posargs:none}"
+    )
+    run = project(f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\nset_env = A=1\ncommands = {code}\n")
+    result = run("run", "--", "x y", "z")
+    assert result.code == 0, result.out + result.err
+    assert "ARGS ['x y', 'z']" in result.out
+    assert f"VARS {PYENV_NAME} {PYENV_NAME} 1 True" in result.out
+    assert "ARGS ['none']" in run("run").out
+
+
+@needs_python
+@pytest.mark.parametrize(
+    ("commands", "extra", "code", "status"),
+    [
+        pytest.param('python -c "raise SystemExit(3)"', "", 1, "failed", id="failing"),
+        pytest.param('- python -c "raise SystemExit(3)"', "", 0, "ok", id="dash-ignores-exit"),
+        pytest.param('python -c "raise SystemExit(3)"', "ignore_outcome = true", 0, "ignored", id="ignore-outcome"),
+    ],
+)
+def test_exit_codes(project, tmp_path: Path, commands: str, extra: str, code: int, status: str) -> None:
+    run = project(f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ncommands = {commands}\n{extra}\n")
+    result = run("run")
+    assert result.code == code, result.out + result.err
+    assert result.record(tmp_path)[PYENV_NAME]["status"] == status
+
+
+@needs_python
+def test_ignore_errors_and_post_commands(project, tmp_path: Path) -> None:
+    ini = f"""
+    [tox]
+    env_list = {PYENV_NAME}
+    [testenv]
+    ignore_errors = true
+    commands_pre = python -c "print('PRE')"
+    commands =
+        python -c "raise SystemExit(2)"
+        python -c "print('SECOND')"
+    commands_post = python -c "print('POST')"
+    """
+    result = project(ini)("run")
+    assert result.code == 1
+    assert "PRE" in result.out and "SECOND" in result.out and "POST" in result.out
+    phases = [(c["phase"], c["exit_code"]) for c in result.record(tmp_path)[PYENV_NAME]["commands"]]
+    assert phases == [("commands_pre", 0), ("commands", 2), ("commands", 0), ("commands_post", 0)]
+
+
+def test_current_env_runs_in_orchs_own_interpreter(project) -> None:
+    command = "python -c \"import sys; print('PREFIX', sys.prefix)\""
+    run = project(f"[tox]\nenv_list = here\n[testenv:here]\nenv_type = current\ncommands = {command}\n")
+    result = run("run")
+    assert result.code == 0, result.out + result.err
+    assert f"PREFIX {sys.prefix}" in result.out
+
+
+def test_system_env_runs_host_tools(project) -> None:
+    run = project('[tox]\nenv_list = sh-system\n[testenv]\ncommands = sh -c "echo from-the-shell"\n')
+    result = run("run")
+    assert result.code == 0, result.out + result.err
+    assert "from-the-shell" in result.out
+
+
+@needs_python
+def test_exec_and_notest(project, tmp_path: Path) -> None:
+    run = project(SIMPLE)
+    setup = run("run", "--notest")
+    assert setup.code == 0, setup.out + setup.err
+    assert setup.record(tmp_path)[PYENV_NAME]["commands"] == []
+    result = run("exec", "-e", PYENV_NAME, "--", "python", "-c", "import iniconfig; raise SystemExit(7)")
+    assert result.code == 7
+
+
+@needs_python
+def test_concurrent_runs_on_one_env(project, tmp_path: Path, cache_dir: Path) -> None:
+    project(SIMPLE)
+    env = {**os.environ, "ORCH_CACHE_DIR": str(cache_dir)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "orch", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert sum(o.count(f"{PYENV_NAME}: created") for o in outputs) <= 1, outputs
