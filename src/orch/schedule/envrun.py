@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 from orch.config.types import Command
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
+from orch.envs.discovery import parse_spec
 from orch.envs.environ import command_environ
 from orch.errors import ConfigError, OrchError
 from orch.execute import Request, Status, execute
@@ -45,7 +46,12 @@ class RunOptions(NamedTuple):
 
 
 class CommandRejected(OrchError):
-    """A command that may not or cannot run (outside the env and not in allowlist_externals)."""
+    """A command that cannot run (``status = "not found"``) or may not (outside the env and not in
+    allowlist_externals: ``status = "rejected"``)."""
+
+    def __init__(self, message: str, status: str = "not found") -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def locate(argv0: str, *, bin_dirs: tuple[Path, ...], path: str, cwd: Path, env_dir: Path | None) -> tuple[str, bool]:
@@ -122,11 +128,12 @@ class EnvRunner:
         if env_type.needs_python:
             interpreter = self.discovery.find(env.base_python)
             if interpreter is None:
-                wanted = ", ".join(env.base_python)
+                wanted = ", ".join(str(parse_spec(spec)) for spec in env.base_python)
                 message = f"no interpreter for {wanted} (searched {self.discovery.describe_search()})"
                 self._missing(result, message)
                 return
             result.interpreter = interpreter.describe()
+            self.console.note(name, result.interpreter)
         backend = self._backend(env.env_type)
         request = SetupRequest(
             config=env,
@@ -243,11 +250,12 @@ class EnvRunner:
             needs_allow = check and not inside and bool(prepared.bin_dirs) and env.env_type != "system"
             if needs_allow and not allowed(command.args[0], executable, env.allowlist_externals):
                 raise CommandRejected(
-                    f"{command.args[0]} is not in the env ({executable}); add it to allowlist_externals to run it"
+                    f"{command.args[0]} is not in the env ({executable}); add it to allowlist_externals to run it",
+                    "rejected",
                 )
         except CommandRejected as exc:
             self.console.error(env.name, str(exc))
-            failed = CommandResult(phase, index, shell, "not found", None, 0.0, command.ignore_exit)
+            failed = CommandResult(phase, index, shell, exc.status, None, 0.0, command.ignore_exit)
             self.console.command_end(env.name, failed)
             return failed
         argv = (executable, *command.args[1:])
