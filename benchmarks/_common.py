@@ -5,12 +5,15 @@ The benchmark scripts in this folder import this module by name (``from _common 
 
 What lives here:
 
-* timing a command, best of N runs (:func:`time_command`),
+* timing a command, or several one after another, best of N runs (:func:`time_command`,
+  :func:`time_sequence`),
 * an environment scrubbed of the user's tox/orch settings (:func:`scrubbed_env`),
 * cached tool virtual environments, e.g. tox or tox + tox-uv (:func:`ensure_tool_venv`, :func:`ensure_tox`),
 * finding the orch command under test and the interpreter that runs it (:func:`locate_orch`),
+* finding a CPython ``X.Y`` in pyenv or on ``PATH`` (:func:`find_python`),
 * checking which modules an import pulls in (:func:`import_report`),
-* printing a ratio table and writing JSON results (:func:`print_ratio_table`, :func:`write_json`).
+* printing tables and targets, writing JSON results (:func:`print_ratio_table`, :func:`format_table`,
+  :func:`format_targets`, :func:`write_json`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,6 +170,46 @@ def time_command(
     return Timing(cmd=list(cmd), runs=runs, stdout=first.stdout, stderr=first.stderr)
 
 
+def time_sequence(
+    cmds: Sequence[Sequence[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    repeat: int = 3,
+    warmup: int = 1,
+    before: Callable[[], object] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Timing:
+    """Time *cmds* run one after another, as one whole, ``repeat`` times after ``warmup`` untimed rounds.
+
+    *before* (if given) is called before every round, warm-up included, and is not timed: e.g. deleting a
+    tool's env folder so each timed run starts cold. Every command must exit 0 (:class:`CommandFailed`
+    otherwise). The result's ``cmd`` holds one shell-quoted string per command; its ``stdout``/``stderr`` are
+    those of the first round, the commands' outputs concatenated.
+    """
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
+    if not cmds:
+        raise ValueError("no commands to time")
+    first: list[subprocess.CompletedProcess[str]] = []
+    runs: list[float] = []
+    for round_no in range(warmup + repeat):
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        procs = [run_command(cmd, cwd=cwd, env=env, timeout=timeout) for cmd in cmds]
+        elapsed = time.perf_counter() - start
+        if round_no >= warmup:
+            runs.append(elapsed)
+        first = first or procs
+    return Timing(
+        cmd=[shell_join(cmd) for cmd in cmds],
+        runs=runs,
+        stdout="".join(p.stdout for p in first),
+        stderr="".join(p.stderr for p in first),
+    )
+
+
 def scrubbed_env(extra: Mapping[str, str] | None = None, *, work_dir: Path | None = None) -> dict[str, str]:
     """A copy of ``os.environ`` without ``TOX_*``/``ORCH_*`` settings and with user config switched off.
 
@@ -264,6 +307,36 @@ def tool_version(cmd: Sequence[str], *, cwd: Path | None = None, env: Mapping[st
         if match:
             return match.group(1)
     return out.strip().splitlines()[-1] if out.strip() else None
+
+
+# --------------------------------------------------------------------------------------------- interpreters
+
+
+def _version_key(path: Path) -> tuple[int, ...]:
+    """Sort key of a pyenv version folder such as ``3.12.1`` (non-numeric parts sort first)."""
+    return tuple(int(part) if part.isdigit() else -1 for part in path.name.split("."))
+
+
+def find_python(version: str, *, path: str | None = None) -> Path | None:
+    """An interpreter for ``X.Y`` *version*: pyenv's newest ``X.Y.*`` build, else ``pythonX.Y`` on *path*.
+
+    pyenv's versions folder is ``$PYENV_ROOT/versions`` (default ``~/.pyenv/versions``); pyenv's shims are
+    skipped on ``PATH`` (*path*, default ``os.environ["PATH"]``) because they only work for the versions
+    pyenv has activated. Returns ``None`` when neither has it.
+    """
+    exe = f"python{version}.exe" if IS_WINDOWS else f"python{version}"
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    if root.is_dir():
+        builds = [d for d in root.glob(f"{version}.*") if re.fullmatch(rf"{re.escape(version)}\.\d+", d.name)]
+        for build in sorted(builds, key=_version_key, reverse=True):
+            candidate = venv_executable(build, f"python{version}")
+            if candidate.is_file():
+                return candidate
+    search = os.pathsep.join(
+        part for part in (path or os.environ.get("PATH", "")).split(os.pathsep) if "shims" not in Path(part).parts
+    )
+    found = shutil.which(exe, path=search)
+    return None if found is None else Path(found)
 
 
 # --------------------------------------------------------------------------------------------- locating orch
@@ -449,6 +522,29 @@ def format_ratio_table(rows: Sequence[RatioRow], *, ours: str = "orch", theirs: 
 def print_ratio_table(rows: Sequence[RatioRow], *, ours: str = "orch", theirs: str = "tox") -> None:
     """Print :func:`format_ratio_table` to stdout."""
     print(format_ratio_table(rows, ours=ours, theirs=theirs))
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, left: Iterable[int] = (0,)) -> str:
+    """Render *rows* under *header* as an aligned text table; columns in *left* are left-aligned, others right."""
+    left_cols = set(left)
+    lines = [list(header), *(list(row) for row in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    aligned = [
+        "  ".join(cell.ljust(w) if i in left_cols else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths)))
+        for line in lines
+    ]
+    rule = "-" * max(len(line.rstrip()) for line in aligned)
+    return "\n".join([aligned[0].rstrip(), rule, *(line.rstrip() for line in aligned[1:])])
+
+
+def format_targets(items: Iterable[Mapping[str, Any]]) -> str:
+    """One line per target: ``[PASS]``/``[FAIL]``, ``[INFO]`` (``ok`` is ``None``) or ``[ n/a]`` (no ``value``)."""
+    lines = []
+    for item in items:
+        value = item.get("value")
+        mark = "n/a" if value is None else {True: "PASS", False: "FAIL", None: "INFO"}[item.get("ok")]
+        lines.append(f"  [{mark:>4}] {item['target']}: {value if value is not None else 'not measured'}")
+    return "\n".join(lines)
 
 
 def machine_info() -> dict[str, Any]:

@@ -256,3 +256,35 @@ def test_concurrent_runs_on_one_env(project, tmp_path: Path, cache_dir: Path) ->
     outputs = [p.communicate(timeout=300)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     assert sum(o.count(f"{PYENV_NAME}: created") for o in outputs) <= 1, outputs
+
+
+@needs_python
+def test_ctrl_c_stops_the_command_exits_130_and_keeps_the_env(project, tmp_path: Path, cache_dir: Path) -> None:
+    import signal
+    import time
+
+    sleeper = "python -c \"import os, time; open('child.pid', 'w').write(str(os.getpid())); time.sleep(120)\""
+    run = project(f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ndeps = iniconfig\ncommands = {sleeper}\n")
+    env = {**os.environ, "ORCH_CACHE_DIR": str(cache_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orch", "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+    )
+    pid_file = tmp_path / "child.pid"
+    deadline = time.monotonic() + 120
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out
+    assert "interrupted" in out
+    with pytest.raises(ProcessLookupError):
+        for _ in range(50):  # a reaped child disappears; an unreaped zombie in this sandbox counts as gone
+            state = Path(f"/proc/{child}/stat").read_text().split()[2] if Path(f"/proc/{child}").exists() else ""
+            if state in ("", "Z"):
+                raise ProcessLookupError
+            time.sleep(0.1)
+    again = run("run", "-x", 'testenv.commands=python -c "import iniconfig"')
+    assert again.code == 0, again.out
+    assert again.record(tmp_path)[PYENV_NAME]["actions"] == ["reused"]
