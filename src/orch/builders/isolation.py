@@ -1,0 +1,178 @@
+"""Isolated build envs: one virtual environment per (interpreter, build requirements), cached and reused.
+
+An env lives in ``<cache_dir>/build-envs/<key16>/``, where the key is the sha256 of the interpreter
+(path and version) and the sorted, normalised requirements. It is made with ``uv venv`` (no pip:
+the build backend runs in it, nothing installs with it) and ``uv pip install``; the marker file
+``.orch-finished`` is written last, under the lock ``<key16>.lock``, so an env whose setup was cut
+short is made again. An env with its marker is used as it is: reusing one starts no process.
+
+Requirements the backend asks for later (``get_requires_for_build_*``) are checked against the
+distributions already in the env, read from its site-packages without running it. A requirement
+counts as met when it names no extras, URL or marker and an installed distribution of that name
+has a matching version. When one is not met, the build uses a *derived* env keyed on the base
+requirements plus all the extra ones, made like any other (and reused like any other). The base env
+is never changed, so a key always means the same set of packages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import shlex
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from orch.builders.api import BuildError
+from orch.envs.api import EnvSetupError
+from orch.envs.installer import Installer, installer_environ, uv_bin
+
+if TYPE_CHECKING:
+    from orch.envs.interpreter import Interpreter
+
+FINISHED = ".orch-finished"
+_LABEL = "build env"  # what the installer's error messages call it
+
+
+def normalise(requirements: Iterable[str]) -> list[str]:
+    """Sorted, de-duplicated requirements in packaging's spelling, names normalised (PEP 503)."""
+    result: set[str] = set()
+    for text in requirements:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement as exc:
+            raise BuildError(f"invalid build requirement {text!r}: {exc}") from None
+        requirement.name = canonicalize_name(requirement.name)
+        result.add(str(requirement))
+    return sorted(result)
+
+
+def env_key(python: Interpreter, requirements: Iterable[str]) -> str:
+    """The sha256 (hex) naming the env of ``python`` with ``requirements``."""
+    data = {"python": python.path, "version": list(python.version), "requirements": normalise(requirements)}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def env_python(env_dir: Path) -> Path:
+    """The interpreter of the virtual environment in ``env_dir``."""
+    if sys.platform == "win32":
+        return env_dir / "Scripts" / "python.exe"
+    return env_dir / "bin" / "python"
+
+
+def unmet(requirements: Iterable[str], env_dir: Path) -> list[str]:
+    """The requirements the env in ``env_dir`` does not meet, judged from its installed metadata."""
+    site_dirs = [str(d) for d in (*env_dir.glob("lib/python*/site-packages"), env_dir / "Lib" / "site-packages")]
+    installed: dict[str, str] = {}
+    for dist in importlib.metadata.distributions(path=site_dirs):
+        name = dist.metadata["Name"]
+        if name:
+            installed.setdefault(canonicalize_name(name), dist.version)
+    missing = []
+    for text in normalise(requirements):
+        requirement = Requirement(text)
+        version = installed.get(canonicalize_name(requirement.name))
+        met = (
+            version is not None
+            and not (requirement.extras or requirement.url or requirement.marker)
+            and requirement.specifier.contains(version, prereleases=True)
+        )
+        if not met:
+            missing.append(text)
+    return missing
+
+
+class BuildEnvs:
+    """The build envs under ``<cache_dir>/build-envs``; safe to use from several threads and processes."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.root = cache_dir / "build-envs"
+
+    def env_for(
+        self,
+        python: Interpreter,
+        requirements: Sequence[str],
+        *,
+        log: Path,
+        environ: Mapping[str, str],
+        note: Callable[[str], None] | None = None,
+    ) -> Path:
+        """The python of the env of ``python`` with ``requirements`` installed, made if needed.
+
+        Raises :class:`BuildError` (pointing at ``log``) when the env cannot be made.
+        """
+        requirements = normalise(requirements)
+        env_dir = self.root / env_key(python, requirements)[:16]
+        if _finished(env_dir):
+            return env_python(env_dir)
+        from filelock import FileLock
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        with FileLock(f"{env_dir}.lock"):
+            if not _finished(env_dir):  # another thread or process may have made it meanwhile
+                if note is not None:
+                    note(f"creating build env with {', '.join(requirements) or 'no requirements'}")
+                _create(env_dir, python, requirements, log=log, environ=environ)
+        return env_python(env_dir)
+
+    def with_extra(
+        self,
+        python: Interpreter,
+        requirements: Sequence[str],
+        extra: Iterable[str],
+        *,
+        log: Path,
+        environ: Mapping[str, str],
+        note: Callable[[str], None] | None = None,
+    ) -> Path:
+        """The python of an env meeting ``requirements`` and ``extra``: the base env when it already
+        meets ``extra``, else the derived env keyed on both."""
+        base = self.env_for(python, requirements, log=log, environ=environ, note=note)
+        extra = normalise(extra)
+        if not unmet(extra, base.parent.parent):
+            return base
+        return self.env_for(python, [*requirements, *extra], log=log, environ=environ, note=note)
+
+
+def _finished(env_dir: Path) -> bool:
+    return (env_dir / FINISHED).is_file() and env_python(env_dir).exists()
+
+
+def _create(
+    env_dir: Path, python: Interpreter, requirements: list[str], *, log: Path, environ: Mapping[str, str]
+) -> None:
+    from orch.execute import Request, Status, execute
+
+    if env_dir.exists() or env_dir.is_symlink():  # a setup cut short: start over
+        shutil.rmtree(env_dir, ignore_errors=True)
+    env = installer_environ(environ, set_env={}, bin_dir=None, virtual_env=None)
+    try:
+        uv = uv_bin(_LABEL)
+    except EnvSetupError as exc:
+        raise BuildError(str(exc)) from None
+    argv = (uv, "venv", "--no-project", "--python", python.path, str(env_dir))
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as stream:
+        stream.write(f"$ {shlex.join(argv)}\n")
+    outcome = execute(Request(argv=argv, cwd=env_dir.parent, env=env, log=log))
+    if not outcome.ok:
+        problem = f"exit {outcome.exit_code}" if outcome.status is Status.EXITED else outcome.status.value
+        raise BuildError(f"creating the build env with uv venv failed ({problem}), see {log}", log)
+    if requirements:
+        try:
+            Installer(_LABEL, "uv").install(
+                env_python(env_dir), requirements, cwd=env_dir, env=env, log=log, what="build requirements"
+            )
+        except EnvSetupError as exc:
+            raise BuildError(str(exc), log) from None
+    marker = {"python": python.path, "version": list(python.version), "requirements": requirements}
+    tmp = env_dir / f"{FINISHED}.tmp"
+    tmp.write_text(json.dumps(marker, indent=2), encoding="utf-8")
+    os.replace(tmp, env_dir / FINISHED)

@@ -1,0 +1,57 @@
+"""The ``sdist`` builder: a source distribution, and the wheel built from it.
+
+Building the wheel from the unpacked sdist (not from the source tree) is what an installer does
+with an sdist, so a file the sdist leaves out fails here, at build time, instead of in a user's
+install. The envs install that wheel; the sdist stays beside it in ``out_dir``.
+"""
+
+from __future__ import annotations
+
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+from orch.builders.api import Artifact, BuildError, BuildRequest
+from orch.builders.pep517 import Pep517, sdist_artifact, wheel_artifact
+
+
+class SdistBuilder:
+    """Builds the sdist of ``request.root``, then the wheel of that sdist, both into ``request.out_dir``."""
+
+    def build(self, request: BuildRequest) -> Artifact:
+        settings = request.packagedef.config_settings
+        pep517 = Pep517(request)
+        sdist = pep517.build("sdist", request.root, request.out_dir, settings)
+        sdist_artifact(sdist)  # a file name installers would refuse fails here
+        with tempfile.TemporaryDirectory(prefix="orch-sdist-") as tmp:
+            source = unpack(sdist, Path(tmp))
+            wheel = pep517.build("wheel", source, request.out_dir, settings, what="the wheel from the sdist")
+        return wheel_artifact(wheel)
+
+
+def unpack(sdist: Path, into: Path) -> Path:
+    """Unpack ``sdist`` (a .tar.gz, or an old-style .zip) into ``into``; the project folder inside it."""
+    try:
+        if sdist.suffix == ".zip":
+            with zipfile.ZipFile(sdist) as zipped:  # zipfile keeps members inside ``into`` by itself
+                zipped.extractall(into)
+        else:
+            _untar(sdist, into)
+    except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
+        raise BuildError(f"cannot unpack {sdist}: {exc}") from None
+    folders = [entry for entry in into.iterdir() if entry.is_dir()]
+    if len(folders) != 1:
+        raise BuildError(f"{sdist.name} does not hold exactly one top-level folder")
+    return folders[0]
+
+
+def _untar(sdist: Path, into: Path) -> None:
+    with tarfile.open(sdist) as archive:
+        if hasattr(tarfile, "data_filter"):  # 3.12, and security releases of 3.9-3.11
+            archive.extractall(into, filter="data")
+        else:  # pragma: no cover - older patch releases
+            for member in archive.getmembers():
+                if member.name.startswith(("/", "..")) or "/../" in member.name or member.issym() or member.islnk():
+                    raise BuildError(f"{sdist.name}: unsafe member {member.name!r}")
+            archive.extractall(into)  # members checked above

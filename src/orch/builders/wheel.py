@@ -1,0 +1,15 @@
+"""The ``wheel`` builder: a PEP 517 wheel built directly from the source tree."""
+
+from __future__ import annotations
+
+from orch.builders.api import Artifact, BuildRequest
+from orch.builders.pep517 import Pep517, wheel_artifact
+
+
+class WheelBuilder:
+    """Builds a wheel of ``request.root`` into ``request.out_dir``."""
+
+    def build(self, request: BuildRequest) -> Artifact:
+        settings = request.packagedef.config_settings
+        path = Pep517(request).build("wheel", request.root, request.out_dir, settings)
+        return wheel_artifact(path)
