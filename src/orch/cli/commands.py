@@ -91,10 +91,14 @@ def _runner(args: argparse.Namespace, plugins: Plugins, config: Config, options:
     from orch.envs.discovery import Discovery
     from orch.report.console import Console
     from orch.schedule.envrun import EnvRunner
+    from orch.schedule.packages import PackageStage
 
-    console = Console(verbosity=args.verbose - args.quiet)
+    # with --json, stdout carries only the JSON document: progress goes to stderr
+    console = Console(sys.stderr if getattr(args, "json", False) else None, verbosity=args.verbose - args.quiet)
     discovery = Discovery(extra=[Path(p) for p in args.discover])
-    return EnvRunner(config, plugins, discovery, console, options)
+    installpkg = Path(args.installpkg) if getattr(args, "installpkg", None) else None
+    packages = PackageStage(config, plugins, discovery, console.note, installpkg=installpkg)
+    return EnvRunner(config, plugins, discovery, console, options, packages=packages)
 
 
 def _run_options(args: argparse.Namespace, exec_argv: tuple[str, ...] | None = None) -> RunOptions:
@@ -132,3 +136,40 @@ def cmd_exec(args: argparse.Namespace, plugins: Plugins) -> int:
         return 1 if code is None else code
     runner.console.summary([result], result.duration)
     return 1 if result.status.fails_run else 0
+
+
+def cmd_build(args: argparse.Namespace, plugins: Plugins) -> int:
+    """Build what the selected envs need (or one packagedef) and print the artifacts."""
+    import json
+
+    from orch.builders.api import BuildError
+    from orch.envs.api import EnvSetupError
+
+    config = load(args, plugins)
+    runner = _runner(args, plugins, config, _run_options(args))
+    stage = runner.packages
+    assert stage is not None
+    built = []
+    try:
+        if args.packagedef:
+            built.append(stage.build(config.packagedef(args.packagedef)))
+        else:
+            for name in selected(args, config):
+                env = config.env(name)
+                env_type = plugins.env_types.get(env.env_type)
+                interpreter = runner.discovery.find(env.base_python) if env_type.needs_python else None
+                cached = stage.artifact_for(env, interpreter)
+                if cached is not None and all(c.artifact.path != cached.artifact.path for c in built):
+                    built.append(cached)
+    except (BuildError, EnvSetupError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([{**c.provenance, "path": str(c.artifact.path), "reused": c.reused} for c in built], indent=2))
+        return 0
+    for cached in built:
+        how = "reused" if cached.reused else "built"
+        print(f"{cached.artifact.kind:<9} {cached.artifact.path}  ({how})")
+    if not built:
+        print("nothing to build: the selected envs install no package")
+    return 0

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from orch import __version__
 
-COMMANDS = ("run", "exec", "list", "config", "convert")
+COMMANDS = ("run", "exec", "build", "list", "config", "convert")
 ALIASES = {"r": "run", "l": "list", "c": "config"}
 
 
@@ -126,6 +126,12 @@ def run_parser(*, inherited: bool) -> argparse.ArgumentParser:
         default=_default(inherited, []),
         help="interpreters (or folders of them) to consider first",
     )
+    group.add_argument(
+        "--installpkg",
+        metavar="FILE",
+        default=_default(inherited, None),
+        help="install this wheel or sdist as the project's package instead of building it",
+    )
     return run
 
 
@@ -157,6 +163,12 @@ def build_parser(
         parents=[common, selection, running],
         help="run a command in one env: orch exec -e ENV -- CMD ARGS",
     )
+
+    p_build = sub.add_parser(
+        "build", parents=[common, selection, running], help="build the packages the selected envs need"
+    )
+    p_build.add_argument("--packagedef", metavar="NAME", help="build this packagedef instead")
+    p_build.add_argument("--json", action="store_true", help="the artifacts with their provenance, as JSON")
 
     p_list = sub.add_parser("list", aliases=["l"], parents=[common, selection], help="list envs")
     p_list.add_argument("-a", "--all", action="store_true", help="every env the config defines, not only defaults")

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from orch.envs.interpreter import Interpreter
 from orch.execute import capture
+from orch.paths import cache_dir
 
 __all__ = ["PROBE", "Discovery", "Spec", "name_rank", "parse_spec"]
 
@@ -140,10 +141,7 @@ class Discovery:
         data_home = Path(self._environ.get("XDG_DATA_HOME") or home / ".local" / "share")
         self._uv_root = Path(self._environ.get("UV_PYTHON_INSTALL_DIR") or data_home / "uv" / "python")
         if cache_file is None:
-            cache_dir = self._environ.get("ORCH_CACHE_DIR")
-            xdg_cache = self._environ.get("XDG_CACHE_HOME")
-            cache_file = Path(cache_dir or (Path(xdg_cache) / "orch" if xdg_cache else home / ".cache" / "orch"))
-            cache_file /= "interpreters.json"
+            cache_file = cache_dir(self._environ) / "interpreters.json"
         self._cache = _FactsCache(cache_file)
         self._facts: dict[str, Interpreter | None] = {}
         self._listings: dict[Path, list[str]] = {}

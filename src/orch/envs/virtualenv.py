@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING
 from orch.envs import fingerprint
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.installer import Installer, installer_environ, requirement_args, uv_bin
+from orch.paths import cache_dir
 
 if TYPE_CHECKING:
     from orch.envs.interpreter import Interpreter
@@ -181,12 +181,4 @@ def _create_with_virtualenv(env_name: str, interpreter: Interpreter, env_dir: Pa
 
 def _app_data(environ: Mapping[str, str] = os.environ) -> Path:
     """virtualenv's app-data folder (seed wheels, interpreter facts) inside orch's cache."""
-    if environ.get("ORCH_CACHE_DIR"):
-        base = Path(environ["ORCH_CACHE_DIR"])
-    elif sys.platform == "win32" and environ.get("LOCALAPPDATA"):
-        base = Path(environ["LOCALAPPDATA"]) / "orch"
-    elif environ.get("XDG_CACHE_HOME"):
-        base = Path(environ["XDG_CACHE_HOME"]) / "orch"
-    else:
-        base = Path.home() / ".cache" / "orch"
-    return base / "virtualenv"
+    return cache_dir(environ) / "virtualenv"

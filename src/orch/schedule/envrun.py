@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, cast
 
+from orch.builders.api import BuildError
 from orch.config.types import Command
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.discovery import parse_spec
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from orch.envs.discovery import Discovery
     from orch.plugin.manager import Plugins
     from orch.report.console import Console
+    from orch.schedule.packages import PackageStage
 
 
 class RunOptions(NamedTuple):
@@ -91,11 +93,13 @@ class EnvRunner:
         console: Console,
         options: RunOptions,
         environ: Mapping[str, str] | None = None,
+        packages: PackageStage | None = None,
     ) -> None:
         self.config, self.plugins, self.discovery = config, plugins, discovery
         self.console, self.options = console, options
         self.environ = os.environ if environ is None else environ
         self.interrupted = False
+        self.packages = packages  # None: envs install no package (orch exec on a reused env still has it)
 
     # ------------------------------------------------------------------------------- stages
     def run(self, name: str) -> EnvResult:
@@ -153,7 +157,18 @@ class EnvRunner:
             self._fail(result, env, str(exc))
             return
         result.actions, result.installer_runs = prepared.actions, prepared.installer_runs
-        self.console.setup_done(name, prepared.actions)
+        if self.packages is not None and env.packagedef:
+            try:
+                cached = self.packages.artifact_for(env, interpreter)
+                if cached is not None:
+                    installed = self.packages.install(env, prepared, cached)
+                    result.actions += (installed.action,)
+                    result.installer_runs += installed.installer_runs
+                    result.package = dict(installed.provenance)
+            except (BuildError, EnvSetupError) as exc:
+                self._fail(result, env, str(exc))
+                return
+        self.console.setup_done(name, result.actions)
         if self.options.notest:
             return
         self._commands(env, prepared, result)

@@ -44,6 +44,7 @@ class EnvResult:
     actions: tuple[str, ...] = ()
     installer_runs: int = 0
     log_dir: str = ""
+    package: dict[str, object] = field(default_factory=dict)  # the installed artifact's provenance
     commands: list[CommandResult] = field(default_factory=list)
 
     def as_record(self) -> dict[str, object]:
@@ -55,6 +56,7 @@ class EnvResult:
             "actions": list(self.actions),
             "installer_runs": self.installer_runs,
             "log_dir": self.log_dir,
+            "package": self.package,
             "commands": [
                 {
                     "phase": c.phase,
