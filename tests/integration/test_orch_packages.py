@@ -190,3 +190,14 @@ def test_c_extension_is_built_per_interpreter(tmp_path: Path, cache_dir: Path) -
     wheels = artifacts(root, "wheel")
     tags = {w.name.split("-")[2] for w in wheels}
     assert {f"cp{m.replace('.', '')}" for m in TWO} <= tags, wheels
+
+
+@needs_two
+def test_incompatible_package_can_be_a_skip(demo: Path, cache_dir: Path) -> None:
+    newest = max(TWO, key=lambda m: tuple(map(int, m.split("."))))
+    pyproject = (demo / "pyproject.toml").read_text().replace('">=3.8"', f'">={newest}"')
+    (demo / "pyproject.toml").write_text(pyproject)
+    result = orch(demo, cache_dir, "run", "-e", ",".join(ENVS), "-x", "testenv.package_incompatible=skip")
+    assert result.returncode == 0, result.stdout + result.stderr
+    older = next(e for e in ENVS if e != f"py{newest.replace('.', '')}")
+    assert record(demo)[older]["status"] == "skipped"

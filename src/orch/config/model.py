@@ -45,6 +45,7 @@ class EnvConfig:
     skip_install: bool
     use_develop: bool
     package: str
+    package_incompatible: str
     packagedef: str
     extras: tuple[str, ...]
     allowlist_externals: tuple[str, ...]

@@ -246,6 +246,12 @@ ENV = (
         post=_package_mode,
     ),
     Setting(
+        "package_incompatible",
+        Kind.STR,
+        "fail",
+        "when the built package does not fit the env (Requires-Python, wheel tags): fail or skip",
+    ),
+    Setting(
         "packagedef",
         Kind.STR,
         _packagedef,

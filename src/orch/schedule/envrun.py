@@ -26,6 +26,7 @@ from orch.envs.discovery import parse_spec
 from orch.envs.environ import command_environ
 from orch.errors import ConfigError, OrchError
 from orch.execute import Request, Status, execute
+from orch.schedule.packages import IncompatiblePackage
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
 if TYPE_CHECKING:
@@ -166,7 +167,10 @@ class EnvRunner:
                     result.installer_runs += installed.installer_runs
                     result.package = dict(installed.provenance)
             except (BuildError, EnvSetupError) as exc:
-                self._fail(result, env, str(exc))
+                if isinstance(exc, IncompatiblePackage) and env.package_incompatible == "skip":
+                    self._skip(result, str(exc))
+                else:
+                    self._fail(result, env, str(exc))
                 return
         self.console.setup_done(name, result.actions)
         if self.options.notest:

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 RECORD = ".orch-package.json"
 
 
+class IncompatiblePackage(EnvSetupError):
+    """The built package does not fit the env; ``package_incompatible = skip`` makes it a skip."""
+
+
 class Installed(NamedTuple):
     """What installing the package into one env did."""
 
@@ -213,7 +217,7 @@ class PackageStage:
                 cached = self.build(pdef, interpreter, variant=_variant(interpreter))
         reason = incompatibility(cached.artifact, interpreter)
         if reason is not None:
-            raise EnvSetupError(f"{env.name}: incompatible: {reason}")
+            raise IncompatiblePackage(f"{env.name}: incompatible: {reason}")
         return cached
 
     def _given(self, pdef: PackageDef) -> CachedArtifact:
