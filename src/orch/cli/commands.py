@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from orch.cli.render import config_as_ini, config_as_json, config_as_toml, list_lines
 from orch.config.load import load_config
@@ -17,7 +17,9 @@ from orch.errors import UsageError
 from orch.plugin.manager import Plugins
 
 if TYPE_CHECKING:  # the run machinery is imported by the commands that run, not by `orch list`
+    from orch.report.console import Console
     from orch.schedule.envrun import EnvRunner, RunOptions
+    from orch.schedule.results import EnvResult
 
 
 def load(args: argparse.Namespace, plugins: Plugins) -> Config:
@@ -89,16 +91,33 @@ def cmd_convert(args: argparse.Namespace, plugins: Plugins) -> int:
 
 def _runner(args: argparse.Namespace, plugins: Plugins, config: Config, options: RunOptions) -> EnvRunner:
     from orch.envs.discovery import Discovery
-    from orch.report.console import Console
     from orch.schedule.envrun import EnvRunner
     from orch.schedule.packages import PackageStage
 
-    # with --json, stdout carries only the JSON document: progress goes to stderr
-    console = Console(sys.stderr if getattr(args, "json", False) else None, verbosity=args.verbose - args.quiet)
     discovery = Discovery(extra=[Path(p) for p in args.discover])
+    console = _console(args, config)
     installpkg = Path(args.installpkg) if getattr(args, "installpkg", None) else None
     packages = PackageStage(config, plugins, discovery, console.note, installpkg=installpkg)
     return EnvRunner(config, plugins, discovery, console, options, packages=packages)
+
+
+def _console(args: argparse.Namespace, config: Config) -> Console:
+    """The sequential console (output streams through), or the parallel one for -p."""
+    from orch.report.console import Console
+    from orch.schedule.session import parse_jobs
+
+    verbosity = args.verbose - args.quiet
+    if parse_jobs(getattr(args, "parallel", None)) == 1:
+        # with --json, stdout carries only the JSON document: progress goes to stderr
+        return Console(sys.stderr if getattr(args, "json", False) else None, verbosity=verbosity)
+    from orch.report.live import ParallelConsole
+
+    def show_output(name: str) -> bool:
+        return verbosity > 0 or bool(config.env(name).parallel_show_output)
+
+    stream = sys.stderr if getattr(args, "json", False) else None
+    live = bool(getattr(args, "live", False))
+    return cast("Console", ParallelConsole(stream, show_output=show_output, live=live, verbosity=verbosity))
 
 
 def _run_options(args: argparse.Namespace, exec_argv: tuple[str, ...] | None = None) -> RunOptions:
@@ -109,14 +128,63 @@ def _run_options(args: argparse.Namespace, exec_argv: tuple[str, ...] | None = N
     return RunOptions(recreate=args.recreate, notest=notest, skip_missing=skip, exec_argv=exec_argv)
 
 
+def _again(args: argparse.Namespace, config: Config, names: list[str]) -> tuple[list[str], dict[str, EnvResult]]:
+    """``--failed``: the envs that failed last time. ``--resume``: the rest of an interrupted run."""
+    from orch.report.record import read_record
+    from orch.schedule.results import result_from_record
+
+    if not (args.failed or args.resume):
+        return names, {}
+    record = read_record(config.core.work_dir) or {}
+    envs = record.get("envs") if isinstance(record.get("envs"), dict) else {}
+    assert isinstance(envs, dict)
+    if args.failed:
+        return [n for n, e in envs.items() if e.get("status") in ("failed", "timeout", "interrupted")], {}
+    if record.get("complete", True):
+        return [], {}
+    kept = {n: result_from_record(n, e) for n, e in envs.items() if e.get("status") in ("ok", "skipped", "ignored")}
+    selected_before = record.get("selected")
+    return [str(n) for n in selected_before] if isinstance(selected_before, list) else names, kept
+
+
 def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
-    """load -> select -> (plan -> build: with the packages issue) -> run -> report."""
-    from orch.schedule.session import run_envs
+    """load -> select -> (plan -> build, lazily inside each env) -> run -> report."""
+    from orch.schedule.session import Plan, parse_jobs, run_envs
 
     config = load(args, plugins)
-    names = selected(args, config)
+    names, previous = _again(args, config, selected(args, config))
+    if not names:
+        print("orch: nothing to run again (no failed env, no interrupted run in the record)")
+        return 0
+    try:
+        jobs = parse_jobs(getattr(args, "parallel", None))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     runner = _runner(args, plugins, config, _run_options(args))
-    return run_envs(runner, names, runner.console)
+    record = _durations(config)
+    plan = Plan(jobs=jobs, fail_fast=bool(args.fail_fast or config.core.fail_fast), durations=record, previous=previous)
+    code, results = run_envs(runner, names, plan)
+    _reports(args, config, results, code)
+    return code
+
+
+def _durations(config: Config) -> dict[str, float]:
+    from orch.report.record import read_record
+
+    envs = (read_record(config.core.work_dir) or {}).get("envs")
+    return {n: float(e.get("duration", 0.0)) for n, e in envs.items()} if isinstance(envs, dict) else {}
+
+
+def _reports(args: argparse.Namespace, config: Config, results: list[EnvResult], code: int) -> None:
+    if getattr(args, "result_json", None):
+        from orch.report.results_json import write_result_json
+
+        configs = {r.name: config.env(r.name) for r in results}
+        write_result_json(Path(args.result_json), results, configs=configs, exit_code=code)
+    if getattr(args, "junit", None):
+        from orch.report.junit import write_junit
+
+        write_junit(Path(args.junit), results)
 
 
 def cmd_exec(args: argparse.Namespace, plugins: Plugins) -> int:

@@ -127,6 +127,40 @@ def run_parser(*, inherited: bool) -> argparse.ArgumentParser:
         help="interpreters (or folders of them) to consider first",
     )
     group.add_argument(
+        "-p",
+        "--parallel",
+        metavar="N",
+        default=_default(inherited, None),
+        help="run envs in parallel: N jobs, auto (CPU count), all (no bound); 0: one after another (default)",
+    )
+    group.add_argument(
+        "--fail-fast",
+        action="store_true",
+        default=_default(inherited, False),
+        help="after the first failed env, start no other and stop the running ones",
+    )
+    group.add_argument(
+        "-o",
+        "--live",
+        action="store_true",
+        default=_default(inherited, False),
+        help="in parallel runs, stream each output line prefixed with its env instead of one block per env",
+    )
+    group.add_argument("--result-json", metavar="PATH", default=_default(inherited, None), help="write results as JSON")
+    group.add_argument("--junit", metavar="PATH", default=_default(inherited, None), help="write results as JUnit XML")
+    group.add_argument(
+        "--failed",
+        action="store_true",
+        default=_default(inherited, False),
+        help="run only the envs that failed in the last run",
+    )
+    group.add_argument(
+        "--resume",
+        action="store_true",
+        default=_default(inherited, False),
+        help="continue the last run if it was interrupted, skipping the envs that passed in it",
+    )
+    group.add_argument(
         "--installpkg",
         metavar="FILE",
         default=_default(inherited, None),

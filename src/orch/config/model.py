@@ -25,6 +25,7 @@ class CoreConfig:
     skip_missing_interpreters: str
     no_package: bool
     ignore_base_python_conflict: bool
+    fail_fast: bool
     isolated_build: bool
     extra: Mapping[str, object] = field(default_factory=dict)
     sources: Mapping[str, Location] = field(default_factory=dict)
@@ -62,6 +63,11 @@ class EnvConfig:
     env_bin_dir: Path
     env_python: Path
     env_site_packages_dir: Path
+    resources: tuple[str, ...]
+    timeout: float
+    command_timeout: float
+    interrupt_timeout: float
+    terminate_timeout: float
     installer: str
     install_command: str
     platform: str

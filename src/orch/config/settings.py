@@ -197,6 +197,13 @@ CORE = (
         Scope.CORE,
         ("ignore_basepython_conflict",),
     ),
+    Setting(
+        "fail_fast",
+        Kind.BOOL,
+        False,
+        "after the first failed env, start no other and stop the running ones",
+        Scope.CORE,
+    ),
     Setting("isolated_build", Kind.BOOL, True, "accepted for tox 3 files; builds are always isolated", Scope.CORE),
 )
 
@@ -332,6 +339,11 @@ ENV = (
         aliases=("envsitepackagesdir",),
         default_doc="{env_dir}/lib/pythonX.Y/site-packages",
     ),
+    Setting("resources", Kind.LIST, (), "exclusive resources: envs sharing one never run at the same time"),
+    Setting("timeout", Kind.FLOAT, 0.0, "seconds the env's commands may take in all; 0: no limit"),
+    Setting("command_timeout", Kind.FLOAT, 0.0, "seconds one command may take; 0: no limit"),
+    Setting("interrupt_timeout", Kind.FLOAT, 0.3, "seconds a stopped command gets after SIGINT before SIGTERM"),
+    Setting("terminate_timeout", Kind.FLOAT, 0.2, "seconds a stopped command gets after SIGTERM before SIGKILL"),
     Setting("installer", Kind.STR, "uv", "the installer of deps and packages: uv or pip"),
     Setting(
         "install_command",

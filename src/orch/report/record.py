@@ -19,13 +19,26 @@ from orch.schedule.results import EnvResult
 RECORD_NAME = "last-run.json"
 
 
-def write_record(work_dir: Path, results: Sequence[EnvResult], *, started: float, duration: float) -> Path:
-    """Write the record atomically (a reader never sees half a file); return its path."""
+def write_record(
+    work_dir: Path,
+    results: Sequence[EnvResult],
+    *,
+    started: float,
+    duration: float,
+    selected: Sequence[str] = (),
+    complete: bool = True,
+) -> Path:
+    """Write the record atomically (a reader never sees half a file); return its path.
+
+    ``selected`` and ``complete`` (false after Ctrl-C) let ``orch run --resume`` continue the run.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     data = {
         "orch": __version__,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "duration": round(duration, 3),
+        "selected": list(selected),
+        "complete": complete,
         "envs": {r.name: r.as_record() for r in results},
     }
     target = work_dir / RECORD_NAME

@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -100,21 +101,30 @@ class EnvRunner:
         self.console, self.options = console, options
         self.environ = os.environ if environ is None else environ
         self.interrupted = False
+        self._local = threading.local()  # the running env's cancel event and deadline, per worker thread
         self.packages = packages  # None: envs install no package (orch exec on a reused env still has it)
 
     # ------------------------------------------------------------------------------- stages
-    def run(self, name: str) -> EnvResult:
+    def run(self, name: str, cancel: threading.Event | None = None) -> EnvResult:
         """Run one env. Ctrl-C ends it as "interrupted" and sets :attr:`interrupted`, so the
-        caller starts nothing new; the running command's processes are gone by then."""
-        result = EnvResult(name)
+        caller starts nothing new; the running command's processes are gone by then. ``cancel``
+        (set by another thread: Ctrl-C, fail-fast) stops the running command the same way."""
+        result = EnvResult(name, started=time.time())
         start = time.monotonic()
+        self._local.cancel = cancel
+        self._local.deadline = None
         try:
             self._run(name, result)
         except KeyboardInterrupt:
-            result.status, result.message = EnvStatus.INTERRUPTED, "interrupted"
-            self.interrupted = True
+            result.status = EnvStatus.INTERRUPTED
+            if cancel is not None and cancel.is_set() and not self.interrupted:
+                result.message = "stopped (fail-fast)"
+            else:
+                result.message = "interrupted"
+                self.interrupted = True
         finally:
             result.duration = time.monotonic() - start
+            result.ended = time.time()
             self.console.env_end(result)
         return result
 
@@ -183,6 +193,14 @@ class EnvRunner:
             raise OrchError(f"env type {env_type!r}: its backend is not a class")
         return cast("Backend", factory())
 
+    def _timeout(self, env: EnvConfig) -> float | None:
+        """The time left for the next command: its own limit and what remains of the env's."""
+        limits = [env.command_timeout] if env.command_timeout > 0 else []
+        deadline = getattr(self._local, "deadline", None)
+        if deadline is not None:
+            limits.append(max(deadline - time.monotonic(), 0.01))
+        return min(limits) if limits else None
+
     def _skip(self, result: EnvResult, message: str) -> None:
         result.status, result.message = EnvStatus.SKIPPED, message
 
@@ -203,6 +221,7 @@ class EnvRunner:
 
     # ---------------------------------------------------------------------------- commands
     def _commands(self, env: EnvConfig, prepared: PreparedEnv, result: EnvResult) -> None:
+        self._local.deadline = time.monotonic() + env.timeout if env.timeout > 0 else None
         if env.env_tmp_dir.exists():
             shutil.rmtree(env.env_tmp_dir, ignore_errors=True)
         env.env_tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -244,6 +263,8 @@ class EnvRunner:
                 f"exit {failed.exit_code}" if failed.status == "exited" else failed.status
             )
             self._fail(result, env, detail)
+            if failed.status == Status.TIMEOUT.value and result.status is EnvStatus.FAILED:
+                result.status = EnvStatus.TIMEOUT
 
     def _command(
         self,
@@ -281,7 +302,19 @@ class EnvRunner:
         attempts = 0
         while True:
             attempts += 1
-            outcome = execute(Request(argv, cwd, environ, log=log, on_output=self.console.output_sink(env.name)))
+            outcome = execute(
+                Request(
+                    argv,
+                    cwd,
+                    environ,
+                    timeout=self._timeout(env),
+                    log=log,
+                    on_output=self.console.output_sink(env.name),
+                    grace_interrupt=env.interrupt_timeout,
+                    grace_terminate=env.terminate_timeout,
+                    cancel=getattr(self._local, "cancel", None),
+                )
+            )
             done = CommandResult(
                 phase,
                 index,

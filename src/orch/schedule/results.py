@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class EnvStatus(str, enum.Enum):
@@ -11,11 +13,12 @@ class EnvStatus(str, enum.Enum):
     FAILED = "failed"
     SKIPPED = "skipped"  # a missing interpreter with skip_missing_interpreters, a platform mismatch
     IGNORED = "ignored"  # failed, but ignore_outcome = true
+    TIMEOUT = "timeout"  # the env's timeout or a command's command_timeout expired
     INTERRUPTED = "interrupted"  # Ctrl-C
 
     @property
     def fails_run(self) -> bool:
-        return self in (EnvStatus.FAILED, EnvStatus.INTERRUPTED)
+        return self in (EnvStatus.FAILED, EnvStatus.INTERRUPTED, EnvStatus.TIMEOUT)
 
 
 @dataclass
@@ -40,6 +43,8 @@ class EnvResult:
     status: EnvStatus = EnvStatus.OK
     message: str = ""  # why it failed or was skipped, one line
     duration: float = 0.0
+    started: float = 0.0  # wall clock (time.time()) when the env started, and when it ended
+    ended: float = 0.0
     interpreter: str = ""
     actions: tuple[str, ...] = ()
     installer_runs: int = 0
@@ -52,6 +57,8 @@ class EnvResult:
             "status": self.status.value,
             "message": self.message,
             "duration": round(self.duration, 3),
+            "started": round(self.started, 3),
+            "ended": round(self.ended, 3),
             "interpreter": self.interpreter,
             "actions": list(self.actions),
             "installer_runs": self.installer_runs,
@@ -71,3 +78,33 @@ class EnvResult:
                 for c in self.commands
             ],
         }
+
+
+def result_from_record(name: str, data: Mapping[str, Any]) -> EnvResult:
+    """An env's result as a run record stored it (for ``--resume``)."""
+    return EnvResult(
+        name,
+        EnvStatus(data.get("status", "failed")),
+        data.get("message", ""),
+        data.get("duration", 0.0),
+        data.get("started", 0.0),
+        data.get("ended", 0.0),
+        data.get("interpreter", ""),
+        tuple(data.get("actions") or ()),
+        data.get("installer_runs", 0),
+        data.get("log_dir", ""),
+        dict(data.get("package") or {}),
+        [
+            CommandResult(
+                c["phase"],
+                c["index"],
+                c["command"],
+                c["status"],
+                c["exit_code"],
+                c["duration"],
+                c.get("ignored", False),
+                c.get("attempts", 1),
+            )
+            for c in data.get("commands") or []
+        ],
+    )

@@ -1,0 +1,117 @@
+"""``--junit PATH``: the run as JUnit XML, one test case per env, for CI test reports.
+
+The document::
+
+    <testsuites name="orch" tests="3" failures="1" errors="0" skipped="1" time="12.345">
+      <testsuite name="orch" tests="3" failures="1" errors="0" skipped="1" time="12.345" timestamp="...">
+        <testcase classname="orch" name="py312" time="3.200"/>
+        <testcase classname="orch" name="py311" time="0.500">
+          <failure message="commands[0] exit 1" type="failed">...the end of commands.log...</failure>
+        </testcase>
+        <testcase classname="orch" name="lint" time="0.000">
+          <skipped message="no interpreter for python3.7 (searched PATH)"/>
+        </testcase>
+      </testsuite>
+    </testsuites>
+
+Failed, timed-out and interrupted envs are failures (``type`` says which), with the last
+``tail_bytes`` of the env's output log as text; an ignored env passes with a ``<system-out>`` note.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+from orch.report.results_json import output_logs
+from orch.schedule.results import EnvResult, EnvStatus
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+#: Everything XML 1.0 cannot hold, even as a character reference.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without terminal escape sequences and characters XML cannot carry."""
+    return _NOT_XML.sub("", _ANSI.sub("", text.replace("\r\n", "\n")))
+
+
+def log_tail(path: Path, tail_bytes: int) -> str:
+    """The last ``tail_bytes`` of a log, decoded and cleaned for XML; a note says when it is cut."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            start = max(size - tail_bytes, 0)
+            handle.seek(start)
+            data = handle.read(tail_bytes)
+    except OSError as exc:
+        return f"[cannot read {path}: {exc.strerror or exc}]"
+    text = data.decode("utf-8", errors="replace")
+    if start:
+        text = text.lstrip("\ufffd")  # a character cut in two at the start
+        text = f"[... the first {start} bytes are in {path}]\n{text}"
+    return xml_text(text)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def _case(suite: ET.Element, result: EnvResult, tail_bytes: int) -> None:
+    case = ET.SubElement(suite, "testcase", classname="orch", name=result.name, time=_seconds(result.duration))
+    message = xml_text(result.message)
+    if result.status.fails_run:
+        failure = ET.SubElement(case, "failure", message=message or result.status.value, type=result.status.value)
+        logs = output_logs(result)
+        failure.text = "\n".join(log_tail(log, tail_bytes) for log in logs) if logs else "(no output log)"
+    elif result.status is EnvStatus.SKIPPED:
+        ET.SubElement(case, "skipped", message=message or "skipped")
+    elif result.status is EnvStatus.IGNORED:
+        note = "failed, but ignore_outcome = true" + (f": {message}" if message else "")
+        ET.SubElement(case, "system-out").text = note
+
+
+def junit_tree(results: Sequence[EnvResult], *, suite_name: str = "orch", tail_bytes: int = 4000) -> ET.ElementTree:
+    """The document :func:`write_junit` writes (see the module docstring)."""
+    counts: dict[str, str] = {
+        "tests": str(len(results)),
+        "failures": str(sum(r.status.fails_run for r in results)),
+        "errors": "0",
+        "skipped": str(sum(r.status is EnvStatus.SKIPPED for r in results)),
+    }
+    starts = [r.started for r in results if r.started]
+    ends = [r.ended for r in results if r.ended]
+    wall = max(ends) - min(starts) if starts and ends else sum(r.duration for r in results)
+    attributes = {"name": suite_name, **counts, "time": _seconds(wall)}
+    root = ET.Element("testsuites", attributes)
+    suite = ET.SubElement(root, "testsuite", attributes)
+    if starts:
+        suite.set("timestamp", time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(min(starts))))
+    for result in results:
+        _case(suite, result, tail_bytes)
+    return ET.ElementTree(root)
+
+
+def write_junit(
+    path: Path | str, results: Sequence[EnvResult], *, suite_name: str = "orch", tail_bytes: int = 4000
+) -> Path:
+    """Write the JUnit XML to ``path`` atomically; create its folder; return the path."""
+    tree = junit_tree(results, suite_name=suite_name, tail_bytes=tail_bytes)
+    ET.indent(tree)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            tree.write(handle, encoding="utf-8", xml_declaration=True)
+            handle.write(b"\n")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,368 @@
+"""What a parallel run prints: one line per finished env, whole output blocks, a live status area.
+
+Several envs run at once, so their output does not stream through (it would interleave): it goes
+to each env's log, and when an env ends its output is printed as one block, always for a failure
+or a timeout, for a success only when asked (``-v``, ``parallel_show_output``). ``-o/--live``
+streams instead, each line prefixed with ``env: ``.
+
+On a terminal a status area at the bottom shows the running envs and their elapsed times, redrawn
+by a daemon thread (:meth:`ParallelConsole.start` / :meth:`ParallelConsole.stop`); everything else
+is printed above it. Elsewhere (a pipe, a file, ``TERM=dumb``) the lines come plain. Under GitHub
+Actions output blocks fold into ``::group::`` sections and failures become ``::error`` annotations.
+
+Every method may be called from any worker thread: one lock keeps each write whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import colorama
+
+from orch.report.results_json import output_logs
+from orch.schedule.results import CommandResult, EnvResult, EnvStatus
+
+CHUNK = 64 * 1024
+REFRESH = 0.2  # seconds between redraws of the status area
+_SHOWN = (EnvStatus.FAILED, EnvStatus.TIMEOUT)  # statuses whose output block is always shown
+_COLOURS: dict[EnvStatus, str] = {
+    EnvStatus.OK: colorama.Fore.GREEN,
+    EnvStatus.FAILED: colorama.Fore.RED,
+    EnvStatus.TIMEOUT: colorama.Fore.RED,
+    EnvStatus.INTERRUPTED: colorama.Fore.RED,
+    EnvStatus.SKIPPED: colorama.Fore.YELLOW,
+    EnvStatus.IGNORED: colorama.Fore.YELLOW,
+}
+_RESET: str = colorama.Style.RESET_ALL
+_PATH_SUFFIX = re.compile(r" \(.*\)$")
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2f} s"
+
+
+def short_interpreter(text: str) -> str:
+    """``CPython 3.12.1 (/usr/bin/python3.12)`` -> ``CPython 3.12.1``."""
+    return _PATH_SUFFIX.sub("", text)
+
+
+def package_label(package: Mapping[str, object]) -> str:
+    """``name version`` of the installed package, its artifact name, or ``-``."""
+    name, version = package.get("name"), package.get("version")
+    if name:
+        return f"{name} {version}" if version else str(name)
+    artifact = package.get("artifact")
+    return Path(str(artifact)).name if artifact else "-"
+
+
+def _flag(environ: Mapping[str, str], key: str) -> bool:
+    return bool(environ.get(key, ""))
+
+
+def _escape_data(text: str) -> str:
+    """A GitHub workflow command's message (``::error ...::<message>``)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class ParallelConsole:
+    """The console of a parallel run; the same methods as :class:`~orch.report.console.Console`
+    plus :meth:`env_start`, :meth:`start` and :meth:`stop`.
+
+    ``show_output(env)`` says whether a passing env's output is shown; ``live`` streams output
+    as it comes instead; ``verbosity`` below 0 keeps only failures and the summary. ``stream``,
+    ``environ`` and ``is_tty`` default to ``sys.stdout``, ``os.environ`` and the stream's ``isatty()``.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        show_output: Callable[[str], bool] | None = None,
+        live: bool = False,
+        verbosity: int = 0,
+        environ: Mapping[str, str] | None = None,
+        is_tty: bool | None = None,
+        refresh: float = REFRESH,
+    ) -> None:
+        if os.name == "nt":  # before taking sys.stdout: colours and cursor movement on old consoles
+            colorama.just_fix_windows_console()
+        self.stream = sys.stdout if stream is None else stream
+        self.environ = os.environ if environ is None else environ
+        self.show_output = show_output or (lambda _env: False)
+        self.live = live
+        self.verbosity = verbosity
+        self.refresh = refresh
+        if is_tty is None:
+            isatty = getattr(self.stream, "isatty", None)
+            is_tty = bool(isatty()) if callable(isatty) else False
+        dumb = self.environ.get("TERM", "") == "dumb"
+        #: a status area at the bottom (a terminal that understands cursor movement, no streaming)
+        self.fancy = is_tty and not dumb and not live
+        if _flag(self.environ, "NO_COLOR"):
+            self.colour = False
+        elif _flag(self.environ, "FORCE_COLOR"):
+            self.colour = True
+        else:
+            self.colour = is_tty and not dumb
+        self.github = self.environ.get("GITHUB_ACTIONS", "") == "true"
+        self._lock = threading.Lock()
+        self._running: dict[str, tuple[float, str]] = {}  # env -> (start, what it does now)
+        self._done: list[EnvResult] = []
+        self._finished: set[str] = set()
+        self._total: int | None = None
+        self._begun = time.monotonic()
+        self._drawn = 0  # lines of the status area on screen
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------------- the status area
+    def start(self, total: int | None = None) -> None:
+        """Start redrawing the status area (on a terminal only); ``total``: envs to run."""
+        with self._lock:
+            if total is not None:
+                self._total = total
+            if not self.fancy or self._thread is not None:
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._refresh, name="orch-status", daemon=True)
+            self._thread.start()
+            self._redraw()
+
+    def stop(self) -> None:
+        """Stop redrawing and remove the status area; what was printed above it stays."""
+        thread = self._thread
+        self._stop.set()
+        if thread is not None:
+            thread.join()
+        with self._lock:
+            self._thread = None
+            self._clear()
+            self.stream.flush()
+
+    def _refresh(self) -> None:
+        while not self._stop.wait(self.refresh):
+            with self._lock:
+                if not self._stop.is_set():
+                    self._clear()
+                    self._redraw()
+
+    def _area(self) -> list[str]:
+        size = shutil.get_terminal_size((80, 24))
+        width = max(size.columns - 1, 20)
+        now = time.monotonic()
+        lines = []
+        names = list(self._running)
+        room = max(size.lines - 3, 1)
+        if len(names) > room:
+            names, hidden = names[: room - 1], len(names) - room + 1
+        else:
+            hidden = 0
+        name_width = max((len(n) for n in names), default=0)
+        for name in names:
+            begun, doing = self._running[name]
+            lines.append(f"  {name.ljust(name_width)}  {now - begun:7.1f} s  {doing}".rstrip()[:width])
+        if hidden:
+            lines.append(f"  ... and {hidden} more"[:width])
+        failed = sum(r.status.fails_run for r in self._done)
+        total = self._total if self._total is not None else len(self._running) + len(self._done)
+        counts = f"orch: {len(self._running)} running, {len(self._done)} done, {failed} failed, {total} total"
+        lines.append(f"{counts} ({now - self._begun:.1f} s)"[:width])
+        return lines
+
+    def _redraw(self) -> None:
+        if self._thread is None:
+            return
+        lines = self._area()
+        self.stream.write("".join(f"{line}\n" for line in lines))
+        self.stream.flush()
+        self._drawn = len(lines)
+
+    def _clear(self) -> None:
+        if self._drawn:
+            self.stream.write(f"\r\x1b[{self._drawn}A\x1b[0J")
+            self._drawn = 0
+
+    # --------------------------------------------------------------------------------- output
+    def _paint(self, text: str, status: EnvStatus) -> str:
+        return f"{_COLOURS[status]}{text}{_RESET}" if self.colour else text
+
+    def _write(self, text: str) -> None:
+        """Text above the status area (the caller holds the lock)."""
+        self._clear()
+        self.stream.write(text)
+        self._redraw()
+        self.stream.flush()
+
+    def _print(self, *lines: str) -> None:
+        with self._lock:
+            self._write("".join(f"{line}\n" for line in lines))
+
+    def _doing(self, env: str, what: str) -> None:
+        with self._lock:
+            if env in self._finished:
+                return
+            begun = self._running[env][0] if env in self._running else time.monotonic()
+            self._running[env] = (begun, what)
+
+    def _copy(self, path: Path) -> bool:
+        """Copy a log to the stream chunk by chunk (the caller holds the lock); True when the last
+        character written ends a line."""
+        buffer = getattr(self.stream, "buffer", None)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        last = b"\n"
+        try:
+            with path.open("rb") as handle:
+                self.stream.flush()
+                while chunk := handle.read(CHUNK):
+                    last = chunk[-1:]
+                    if buffer is not None:
+                        buffer.write(chunk)
+                    else:
+                        self.stream.write(decoder.decode(chunk))
+                if buffer is not None:
+                    buffer.flush()
+                else:
+                    self.stream.write(decoder.decode(b"", final=True))
+        except OSError as exc:
+            self.stream.write(f"[cannot read {path}: {exc.strerror or exc}]\n")
+            return True
+        return last in (b"\n", b"\r")
+
+    def _block(self, result: EnvResult) -> None:
+        """The env's output as one block (the caller holds the lock)."""
+        logs = output_logs(result)
+        if not logs:
+            return
+        self._clear()
+        if self.github:
+            self.stream.write(f"::group::{result.name} {result.status.value}\n")
+        for log in logs:
+            self.stream.write(f"----- {result.name} output ({log}) -----\n")
+            if not self._copy(log):
+                self.stream.write("\n")
+            self.stream.write(f"----- end of {result.name} output -----\n")
+        if self.github:
+            self.stream.write("::endgroup::\n")
+
+    def _result_line(self, result: EnvResult) -> str:
+        status = result.status
+        word = self._paint(status.value.upper(), status)
+        if status is EnvStatus.SKIPPED:
+            return f"{result.name}: {word}" + (f": {result.message}" if result.message else "")
+        detail = f" {result.message}" if result.message and status is not EnvStatus.OK else ""
+        return f"{result.name}: {word}{detail} ({_seconds(result.duration)})"
+
+    # ------------------------------------------------------------------------------- per env
+    def env_start(self, env: str) -> None:
+        self._doing(env, "starting")
+        if self.live and self.verbosity >= 0:
+            self._print(f"{env}: started")
+
+    def note(self, env: str, text: str) -> None:
+        self._doing(env, text)
+        if self.live and self.verbosity >= 0:
+            self._print(f"{env}: {text}")
+
+    def error(self, env: str, text: str) -> None:
+        self._print(f"{env}: error: {text}")
+
+    def setup_done(self, env: str, actions: Sequence[str]) -> None:
+        text = ", ".join(actions) or "ready"
+        self._doing(env, text)
+        if self.live and self.verbosity >= 0:
+            self._print(f"{env}: {text}")
+
+    def command_start(self, env: str, phase: str, index: int, shell: str) -> None:
+        self._doing(env, f"{phase}[{index}]> {shell}")
+        if self.live and self.verbosity >= 0:
+            self._print(f"{env}: {phase}[{index}]> {shell}")
+
+    def output_sink(self, env: str) -> Callable[[bytes], None] | None:
+        """``None`` (the output goes to the env's log only) unless ``live``: then each line is
+        printed as it comes, prefixed with ``env: ``."""
+        if not self.live or self.verbosity < 0:
+            return None
+
+        def write(chunk: bytes) -> None:
+            text = chunk.decode("utf-8", errors="replace").replace("\r\n", "\n")
+            lines = text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+            self._print(*(f"{env}: {line}" for line in lines))
+
+        return write
+
+    def command_end(self, env: str, result: CommandResult) -> None:
+        if not self.live or (self.verbosity < 0 and result.ok):
+            return
+        how = f"exit {result.exit_code}" if result.status == "exited" else result.status
+        ignored = " (ignored)" if result.ignored and not result.ok else ""
+        tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
+        self._print(f"{env}: {result.phase}[{result.index}] {how}{ignored}{tries} in {_seconds(result.duration)}")
+
+    def env_end(self, result: EnvResult) -> None:
+        """The env's result line, after its output block when that is shown."""
+        show = result.status in _SHOWN or (
+            result.status in (EnvStatus.OK, EnvStatus.IGNORED) and self.show_output(result.name)
+        )
+        with self._lock:
+            self._running.pop(result.name, None)
+            self._done.append(result)
+            self._finished.add(result.name)
+            if not self.live and show:
+                self._block(result)
+            if self.github and result.status in _SHOWN:
+                message = _escape_data(result.message or result.status.value)
+                self._write(f"::error title={_escape_property(result.name)}::{message}\n")
+            if self.verbosity >= 0 or result.status.fails_run:
+                self._write(self._result_line(result) + "\n")
+            else:
+                self._write("")
+
+    # ------------------------------------------------------------------------------- summary
+    def summary(self, results: Sequence[EnvResult], duration: float) -> None:
+        """A table (env, result, duration, interpreter, package) and the counts."""
+        self.stop()
+        if not results:
+            self._print("orch: no env selected")
+            return
+        header = ("env", "result", "duration", "interpreter", "package")
+        rows = [
+            (
+                r.name,
+                r.status.value,
+                _seconds(r.duration),
+                short_interpreter(r.interpreter) or "-",
+                package_label(r.package),
+            )
+            for r in results
+        ]
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+        def line(row: tuple[str, ...], status: EnvStatus | None = None) -> str:
+            cells = [cell.rjust(w) if i == 2 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+            if status is not None:
+                cells[1] = self._paint(cells[1], status)
+            return "  " + "  ".join(cells).rstrip()
+
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r.status.value] = counts.get(r.status.value, 0) + 1
+        parts = ", ".join(f"{counts[s.value]} {s.value}" for s in EnvStatus if s.value in counts)
+        self._print(
+            "",
+            line(header),
+            *(line(row, r.status) for row, r in zip(rows, results)),
+            f"orch: {parts} in {_seconds(duration)}",
+        )
