@@ -10,11 +10,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from orch.report.summary import seconds as _seconds
+from orch.report.summary import summary_lines
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.2f} s"
 
 
 class Console:
@@ -29,6 +27,9 @@ class Console:
         self.stream.flush()
 
     # ------------------------------------------------------------------------- per env
+    def env_start(self, env: str) -> None:
+        """An env begins (the parallel console starts its status line; here nothing is printed)."""
+
     def note(self, env: str, text: str) -> None:
         if self.verbosity >= 0:
             self._line(f"{env}: {text}")
@@ -76,17 +77,5 @@ class Console:
 
     # --------------------------------------------------------------------------- summary
     def summary(self, results: Sequence[EnvResult], duration: float) -> None:
-        if not results:
-            self._line("orch: no env selected")
-            return
-        width = max(len(r.name) for r in results)
-        self._line("")
-        for r in results:
-            detail = r.message or r.interpreter
-            self._line(f"  {r.name.ljust(width)}  {r.status.value:<11} {_seconds(r.duration):>9}  {detail}".rstrip())
-        counts: dict[str, int] = {}
-        for r in results:
-            counts[r.status.value] = counts.get(r.status.value, 0) + 1
-        order = [s.value for s in EnvStatus]
-        parts = ", ".join(f"{counts[s]} {s}" for s in order if s in counts)
-        self._line(f"orch: {parts} in {_seconds(duration)}")
+        for line in summary_lines(results, duration):
+            self._line(line)

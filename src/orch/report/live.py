@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import re
 import shutil
 import sys
 import threading
@@ -29,6 +28,8 @@ from typing import TextIO
 import colorama
 
 from orch.report.results_json import output_logs
+from orch.report.summary import seconds as _seconds
+from orch.report.summary import summary_lines
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
 CHUNK = 64 * 1024
@@ -43,25 +44,6 @@ _COLOURS: dict[EnvStatus, str] = {
     EnvStatus.IGNORED: colorama.Fore.YELLOW,
 }
 _RESET: str = colorama.Style.RESET_ALL
-_PATH_SUFFIX = re.compile(r" \(.*\)$")
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.2f} s"
-
-
-def short_interpreter(text: str) -> str:
-    """``CPython 3.12.1 (/usr/bin/python3.12)`` -> ``CPython 3.12.1``."""
-    return _PATH_SUFFIX.sub("", text)
-
-
-def package_label(package: Mapping[str, object]) -> str:
-    """``name version`` of the installed package, its artifact name, or ``-``."""
-    name, version = package.get("name"), package.get("version")
-    if name:
-        return f"{name} {version}" if version else str(name)
-    artifact = package.get("artifact")
-    return Path(str(artifact)).name if artifact else "-"
 
 
 def _flag(environ: Mapping[str, str], key: str) -> bool:
@@ -332,37 +314,6 @@ class ParallelConsole:
 
     # ------------------------------------------------------------------------------- summary
     def summary(self, results: Sequence[EnvResult], duration: float) -> None:
-        """A table (env, result, duration, interpreter, package) and the counts."""
+        """The closing table (see :func:`orch.report.summary.summary_lines`)."""
         self.stop()
-        if not results:
-            self._print("orch: no env selected")
-            return
-        header = ("env", "result", "duration", "interpreter", "package")
-        rows = [
-            (
-                r.name,
-                r.status.value,
-                _seconds(r.duration),
-                short_interpreter(r.interpreter) or "-",
-                package_label(r.package),
-            )
-            for r in results
-        ]
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-        def line(row: tuple[str, ...], status: EnvStatus | None = None) -> str:
-            cells = [cell.rjust(w) if i == 2 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
-            if status is not None:
-                cells[1] = self._paint(cells[1], status)
-            return "  " + "  ".join(cells).rstrip()
-
-        counts: dict[str, int] = {}
-        for r in results:
-            counts[r.status.value] = counts.get(r.status.value, 0) + 1
-        parts = ", ".join(f"{counts[s.value]} {s.value}" for s in EnvStatus if s.value in counts)
-        self._print(
-            "",
-            line(header),
-            *(line(row, r.status) for row, r in zip(rows, results)),
-            f"orch: {parts} in {_seconds(duration)}",
-        )
+        self._print(*summary_lines(results, duration, self._paint))

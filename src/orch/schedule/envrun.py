@@ -113,6 +113,7 @@ class EnvRunner:
         start = time.monotonic()
         self._local.cancel = cancel
         self._local.deadline = None
+        self.console.env_start(name)
         try:
             self._run(name, result)
         except KeyboardInterrupt:

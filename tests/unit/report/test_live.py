@@ -12,7 +12,8 @@ from typing import Any, TextIO, cast
 
 import pytest
 
-from orch.report.live import ParallelConsole, package_label, short_interpreter
+from orch.report.live import ParallelConsole
+from orch.report.summary import package_label, short_interpreter
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -362,7 +363,9 @@ def test_summary_columns() -> None:
         "  env    result   duration  interpreter     package\n"
         "  py312  ok         3.20 s  CPython 3.12.1  demo 1.0\n"
         "  lint   failed    12.25 s  PyPy 3.10.14    -\n"
+        "    commands[0] exit 1\n"
         "  docs   skipped    0.00 s  -               -\n"
+        "    no python\n"
         "orch: 1 ok, 1 failed, 1 skipped in 16.00 s\n"
     )
 
