@@ -10,8 +10,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from orch.report.summary import command_line, summary_lines
 from orch.report.summary import seconds as _seconds
-from orch.report.summary import summary_lines
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
 
@@ -64,10 +64,7 @@ class Console:
     def command_end(self, env: str, result: CommandResult) -> None:
         if self.verbosity < 0 and result.ok:
             return
-        how = f"exit {result.exit_code}" if result.status == "exited" else result.status
-        ignored = " (ignored)" if result.ignored and not result.ok else ""
-        tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
-        self._line(f"{env}: {result.phase}[{result.index}] {how}{ignored}{tries} in {_seconds(result.duration)}")
+        self._line(command_line(env, result))
 
     def env_end(self, result: EnvResult) -> None:
         if result.status is EnvStatus.OK and self.verbosity < 0:

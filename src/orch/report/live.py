@@ -28,8 +28,8 @@ from typing import TextIO
 import colorama
 
 from orch.report.results_json import output_logs
+from orch.report.summary import command_line, summary_lines
 from orch.report.summary import seconds as _seconds
-from orch.report.summary import summary_lines
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
 CHUNK = 64 * 1024
@@ -288,10 +288,7 @@ class ParallelConsole:
     def command_end(self, env: str, result: CommandResult) -> None:
         if not self.live or (self.verbosity < 0 and result.ok):
             return
-        how = f"exit {result.exit_code}" if result.status == "exited" else result.status
-        ignored = " (ignored)" if result.ignored and not result.ok else ""
-        tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
-        self._print(f"{env}: {result.phase}[{result.index}] {how}{ignored}{tries} in {_seconds(result.duration)}")
+        self._print(command_line(env, result))
 
     def env_end(self, result: EnvResult) -> None:
         """The env's result line, after its output block when that is shown."""

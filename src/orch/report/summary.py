@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from orch.schedule.results import EnvResult, EnvStatus
+from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
 _PATH_SUFFIX = re.compile(r" \(.*\)$")  # the path may hold parentheses itself
 
@@ -27,6 +27,14 @@ def package_label(package: Mapping[str, object]) -> str:
         return f"{name} {version}" if version else str(name)
     artifact = package.get("artifact")
     return Path(str(artifact)).name if artifact else "-"
+
+
+def command_line(env: str, result: CommandResult) -> str:
+    """``py311: commands[0] exit 1 (ignored) after 2 attempts in 0.52 s``."""
+    how = f"exit {result.exit_code}" if result.status == "exited" else result.status
+    ignored = " (ignored)" if result.ignored and not result.ok else ""
+    tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
+    return f"{env}: {result.phase}[{result.index}] {how}{ignored}{tries} in {seconds(result.duration)}"
 
 
 def summary_lines(
