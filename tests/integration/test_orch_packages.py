@@ -201,3 +201,19 @@ def test_incompatible_package_can_be_a_skip(demo: Path, cache_dir: Path) -> None
     assert result.returncode == 0, result.stdout + result.stderr
     older = next(e for e in ENVS if e != f"py{newest.replace('.', '')}")
     assert record(demo)[older]["status"] == "skipped"
+
+
+@needs_two
+def test_sdist_never_packs_the_work_dir(demo: Path, cache_dir: Path) -> None:
+    """hatchling packs every file it does not know to skip; orch builds the sdist from the sources."""
+    import tarfile
+
+    subprocess.run(["git", "init", "-q"], cwd=demo, check=True)  # no .gitignore: .orch is not ignored
+    (demo / "tox.ini").write_text((demo / "tox.ini").read_text().replace("package = wheel", "package = sdist"))
+    first = orch(demo, cache_dir, "run", "-e", ENVS[0])
+    assert first.returncode == 0, first.stdout + first.stderr
+    [sdist] = sorted((demo / ".orch" / "dist" / "sdist").glob("*/*.tar.gz"))
+    with tarfile.open(sdist) as archive:
+        names = archive.getnames()
+    assert not [n for n in names if "/.orch" in n], names
+    assert any(n.endswith("src/demo_pkg/__init__.py") for n in names)

@@ -30,6 +30,7 @@ class BuildRequest(NamedTuple):
     log: Path  # append the backend's and installers' output here
     note: Callable[[str], None]  # one-line progress ("building wheel with hatchling")
     environ: Mapping[str, str]  # the caller's environment (certificates, proxies for installers)
+    exclude: tuple[Path, ...] = ()  # folders inside root that are never sources (orch's work dir)
 
 
 class Artifact(NamedTuple):

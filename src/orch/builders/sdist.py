@@ -7,6 +7,8 @@ install. The envs install that wheel; the sdist stays beside it in ``out_dir``.
 
 from __future__ import annotations
 
+import os
+import shutil
 import tarfile
 import tempfile
 import zipfile
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from orch.builders.api import Artifact, BuildError, BuildRequest
 from orch.builders.pep517 import Pep517, sdist_artifact, wheel_artifact
+from orch.builders.source import source_files
 
 
 class SdistBuilder:
@@ -22,12 +25,27 @@ class SdistBuilder:
     def build(self, request: BuildRequest) -> Artifact:
         settings = request.packagedef.config_settings
         pep517 = Pep517(request)
-        sdist = pep517.build("sdist", request.root, request.out_dir, settings)
+        with tempfile.TemporaryDirectory(prefix="orch-stage-") as staging:
+            stage(request.root, Path(staging), request.exclude)
+            sdist = pep517.build("sdist", Path(staging), request.out_dir, settings)
         sdist_artifact(sdist)  # a file name installers would refuse fails here
         with tempfile.TemporaryDirectory(prefix="orch-sdist-") as tmp:
             source = unpack(sdist, Path(tmp))
             wheel = pep517.build("wheel", source, request.out_dir, settings, what="the wheel from the sdist")
         return wheel_artifact(wheel)
+
+
+def stage(root: Path, into: Path, exclude: tuple[Path, ...]) -> None:
+    """Copy the source files (those the fingerprint hashes) into ``into``, with ``.git`` linked
+    for backends that read versions from it. A backend that packs everything it finds (hatchling
+    does, minus the folders it knows) then never packs orch's work dir, other tools' envs or
+    build output into the sdist."""
+    for rel in source_files(root, exclude=exclude):
+        source, target = root / rel, into / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target, follow_symlinks=False)
+    if (root / ".git").exists():
+        os.symlink(root / ".git", into / ".git")
 
 
 def unpack(sdist: Path, into: Path) -> Path:

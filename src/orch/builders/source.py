@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from orch.execute import capture
 
-__all__ = ["RACY_SECONDS", "SKIP_DIRS", "SKIP_TOP_DIRS", "SourceState", "source_state"]
+__all__ = ["RACY_SECONDS", "SKIP_DIRS", "SKIP_TOP_DIRS", "SourceState", "source_files", "source_state"]
 
 # Never part of the sources: VCS data, orch/tox/nox work dirs, virtual envs, tool caches.
 SKIP_DIRS = frozenset(
@@ -78,15 +78,7 @@ def source_state(root: Path, *, cache_file: Path | None = None, exclude: Iterabl
     ``cache_file`` is one of them. Only folders inside ``root`` count.
     """
     top = os.path.abspath(root)
-    folders = [*exclude, *([] if cache_file is None else [cache_file.parent])]
-    excluded = tuple(path for path in map(os.path.abspath, folders) if _under(path, (top,)) and path != top)
-    git = _git_state(top) if _in_git(Path(top)) else None
-    if git is not None:
-        listed, commit, dirty = git
-        entries = [entry for entry in listed if not _under(entry.path, excluded)]
-    else:
-        commit, dirty = None, None
-        entries = sorted(_walk(top, "", excluded), key=lambda entry: entry.rel)
+    entries, commit, dirty = _entries(top, [*exclude, *([] if cache_file is None else [cache_file.parent])])
     cache = _Cache(cache_file, top)
     digest = hashlib.sha256()
     files = 0
@@ -97,6 +89,22 @@ def source_state(root: Path, *, cache_file: Path | None = None, exclude: Iterabl
             files += 1
     cache.save()
     return SourceState(digest.hexdigest(), files, commit, dirty, cache.hashed)
+
+
+def source_files(root: Path, *, exclude: Iterable[Path] = ()) -> list[str]:
+    """The files that make the sources (what :func:`source_state` hashes), relative to ``root``,
+    with ``/`` separators: what a package should be built from."""
+    entries, _, _ = _entries(os.path.abspath(root), list(exclude))
+    return [entry.rel for entry in entries]
+
+
+def _entries(top: str, folders: list[Path]) -> tuple[list[_Entry], str | None, bool | None]:
+    excluded = tuple(path for path in map(os.path.abspath, folders) if _under(path, (top,)) and path != top)
+    git = _git_state(top) if _in_git(Path(top)) else None
+    if git is not None:
+        listed, commit, dirty = git
+        return [entry for entry in listed if not _under(entry.path, excluded)], commit, dirty
+    return sorted(_walk(top, "", excluded), key=lambda entry: entry.rel), None, None
 
 
 def _in_git(root: Path) -> bool:
@@ -164,13 +172,20 @@ def _walk(folder: str, prefix: str, excluded: tuple[str, ...]) -> Iterator[_Entr
         except OSError:
             continue
         if is_dir:
-            skip = item.name.endswith(".egg-info") or (not prefix and item.name in SKIP_TOP_DIRS)
+            skip = (
+                item.name.endswith(".egg-info") or (not prefix and item.name in SKIP_TOP_DIRS) or _env_root(item.path)
+            )
             if not (skip or _under(item.path, excluded)):
                 yield from _walk(item.path, f"{rel}/", excluded)
         elif is_link and os.path.isdir(item.path):  # symlinked folders are not followed
             continue
         else:
             yield _Entry(rel, item.path)
+
+
+def _env_root(folder: str) -> bool:
+    """A virtual or conda environment (another tool's work dir, a user's venv): never sources."""
+    return os.path.exists(os.path.join(folder, "pyvenv.cfg")) or os.path.isdir(os.path.join(folder, "conda-meta"))
 
 
 def _under(path: str, folders: tuple[str, ...]) -> bool:

@@ -185,7 +185,10 @@ class PackageStage:
                 log=work_dir / "dist" / f"{pdef.name}.log",
                 note=lambda text: self.note(f".pkg[{pdef.name}]", text),
                 environ=self.environ,
+                exclude=(work_dir,),
             )
+            request.log.parent.mkdir(parents=True, exist_ok=True)
+            request.log.write_bytes(b"")  # the log of the latest build only
             return builder.build(request)
 
         extra = {"orch": __version__, "build_python": build_python.major_minor}

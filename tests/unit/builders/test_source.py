@@ -243,3 +243,17 @@ def test_cache_keeps_one_section_per_root_and_survives_garbage(tmp_path: Path) -
 def test_source_state_is_a_plain_tuple() -> None:
     state = SourceState("0" * 64, 0, None, None)
     assert (state.hashed_files, state._fields) == (0, ("hash", "files", "git_commit", "dirty", "hashed_files"))
+
+
+def test_walk_skips_other_tools_envs(tmp_path: Path) -> None:
+    from orch.builders.source import source_files
+
+    (tmp_path / "pkg.py").write_text("x = 1\n")
+    env = tmp_path / ".tox-uv" / "py312"
+    (env / "lib").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (env / "lib" / "junk.py").write_text("")
+    conda = tmp_path / "envs" / "c1"
+    (conda / "conda-meta").mkdir(parents=True)
+    (conda / "x.py").write_text("")
+    assert source_files(tmp_path) == ["pkg.py"]
