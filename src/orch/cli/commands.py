@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -13,11 +14,12 @@ from orch.config.load import load_config
 from orch.config.project import Config
 from orch.config.select import Selection, select
 from orch.config.validate import unknown_keys
-from orch.errors import UsageError
+from orch.errors import OrchError, UsageError
 from orch.plugin.manager import Plugins
 
 if TYPE_CHECKING:  # the run machinery is imported by the commands that run, not by `orch list`
     from orch.report.console import Console
+    from orch.report.matrix import MatrixEntry
     from orch.schedule.envrun import EnvRunner, RunOptions
     from orch.schedule.results import EnvResult
 
@@ -89,19 +91,22 @@ def cmd_convert(args: argparse.Namespace, plugins: Plugins) -> int:
     return 0
 
 
-def _runner(args: argparse.Namespace, plugins: Plugins, config: Config, options: RunOptions) -> EnvRunner:
+def _runner(
+    args: argparse.Namespace, plugins: Plugins, config: Config, options: RunOptions, *, github: bool = False
+) -> EnvRunner:
+    """``github``: under GitHub Actions, fold each env's output into a ``::group::`` (orch run)."""
     from orch.envs.discovery import Discovery
     from orch.schedule.envrun import EnvRunner
     from orch.schedule.packages import PackageStage
 
     discovery = Discovery(extra=[Path(p) for p in args.discover])
-    console = _console(args, config)
+    console = _console(args, config, github=github)
     installpkg = Path(args.installpkg) if getattr(args, "installpkg", None) else None
     packages = PackageStage(config, plugins, discovery, console.note, installpkg=installpkg)
     return EnvRunner(config, plugins, discovery, console, options, packages=packages)
 
 
-def _console(args: argparse.Namespace, config: Config) -> Console:
+def _console(args: argparse.Namespace, config: Config, *, github: bool = False) -> Console:
     """The sequential console (output streams through), or the parallel one for -p."""
     from orch.report.console import Console
     from orch.schedule.session import parse_jobs
@@ -109,7 +114,10 @@ def _console(args: argparse.Namespace, config: Config) -> Console:
     verbosity = args.verbose - args.quiet
     if parse_jobs(getattr(args, "parallel", None)) == 1:
         # with --json, stdout carries only the JSON document: progress goes to stderr
-        return Console(sys.stderr if getattr(args, "json", False) else None, verbosity=verbosity)
+        console = Console(sys.stderr if getattr(args, "json", False) else None, verbosity=verbosity)
+        from orch.report.github import GitHubConsole, on_github
+
+        return cast("Console", GitHubConsole(console)) if github and on_github(os.environ) else console
     from orch.report.live import ParallelConsole
 
     def show_output(name: str) -> bool:
@@ -152,7 +160,12 @@ def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
     from orch.schedule.session import Plan, parse_jobs, run_envs
 
     config = load(args, plugins)
-    names, previous = _again(args, config, selected(args, config))
+    names = selected(args, config)
+    if getattr(args, "shard", None):
+        names = _shard(args, config, names)
+        if not names:
+            return 0
+    names, previous = _again(args, config, names)
     if not names:
         print("orch: nothing to run again (no failed env, no interrupted run in the record)")
         return 0
@@ -160,12 +173,42 @@ def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
         jobs = parse_jobs(getattr(args, "parallel", None))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    runner = _runner(args, plugins, config, _run_options(args))
+    runner = _runner(args, plugins, config, _run_options(args), github=True)
     record = _durations(config)
     plan = Plan(jobs=jobs, fail_fast=bool(args.fail_fast or config.core.fail_fast), durations=record, previous=previous)
+    clock = time.monotonic()
     code, results = run_envs(runner, names, plan)
     _reports(args, config, results, code)
+    _step_summary(results, time.monotonic() - clock)
     return code
+
+
+def _shard(args: argparse.Namespace, config: Config, names: list[str]) -> list[str]:
+    """``--shard K/N``: this job's part of the selection, split on ``--durations`` (or the last run's)."""
+    from orch.schedule.shard import parse_shard, read_durations, shard
+
+    k, n = parse_shard(args.shard)
+    durations = read_durations(Path(args.durations)) if args.durations else _durations(config)
+    part = shard(names, durations, k, n)
+    if args.quiet < 1:
+        if part:
+            print(f"orch: shard {k}/{n}: {', '.join(part)} ({len(part)} of {len(names)} envs)")
+        else:
+            print(f"orch: shard {k}/{n} has no env ({len(names)} envs in {n} shards)")
+    return part
+
+
+def _step_summary(results: list[EnvResult], duration: float) -> None:
+    """Under GitHub Actions, the results as a table on the run's summary page."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from orch.report.github import write_step_summary
+
+    try:
+        write_step_summary(Path(target), results, duration)
+    except OSError as exc:
+        print(f"warning: cannot write the job summary to {target}: {exc.strerror or exc}", file=sys.stderr)
 
 
 def _durations(config: Config) -> dict[str, float]:
@@ -240,4 +283,79 @@ def cmd_build(args: argparse.Namespace, plugins: Plugins) -> int:
         print(f"{cached.artifact.kind:<9} {cached.artifact.path}  ({how})")
     if not built:
         print("nothing to build: the selected envs install no package")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------- CI
+def _entries(args: argparse.Namespace, plugins: Plugins, config: Config) -> list[MatrixEntry]:
+    from orch.report.matrix import matrix_entries
+
+    types = plugins.env_types
+
+    def needs_python(env_type: str) -> bool:
+        return env_type not in types or types.get(env_type).needs_python
+
+    return matrix_entries(config, selected(args, config), needs_python, default_python=args.default_python)
+
+
+def cmd_matrix(args: argparse.Namespace, plugins: Plugins) -> int:
+    """The selected envs as a CI matrix: ``--format github`` (YAML), ``gitlab`` (YAML) or ``json``."""
+    from orch.report.matrix import render
+
+    config = load(args, plugins)
+    sys.stdout.write(render(_entries(args, plugins, config), args.format, args.default_python))
+    return 0
+
+
+def repository_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` with a ``.git``; ``start`` when there is none."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def cmd_ci(args: argparse.Namespace, plugins: Plugins) -> int:
+    """``orch ci github|gitlab [--write [--force]]``: a CI pipeline running each selected env as a job."""
+    from orch.report.workflows import GITHUB_PATH, GITLAB_PATH, github_workflow, gitlab_ci, linux_only, to_yaml
+
+    config = load(args, plugins)
+    entries = _entries(args, plugins, config)
+    if not entries:
+        raise UsageError("no env selected: the pipeline would have no job")
+    root = config.root.resolve()
+    repo = repository_root(root)
+    project_dir = root.relative_to(repo).as_posix() if root != repo else ""
+    config_path = config.path.resolve()
+    config_file = config_path.relative_to(root).as_posix() if root in config_path.parents else config_path.name
+    run_options = ["-c", config_file] if args.conf else []
+    where = {"config_file": config_file, "project_dir": project_dir, "install": args.install}
+    if args.system == "github":
+        document = github_workflow(entries, **where, run_options=run_options, runner_python=args.default_python)
+        target = repo / GITHUB_PATH
+    else:
+        entries, others = linux_only(entries)
+        for entry in others:
+            print(
+                f"warning: {entry.env} needs {entry.os}; the GitLab pipeline runs Linux images only, "
+                "so it is left out (add a job with a runner for it)",
+                file=sys.stderr,
+            )
+        if not entries:
+            raise UsageError("no selected env runs on Linux: the GitLab pipeline would have no job")
+        document = gitlab_ci(entries, **where, run_options=run_options, runner_python=args.default_python)
+        target = repo / GITLAB_PATH
+    text = to_yaml(document, f"orch ci {args.system}")
+    if not args.write:
+        sys.stdout.write(text)
+        return 0
+    shown = os.path.relpath(target) if Path.cwd().resolve() in target.parents else str(target)
+    if target.exists() and not args.force:
+        raise UsageError(f"{shown} exists; pass --force to replace it")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OrchError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    print(f"wrote {shown}")
     return 0

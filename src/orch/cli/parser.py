@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from orch import __version__
 
-COMMANDS = ("run", "exec", "build", "list", "config", "convert")
+COMMANDS = ("run", "exec", "build", "list", "config", "convert", "matrix", "ci")
 ALIASES = {"r": "run", "l": "list", "c": "config"}
 
 
@@ -169,6 +169,35 @@ def run_parser(*, inherited: bool) -> argparse.ArgumentParser:
     return run
 
 
+def shard_parser(*, inherited: bool) -> argparse.ArgumentParser:
+    """``--shard K/N`` and ``--durations FILE`` (``orch run`` and ``orch`` alone)."""
+    shard = argparse.ArgumentParser(add_help=False)
+    group = shard.add_argument_group("sharding (one of N CI jobs)")
+    group.add_argument(
+        "--shard",
+        metavar="K/N",
+        default=_default(inherited, None),
+        help="run only shard K of N: the selected envs split into N parts of about equal duration",
+    )
+    group.add_argument(
+        "--durations",
+        metavar="FILE",
+        default=_default(inherited, None),
+        help="durations for --shard: a run record or a JSON object env -> seconds (default: the last run record)",
+    )
+    return shard
+
+
+def _python_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--python",
+        dest="default_python",
+        metavar="VERSION",
+        default="3.12",
+        help="the Python of envs whose name and config name none, and the one orch runs on in CI (default: 3.12)",
+    )
+
+
 def build_parser(
     add_plugin_options: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> argparse.ArgumentParser:
@@ -181,13 +210,18 @@ def build_parser(
         prog="orch",
         description="A tox-compatible orchestrator of test environments and packages. "
         "Without a command, `orch` runs the default envs (as `orch run`).",
-        parents=[top, selection_parser(inherited=False), run_parser(inherited=False)],
+        parents=[top, selection_parser(inherited=False), run_parser(inherited=False), shard_parser(inherited=False)],
     )
     parser.add_argument("--version", action="version", version=f"orch {__version__}")
     parser.add_argument("--notest", action="store_true", help="set the envs up, run no commands")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p_run = sub.add_parser("run", aliases=["r"], parents=[common, selection, running], help="run envs (the default)")
+    p_run = sub.add_parser(
+        "run",
+        aliases=["r"],
+        parents=[common, selection, running, shard_parser(inherited=True)],
+        help="run envs (the default)",
+    )
     p_run.add_argument(
         "--notest", action="store_true", default=argparse.SUPPRESS, help="set the envs up, run no commands"
     )
@@ -223,4 +257,34 @@ def build_parser(
         help="pyproject.toml ([tool.orch], keeping the rest of the file) or orch.toml",
     )
     p_convert.add_argument("--force", action="store_true", help="replace an existing [tool.orch] / orch.toml")
+
+    p_matrix = sub.add_parser(
+        "matrix", parents=[common, selection], help="the selected envs as a CI matrix (GitHub Actions, GitLab, JSON)"
+    )
+    p_matrix.add_argument(
+        "--format",
+        choices=("github", "gitlab", "json"),
+        default="github",
+        help='github: a strategy.matrix (YAML); gitlab: a parallel:matrix (YAML); json: {"include": [...]} '
+        "on one line, for fromJSON (default: github)",
+    )
+    _python_option(p_matrix)
+
+    p_ci = sub.add_parser(
+        "ci", parents=[common, selection], help="a CI workflow running each selected env as one job of a matrix"
+    )
+    p_ci.add_argument(
+        "system", choices=("github", "gitlab"), help="github: .github/workflows/orch.yml; gitlab: .gitlab-ci.yml"
+    )
+    p_ci.add_argument(
+        "--write", action="store_true", help="write the file (at the repository's root) instead of printing it"
+    )
+    p_ci.add_argument("--force", action="store_true", help="with --write, replace an existing file")
+    p_ci.add_argument(
+        "--install",
+        metavar="COMMAND",
+        default="python -m pip install orch",
+        help="how each job installs orch (default: python -m pip install orch); pin a version or use a checkout",
+    )
+    _python_option(p_ci)
     return parser

@@ -74,6 +74,10 @@ class EnvConfig:
     commands_retry: int
     parallel_show_output: bool
     recreate: bool
+    conda_channels: tuple[str, ...]
+    conda_deps: tuple[str, ...]
+    conda_env: str
+    conda_exe: str
     extra: Mapping[str, object] = field(default_factory=dict)
     sources: Mapping[str, Location] = field(default_factory=dict)
 

@@ -356,6 +356,32 @@ ENV = (
     Setting("commands_retry", Kind.INT, 0, "how many times a failing command is run again"),
     Setting("parallel_show_output", Kind.BOOL, False, "show the output of a passing env in parallel runs"),
     Setting("recreate", Kind.BOOL, False, "always create the env anew"),
+    Setting(
+        "conda_channels",
+        Kind.LIST,
+        ("conda-forge",),
+        "conda envs: the channels, in priority order (names or URLs, file:///... for a local one)",
+    ),
+    Setting(
+        "conda_deps",
+        Kind.LINES,
+        (),
+        "conda envs: conda specs installed with the conda engine, one per line (`numpy >=1.26,<2`)",
+    ),
+    Setting(
+        "conda_env",
+        Kind.STR,
+        "",
+        "conda envs: an environment.yml whose channels and dependencies the env starts from",
+        default_doc="none",
+    ),
+    Setting(
+        "conda_exe",
+        Kind.STR,
+        "",
+        "conda envs: the engine, a micromamba, mamba or conda executable, or `rattler` (ORCH_CONDA_EXE overrides)",
+        default_doc="py-rattler when installed, else micromamba, mamba, conda on PATH",
+    ),
 )
 
 PACKAGEDEF = (
