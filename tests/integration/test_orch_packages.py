@@ -50,7 +50,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def orch(root: Path, cache_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_"))}
     env["ORCH_CACHE_DIR"] = str(cache_dir)
     return subprocess.run(
         [sys.executable, "-m", "orch", *args], cwd=root, env=env, capture_output=True, text=True, timeout=600

@@ -57,7 +57,7 @@ def project(tmp_path: Path, cache_dir: Path):  # type: ignore[no-untyped-def]
 
         def run(*args: str, extra_env: dict[str, str] | None = None, timeout: float = 300) -> Result:
             # The caller's environment as a user has it (certificates, proxies...), minus orch/tox settings.
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "AWS_SECRET"))}
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "AWS_SECRET", "GITHUB_"))}
             env["ORCH_CACHE_DIR"] = str(cache_dir)
             env.update(extra_env or {})
             proc = subprocess.run(

@@ -27,6 +27,7 @@ from typing import TextIO
 
 import colorama
 
+from orch.report.github import escape_data, escape_property
 from orch.report.results_json import output_logs
 from orch.report.summary import command_line, summary_lines
 from orch.report.summary import seconds as _seconds
@@ -48,15 +49,6 @@ _RESET: str = colorama.Style.RESET_ALL
 
 def _flag(environ: Mapping[str, str], key: str) -> bool:
     return bool(environ.get(key, ""))
-
-
-def _escape_data(text: str) -> str:
-    """A GitHub workflow command's message (``::error ...::<message>``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 class ParallelConsole:
@@ -302,8 +294,8 @@ class ParallelConsole:
             if not self.live and show:
                 self._block(result)
             if self.github and result.status in _SHOWN:
-                message = _escape_data(result.message or result.status.value)
-                self._write(f"::error title={_escape_property(result.name)}::{message}\n")
+                message = escape_data(result.message or result.status.value)
+                self._write(f"::error title={escape_property(result.name)}::{message}\n")
             if self.verbosity >= 0 or result.status.fails_run:
                 self._write(self._result_line(result) + "\n")
             else:
