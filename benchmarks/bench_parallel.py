@@ -1,0 +1,760 @@
+#!/usr/bin/env python3
+"""Benchmark: ``orch -p auto`` (parallel runs) on five environments, against tox, tox-uv and the shell.
+
+The project is ``bench_run.py``'s: a ``tox.ini`` with ``env_list = py39, py310, py311, py312, py313``,
+``skip_install = true``, ``deps = pytest``, ``commands = pytest -q {posargs}``, and one test file. Every tool
+runs its envs in parallel, in the same run:
+
+* **warm** (envs in place, nothing changed): ``orch -p auto`` (work dir ``.orch``), ``tox -p auto`` (``.tox``),
+  tox with the tox-uv plugin (``tox -p auto -x tox.work_dir=.tox-uv``), and the commands alone run in parallel
+  the way a shell would (``cmd1 & cmd2 & ... & wait``): the five ``ENV/bin/python -m pytest -q`` of orch's envs
+  started at once, timed as one whole;
+* **cold** (each tool's work dir deleted before every timed run, uv and pip caches warm after an untimed
+  warm-up run): ``orch -p auto``, tox-uv's and tox's ``-p auto``;
+* **breakdown** (no target): a cold ``orch -p auto --notest`` (set the envs up, run nothing), then either
+  ``orch -p auto`` or the commands in parallel in those fresh envs; and tox-uv's ``--notest`` then ``-p auto``
+  the same way: where a cold run's time goes. Also per env: its setup time from orch's record, uv's own
+  resolve/install times from the env's ``log/setup.log``, and ``.pyc`` files in it before and after the first run.
+
+The tools take turns within each round (orch, tox, tox-uv, commands), so a burst of load on the machine hits
+them alike. Every orch run is checked from ``.orch/last-run.json``: rewritten by that run, complete, every env
+``ok``; a warm run must have started no installer (every env ``installer_runs == 0``), a cold one must have
+created every env. A timed run that does otherwise is an error (exit 1).
+
+Targets: warm ``orch -p auto`` at most 1.5x the commands run in parallel; cold ``orch -p auto`` at most 0.3x
+tox-uv's cold ``tox -p auto``.
+
+Tools, interpreters, the scrubbed environment and the env checks come from ``bench_run.py``.
+
+Usage: ``python benchmarks/bench_parallel.py [--repeat 5] [--cold-repeat 3] [--json results.json]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    DEFAULT_TIMEOUT,
+    CommandFailed,
+    OrchNotFound,
+    Timing,
+    format_table,
+    format_targets,
+    locate_orch,
+    machine_info,
+    run_command,
+    section,
+    shell_join,
+    tool_version,
+    write_json,
+)
+from bench_run import (
+    ENVS,
+    PYTHONS,
+    TOOLS,
+    Results,
+    Tool,
+    bench_env,
+    check_envs,
+    check_tox_uv,
+    commands_source,
+    find_interpreters,
+    ratio,
+    seconds,
+    tool_executable,
+    warm_up,
+    write_project,
+)
+
+PARALLEL = ("-p", "auto")
+"""How every tool is asked to run its envs in parallel (``auto``: as many jobs as CPUs, for orch and tox)."""
+
+WARM_TARGET = 1.5
+"""Issue target: a warm ``orch -p auto`` takes at most this many times the commands run in parallel."""
+
+COLD_TARGET = 0.3
+"""Issue target: a cold ``orch -p auto`` takes at most this fraction of tox-uv's cold ``tox -p auto``."""
+
+SHELL = "shell"
+"""Key of the commands-alone measurement: the five commands started at once, waited for together."""
+
+NOTEST = "orch --notest"
+"""Breakdown key: cold ``orch -p auto --notest``."""
+
+ORCH_FIRST = "orch first"
+"""Breakdown key: ``orch -p auto`` right after ``--notest``, in envs whose packages have no bytecode yet."""
+
+SHELL_FIRST = "shell first"
+"""Breakdown key: the commands in parallel right after ``--notest``."""
+
+UV_NOTEST = "tox-uv --notest"
+"""Breakdown key: cold ``tox -p auto --notest`` with tox-uv, for comparison."""
+
+UV_FIRST = "tox-uv first"
+"""Breakdown key: tox-uv's ``tox -p auto`` right after its ``--notest``."""
+
+COLUMNS = (*TOOLS, SHELL)
+"""Columns of the times table."""
+
+RECORD = "last-run.json"
+"""orch's run record, in its work dir."""
+
+
+# --------------------------------------------------------------------------------------------- setup
+
+
+def find_tools(args: argparse.Namespace, project: Path, env: Mapping[str, str], results: Results) -> list[Tool]:
+    """``orch -p auto``, ``tox -p auto`` and tox-uv's ``tox -p auto`` (cached venvs as needed), with versions."""
+    tools: list[Tool] = []
+    if not args.tox_only:
+        try:
+            orch = locate_orch(args.orch)
+        except OrchNotFound as exc:
+            results.error(f"orch not available, orch side skipped (tox and tox-uv are still measured): {exc}")
+        else:
+            tool = Tool("orch", [*orch.cmd, *PARALLEL], project / ".orch")
+            tool.version = tool_version(orch.cmd, cwd=project, env=env)
+            tools.append(tool)
+    for name, explicit, packages, work_dir in (
+        ("tox", args.tox, ["tox"], ".tox"),
+        ("tox-uv", args.tox_uv, ["tox", "tox-uv"], ".tox-uv"),
+    ):
+        exe = tool_executable(name, explicit, packages, args.refresh_tox, results)
+        if exe is None:
+            continue
+        extra = [] if work_dir == ".tox" else ["-x", f"tox.work_dir={work_dir}"]
+        tool = Tool(name, [str(exe), *PARALLEL, *extra], project / work_dir)
+        tool.version = tool_version([str(exe)], cwd=project, env=env)
+        if name == "tox-uv":
+            check_tox_uv(tool, project, env, results)
+        tools.append(tool)
+    return tools
+
+
+# --------------------------------------------------------------------------------------------- the shell's way
+
+
+def run_parallel(
+    cmds: Sequence[Sequence[str]], *, cwd: Path, env: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT
+) -> float:
+    """Start every command of *cmds* at once, wait for all; return the wall clock seconds of the whole.
+
+    What ``sh -c 'cmd1 & cmd2 & ... & wait'`` does, but every exit code is checked: the first command that
+    exits non-zero (or all of them, on a timeout) raises :class:`CommandFailed` with its output. Each command's
+    stdout and stderr go to one temporary file (made before the clock starts), so no pipe can fill up.
+    """
+    with contextlib.ExitStack() as stack:
+        outputs = [stack.enter_context(tempfile.TemporaryFile()) for _ in cmds]
+        procs: list[subprocess.Popen[bytes]] = []
+        start = time.perf_counter()
+        try:
+            for cmd, out in zip(cmds, outputs):
+                procs.append(
+                    subprocess.Popen(
+                        list(cmd),
+                        cwd=cwd,
+                        env=dict(env),
+                        stdin=subprocess.DEVNULL,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+            codes = [proc.wait(timeout=max(0.0, start + timeout - time.perf_counter())) for proc in procs]
+        except subprocess.TimeoutExpired as exc:
+            _kill(procs)
+            raise CommandFailed(
+                exc.cmd, None, f"timed out after {timeout:g}s (all {len(cmds)} commands killed)"
+            ) from exc
+        except OSError as exc:
+            _kill(procs)
+            raise CommandFailed(cmds[len(procs)], 127, f"cannot start: {exc}") from exc
+        elapsed = time.perf_counter() - start
+        for cmd, code, out in zip(cmds, codes, outputs):
+            if code != 0:
+                out.seek(0)
+                raise CommandFailed(cmd, code, out.read().decode("utf-8", "replace"))
+    return elapsed
+
+
+def _kill(procs: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Kill and reap the processes *procs* (this script started them)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+    for proc in procs:
+        proc.wait()
+
+
+# --------------------------------------------------------------------------------------------- orch's record
+
+
+def record_stamp(work_dir: Path) -> tuple[int, int] | None:
+    """Inode and modification time of orch's run record, to tell whether a run rewrote it (``None``: none)."""
+    try:
+        stat = (work_dir / RECORD).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+@dataclass
+class RunCheck:
+    """What one orch run did, from ``.orch/last-run.json``, and whether that was expected."""
+
+    phase: str
+    timed: bool
+    envs: dict[str, dict[str, Any]]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        """``py39,py310,...: ok, 0 installer runs, reused`` (alike envs merged)."""
+        groups: dict[str, list[str]] = {}
+        for name, env in self.envs.items():
+            actions = ", ".join(map(str, env["actions"])) or "no actions"
+            groups.setdefault(f"{env['status']}, {env['installer_runs']} installer runs, {actions}", []).append(name)
+        return "; ".join(f"{','.join(names)}: {what}" for what, names in groups.items()) or "no envs in the record"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"phase": self.phase, "timed": self.timed, "envs": self.envs, "problems": self.problems}
+
+
+def check_orch_run(phase: str, timed: bool, work_dir: Path, stamp_before: tuple[int, int] | None) -> RunCheck:
+    """Compare the record of the orch run that just ended with what *phase* expects.
+
+    Always: the record was rewritten by this run, is complete, and every env is ``ok``. ``warm`` and
+    ``orch first`` (envs already set up): every env ``installer_runs == 0``. ``cold``, ``warm-up`` and
+    ``orch --notest`` (empty work dir): every env has the action ``created``.
+    """
+    path = work_dir / RECORD
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        by_env = record["envs"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return RunCheck(phase, timed, {}, [f"no readable {work_dir.name}/{RECORD}: {exc}"])
+    envs = {
+        name: {
+            "status": by_env.get(name, {}).get("status"),
+            "installer_runs": by_env.get(name, {}).get("installer_runs"),
+            "actions": list(by_env.get(name, {}).get("actions") or []),
+        }
+        for name in ENVS
+    }
+    check = RunCheck(phase, timed, envs)
+    if record_stamp(work_dir) == stamp_before:
+        check.problems.append(f"{work_dir.name}/{RECORD} was not rewritten by this run")
+    if record.get("complete") is not True:
+        check.problems.append(f"the record says the run is not complete (complete={record.get('complete')!r})")
+    for name, env in envs.items():
+        if name not in by_env:
+            check.problems.append(f"{name}: not in the record")
+            continue
+        if env["status"] != "ok":
+            check.problems.append(f"{name}: status {env['status']!r}")
+        if phase in ("warm", ORCH_FIRST) and env["installer_runs"] != 0:
+            check.problems.append(f"{name}: installer_runs {env['installer_runs']} (expected 0)")
+        if phase in ("cold", "warm-up", NOTEST) and "created" not in env["actions"]:
+            check.problems.append(f"{name}: not created by this run (actions {env['actions']})")
+    return check
+
+
+# --------------------------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Bench:
+    """The run's shared state: results, the timed runs per (phase, key), orch's per-run checks."""
+
+    results: Results
+    project: Path
+    env: Mapping[str, str]
+    runs: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    failed: set[tuple[str, str]] = field(default_factory=set)
+    checks: list[RunCheck] = field(default_factory=list)
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+    def run_tool(
+        self,
+        phase: str,
+        tool: Tool,
+        *,
+        timed: bool,
+        cold: bool = False,
+        key: str | None = None,
+        extra: Sequence[str] = (),
+        check: str | None = None,
+    ) -> float | None:
+        """One run of *tool* (``cold``: its work dir deleted first); recorded under (*phase*, *key*) if *timed*.
+
+        orch's runs are checked against its record as phase *check* (default *phase*). A failing command marks
+        the tool failed (left out of later phases); an unexpected record is an error if *timed*, else a warning.
+        """
+        key = key or tool.name
+        if tool.failed or (phase, key) in self.failed:
+            return None
+        if cold:
+            tool.clean()
+        cmd = [*tool.cmd, *extra]
+        stamp = record_stamp(tool.work_dir) if tool.name == "orch" else None
+        start = time.perf_counter()
+        try:
+            run_command(cmd, cwd=self.project, env=self.env)
+        except CommandFailed as exc:
+            self.results.error(f"{key} ({phase}) failed: {exc.describe()}")
+            self.failed.add((phase, key))
+            tool.failed = True
+            return None
+        elapsed = time.perf_counter() - start
+        if tool.name == "orch":
+            self.check_record(check or phase, timed, tool, stamp)
+        if timed:
+            self.runs.setdefault((phase, key), []).append(elapsed)
+        return elapsed
+
+    def check_record(self, phase: str, timed: bool, tool: Tool, stamp: tuple[int, int] | None) -> None:
+        """Check orch's record of the run that just ended; report anything unexpected."""
+        result = check_orch_run(phase, timed, tool.work_dir, stamp)
+        self.checks.append(result)
+        if result.ok:
+            return
+        message = (
+            f"orch {phase} {'timed' if timed else 'untimed'} run: {'; '.join(result.problems)}\n  {result.summary()}"
+        )
+        if timed:
+            self.results.error(message)
+        else:
+            self.results.warn(message)
+
+    def run_shell(self, phase: str, source: Tool, *, timed: bool, key: str = SHELL) -> float | None:
+        """The five ``ENV_PYTHON -m pytest -q`` of *source*'s envs, all started at once, timed as one whole."""
+        if (phase, key) in self.failed:
+            return None
+        cmds = [[str(source.env_python(name)), "-m", "pytest", "-q"] for name in ENVS]
+        try:
+            elapsed = run_parallel(cmds, cwd=self.project, env=self.env)
+        except CommandFailed as exc:
+            self.results.error(f"commands in parallel ({phase}) failed: {exc.describe()}")
+            self.failed.add((phase, key))
+            return None
+        if timed:
+            self.runs.setdefault((phase, key), []).append(elapsed)
+        return elapsed
+
+    def store(self, phase: str, key: str, cmd: Sequence[str]) -> None:
+        """Put the timed runs of (*phase*, *key*) into ``results.timings`` (``None`` if it failed or never ran)."""
+        runs = self.runs.get((phase, key))
+        ok = runs and (phase, key) not in self.failed
+        timing = Timing(cmd=list(cmd), runs=runs) if ok else None
+        self.results.timings.setdefault(phase, {})[key] = timing
+        if timing is not None:
+            print(f"  {key:>12}: best {timing.best:.3f}s of {[round(r, 3) for r in timing.runs]}")
+
+    def passed(self, phases: Sequence[str]) -> tuple[int, int]:
+        """(as expected, all) timed orch runs of *phases*."""
+        timed = [c for c in self.checks if c.timed and c.phase in phases]
+        return sum(c.ok for c in timed), len(timed)
+
+
+def round_line(number: int | str, times: Mapping[str, float | None]) -> str:
+    """``round 1: orch 0.612  tox 0.901 ...`` for the progress output."""
+    return f"  round {number}: " + "  ".join(f"{key} {seconds(value)}" for key, value in times.items())
+
+
+def measure_cold(bench: Bench, tools: Sequence[Tool], repeat: int) -> None:
+    """*repeat* rounds; in each, every tool once from an empty work dir."""
+    for number in range(1, repeat + 1):
+        times = {tool.name: bench.run_tool("cold", tool, timed=True, cold=True) for tool in tools if not tool.failed}
+        print(round_line(number, times), flush=True)
+    for tool in tools:
+        bench.store("cold", tool.name, tool.cmd)
+
+
+def measure_warm(bench: Bench, tools: Sequence[Tool], source: Tool | None, repeat: int) -> None:
+    """One untimed round, then *repeat* timed rounds: every tool once, then the commands in parallel."""
+    for number in range(repeat + 1):
+        timed = number > 0
+        times: dict[str, float | None] = {
+            tool.name: bench.run_tool("warm", tool, timed=timed) for tool in tools if not tool.failed
+        }
+        if source is not None:
+            times[SHELL] = bench.run_shell("warm", source, timed=timed)
+        print(round_line(number if timed else "0 (untimed)", times), flush=True)
+    for tool in tools:
+        bench.store("warm", tool.name, tool.cmd)
+    if source is not None:
+        bench.store(
+            "warm", SHELL, [f"{source.work_dir.name}/{{{','.join(ENVS)}}}/bin/python -m pytest -q, all at once"]
+        )
+
+
+UV_STEP = re.compile(r"^(Resolved|Prepared|Installed) \d+ packages? in ([\d.]+)(ms|s)\b", re.MULTILINE)
+"""uv's own timing lines in an env's ``setup.log`` (``Resolved 5 packages in 172ms``)."""
+
+
+def count_pyc(env_dir: Path) -> int:
+    """Bytecode files under the env's ``lib`` folder(s): 0 right after uv installed into it."""
+    return sum(1 for lib in env_dir.glob("[Ll]ib*") for _ in lib.rglob("*.pyc"))
+
+
+def env_details(work_dir: Path) -> dict[str, dict[str, Any]]:
+    """Per env, after a ``--notest`` run: its duration from the record, uv's steps from ``log/setup.log``
+    (seconds, as uv reports them), and how many ``.pyc`` files its ``lib`` has."""
+    try:
+        by_env = json.loads((work_dir / RECORD).read_text(encoding="utf-8"))["envs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        by_env = {}
+    details: dict[str, dict[str, Any]] = {}
+    for name in ENVS:
+        try:
+            log = (work_dir / name / "log" / "setup.log").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            log = ""
+        steps: dict[str, float] = {}
+        for step, value, unit in UV_STEP.findall(log):
+            steps[step.lower()] = steps.get(step.lower(), 0.0) + float(value) / (1000 if unit == "ms" else 1)
+        details[name] = {
+            "duration": (by_env.get(name) or {}).get("duration"),
+            "uv": steps,
+            "pyc_after_notest": count_pyc(work_dir / name),
+        }
+    return details
+
+
+def measure_breakdown(bench: Bench, orch: Tool, tox_uv: Tool | None, repeat: int) -> None:
+    """*repeat* rounds of: cold ``orch -p auto --notest`` then ``orch -p auto``; the same two with tox-uv (if
+    given); cold ``orch -p auto --notest`` then the commands in parallel. Every second step finds the envs set up
+    but pytest not yet compiled to bytecode. After each round's first ``--notest``, :func:`env_details` goes
+    into ``bench.details``."""
+    for number in range(1, repeat + 1):
+        times: dict[str, float | None] = {}
+        times[NOTEST] = bench.run_tool(
+            "breakdown", orch, timed=True, cold=True, key=NOTEST, extra=["--notest"], check=NOTEST
+        )
+        details = env_details(orch.work_dir) if times[NOTEST] is not None else {}
+        times[ORCH_FIRST] = bench.run_tool("breakdown", orch, timed=True, key=ORCH_FIRST, check=ORCH_FIRST)
+        if orch.failed:
+            break
+        for name, detail in details.items():
+            detail["pyc_after_first"] = count_pyc(orch.work_dir / name)
+        bench.details.append({"notest": times[NOTEST], "first": times[ORCH_FIRST], "envs": details})
+        if tox_uv is not None and not tox_uv.failed:
+            times[UV_NOTEST] = bench.run_tool(
+                "breakdown", tox_uv, timed=True, cold=True, key=UV_NOTEST, extra=["--notest"]
+            )
+            times[UV_FIRST] = bench.run_tool("breakdown", tox_uv, timed=True, key=UV_FIRST)
+        notest = bench.run_tool("breakdown", orch, timed=True, cold=True, key=NOTEST, extra=["--notest"], check=NOTEST)
+        times[f"{NOTEST} (again)"] = notest
+        if notest is not None:
+            times[SHELL_FIRST] = bench.run_shell("breakdown", orch, timed=True, key=SHELL_FIRST)
+        print(round_line(number, times), flush=True)
+    bench.store("breakdown", NOTEST, [*orch.cmd, "--notest"])
+    bench.store("breakdown", ORCH_FIRST, orch.cmd)
+    bench.store("breakdown", SHELL_FIRST, [f"{orch.work_dir.name}/ENV/bin/python -m pytest -q, all at once"])
+    if tox_uv is not None:
+        bench.store("breakdown", UV_NOTEST, [*tox_uv.cmd, "--notest"])
+        bench.store("breakdown", UV_FIRST, tox_uv.cmd)
+
+
+# --------------------------------------------------------------------------------------------- reporting
+
+
+def ratios(results: Results) -> list[dict[str, Any]]:
+    """The ratios of the table: name, value, and the target (``max``) where the issue sets one."""
+    best = results.best
+    notest, first = best("breakdown", NOTEST), best("breakdown", ORCH_FIRST)
+    return [
+        {
+            "name": "orch warm / commands in parallel",
+            "value": ratio(best("warm", "orch"), best("warm", SHELL)),
+            "max": WARM_TARGET,
+        },
+        {
+            "name": "orch cold / tox-uv cold",
+            "value": ratio(best("cold", "orch"), best("cold", "tox-uv")),
+            "max": COLD_TARGET,
+        },
+        {"name": "tox warm / orch warm", "value": ratio(best("warm", "tox"), best("warm", "orch")), "max": None},
+        {"name": "tox-uv warm / orch warm", "value": ratio(best("warm", "tox-uv"), best("warm", "orch")), "max": None},
+        {"name": "tox cold / orch cold", "value": ratio(best("cold", "tox"), best("cold", "orch")), "max": None},
+        {"name": "orch cold --notest / tox-uv cold", "value": ratio(notest, best("cold", "tox-uv")), "max": None},
+        {
+            "name": "orch cold --notest / tox-uv cold --notest",
+            "value": ratio(notest, best("breakdown", UV_NOTEST)),
+            "max": None,
+        },
+        {
+            "name": "(orch --notest + orch first) / orch cold",
+            "value": None if notest is None or first is None else ratio(notest + first, best("cold", "orch")),
+            "max": None,
+        },
+    ]
+
+
+def times_table(results: Results) -> str:
+    """Rows cold / warm; columns orch, tox, tox-uv (all ``-p auto``), the commands in parallel (warm only)."""
+    header = ["phase", *(f"{tool} -p auto [s]" for tool in TOOLS), "commands in parallel [s]"]
+    rows = []
+    for phase in ("cold", "warm"):
+        row = [phase, *(seconds(results.best(phase, tool)) for tool in TOOLS)]
+        row.append(seconds(results.best(phase, SHELL)) if phase == "warm" else "")
+        rows.append(row)
+    return format_table(header, rows)
+
+
+def breakdown_table(results: Results) -> str:
+    """Where a cold ``-p auto`` run goes: setting up, then the first run in fresh envs (orch, and tox-uv)."""
+    best = results.best
+
+    def total(*values: float | None) -> float | None:
+        return None if None in values else sum(v for v in values if v is not None)
+
+    header = ["step (best of each)", "orch [s]", "tox-uv [s]"]
+    notest, first = best("breakdown", NOTEST), best("breakdown", ORCH_FIRST)
+    uv_notest, uv_first = best("breakdown", UV_NOTEST), best("breakdown", UV_FIRST)
+    rows = [
+        ["-p auto --notest, empty work dir (set up only)", seconds(notest), seconds(uv_notest)],
+        ["-p auto right after it (envs set up, no bytecode yet)", seconds(first), seconds(uv_first)],
+        ["sum of the two", seconds(total(notest, first)), seconds(total(uv_notest, uv_first))],
+        ["cold -p auto (table above)", seconds(best("cold", "orch")), seconds(best("cold", "tox-uv"))],
+        ["warm -p auto (table above)", seconds(best("warm", "orch")), seconds(best("warm", "tox-uv"))],
+        ["commands in parallel right after orch --notest", seconds(best("breakdown", SHELL_FIRST)), ""],
+        ["commands in parallel, warm (table above)", seconds(best("warm", SHELL)), ""],
+    ]
+    return format_table(header, rows)
+
+
+def details_table(bench: Bench) -> str | None:
+    """Per env, from the breakdown round with the fastest ``--notest``: setup time, uv's steps, bytecode."""
+    rounds = [r for r in bench.details if r["notest"] is not None and r["envs"]]
+    if not rounds:
+        return None
+    fastest = min(rounds, key=lambda r: r["notest"])
+    header = ["env", "setup [s]", "uv resolve [s]", "uv install [s]", ".pyc after --notest", ".pyc after first run"]
+    rows = [
+        [
+            name,
+            seconds(env["duration"]),
+            seconds(env["uv"].get("resolved")),
+            seconds(env["uv"].get("installed")),
+            str(env["pyc_after_notest"]),
+            str(env.get("pyc_after_first", "n/a")),
+        ]
+        for name, env in fastest["envs"].items()
+    ]
+    title = f"per env, fastest --notest round ({seconds(fastest['notest'])} s; setup: the env's duration in the record)"
+    return title + "\n" + format_table(header, rows)
+
+
+def ratios_table(items: Sequence[Mapping[str, Any]]) -> str:
+    """One row per ratio, with its target where there is one."""
+    rows = [
+        [
+            item["name"],
+            "n/a" if item["value"] is None else f"{item['value']:.2f}x",
+            "" if item["max"] is None else f"<= {item['max']:g}x",
+        ]
+        for item in items
+    ]
+    return format_table(["ratio", "value", "target"], rows)
+
+
+def targets(bench: Bench, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The checks on orch's records and the issue's ratio targets, as PASS/FAIL entries."""
+    goals: list[dict[str, Any]] = []
+    for phases, what in (
+        (("cold", "warm", NOTEST, ORCH_FIRST), "every timed orch run exits 0, its record complete, every env ok"),
+        (("warm",), "warm orch -p auto starts no installer (every env installer_runs == 0)"),
+    ):
+        good, total = bench.passed(phases)
+        goals.append(
+            {
+                "target": what,
+                "value": None if not total else f"{good}/{total} runs as expected",
+                "ok": None if not total else good == total,
+            }
+        )
+    labels = {
+        "orch warm / commands in parallel": f"warm orch -p auto at most {WARM_TARGET:g}x the commands in parallel",
+        "orch cold / tox-uv cold": f"cold orch -p auto at most {COLD_TARGET:g}x tox-uv's cold tox -p auto",
+    }
+    goals.extend(
+        {
+            "target": labels[item["name"]],
+            "value": None if item["value"] is None else f"{item['value']:.2f}x",
+            "ok": None if item["value"] is None else item["value"] <= item["max"],
+        }
+        for item in items
+        if item["max"] is not None
+    )
+    return goals
+
+
+# --------------------------------------------------------------------------------------------- main
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command line of this script."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=5, help="timed warm rounds (5)")
+    parser.add_argument("--cold-repeat", type=int, default=3, help="timed cold rounds, and breakdown rounds (3)")
+    parser.add_argument("--orch", metavar="PATH", help="orch executable (default: next to python, or python -m orch)")
+    parser.add_argument("--tox", metavar="PATH", help="tox executable (default: a cached venv with tox)")
+    parser.add_argument(
+        "--tox-uv", metavar="PATH", help="tox executable with the tox-uv plugin (default: a cached venv)"
+    )
+    parser.add_argument("--tox-only", action="store_true", help="measure tox and tox-uv only; no error for orch")
+    parser.add_argument(
+        "--commands-in",
+        choices=("auto", "orch", "tox", "tox-uv"),
+        default="auto",
+        help="whose envs the commands in parallel use (auto: orch's, else tox's)",
+    )
+    parser.add_argument("--no-breakdown", action="store_true", help="skip the breakdown of orch's cold run")
+    parser.add_argument("--refresh-tox", action="store_true", help="rebuild the cached tox and tox-uv venvs")
+    parser.add_argument("--keep", action="store_true", help="keep the generated project and print where")
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
+    args = parser.parse_args(argv)
+    if args.repeat < 1 or args.cold_repeat < 1:
+        parser.error("--repeat and --cold-repeat must be at least 1")
+    return args
+
+
+def run(args: argparse.Namespace, root: Path) -> int:
+    """Generate the project, measure, check, report; return the exit code."""
+    results = Results()
+    project = write_project(root)
+    interpreters = find_interpreters(results)
+    if len(interpreters) < len(PYTHONS):
+        return 1
+    env = bench_env(root, interpreters)
+    bench = Bench(results, project, env)
+    tools = find_tools(args, project, env, results)
+    section("tools")
+    for tool in tools:
+        print(f"  {tool.name:>6}: {shell_join(tool.cmd)} (version {tool.version})")
+    for version, path in interpreters.items():
+        print(f"  python{version}: {path}")
+    print(f"  project: {project}; CPUs: {os.cpu_count()} (what -p auto runs at once, for orch and tox)")
+
+    section("warm-up: one untimed run of each tool from an empty work dir (fills the uv and pip caches)")
+    for tool in tools:
+        if tool.failed:
+            continue
+        stamp = record_stamp(tool.work_dir)
+        warm_up(results, tool, project, env)
+        if tool.name == "orch" and not tool.failed:
+            bench.check_record("warm-up", False, tool, stamp)
+    section(f"cold: empty work dir, warm caches; the tools take turns (best of {args.cold_repeat})")
+    measure_cold(bench, tools, args.cold_repeat)
+    section("envs made by the cold runs")
+    for tool in tools:
+        check_envs(results, tool, project, env)
+    section(
+        f"warm: envs in place, nothing changed; the tools and the commands in parallel take turns "
+        f"(one untimed round, then best of {args.repeat})"
+    )
+    source = commands_source(args, tools, results)
+    results.commands_in = None if source is None else source.name
+    measure_warm(bench, tools, source, args.repeat)
+    orch = next((tool for tool in tools if tool.name == "orch" and not tool.failed), None)
+    if orch is not None and not args.no_breakdown:
+        section(
+            f"breakdown of a cold run (orch; tox-uv): --notest from an empty work dir, then the first run in the "
+            f"fresh envs (best of {args.cold_repeat})"
+        )
+        tox_uv = next((tool for tool in tools if tool.name == "tox-uv" and not tool.failed), None)
+        measure_breakdown(bench, orch, tox_uv, args.cold_repeat)
+
+    items = ratios(results)
+    goals = targets(bench, items)
+    section(f"results (wall clock; cold best of {args.cold_repeat}, warm best of {args.repeat})")
+    print(times_table(results))
+    if results.commands_in and results.commands_in != "orch":
+        print(f"(commands in parallel measured in {results.commands_in}'s envs)")
+    if "breakdown" in results.timings:
+        print()
+        print(breakdown_table(results))
+        per_env = details_table(bench)
+        if per_env:
+            print()
+            print(per_env)
+    print()
+    print(ratios_table(items))
+    section("checks and targets")
+    print(format_targets(goals))
+    if args.json:
+        write_json(args.json, to_json(args, results, bench, tools, interpreters, items, goals))
+        print(f"\nwrote {args.json}")
+    if results.errors:
+        section(f"{len(results.errors)} error(s), details above")
+        for message in results.errors:
+            print(f"  - {message.splitlines()[0]}")
+    return 1 if results.errors else 0
+
+
+def to_json(
+    args: argparse.Namespace,
+    results: Results,
+    bench: Bench,
+    tools: Sequence[Tool],
+    interpreters: Mapping[str, Path],
+    items: Sequence[Mapping[str, Any]],
+    goals: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Assemble the ``--json`` document."""
+    return {
+        "benchmark": "parallel",
+        "machine": machine_info(),
+        "settings": {
+            "repeat": args.repeat,
+            "cold_repeat": args.cold_repeat,
+            "envs": list(ENVS),
+            "parallel": list(PARALLEL),
+        },
+        "tools": {tool.name: tool.as_dict() for tool in tools},
+        "interpreters": {version: str(path) for version, path in interpreters.items()},
+        "commands_in": results.commands_in,
+        "timings": {
+            phase: {name: None if t is None else t.as_dict() for name, t in by_key.items()}
+            for phase, by_key in results.timings.items()
+        },
+        "orch_runs": [check.as_dict() for check in bench.checks],
+        "breakdown_envs": bench.details,
+        "ratios": list(items),
+        "targets": list(goals),
+        "errors": results.errors,
+        "warnings": results.warnings,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse arguments, run inside a temporary folder (kept with ``--keep``)."""
+    args = parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr (errors) in order when piped
+    if args.keep:
+        root = Path(tempfile.mkdtemp(prefix="orch-bench-parallel-"))
+        print(f"project kept in {root}")
+        return run(args, root)
+    with tempfile.TemporaryDirectory(prefix="orch-bench-parallel-") as tmp:
+        return run(args, Path(tmp))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
