@@ -6,6 +6,10 @@ on a skip env builds nothing. With ``per_python = auto`` a package is built once
 interpreter; when the wheel turns out not to be pure and does not fit an env's interpreter, it is
 built again for that interpreter (a C extension). ``per_python = true`` always builds per
 interpreter, ``false`` never does.
+
+A conda package (the ``conda`` builder) is installed by the env's conda engine instead of uv or pip
+(:func:`orch.envs.conda.install_package`: through the project's local channel), only into conda
+envs; one built for another Python than the env's is built again for it.
 """
 
 from __future__ import annotations
@@ -216,7 +220,7 @@ class PackageStage:
             cached = self.build(pdef)
             artifact = cached.artifact
             per_target = pdef.per_python == "auto" and artifact.pure is False
-            if per_target and interpreter is not None and incompatibility(artifact, interpreter) is not None:
+            if per_target and interpreter is not None and _needs_own_build(cached, interpreter):
                 cached = self.build(pdef, interpreter, variant=_variant(interpreter))
         reason = incompatibility(cached.artifact, interpreter)
         if reason is not None:
@@ -267,18 +271,20 @@ class PackageStage:
             return Installed(f"package unchanged ({label})", 0, cached.provenance)
         if prepared.python is None:
             raise EnvSetupError(f"{env.name}: the env has no Python to install {artifact.name} into")
-        installer = Installer(env.name, env.installer, env.install_command)
         same_deps = old is not None and old.get("requires") == list(requires) and old.get("name") == artifact.name
-        args = self._install_args(env, artifact, installer, reinstall=old is not None, no_deps=same_deps)
-        environ = installer_environ(
-            self.environ,
-            set_env=env.set_env,
-            bin_dir=prepared.bin_dirs[0] if prepared.bin_dirs else None,
-            virtual_env=env.env_dir if "VIRTUAL_ENV" in prepared.environ else None,
-        )
-        installer.install(
-            prepared.python, args, cwd=self.config.root, env=environ, log=env.env_log_dir / "setup.log", what="package"
-        )
+        if artifact.kind == "conda":
+            self._install_conda(env, artifact)
+        else:
+            installer = Installer(env.name, env.installer, env.install_command)
+            args = self._install_args(env, artifact, installer, reinstall=old is not None, no_deps=same_deps)
+            environ = installer_environ(
+                self.environ,
+                set_env=env.set_env,
+                bin_dir=prepared.bin_dirs[0] if prepared.bin_dirs else None,
+                virtual_env=env.env_dir if "VIRTUAL_ENV" in prepared.environ else None,
+            )
+            log = env.env_log_dir / "setup.log"
+            installer.install(prepared.python, args, cwd=self.config.root, env=environ, log=log, what="package")
         record = {
             "sha256": sha,
             "name": artifact.name,
@@ -295,6 +301,18 @@ class PackageStage:
         else:
             action = f"reinstalled {label}" + (" (no deps)" if same_deps else " with its deps")
         return Installed(action, 1, cached.provenance)
+
+    def _install_conda(self, env: EnvConfig, artifact: Artifact) -> None:
+        """A conda package goes in through the env's conda engine (see :func:`orch.envs.conda.install_package`)."""
+        if env.env_type != "conda":
+            raise IncompatiblePackage(
+                f"{env.name}: incompatible: {artifact.path.name} is a conda package, {env.name} is not a conda env"
+            )
+        from orch.envs.conda import install_package
+
+        log = env.env_log_dir / "setup.log"
+        work_dir = self.config.core.work_dir
+        install_package(env, artifact.path, work_dir=work_dir, root=self.config.root, log=log, environ=self.environ)
 
     @staticmethod
     def _install_args(
@@ -317,6 +335,16 @@ class PackageStage:
         if no_deps:
             flags.append("--no-deps")
         return [*flags, *target]
+
+
+def _needs_own_build(cached: CachedArtifact, interpreter: Interpreter) -> bool:
+    """Whether a package that is not pure must be built again for ``interpreter``: a wheel whose tags do
+    not fit it, a conda package built for another Python (the build interpreter's, in its provenance)."""
+    if cached.artifact.kind == "conda":
+        extra = cached.provenance.get("extra")
+        built_for = extra.get("build_python") if isinstance(extra, dict) else None
+        return built_for != interpreter.major_minor
+    return incompatibility(cached.artifact, interpreter) is not None
 
 
 def _variant(interpreter: Interpreter) -> str:

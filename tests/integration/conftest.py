@@ -1,0 +1,5 @@
+"""Fixtures of the integration tests: the local conda channel (see ``tests/conda_channel.py``)."""
+
+from __future__ import annotations
+
+from conda_channel import local_channel as local_channel
