@@ -71,6 +71,8 @@ def config_hash(pdef: PackageDef, extra: Mapping[str, str] = _EMPTY) -> str:
         "plugin_settings": _plain(pdef.extra),
         "extra": dict(extra),
     }
+    if pdef.recipe:  # only then, so the keys of existing artifacts stay as they were
+        settings.update(recipe=pdef.recipe, conda_channels=list(pdef.conda_channels))
     text = json.dumps(settings, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8", errors="surrogateescape")).hexdigest()
 

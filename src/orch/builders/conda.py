@@ -13,6 +13,9 @@ the platform, as in a channel. Its build number comes from the wheel's content (
 target Python, so each change of the sources gives a new, unique build; the package stage copies
 the artifact into the project's local channel (``<work_dir>/conda-channel``), indexes it and
 installs exactly that build. The artifact cache builds it once per source state.
+
+With the packagedef's ``recipe`` set, rattler-build builds that ``recipe.yaml`` instead
+(:mod:`orch.builders.conda_recipe`), and no wheel is made.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ class CondaBuilder:
     """Builds a conda package of ``request.root`` into ``request.out_dir``."""
 
     def build(self, request: BuildRequest) -> Artifact:
+        if request.packagedef.recipe:
+            from orch.builders.conda_recipe import build_recipe
+
+            return build_recipe(request)
         from orch.builders.conda_convert import build_number, content_hash, convert_wheel, python_dependent
 
         python_version = request.build_python.major_minor

@@ -95,6 +95,8 @@ class PackageDef:
     build_commands: tuple[Command, ...]
     package_glob: str
     description: str
+    recipe: str = ""  # the conda builder: a rattler-build recipe.yaml instead of the wheel
+    conda_channels: tuple[str, ...] = ("conda-forge",)  # where a recipe's requirements come from
     implicit: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
     sources: Mapping[str, Location] = field(default_factory=dict)

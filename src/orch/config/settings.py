@@ -422,6 +422,21 @@ PACKAGEDEF = (
     Setting(
         "package_glob", Kind.STR, "", "the external builder's artifact, a glob below the project", Scope.PACKAGEDEF
     ),
+    Setting(
+        "recipe",
+        Kind.STR,
+        "",
+        "a rattler-build recipe.yaml (relative to the project) that builds the conda package"
+        " instead of converting the wheel",
+        Scope.PACKAGEDEF,
+    ),
+    Setting(
+        "conda_channels",
+        Kind.LIST,
+        ("conda-forge",),
+        "the channels a recipe's build and host requirements come from (names or URLs, file:///... offline)",
+        Scope.PACKAGEDEF,
+    ),
     Setting("description", Kind.STR, "", "a one-line description", Scope.PACKAGEDEF),
 )
 

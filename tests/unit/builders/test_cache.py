@@ -320,3 +320,14 @@ def test_list_artifacts_reads_every_sidecar(tmp_path: Path) -> None:
     ]
     assert all(Path(str(item["path"])).is_file() for item in listed)
     assert list_artifacts(tmp_path / "nowhere") == []
+
+
+def test_recipe_and_its_channels_are_part_of_the_key() -> None:
+    from dataclasses import replace
+
+    from orch.builders.cache import config_hash
+
+    with_recipe = replace(PDEF, recipe="conda/recipe.yaml")
+    assert config_hash(with_recipe) != config_hash(PDEF)
+    assert config_hash(replace(with_recipe, conda_channels=("file:///local",))) != config_hash(with_recipe)
+    assert config_hash(replace(PDEF, conda_channels=("file:///local",))) == config_hash(PDEF)  # unused without a recipe
