@@ -31,6 +31,7 @@ class BuildRequest(NamedTuple):
     note: Callable[[str], None]  # one-line progress ("building wheel with hatchling")
     environ: Mapping[str, str]  # the caller's environment (certificates, proxies for installers)
     exclude: tuple[Path, ...] = ()  # folders inside root that are never sources (orch's work dir)
+    source_hash: str = ""  # the source fingerprint the artifact is built from (unique build numbers)
 
 
 class Artifact(NamedTuple):

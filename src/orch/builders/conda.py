@@ -9,10 +9,11 @@ Python only (``pure = False``: the package stage builds it again for each other 
 :mod:`orch.schedule.packages`).
 
 The artifact is ``<out_dir>/<subdir>/<name>-<version>-<build>.conda``, ``subdir`` being ``noarch`` or
-the platform, as in a channel. Its build number comes from the wheel's content (its RECORD) and the
-target Python, so each change of the sources gives a new, unique build; the package stage copies
-the artifact into the project's local channel (``<work_dir>/conda-channel``), indexes it and
-installs exactly that build. The artifact cache builds it once per source state.
+the platform, as in a channel. Its build number comes from the source fingerprint (or, without
+one, the wheel's content) and the target Python, so each change of the sources gives a new, unique
+build; the package stage copies the artifact into the project's local channel
+(``<work_dir>/conda-channel``), indexes it and installs exactly that build. The artifact cache
+builds it once per source state.
 
 With the packagedef's ``recipe`` set, rattler-build builds that ``recipe.yaml`` instead
 (:mod:`orch.builders.conda_recipe`), and no wheel is made.
@@ -45,7 +46,8 @@ class CondaBuilder:
             wheel = Pep517(request).build("wheel", request.root, Path(scratch), settings)
             built = wheel_artifact(wheel)
             per_python = python_dependent(wheel)
-            number = build_number(content_hash(wheel), python_version if per_python else "")
+            fingerprint = request.source_hash or content_hash(wheel)
+            number = build_number(fingerprint, python_version if per_python else "")
             request.note(f"converting {wheel.name} to a conda package (build {number})")
             try:
                 path = convert_wheel(wheel, request.out_dir, python_version=python_version, number=number)

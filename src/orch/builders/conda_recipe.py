@@ -49,7 +49,7 @@ def build_recipe(request: BuildRequest) -> Artifact:
     if importlib.util.find_spec("rattler_build") is None:
         name = request.packagedef.name
         raise BuildError(f"[packagedef:{name}] building a recipe needs py-rattler-build (pip install 'orch[conda]')")
-    sources = source_state(request.root, exclude=request.exclude).hash
+    sources = request.source_hash or source_state(request.root, exclude=request.exclude).hash
     number = build_number(sources, recipe.read_text(encoding="utf-8"))
     request.note(f"building {recipe.relative_to(request.root)} with rattler-build (build {number})")
     scratch = Path(tempfile.mkdtemp(prefix="orch-rattler-build-"))

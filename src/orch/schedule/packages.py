@@ -190,6 +190,7 @@ class PackageStage:
                 note=lambda text: self.note(f".pkg[{pdef.name}]", text),
                 environ=self.environ,
                 exclude=(work_dir,),
+                source_hash=self.source().hash,
             )
             request.log.parent.mkdir(parents=True, exist_ok=True)
             request.log.write_bytes(b"")  # the log of the latest build only
