@@ -13,13 +13,17 @@ What lives here:
 * finding a CPython ``X.Y`` in pyenv or on ``PATH`` (:func:`find_python`),
 * checking which modules an import pulls in (:func:`import_report`),
 * printing tables and targets, writing JSON results (:func:`print_ratio_table`, :func:`format_table`,
-  :func:`format_targets`, :func:`write_json`).
+  :func:`format_targets`, :func:`ratios_table`, :func:`ratio_goals`, :func:`timings_as_dict`, :func:`write_json`),
+* the command-line options and the run/report skeleton the scripts share (:func:`add_tool_options`,
+  :func:`add_output_options`, :func:`check_repeats`, :func:`finish`, :func:`run_in_temp_dir`).
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import hashlib
+import io
 import json
 import os
 import platform
@@ -28,6 +32,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -567,3 +572,116 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
 def section(title: str) -> None:
     """Print a visible section heading."""
     print(f"\n== {title} ==", flush=True)
+
+
+def ratios_table(items: Sequence[Mapping[str, Any]]) -> str:
+    """One row per ratio item (``name``, ``value``, ``max``), with its target where there is one."""
+    rows = [
+        [
+            item["name"],
+            "n/a" if item["value"] is None else f"{item['value']:.2f}x",
+            "" if item["max"] is None else f"<= {item['max']:g}x",
+        ]
+        for item in items
+    ]
+    return format_table(["ratio", "value", "target"], rows)
+
+
+def ratio_goals(items: Iterable[Mapping[str, Any]], labels: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The ratio items with a ``max`` as target entries: ``labels`` maps an item's name to the target's text."""
+    return [
+        {
+            "target": labels[item["name"]],
+            "value": None if item["value"] is None else f"{item['value']:.2f}x",
+            "ok": None if item["value"] is None else item["value"] <= item["max"],
+        }
+        for item in items
+        if item["max"] is not None
+    ]
+
+
+def timings_as_dict(timings: Mapping[str, Mapping[str, Timing | None]]) -> dict[str, dict[str, Any]]:
+    """JSON-ready form of ``{phase or case: {tool: Timing or None}}``."""
+    return {
+        key: {name: None if t is None else t.as_dict() for name, t in by_name.items()}
+        for key, by_name in timings.items()
+    }
+
+
+# --------------------------------------------------------------------------------------------- command line
+
+
+def add_tool_options(parser: argparse.ArgumentParser, *, tox_uv: bool, commands_in: str | None = None) -> None:
+    """Add ``--orch``, ``--tox``, ``--tox-only`` and, with *tox_uv*, ``--tox-uv``.
+
+    Without *tox_uv* (tox alone) ``--tox`` comes first. With *commands_in* (what uses the envs, e.g. ``the
+    commands-alone run uses``) also add ``--commands-in``.
+    """
+    orch_help = "orch executable (default: next to python, or python -m orch)"
+    if tox_uv:
+        parser.add_argument("--orch", metavar="PATH", help=orch_help)
+        parser.add_argument("--tox", metavar="PATH", help="tox executable (default: a cached venv with tox)")
+        parser.add_argument(
+            "--tox-uv", metavar="PATH", help="tox executable with the tox-uv plugin (default: a cached venv)"
+        )
+        parser.add_argument("--tox-only", action="store_true", help="measure tox and tox-uv only; no error for orch")
+    else:
+        parser.add_argument("--tox", metavar="PATH", help="tox executable to use (default: a cached venv with tox)")
+        parser.add_argument("--orch", metavar="PATH", help=orch_help)
+        parser.add_argument(
+            "--tox-only", action="store_true", help="measure tox only; do not treat a missing orch as error"
+        )
+    if commands_in is not None:
+        parser.add_argument(
+            "--commands-in",
+            choices=("auto", "orch", "tox", "tox-uv"),
+            default="auto",
+            help=f"whose envs {commands_in} (auto: orch's, else tox's)",
+        )
+
+
+def add_output_options(parser: argparse.ArgumentParser, *, tox_uv: bool, project: str = "project") -> None:
+    """Add ``--refresh-tox`` (the cached tox venv; with *tox_uv* the tox-uv one too), ``--keep`` and ``--json``.
+
+    *project* names what ``--keep`` keeps in its help: ``project`` or ``projects``.
+    """
+    refresh_help = "rebuild the cached tox and tox-uv venvs" if tox_uv else "rebuild the cached tox venv (newest tox)"
+    parser.add_argument("--refresh-tox", action="store_true", help=refresh_help)
+    parser.add_argument("--keep", action="store_true", help=f"keep the generated {project} and print where")
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
+
+
+def check_repeats(parser: argparse.ArgumentParser, args: argparse.Namespace, *names: str) -> None:
+    """Exit with a usage error unless each repeat count in *names* (``None`` = not given) is at least 1."""
+    if any(getattr(args, name) is not None and getattr(args, name) < 1 for name in names):
+        flags = " and ".join("--" + name.replace("_", "-") for name in names)
+        parser.error(f"{flags} must be at least 1")
+
+
+# --------------------------------------------------------------------------------------------- running a script
+
+
+def finish(json_path: Path | None, document: Callable[[], Mapping[str, Any]], errors: Sequence[str]) -> int:
+    """Write ``document()`` to *json_path* (if given), list the *errors*; return the exit code (1 on errors)."""
+    if json_path:
+        write_json(json_path, document())
+        print(f"\nwrote {json_path}")
+    if errors:
+        section(f"{len(errors)} error(s), details above")
+        for message in errors:
+            print(f"  - {message.splitlines()[0]}")
+    return 1 if errors else 0
+
+
+def run_in_temp_dir(
+    run: Callable[[argparse.Namespace, Path], int], args: argparse.Namespace, *, prefix: str, what: str = "project"
+) -> int:
+    """Call ``run(args, root)`` in a temporary folder named *prefix*..., kept (and *what* printed) with ``--keep``."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr (errors) in order when piped
+    if args.keep:
+        root = Path(tempfile.mkdtemp(prefix=prefix))
+        print(f"{what} kept in {root}")
+        return run(args, root)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        return run(args, Path(tmp))

@@ -21,10 +21,8 @@ Usage: ``python benchmarks/bench_config.py [--repeat 5] [--tox-repeat 3] [--json
 from __future__ import annotations
 
 import argparse
-import io
 import itertools
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,18 +35,24 @@ from _common import (
     OrchNotFound,
     RatioRow,
     Timing,
+    add_output_options,
+    add_tool_options,
+    check_repeats,
     ensure_tox,
+    finish,
+    format_targets,
     import_report,
     locate_orch,
     machine_info,
     print_ratio_table,
     resolve_executable,
     run_command,
+    run_in_temp_dir,
     scrubbed_env,
     section,
     time_command,
+    timings_as_dict,
     tool_version,
-    write_json,
 )
 
 HEAVY_MODULES = ("virtualenv", "build", "uv", "rattler")
@@ -369,14 +373,6 @@ def targets(results: Results) -> list[dict[str, Any]]:
     ]
 
 
-def print_targets(items: Sequence[Mapping[str, Any]]) -> None:
-    """Print each target as ``[PASS]``/``[FAIL]``/``[INFO]``/``[ n/a]`` with its measured value."""
-    for item in items:
-        value = item["value"]
-        mark = "n/a" if value is None else {True: "PASS", False: "FAIL", None: "INFO"}[item["ok"]]
-        print(f"  [{mark:>4}] {item['target']}: {value if value is not None else 'not measured'}")
-
-
 def to_json(
     results: Results,
     rows: Sequence[RatioRow],
@@ -387,10 +383,7 @@ def to_json(
     return {
         "benchmark": "config",
         **meta,
-        "timings": {
-            key: {tool: None if t is None else t.as_dict() for tool, t in by_tool.items()}
-            for key, by_tool in results.timings.items()
-        },
+        "timings": timings_as_dict(results.timings),
         "table": [row.as_dict() for row in rows],
         "targets": list(goals),
         "imports": results.imports.as_dict() if results.imports else {"error": results.import_error},
@@ -407,17 +400,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per orch command, best is kept (5)")
     parser.add_argument("--tox-repeat", type=int, help="timed runs per tox command (default: min(3, --repeat))")
-    parser.add_argument("--tox", metavar="PATH", help="tox executable to use (default: a cached venv with tox)")
-    parser.add_argument("--orch", metavar="PATH", help="orch executable (default: next to python, or python -m orch)")
-    parser.add_argument(
-        "--tox-only", action="store_true", help="measure tox only; do not treat a missing orch as error"
-    )
-    parser.add_argument("--refresh-tox", action="store_true", help="rebuild the cached tox venv (newest tox)")
-    parser.add_argument("--keep", action="store_true", help="keep the generated projects and print where")
-    parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
+    add_tool_options(parser, tox_uv=False)
+    add_output_options(parser, tox_uv=False, project="projects")
     args = parser.parse_args(argv)
-    if args.repeat < 1 or (args.tox_repeat is not None and args.tox_repeat < 1):
-        parser.error("--repeat and --tox-repeat must be at least 1")
+    check_repeats(parser, args, "repeat", "tox_repeat")
     if args.tox_repeat is None:
         args.tox_repeat = min(3, args.repeat)
     return args
@@ -493,28 +479,13 @@ def run(args: argparse.Namespace, root: Path) -> int:
     section(f"results (best of {args.repeat} orch / {args.tox_repeat} tox runs, wall clock)")
     print_ratio_table(rows)
     section("targets")
-    print_targets(goals)
-    if args.json:
-        write_json(args.json, to_json(results, rows, goals, meta))
-        print(f"\nwrote {args.json}")
-    if results.errors:
-        section(f"{len(results.errors)} error(s), details above")
-        for message in results.errors:
-            print(f"  - {message.splitlines()[0]}")
-    return 1 if results.errors else 0
+    print(format_targets(goals))
+    return finish(args.json, lambda: to_json(results, rows, goals, meta), results.errors)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run inside a temporary folder (kept with ``--keep``)."""
-    args = parse_args(argv)
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr (errors) in order when piped
-    if args.keep:
-        root = Path(tempfile.mkdtemp(prefix="orch-bench-config-"))
-        print(f"projects kept in {root}")
-        return run(args, root)
-    with tempfile.TemporaryDirectory(prefix="orch-bench-config-") as tmp:
-        return run(args, Path(tmp))
+    return run_in_temp_dir(run, parse_args(argv), prefix="orch-bench-config-", what="projects")
 
 
 if __name__ == "__main__":

@@ -30,12 +30,10 @@ Usage: ``python benchmarks/bench_package.py [--repeat 3] [--json results.json]``
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import re
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,14 +43,20 @@ from typing import Any
 from _common import (
     CommandFailed,
     Timing,
+    add_output_options,
+    add_tool_options,
+    check_repeats,
+    finish,
     format_table,
     format_targets,
     machine_info,
+    ratio_goals,
+    ratios_table,
     run_command,
+    run_in_temp_dir,
     section,
     shell_join,
-    tool_version,
-    write_json,
+    timings_as_dict,
 )
 from bench_run import (
     COMMANDS,
@@ -64,13 +68,14 @@ from bench_run import (
     Tool,
     bench_env,
     check_envs,
-    check_tox_uv,
     commands_source,
     find_interpreters,
     find_tools,
     measure_commands,
+    print_tools,
     ratio,
     seconds,
+    set_versions,
     warm_up,
 )
 
@@ -403,19 +408,6 @@ def times_table(results: Results) -> str:
     return format_table(header, rows)
 
 
-def ratios_table(items: Sequence[Mapping[str, Any]]) -> str:
-    """One row per ratio, with its target where there is one."""
-    rows = [
-        [
-            item["name"],
-            "n/a" if item["value"] is None else f"{item['value']:.2f}x",
-            "" if item["max"] is None else f"<= {item['max']:g}x",
-        ]
-        for item in items
-    ]
-    return format_table(["ratio", "value", "target"], rows)
-
-
 def targets(bench: Bench, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The checks on orch's record and the issue's ratio targets, as PASS/FAIL entries."""
     goals: list[dict[str, Any]] = []
@@ -431,15 +423,7 @@ def targets(bench: Bench, items: Sequence[Mapping[str, Any]]) -> list[dict[str, 
         "orch warm / commands alone": f"warm orch run at most {WARM_TARGET:g}x the commands alone",
         "orch touched / tox-uv warm": f"touched orch run at most {TOUCH_TARGET:g}x tox-uv's warm run",
     }
-    goals.extend(
-        {
-            "target": labels[item["name"]],
-            "value": None if item["value"] is None else f"{item['value']:.2f}x",
-            "ok": None if item["value"] is None else item["value"] <= item["max"],
-        }
-        for item in items
-        if item["max"] is not None
-    )
+    goals.extend(ratio_goals(items, labels))
     return goals
 
 
@@ -450,25 +434,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command line of this script."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per tool and phase, and of the commands (3)")
-    parser.add_argument("--orch", metavar="PATH", help="orch executable (default: next to python, or python -m orch)")
-    parser.add_argument("--tox", metavar="PATH", help="tox executable (default: a cached venv with tox)")
-    parser.add_argument(
-        "--tox-uv", metavar="PATH", help="tox executable with the tox-uv plugin (default: a cached venv)"
-    )
-    parser.add_argument("--tox-only", action="store_true", help="measure tox and tox-uv only; no error for orch")
-    parser.add_argument(
-        "--commands-in",
-        choices=("auto", "orch", "tox", "tox-uv"),
-        default="auto",
-        help="whose envs the commands-alone run uses (auto: orch's, else tox's)",
-    )
+    add_tool_options(parser, tox_uv=True, commands_in="the commands-alone run uses")
     parser.add_argument("--no-git", action="store_true", help="generate a plain folder instead of a git repository")
-    parser.add_argument("--refresh-tox", action="store_true", help="rebuild the cached tox and tox-uv venvs")
-    parser.add_argument("--keep", action="store_true", help="keep the generated project and print where")
-    parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
+    add_output_options(parser, tox_uv=True)
     args = parser.parse_args(argv)
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    check_repeats(parser, args, "repeat")
     return args
 
 
@@ -487,15 +457,8 @@ def run(args: argparse.Namespace, root: Path) -> int:
     git = (project / ".git").is_dir()
     bench = Bench(results, project, env, Toucher(project))
     tools = find_tools(args, project, results)
-    for tool in tools:
-        tool.version = tool_version(tool.cmd[:-1] if tool.name == "orch" else tool.cmd[:1], cwd=project, env=env)
-        if tool.name == "tox-uv":
-            check_tox_uv(tool, project, env, results)
-    section("tools")
-    for tool in tools:
-        print(f"  {tool.name:>6}: {shell_join(tool.cmd)} (version {tool.version})")
-    for version, path in interpreters.items():
-        print(f"  python{version}: {path}")
+    set_versions(tools, project, env, results)
+    print_tools(tools, interpreters)
     print(f"  project: {project} ({'git repository' if git else 'plain folder'}, package {PACKAGE})")
 
     section("warm-up: one untimed run of each tool from an empty work dir (builds, creates, installs)")
@@ -526,14 +489,9 @@ def run(args: argparse.Namespace, root: Path) -> int:
     print(ratios_table(items))
     section("checks and targets")
     print(format_targets(goals))
-    if args.json:
-        write_json(args.json, to_json(args, results, bench, tools, interpreters, items, goals, git=git))
-        print(f"\nwrote {args.json}")
-    if results.errors:
-        section(f"{len(results.errors)} error(s), details above")
-        for message in results.errors:
-            print(f"  - {message.splitlines()[0]}")
-    return 1 if results.errors else 0
+    return finish(
+        args.json, lambda: to_json(args, results, bench, tools, interpreters, items, goals, git=git), results.errors
+    )
 
 
 def to_json(
@@ -555,10 +513,7 @@ def to_json(
         "tools": {tool.name: tool.as_dict() for tool in tools},
         "interpreters": {version: str(path) for version, path in interpreters.items()},
         "commands_in": results.commands_in,
-        "timings": {
-            phase: {name: None if t is None else t.as_dict() for name, t in by_tool.items()}
-            for phase, by_tool in results.timings.items()
-        },
+        "timings": timings_as_dict(results.timings),
         "orch_runs": [check.as_dict() for check in bench.checks],
         "ratios": list(items),
         "targets": list(goals),
@@ -569,15 +524,7 @@ def to_json(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run inside a temporary folder (kept with ``--keep``)."""
-    args = parse_args(argv)
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr (errors) in order when piped
-    if args.keep:
-        root = Path(tempfile.mkdtemp(prefix="orch-bench-package-"))
-        print(f"project kept in {root}")
-        return run(args, root)
-    with tempfile.TemporaryDirectory(prefix="orch-bench-package-") as tmp:
-        return run(args, Path(tmp))
+    return run_in_temp_dir(run, parse_args(argv), prefix="orch-bench-package-")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import os
 import re
@@ -51,15 +50,21 @@ from _common import (
     CommandFailed,
     OrchNotFound,
     Timing,
+    add_output_options,
+    add_tool_options,
+    check_repeats,
+    finish,
     format_table,
     format_targets,
     locate_orch,
     machine_info,
+    ratio_goals,
+    ratios_table,
     run_command,
+    run_in_temp_dir,
     section,
-    shell_join,
+    timings_as_dict,
     tool_version,
-    write_json,
 )
 from bench_run import (
     ENVS,
@@ -72,6 +77,7 @@ from bench_run import (
     check_tox_uv,
     commands_source,
     find_interpreters,
+    print_tools,
     ratio,
     seconds,
     tool_executable,
@@ -561,19 +567,6 @@ def details_table(bench: Bench) -> str | None:
     return title + "\n" + format_table(header, rows)
 
 
-def ratios_table(items: Sequence[Mapping[str, Any]]) -> str:
-    """One row per ratio, with its target where there is one."""
-    rows = [
-        [
-            item["name"],
-            "n/a" if item["value"] is None else f"{item['value']:.2f}x",
-            "" if item["max"] is None else f"<= {item['max']:g}x",
-        ]
-        for item in items
-    ]
-    return format_table(["ratio", "value", "target"], rows)
-
-
 def targets(bench: Bench, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The checks on orch's records and the issue's ratio targets, as PASS/FAIL entries."""
     goals: list[dict[str, Any]] = []
@@ -593,15 +586,7 @@ def targets(bench: Bench, items: Sequence[Mapping[str, Any]]) -> list[dict[str, 
         "orch warm / commands in parallel": f"warm orch -p auto at most {WARM_TARGET:g}x the commands in parallel",
         "orch cold / tox-uv cold": f"cold orch -p auto at most {COLD_TARGET:g}x tox-uv's cold tox -p auto",
     }
-    goals.extend(
-        {
-            "target": labels[item["name"]],
-            "value": None if item["value"] is None else f"{item['value']:.2f}x",
-            "ok": None if item["value"] is None else item["value"] <= item["max"],
-        }
-        for item in items
-        if item["max"] is not None
-    )
+    goals.extend(ratio_goals(items, labels))
     return goals
 
 
@@ -613,25 +598,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=5, help="timed warm rounds (5)")
     parser.add_argument("--cold-repeat", type=int, default=3, help="timed cold rounds, and breakdown rounds (3)")
-    parser.add_argument("--orch", metavar="PATH", help="orch executable (default: next to python, or python -m orch)")
-    parser.add_argument("--tox", metavar="PATH", help="tox executable (default: a cached venv with tox)")
-    parser.add_argument(
-        "--tox-uv", metavar="PATH", help="tox executable with the tox-uv plugin (default: a cached venv)"
-    )
-    parser.add_argument("--tox-only", action="store_true", help="measure tox and tox-uv only; no error for orch")
-    parser.add_argument(
-        "--commands-in",
-        choices=("auto", "orch", "tox", "tox-uv"),
-        default="auto",
-        help="whose envs the commands in parallel use (auto: orch's, else tox's)",
-    )
+    add_tool_options(parser, tox_uv=True, commands_in="the commands in parallel use")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the breakdown of orch's cold run")
-    parser.add_argument("--refresh-tox", action="store_true", help="rebuild the cached tox and tox-uv venvs")
-    parser.add_argument("--keep", action="store_true", help="keep the generated project and print where")
-    parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
+    add_output_options(parser, tox_uv=True)
     args = parser.parse_args(argv)
-    if args.repeat < 1 or args.cold_repeat < 1:
-        parser.error("--repeat and --cold-repeat must be at least 1")
+    check_repeats(parser, args, "repeat", "cold_repeat")
     return args
 
 
@@ -645,11 +616,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
     env = bench_env(root, interpreters)
     bench = Bench(results, project, env)
     tools = find_tools(args, project, env, results)
-    section("tools")
-    for tool in tools:
-        print(f"  {tool.name:>6}: {shell_join(tool.cmd)} (version {tool.version})")
-    for version, path in interpreters.items():
-        print(f"  python{version}: {path}")
+    print_tools(tools, interpreters)
     print(f"  project: {project}; CPUs: {os.cpu_count()} (what -p auto runs at once, for orch and tox)")
 
     section("warm-up: one untimed run of each tool from an empty work dir (fills the uv and pip caches)")
@@ -698,14 +665,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
     print(ratios_table(items))
     section("checks and targets")
     print(format_targets(goals))
-    if args.json:
-        write_json(args.json, to_json(args, results, bench, tools, interpreters, items, goals))
-        print(f"\nwrote {args.json}")
-    if results.errors:
-        section(f"{len(results.errors)} error(s), details above")
-        for message in results.errors:
-            print(f"  - {message.splitlines()[0]}")
-    return 1 if results.errors else 0
+    return finish(args.json, lambda: to_json(args, results, bench, tools, interpreters, items, goals), results.errors)
 
 
 def to_json(
@@ -730,10 +690,7 @@ def to_json(
         "tools": {tool.name: tool.as_dict() for tool in tools},
         "interpreters": {version: str(path) for version, path in interpreters.items()},
         "commands_in": results.commands_in,
-        "timings": {
-            phase: {name: None if t is None else t.as_dict() for name, t in by_key.items()}
-            for phase, by_key in results.timings.items()
-        },
+        "timings": timings_as_dict(results.timings),
         "orch_runs": [check.as_dict() for check in bench.checks],
         "breakdown_envs": bench.details,
         "ratios": list(items),
@@ -745,15 +702,7 @@ def to_json(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run inside a temporary folder (kept with ``--keep``)."""
-    args = parse_args(argv)
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr (errors) in order when piped
-    if args.keep:
-        root = Path(tempfile.mkdtemp(prefix="orch-bench-parallel-"))
-        print(f"project kept in {root}")
-        return run(args, root)
-    with tempfile.TemporaryDirectory(prefix="orch-bench-parallel-") as tmp:
-        return run(args, Path(tmp))
+    return run_in_temp_dir(run, parse_args(argv), prefix="orch-bench-parallel-")
 
 
 if __name__ == "__main__":

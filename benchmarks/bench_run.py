@@ -27,12 +27,10 @@ Usage: ``python benchmarks/bench_run.py [--repeat 3] [--cold-repeat 1] [--json r
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import re
 import shutil
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,21 +41,28 @@ from _common import (
     OrchLocation,
     OrchNotFound,
     Timing,
+    add_output_options,
+    add_tool_options,
+    check_repeats,
     ensure_tool_venv,
     find_python,
+    finish,
     format_table,
     format_targets,
     locate_orch,
     machine_info,
+    ratio_goals,
+    ratios_table,
     resolve_executable,
     run_command,
+    run_in_temp_dir,
     scrubbed_env,
     section,
     shell_join,
     time_sequence,
+    timings_as_dict,
     tool_version,
     venv_executable,
-    write_json,
 )
 
 PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
@@ -333,6 +338,23 @@ def measure_commands(results: Results, source: Tool, project: Path, env: Mapping
     slot[COMMANDS] = timing
 
 
+def set_versions(tools: Sequence[Tool], project: Path, env: Mapping[str, str], results: Results) -> None:
+    """Fill in each tool's version; check that the tox-uv tool really has the plugin."""
+    for tool in tools:
+        tool.version = tool_version(tool.cmd[:-1] if tool.name == "orch" else tool.cmd[:1], cwd=project, env=env)
+        if tool.name == "tox-uv":
+            check_tox_uv(tool, project, env, results)
+
+
+def print_tools(tools: Sequence[Tool], interpreters: Mapping[str, Path]) -> None:
+    """The ``tools`` section: each tool's command and version, and the interpreters found."""
+    section("tools")
+    for tool in tools:
+        print(f"  {tool.name:>6}: {shell_join(tool.cmd)} (version {tool.version})")
+    for version, path in interpreters.items():
+        print(f"  python{version}: {path}")
+
+
 # --------------------------------------------------------------------------------------------- reporting
 
 
@@ -377,34 +399,13 @@ def times_table(results: Results) -> str:
     return format_table(header, rows)
 
 
-def ratios_table(items: Sequence[Mapping[str, Any]]) -> str:
-    """One row per ratio, with its target where there is one."""
-    rows = [
-        [
-            item["name"],
-            "n/a" if item["value"] is None else f"{item['value']:.2f}x",
-            "" if item["max"] is None else f"<= {item['max']:g}x",
-        ]
-        for item in items
-    ]
-    return format_table(["ratio", "value", "target"], rows)
-
-
 def targets(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The issue's targets (the ratios with a ``max``) as PASS/FAIL entries."""
     labels = {
         "orch warm / commands alone": f"warm orch run at most {WARM_TARGET:g}x the commands alone",
         "orch cold / tox-uv cold": f"cold orch run at most {COLD_TARGET:g}x tox-uv's cold time",
     }
-    return [
-        {
-            "target": labels[item["name"]],
-            "value": None if item["value"] is None else f"{item['value']:.2f}x",
-            "ok": None if item["value"] is None else item["value"] <= item["max"],
-        }
-        for item in items
-        if item["max"] is not None
-    ]
+    return ratio_goals(items, labels)
 
 
 # --------------------------------------------------------------------------------------------- main
@@ -415,24 +416,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=3, help="timed warm runs per tool and of the commands (3)")
     parser.add_argument("--cold-repeat", type=int, default=1, help="timed cold runs per tool (1: cold is slow)")
-    parser.add_argument("--orch", metavar="PATH", help="orch executable (default: next to python, or python -m orch)")
-    parser.add_argument("--tox", metavar="PATH", help="tox executable (default: a cached venv with tox)")
-    parser.add_argument(
-        "--tox-uv", metavar="PATH", help="tox executable with the tox-uv plugin (default: a cached venv)"
-    )
-    parser.add_argument("--tox-only", action="store_true", help="measure tox and tox-uv only; no error for orch")
-    parser.add_argument(
-        "--commands-in",
-        choices=("auto", "orch", "tox", "tox-uv"),
-        default="auto",
-        help="whose envs the commands-alone run uses (auto: orch's, else tox's)",
-    )
-    parser.add_argument("--refresh-tox", action="store_true", help="rebuild the cached tox and tox-uv venvs")
-    parser.add_argument("--keep", action="store_true", help="keep the generated project and print where")
-    parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
+    add_tool_options(parser, tox_uv=True, commands_in="the commands-alone run uses")
+    add_output_options(parser, tox_uv=True)
     args = parser.parse_args(argv)
-    if args.repeat < 1 or args.cold_repeat < 1:
-        parser.error("--repeat and --cold-repeat must be at least 1")
+    check_repeats(parser, args, "repeat", "cold_repeat")
     return args
 
 
@@ -445,15 +432,8 @@ def run(args: argparse.Namespace, root: Path) -> int:
         return 1
     env = bench_env(root, interpreters)
     tools = find_tools(args, project, results)
-    for tool in tools:
-        tool.version = tool_version(tool.cmd[:-1] if tool.name == "orch" else tool.cmd[:1], cwd=project, env=env)
-        if tool.name == "tox-uv":
-            check_tox_uv(tool, project, env, results)
-    section("tools")
-    for tool in tools:
-        print(f"  {tool.name:>6}: {shell_join(tool.cmd)} (version {tool.version})")
-    for version, path in interpreters.items():
-        print(f"  python{version}: {path}")
+    set_versions(tools, project, env, results)
+    print_tools(tools, interpreters)
     print(f"  project: {project}")
 
     section("warm-up: one untimed run of each tool (fills the uv and pip caches)")
@@ -484,14 +464,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
     print(ratios_table(items))
     section("targets")
     print(format_targets(goals))
-    if args.json:
-        write_json(args.json, to_json(args, results, tools, interpreters, items, goals))
-        print(f"\nwrote {args.json}")
-    if results.errors:
-        section(f"{len(results.errors)} error(s), details above")
-        for message in results.errors:
-            print(f"  - {message.splitlines()[0]}")
-    return 1 if results.errors else 0
+    return finish(args.json, lambda: to_json(args, results, tools, interpreters, items, goals), results.errors)
 
 
 def to_json(
@@ -510,10 +483,7 @@ def to_json(
         "tools": {tool.name: tool.as_dict() for tool in tools},
         "interpreters": {version: str(path) for version, path in interpreters.items()},
         "commands_in": results.commands_in,
-        "timings": {
-            phase: {name: None if t is None else t.as_dict() for name, t in by_tool.items()}
-            for phase, by_tool in results.timings.items()
-        },
+        "timings": timings_as_dict(results.timings),
         "ratios": list(items),
         "targets": list(goals),
         "errors": results.errors,
@@ -523,15 +493,7 @@ def to_json(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run inside a temporary folder (kept with ``--keep``)."""
-    args = parse_args(argv)
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr (errors) in order when piped
-    if args.keep:
-        root = Path(tempfile.mkdtemp(prefix="orch-bench-run-"))
-        print(f"project kept in {root}")
-        return run(args, root)
-    with tempfile.TemporaryDirectory(prefix="orch-bench-run-") as tmp:
-        return run(args, Path(tmp))
+    return run_in_temp_dir(run, parse_args(argv), prefix="orch-bench-run-")
 
 
 if __name__ == "__main__":
