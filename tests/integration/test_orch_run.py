@@ -288,3 +288,103 @@ def test_ctrl_c_stops_the_command_exits_130_and_keeps_the_env(project, tmp_path:
     again = run("run", "-x", 'testenv.commands=python -c "import iniconfig"')
     assert again.code == 0, again.out
     assert again.record(tmp_path)[PYENV_NAME]["actions"] == ["reused"]
+
+
+@needs_python
+def test_a_new_env_uses_the_bytecode_another_env_compiled(project, tmp_path: Path) -> None:
+    """The second env's first run compiles nothing of iniconfig: its .pyc is the first env's file."""
+    ini = f"""
+    [tox]
+    env_list = first, second
+    [testenv]
+    base_python = {PYENV_NAME}
+    deps = iniconfig
+    commands = python -c "import iniconfig"
+    """
+    run = project(ini)
+    assert run("run", "-e", "first").code == 0
+    site = next((tmp_path / ".orch" / "first" / "lib").glob("python3*/site-packages"))
+    if (site / "iniconfig" / "__init__.py").stat().st_nlink == 1:
+        pytest.skip("uv copied iniconfig instead of linking it (its cache is on another file system)")
+    tag = f"cpython-{NEWEST.replace('.', '')}"
+    compiled = site / "iniconfig" / "__pycache__" / f"__init__.{tag}.pyc"
+    assert compiled.exists()
+    second = run("run", "-e", "second")
+    assert second.code == 0, second.out + second.err
+    assert second.record(tmp_path)["second"]["actions"][0] == "created"
+    other = Path(str(compiled).replace(f"{os.sep}first{os.sep}", f"{os.sep}second{os.sep}"))
+    assert other.stat().st_ino == compiled.stat().st_ino  # linked before the run, not rewritten by it
+    off = run("run", "-e", "second", "-r", extra_env={"ORCH_SHARE_BYTECODE": "0"})
+    assert off.code == 0
+    assert other.stat().st_ino != compiled.stat().st_ino
+
+
+def wait_for_record(env: str, seconds: float) -> str:
+    """A command that waits up to ``seconds`` for ``env``'s setup record and says whether it came."""
+    return (
+        'python -c "import pathlib, sys, time; record = pathlib.Path(sys.argv[1]); end = time.time() + '
+        f"{seconds}; "
+        "[time.sleep(0.05) for _ in iter(lambda: record.exists() or time.time() > end, True)]; "
+        f"print('NEXT-READY' if record.exists() else 'NEXT-NOT-READY')\" {{toxworkdir}}/{env}/.orch-env.json"
+    )
+
+
+@needs_python
+def test_later_envs_are_set_up_while_earlier_ones_run(project, tmp_path: Path) -> None:
+    """One after another, the next env's setup does not wait for this env's commands; output stays in turn."""
+    ini = f"""
+    [tox]
+    env_list = first, later
+    [testenv]
+    base_python = {PYENV_NAME}
+    [testenv:first]
+    commands = {wait_for_record("later", 60)}
+    [testenv:later]
+    deps = iniconfig
+    commands = python -c "print('LATER-RAN')"
+    """
+    result = project(ini)("run")
+    assert result.code == 0, result.out + result.err
+    assert "NEXT-READY" in result.out.splitlines()  # `later` was set up while `first` ran
+    out = result.out
+    assert out.index("first: ok") < out.index("later: created, installed deps: iniconfig") < out.index("LATER-RAN")
+    assert result.record(tmp_path)["later"]["installer_runs"] == 1
+
+
+@needs_python
+def test_an_env_that_depends_on_another_is_set_up_in_its_turn(project, tmp_path: Path) -> None:
+    ini = f"""
+    [tox]
+    env_list = first, later
+    [testenv]
+    base_python = {PYENV_NAME}
+    [testenv:first]
+    commands = {wait_for_record("later", 3)}
+    [testenv:later]
+    depends = first
+    commands = python -c "print('LATER-RAN')"
+    """
+    result = project(ini)("run")
+    assert result.code == 0, result.out + result.err
+    assert "NEXT-NOT-READY" in result.out.splitlines()  # not set up during the 3 s `first` waited for it
+    assert "LATER-RAN" in result.out
+
+
+@needs_python
+def test_a_setup_failing_ahead_fails_its_env_in_its_turn(project, tmp_path: Path) -> None:
+    ini = f"""
+    [tox]
+    env_list = first, broken, last
+    [testenv]
+    base_python = {PYENV_NAME}
+    commands = python -c "print('RAN', '{{envname}}')"
+    [testenv:broken]
+    deps = ./no-such-folder
+    """
+    result = project(ini)("run")
+    assert result.code == 1
+    out = result.out
+    assert out.index("RAN first") < out.index("broken: failed") < out.index("RAN last")
+    assert "installing deps failed" in out
+    statuses = {name: env["status"] for name, env in result.record(tmp_path).items()}
+    assert statuses == {"first": "ok", "broken": "failed", "last": "ok"}

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from orch.envs import fingerprint
+from orch.envs import bytecode, fingerprint
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.conda_engine import EngineError, select_engine
 from orch.envs.installer import Installer, installer_environ, requirement_args
@@ -176,6 +176,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter, engine: CondaEngine)
             runs += 1
         constraints = [dep for dep in wanted.pip_deps if fingerprint.file_option(dep)[0] == "-c"]
         runs += pip_install([*constraints, *pip_added] if pip_added else [])
+        bytecode.after_install(env_dir, interpreter, log)
         fingerprint.write(env_dir, new)
         added = ", ".join(dep.removeprefix(CONDA_PREFIX) for dep in decision.added)
         return _prepared(config, _read_activation(env_dir) or {}, (f"installed deps: {added}",), runs)
@@ -194,6 +195,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter, engine: CondaEngine)
     runs = 1 + pip_install(wanted.pip_deps)
     if wanted.pip_deps:
         actions.append(f"installed deps: {', '.join(wanted.pip_deps)}")
+    bytecode.after_install(env_dir, interpreter, log)
     fingerprint.write(env_dir, new)
     return _prepared(config, activation, tuple(actions), runs)
 

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orch.envs import fingerprint
+from orch.envs import bytecode, fingerprint
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.installer import Installer, installer_environ, requirement_args, uv_bin
 from orch.paths import cache_dir
@@ -100,6 +100,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         fingerprint.remove(env_dir)
         constraints = tuple(dep for dep in config.deps if fingerprint.file_option(dep)[0] == "-c")
         install((*constraints, *decision.added))
+        bytecode.after_install(env_dir, interpreter, request.log)
         fingerprint.write(env_dir, new)
         return prepared((f"installed deps: {', '.join(decision.added)}",), 1)
 
@@ -114,6 +115,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         install(config.deps)
         actions.append(f"installed deps: {', '.join(config.deps)}")
         runs = 1
+        bytecode.after_install(env_dir, interpreter, request.log)
     fingerprint.write(env_dir, new)
     return prepared(tuple(actions), runs)
 

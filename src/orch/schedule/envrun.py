@@ -16,12 +16,14 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from orch.builders.api import BuildError
 from orch.config.types import Command
+from orch.envs import bytecode
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.discovery import parse_spec
 from orch.envs.environ import command_environ
@@ -35,9 +37,24 @@ if TYPE_CHECKING:
     from orch.config.project import Config
     from orch.envs.api import Backend
     from orch.envs.discovery import Discovery
+    from orch.envs.interpreter import Interpreter
     from orch.plugin.manager import Plugins
     from orch.report.console import Console
     from orch.schedule.packages import PackageStage
+
+
+class _NotSetUp(NamedTuple):
+    """Why an env gets no setup: skipped (platform) or missing (no interpreter)."""
+
+    reason: str
+    skip: bool = False
+
+
+class _Ahead(NamedTuple):
+    """A setup done ahead of its env's turn: its progress lines and what it returned or raised."""
+
+    notes: list[str]
+    outcome: PreparedEnv | Exception
 
 
 class RunOptions(NamedTuple):
@@ -103,6 +120,8 @@ class EnvRunner:
         self.interrupted = False
         self._local = threading.local()  # the running env's cancel event and deadline, per worker thread
         self.packages = packages  # None: envs install no package (orch exec on a reused env still has it)
+        self._ahead: dict[str, Future[_Ahead | None]] = {}  # setups started ahead (setup_ahead)
+        self._ahead_pool: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------------------- stages
     def run(self, name: str, cancel: threading.Event | None = None) -> EnvResult:
@@ -132,39 +151,24 @@ class EnvRunner:
     def _run(self, name: str, result: EnvResult) -> None:
         env = self.config.env(name)
         result.log_dir = str(env.env_log_dir)
-        try:
-            env_type = self.plugins.env_types.get(env.env_type)
-        except KeyError:
-            known = ", ".join(self.plugins.env_types.names())
-            raise ConfigError(f"{name}: env_type {env.env_type!r} is unknown (known: {known})") from None
-        if env.platform and not re.match(env.platform, sys.platform):
-            self._skip(result, f"platform {sys.platform} does not match {env.platform!r}")
+        parts = self._setup_parts(env)
+        if isinstance(parts, _NotSetUp):
+            if parts.skip:
+                self._skip(result, parts.reason)
+            else:
+                self._missing(result, parts.reason)
             return
-        interpreter = None
-        if env_type.needs_python:
-            interpreter = self.discovery.find(env.base_python)
-            if interpreter is None:
-                wanted = ", ".join(str(parse_spec(spec)) for spec in env.base_python)
-                message = f"no interpreter for {wanted} (searched {self.discovery.describe_search()})"
-                self._missing(result, message)
-                return
+        interpreter, backend = parts
+        if interpreter is not None:
             result.interpreter = interpreter.describe()
             self.console.note(name, result.interpreter)
-        backend = self._backend(env.env_type)
-        request = SetupRequest(
-            config=env,
-            interpreter=interpreter,
-            recreate=self.options.recreate or env.recreate,
-            root=self.config.root,
-            log=env.env_log_dir / "setup.log",
-            note=lambda text: self.console.note(name, text),
-        )
+        request = self._request(env, interpreter, lambda text: self.console.note(name, text))
         reason = backend.cannot_create(request)
         if reason is not None:
             self._missing(result, reason)
             return
         try:
-            prepared = backend.setup(request)
+            prepared = self._setup(backend, request)
         except EnvSetupError as exc:
             self._fail(result, env, str(exc))
             return
@@ -186,7 +190,85 @@ class EnvRunner:
         self.console.setup_done(name, result.actions)
         if self.options.notest:
             return
-        self._commands(env, prepared, result)
+        try:
+            self._commands(env, prepared, result)
+        finally:
+            bytecode.after_run(env.env_dir, interpreter)
+
+    def _setup_parts(self, env: EnvConfig) -> tuple[Interpreter | None, Backend] | _NotSetUp:
+        """The env's interpreter and backend, or why it is not set up at all (skipped or missing)."""
+        try:
+            env_type = self.plugins.env_types.get(env.env_type)
+        except KeyError:
+            known = ", ".join(self.plugins.env_types.names())
+            raise ConfigError(f"{env.name}: env_type {env.env_type!r} is unknown (known: {known})") from None
+        if env.platform and not re.match(env.platform, sys.platform):
+            return _NotSetUp(f"platform {sys.platform} does not match {env.platform!r}", skip=True)
+        interpreter = None
+        if env_type.needs_python:
+            interpreter = self.discovery.find(env.base_python)
+            if interpreter is None:
+                wanted = ", ".join(str(parse_spec(spec)) for spec in env.base_python)
+                return _NotSetUp(f"no interpreter for {wanted} (searched {self.discovery.describe_search()})")
+        return interpreter, self._backend(env.env_type)
+
+    def _request(self, env: EnvConfig, interpreter: Interpreter | None, note: Callable[[str], None]) -> SetupRequest:
+        return SetupRequest(
+            config=env,
+            interpreter=interpreter,
+            recreate=self.options.recreate or env.recreate,
+            root=self.config.root,
+            log=env.env_log_dir / "setup.log",
+            note=note,
+        )
+
+    # ------------------------------------------------------------------------- setup ahead
+    def setup_ahead(self, names: Sequence[str], workers: int) -> None:
+        """Start setting ``names`` up in ``workers`` background threads, in this order.
+
+        For one-after-another runs: while an env's commands run, the next envs are created and get
+        their deps (mostly waiting on the package index). Their progress lines are kept and shown
+        when their turn comes, so the output reads as if they were set up in turn. Only the
+        backend's setup runs ahead; package builds and installs, and the commands, stay in turn.
+        """
+        if len(names) < 2 or workers < 1:
+            return
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orch-setup")
+        self._ahead = {name: pool.submit(self._set_up_ahead, name) for name in names}
+        self._ahead_pool = pool
+
+    def stop_ahead(self) -> None:
+        """Drop the setups that have not started; wait for the running ones (they end on their own)."""
+        pool, self._ahead_pool, self._ahead = self._ahead_pool, None, {}
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _set_up_ahead(self, name: str) -> _Ahead | None:
+        env = self.config.env(name)
+        parts = self._setup_parts(env)
+        if isinstance(parts, _NotSetUp):
+            return None
+        interpreter, backend = parts
+        notes: list[str] = []
+        request = self._request(env, interpreter, notes.append)
+        if backend.cannot_create(request) is not None:
+            return None
+        try:
+            return _Ahead(notes, backend.setup(request))
+        except Exception as exc:  # handed over to the env's turn, where it is raised as if it happened there
+            return _Ahead(notes, exc)
+
+    def _setup(self, backend: Backend, request: SetupRequest) -> PreparedEnv:
+        """The backend's setup of the env: done ahead (waited for), or done now."""
+        future = self._ahead.pop(request.config.name, None)
+        ahead = future.result() if future is not None and not future.cancelled() else None
+        if ahead is None:
+            return backend.setup(request)
+        for text in ahead.notes:
+            request.note(text)
+        if isinstance(ahead.outcome, Exception):
+            raise ahead.outcome
+        return ahead.outcome
 
     def _backend(self, env_type: str) -> Backend:
         factory = self.plugins.env_types.load_backend(env_type)

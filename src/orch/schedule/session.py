@@ -37,6 +37,7 @@ class Plan(NamedTuple):
     fail_fast: bool = False
     durations: Mapping[str, float] = {}  # last run's durations, for the order of parallel runs
     previous: Mapping[str, EnvResult] = {}  # --resume: results kept from the interrupted run
+    setup_ahead: int = 4  # sequential runs: envs set up ahead at once (0: none)
 
 
 def parse_jobs(text: str | None) -> int | None:
@@ -60,7 +61,15 @@ def run_envs(runner: EnvRunner, names: Sequence[str], plan: Plan | None = None) 
     configs = {name: runner.config.env(name) for name in names}  # resolve before any thread starts
     waits = dependencies(names, {n: c.depends for n, c in configs.items()})
     if plan.jobs == 1:
-        results = _sequential(runner, _topological(names, waits), plan)
+        order = _topological(names, waits)
+        # Envs that wait for no other env may be set up before their turn (not those that do: an env
+        # they depend on may make what they install).
+        ahead = [n for n in order if not waits[n] and n not in plan.previous]
+        runner.setup_ahead(ahead, workers=plan.setup_ahead)
+        try:
+            results = _sequential(runner, order, plan)
+        finally:
+            runner.stop_ahead()
     else:
         results = _parallel(runner, names, waits, plan)
     duration = time.monotonic() - clock

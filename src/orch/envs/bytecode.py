@@ -1,0 +1,236 @@
+"""Bytecode shared between envs, so that the first run in a new env does not compile its deps again.
+
+uv installs a wheel's files as hard links into its cache, so the ``pytest`` sources of every env
+made from the same wheel are one file (one inode). Python checks a timestamp-based ``.pyc`` only
+against its source's modification time and size, and fixes the code's file names when it loads
+one, so a ``.pyc`` compiled in one env is valid in every env whose source is the same file. orch
+keeps such ``.pyc`` files in a store inside its cache folder, keyed by the source file's identity
+(device, inode, size and modification time) and the interpreter's cache tag:
+
+* :func:`share`, after an install: every shared source (a file with more than one link) whose
+  ``.pyc`` is missing gets the stored one, linked into its ``__pycache__``;
+* :func:`collect`, after the env's first commands: the ``.pyc`` files Python wrote for shared sources
+  go into the store (linked, so they take no extra space while an env keeps them), once their
+  header matches the source.
+
+Files with one link (the project's own package, anything copied) are left alone. Python replaces a
+``.pyc`` it rewrites instead of writing into it, so a stale or foreign entry costs at most a
+compilation, never a wrong result. ``ORCH_SHARE_BYTECODE=0`` turns both steps off.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orch.paths import cache_dir
+
+if TYPE_CHECKING:
+    from orch.envs.interpreter import Interpreter
+
+PENDING = ".orch-bytecode"  # in the env folder: set by share(), the next collect() clears it
+_PYC = re.compile(r"(?P<stem>.+)\.(?P<tag>[a-z]+-?\d+)\.pyc")
+_PRUNE_EVERY = 24 * 3600.0
+_PRUNE_AFTER = 30 * 24 * 3600.0  # a stored file no env has linked for this long is dropped
+
+
+def enabled(environ: Mapping[str, str] | None = None) -> bool:
+    environ = os.environ if environ is None else environ
+    return environ.get("ORCH_SHARE_BYTECODE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def store_dir(environ: Mapping[str, str] | None = None) -> Path:
+    return cache_dir(environ) / "bytecode"
+
+
+def cache_tag(interpreter: Interpreter) -> str | None:
+    """``sys.implementation.cache_tag`` of ``interpreter`` (``cpython-312``, ``pypy310``), if known."""
+    major, minor = interpreter.version[:2]
+    if interpreter.implementation == "cpython":
+        return f"cpython-{major}{minor}"
+    if interpreter.implementation == "pypy":
+        return f"pypy{major}{minor}"
+    return None
+
+
+def after_install(
+    env_dir: Path, interpreter: Interpreter | None, log: Path | None = None, environ: Mapping[str, str] | None = None
+) -> int:
+    """:func:`share` for a backend that just installed into ``env_dir``; 0 when sharing is off or impossible.
+
+    Says in ``log`` (the env's setup log) how many compiled files came from the store.
+    """
+    tag = cache_tag(interpreter) if interpreter is not None else None
+    if tag is None or not enabled(environ):
+        return 0
+    try:
+        store = store_dir(environ)
+        linked = share(env_dir, tag, store)
+        if log is not None:
+            with log.open("a", encoding="utf-8") as stream:
+                stream.write(f"orch: linked {linked} compiled files ({tag}) from {store}\n")
+    except OSError:
+        return 0
+    return linked
+
+
+def after_run(env_dir: Path, interpreter: Interpreter | None, environ: Mapping[str, str] | None = None) -> int | None:
+    """:func:`collect` after an env's commands ran; ``None`` when there was nothing to do."""
+    tag = cache_tag(interpreter) if interpreter is not None else None
+    if tag is None or not enabled(environ):
+        return None
+    try:
+        return collect(env_dir, tag, store_dir(environ))
+    except OSError:
+        return None
+
+
+def share(env_dir: Path, tag: str, store: Path) -> int:
+    """Link stored ``.pyc`` files into the env for its shared sources; return how many.
+
+    Marks the env (:data:`PENDING`) so that the next :func:`collect` stores what its first run compiles.
+    """
+    linked = 0
+    tag_store = store / tag
+    if tag_store.is_dir():
+        for folder, sources in _source_folders(env_dir):
+            cache = folder / "__pycache__"
+            existing = _names(cache)
+            for name in sources:
+                pyc_name = f"{name[:-3]}.{tag}.pyc"
+                stat = None if pyc_name in existing else _shared_stat(folder / name)
+                if stat is None:
+                    continue
+                entry = _entry(tag_store, stat)
+                if not entry.exists():
+                    continue
+                try:
+                    cache.mkdir(exist_ok=True)
+                    os.link(entry, cache / pyc_name)
+                except OSError:  # raced by Python writing it, or the store is on another file system
+                    continue
+                linked += 1
+    (env_dir / PENDING).touch()
+    return linked
+
+
+def collect(env_dir: Path, tag: str, store: Path, *, now: float | None = None) -> int | None:
+    """Store the ``.pyc`` files Python wrote for the env's shared sources; return how many.
+
+    Does nothing (``None``) unless :func:`share` marked the env since the last collection.
+    """
+    marker = env_dir / PENDING
+    if not marker.exists():
+        return None
+    stored = 0
+    tag_store = store / tag
+    for folder, _ in _source_folders(env_dir):
+        cache = folder / "__pycache__"
+        for pyc_name in _names(cache):
+            match = _PYC.fullmatch(pyc_name)
+            if match is None or match["tag"] != tag:
+                continue
+            pyc = cache / pyc_name
+            try:
+                pyc_stat = pyc.stat()
+            except OSError:
+                continue
+            if pyc_stat.st_nlink > 1:
+                continue  # linked from the store already
+            source = _shared_stat(folder / f"{match['stem']}.py")
+            if source is None or not _header_matches(pyc, source):
+                continue
+            entry = _entry(tag_store, source)
+            try:
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                os.link(pyc, entry)
+            except FileExistsError:
+                continue
+            except OSError:  # another file system: sharing cannot work there, stop trying
+                break
+            stored += 1
+    marker.unlink(missing_ok=True)
+    prune(store, now=now)
+    return stored
+
+
+def prune(store: Path, *, now: float | None = None) -> int:
+    """Drop stored files no env links any more (one link) and none has linked for 30 days.
+
+    Runs at most once a day (``store/.pruned`` remembers when); returns how many were removed.
+    """
+    now = time.time() if now is None else now
+    stamp = store / ".pruned"
+    try:
+        if now - stamp.stat().st_mtime < _PRUNE_EVERY:
+            return 0
+    except FileNotFoundError:
+        pass
+    removed = 0
+    for root, _dirs, files in os.walk(store):
+        for name in files:
+            path = Path(root, name)
+            try:
+                info = path.stat()
+                # ctime changes whenever a link is added or removed: the last time an env took or dropped it.
+                if name.endswith(".pyc") and info.st_nlink == 1 and now - info.st_ctime > _PRUNE_AFTER:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+    store.mkdir(parents=True, exist_ok=True)
+    stamp.touch()
+    os.utime(stamp, (now, now))
+    return removed
+
+
+def _source_folders(env_dir: Path) -> Iterator[tuple[Path, list[str]]]:
+    """Every folder under the env's ``lib`` (``Lib`` on Windows) with the ``.py`` files in it."""
+    for top in ("lib", "Lib"):
+        root = env_dir / top
+        if not root.is_dir():
+            continue
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            sources = [name for name in files if name.endswith(".py")]
+            if sources:
+                yield Path(folder), sources
+
+
+def _names(folder: Path) -> set[str]:
+    try:
+        return set(os.listdir(folder))
+    except OSError:
+        return set()
+
+
+def _shared_stat(path: Path) -> os.stat_result | None:
+    """The source's stat when it is a regular file with more than one link (shared with a cache)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info if info.st_nlink > 1 else None
+
+
+def _entry(tag_store: Path, source: os.stat_result) -> Path:
+    key = f"{source.st_dev:x}-{source.st_ino:x}-{source.st_size:x}-{source.st_mtime_ns:x}"
+    return tag_store / key[-2:] / f"{key}.pyc"
+
+
+def _header_matches(pyc: Path, source: os.stat_result) -> bool:
+    """Whether ``pyc`` is a timestamp-based ``.pyc`` of a file with ``source``'s mtime and size (PEP 552)."""
+    try:
+        with pyc.open("rb") as stream:
+            header = stream.read(16)
+    except OSError:
+        return False
+    if len(header) < 16:
+        return False
+    flags, mtime, size = struct.unpack("<4xIII", header)
+    return bool(flags == 0) and mtime == int(source.st_mtime) & 0xFFFFFFFF and size == source.st_size & 0xFFFFFFFF
