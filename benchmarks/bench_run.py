@@ -8,6 +8,8 @@ measures, one env after another (no parallelism), in the same run:
 * **cold**: ``orch run`` (work dir ``.orch``), ``tox run`` (``.tox``) and tox with the tox-uv plugin
   (``tox run -x tox.work_dir=.tox-uv``), each with its env folder deleted before every timed run but with warm
   uv/pip caches (each tool does one untimed run first);
+* **cold, bytecode not shared** (no target): ``orch run`` cold again with ``ORCH_SHARE_BYTECODE=0``, so each
+  env's first pytest compiles its imports, as tox's and tox-uv's do;
 * **warm**: the same three commands again, envs in place and nothing changed;
 * **commands alone**: ``python -m pytest -q`` with each env's interpreter, the five one after another, timed
   as one whole (in orch's envs; in tox's if orch could not make them).
@@ -100,6 +102,9 @@ COMMANDS = "commands"
 
 
 # --------------------------------------------------------------------------------------------- setup
+
+
+UNSHARED = "cold, bytecode not shared"  # phase name: orch cold with ORCH_SHARE_BYTECODE=0
 
 
 def write_project(root: Path) -> Path:
@@ -380,6 +385,11 @@ def ratios(results: Results) -> list[dict[str, Any]]:
         {"name": "tox warm / orch warm", "value": ratio(best("warm", "tox"), best("warm", "orch")), "max": None},
         {"name": "tox-uv warm / orch warm", "value": ratio(best("warm", "tox-uv"), best("warm", "orch")), "max": None},
         {"name": "tox cold / orch cold", "value": ratio(best("cold", "tox"), best("cold", "orch")), "max": None},
+        {
+            "name": "orch cold, bytecode not shared / tox-uv cold",
+            "value": ratio(best(UNSHARED, "orch"), best("cold", "tox-uv")),
+            "max": None,
+        },
     ]
 
 
@@ -392,7 +402,9 @@ def times_table(results: Results) -> str:
     """Rows cold / warm; columns orch, tox, tox-uv, commands alone (warm only)."""
     header = ["phase", *(f"{tool} [s]" for tool in TOOLS), "commands alone [s]"]
     rows = []
-    for phase in ("cold", "warm"):
+    for phase in ("cold", UNSHARED, "warm"):
+        if phase not in results.timings:
+            continue
         row = [phase, *(seconds(results.best(phase, tool)) for tool in TOOLS)]
         row.append(seconds(results.best(phase, COMMANDS)) if phase == "warm" else "")
         rows.append(row)
@@ -443,6 +455,11 @@ def run(args: argparse.Namespace, root: Path) -> int:
     section(f"cold: empty work dir, warm caches (best of {args.cold_repeat})")
     for tool in tools:
         measure(results, "cold", tool, project, env, args.cold_repeat, cold=True)
+    orch = next((tool for tool in tools if tool.name == "orch"), None)
+    if orch is not None:
+        section(f"cold, bytecode not shared: ORCH_SHARE_BYTECODE=0 (best of {args.cold_repeat})")
+        unshared = {**env, "ORCH_SHARE_BYTECODE": "0"}
+        measure(results, UNSHARED, orch, project, unshared, args.cold_repeat, cold=True)
     section("envs made by the cold runs")
     for tool in tools:
         check_envs(results, tool, project, env)

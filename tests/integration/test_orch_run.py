@@ -388,3 +388,42 @@ def test_a_setup_failing_ahead_fails_its_env_in_its_turn(project, tmp_path: Path
     assert "installing deps failed" in out
     statuses = {name: env["status"] for name, env in result.record(tmp_path).items()}
     assert statuses == {"first": "ok", "broken": "failed", "last": "ok"}
+
+
+@needs_python
+def test_ctrl_c_while_later_envs_are_set_up_ahead(project, tmp_path: Path, cache_dir: Path) -> None:
+    """Ctrl-C in the first env's command: exit 130 without waiting for anything but running setups;
+    the env set up ahead is either complete or rebuilt, never reused half-made."""
+    import signal
+    import time
+
+    sleeper = "python -c \"import os, time; open('child.pid', 'w').write(str(os.getpid())); time.sleep(120)\""
+    ini = f"""
+    [tox]
+    env_list = first, later
+    [testenv]
+    base_python = {PYENV_NAME}
+    deps = iniconfig
+    [testenv:first]
+    commands = {sleeper}
+    [testenv:later]
+    commands = python -c "import iniconfig; print('LATER-RAN')"
+    """
+    run = project(ini)
+    env = {**os.environ, "ORCH_CACHE_DIR": str(cache_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orch", "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+    )
+    pid_file = tmp_path / "child.pid"
+    deadline = time.monotonic() + 120
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out
+    assert "LATER-RAN" not in out
+    again = run("run", "-e", "later")
+    assert again.code == 0, again.out
+    assert again.record(tmp_path)["later"]["actions"][0] in ("reused", "created")
+    assert "LATER-RAN" in again.out

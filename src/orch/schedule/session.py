@@ -37,7 +37,7 @@ class Plan(NamedTuple):
     fail_fast: bool = False
     durations: Mapping[str, float] = {}  # last run's durations, for the order of parallel runs
     previous: Mapping[str, EnvResult] = {}  # --resume: results kept from the interrupted run
-    setup_ahead: int = 4  # sequential runs: envs set up ahead at once (0: none)
+    setup_ahead: int = min(os.cpu_count() or 1, 4)  # sequential runs: envs set up ahead at once (0: none)
 
 
 def parse_jobs(text: str | None) -> int | None:
