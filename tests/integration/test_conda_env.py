@@ -32,9 +32,12 @@ commands =
 """
 
 
-def orch(root: Path, cache: Path, channel: LocalChannel, *args: str) -> subprocess.CompletedProcess[str]:
+def orch(
+    root: Path, cache: Path, channel: LocalChannel, *args: str, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "CONDA"))}
     env["ORCH_CACHE_DIR"] = str(cache)
+    env.update(extra or {})
     argv = [sys.executable, "-m", "orch", "-x", f"testenv.conda_channels={channel.url}", *args]
     return subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=600)
 
@@ -112,3 +115,25 @@ def test_no_engine_is_a_reason(project: Path, cache: Path, local_channel: LocalC
     )
     assert done.returncode == 1
     assert "ORCH_CONDA_EXE = /nowhere/micromamba: no such executable" in done.stdout + done.stderr
+
+
+def test_a_conda_env_needs_no_interpreter_of_its_version_on_the_machine(
+    project: Path, cache: Path, local_channel: LocalChannel, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Discovery sees no Python 3.12 (no pyenv, no uv Pythons, a PATH without one): the conda env brings
+    its own, and that is the interpreter orch shows and records."""
+    nowhere = tmp_path_factory.mktemp("no-pythons")
+    hidden = {"PYENV_ROOT": str(nowhere), "UV_PYTHON_INSTALL_DIR": str(nowhere), "PATH": "/usr/bin:/bin"}
+    if any(Path(folder, "python3.12").exists() for folder in ("/usr/bin", "/bin")):
+        pytest.skip("this machine has a system python3.12, which discovery would find")
+    done = orch(project, cache, local_channel, "-e", "py312-conda", extra=hidden)
+    assert done.returncode == 0, done.stdout + done.stderr
+    prefix = project / ".orch" / "py312-conda"
+    assert "py312-conda: CPython 3.12." in done.stdout
+    shown = record(project)["py312-conda"]["interpreter"]
+    assert str(prefix) in str(shown), shown  # the env's own Python, not one found on the machine
+    recorded = json.loads((prefix / ".orch-env.json").read_text())
+    assert (recorded["python_version"], recorded["python_path"]) == ("3.12", "")
+    again = orch(project, cache, local_channel, "-e", "py312-conda")  # with pyenv visible again: still reused
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert record(project)["py312-conda"]["actions"] == ["reused"]

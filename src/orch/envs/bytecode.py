@@ -48,24 +48,28 @@ def store_dir(environ: Mapping[str, str] | None = None) -> Path:
     return cache_dir(environ) / "bytecode"
 
 
-def cache_tag(interpreter: Interpreter) -> str | None:
-    """``sys.implementation.cache_tag`` of ``interpreter`` (``cpython-312``, ``pypy310``), if known."""
-    major, minor = interpreter.version[:2]
-    if interpreter.implementation == "cpython":
+def cache_tag(implementation: str, major: int, minor: int) -> str | None:
+    """``sys.implementation.cache_tag`` of a Python (``cpython-312``, ``pypy310``), if known."""
+    if implementation == "cpython":
         return f"cpython-{major}{minor}"
-    if interpreter.implementation == "pypy":
+    if implementation == "pypy":
         return f"pypy{major}{minor}"
     return None
 
 
-def after_install(
-    env_dir: Path, interpreter: Interpreter | None, log: Path | None = None, environ: Mapping[str, str] | None = None
-) -> int:
-    """:func:`share` for a backend that just installed into ``env_dir``; 0 when sharing is off or impossible.
+def interpreter_tag(interpreter: Interpreter | None) -> str | None:
+    """:func:`cache_tag` of ``interpreter``; ``None`` for no interpreter."""
+    if interpreter is None:
+        return None
+    return cache_tag(interpreter.implementation, *interpreter.version[:2])
 
-    Says in ``log`` (the env's setup log) how many compiled files came from the store.
+
+def after_install(
+    env_dir: Path, tag: str | None, log: Path | None = None, environ: Mapping[str, str] | None = None
+) -> int:
+    """:func:`share` for a backend that just installed into ``env_dir`` for a Python with cache tag ``tag``;
+    0 when sharing is off or impossible (no tag). Says in ``log`` how many compiled files came from the store.
     """
-    tag = cache_tag(interpreter) if interpreter is not None else None
     if tag is None or not enabled(environ):
         return 0
     try:
@@ -79,9 +83,8 @@ def after_install(
     return linked
 
 
-def after_run(env_dir: Path, interpreter: Interpreter | None, environ: Mapping[str, str] | None = None) -> int | None:
+def after_run(env_dir: Path, tag: str | None, environ: Mapping[str, str] | None = None) -> int | None:
     """:func:`collect` after an env's commands ran; ``None`` when there was nothing to do."""
-    tag = cache_tag(interpreter) if interpreter is not None else None
     if tag is None or not enabled(environ):
         return None
     try:

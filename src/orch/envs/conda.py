@@ -3,7 +3,9 @@
 Setup, as for a virtualenv env (:mod:`orch.envs.virtualenv`), is locked and atomic: the record
 ``.orch-env.json`` is removed before the prefix changes and written last. What goes in:
 
-* ``python X.Y.*``, the version of the env's Python factor (``py312`` -> ``python 3.12.*``);
+* ``python X.Y.*``, the version of the env's Python factor (``py312`` -> ``python 3.12.*``), or of
+  the interpreter ``base_python`` names when it names no version; no Python of that version needs
+  to exist on the machine, the env brings its own (the record holds the version, not a path);
 * the dependencies of ``conda_env`` (an environment.yml) and then ``conda_deps``, solved from the
   channels: the project's local channel (``<work_dir>/conda-channel``, where the ``conda``
   packagedef puts its packages) when it exists, ``conda_channels``, then the environment.yml's
@@ -36,7 +38,6 @@ from orch.envs.installer import Installer, installer_environ, requirement_args
 if TYPE_CHECKING:
     from orch.config.model import EnvConfig
     from orch.envs.conda_engine import CondaEngine
-    from orch.envs.interpreter import Interpreter
 
 ACTIVATION = ".orch-conda.json"
 CHANNEL_DIR = "conda-channel"  # below the work dir: the project's own conda packages
@@ -81,7 +82,7 @@ def read_environment_yml(path: Path) -> tuple[list[str], list[str], list[str]]:
     return channels, conda, pip
 
 
-def plan(config: EnvConfig, interpreter: Interpreter, root: Path) -> CondaPlan:
+def plan(config: EnvConfig, python_version: tuple[int, int], root: Path) -> CondaPlan:
     """The channels, conda specs and pip deps of a conda env."""
     yml_channels: list[str] = []
     yml_conda: list[str] = []
@@ -94,7 +95,8 @@ def plan(config: EnvConfig, interpreter: Interpreter, root: Path) -> CondaPlan:
     configured = list(dict.fromkeys((*config.conda_channels, *yml_channels)))
     local = project_channel(config.env_dir.parent)
     channels = [local.as_uri()] if (local / "noarch" / "repodata.json").exists() else []
-    specs = [f"python {interpreter.major_minor}.*", *yml_conda, *config.conda_deps]
+    major, minor = python_version
+    specs = [f"python {major}.{minor}.*", *yml_conda, *config.conda_deps]
     if Installer(config.name, config.installer, config.install_command).needs_pip:
         specs.append("pip")
     return CondaPlan((*channels, *configured), tuple(configured), tuple(specs), (*yml_pip, *config.deps), env_hash)
@@ -104,7 +106,7 @@ class CondaBackend:
     """Creates, reuses or updates a conda prefix for an env."""
 
     def cannot_create(self, request: SetupRequest) -> str | None:
-        if request.interpreter is None:
+        if _python_version(request) is None:
             return "no Python version for the conda env"
         try:
             select_engine(request.config.conda_exe, os.environ)
@@ -114,7 +116,8 @@ class CondaBackend:
 
     def setup(self, request: SetupRequest) -> PreparedEnv:
         config = request.config
-        if request.interpreter is None:
+        version = _python_version(request)
+        if version is None:
             raise EnvSetupError(f"{config.name}: no Python version for the conda env")
         try:
             engine = select_engine(config.conda_exe, os.environ)
@@ -122,22 +125,33 @@ class CondaBackend:
             raise EnvSetupError(f"{config.name}: {exc}") from None
         with fingerprint.locked(config.env_dir, config.name, request.note):
             try:
-                return _setup(request, request.interpreter, engine)
+                return _setup(request, version, engine)
             except EngineError as exc:
                 raise EnvSetupError(f"{config.name}: {exc}", exc.log) from None
 
 
-def _setup(request: SetupRequest, interpreter: Interpreter, engine: CondaEngine) -> PreparedEnv:
+def _python_version(request: SetupRequest) -> tuple[int, int] | None:
+    """The Python the env installs: the one asked for, else the found interpreter's version."""
+    if request.python_version is not None:
+        return request.python_version
+    if request.interpreter is not None:
+        major, minor = request.interpreter.version[:2]
+        return major, minor
+    return None
+
+
+def _setup(request: SetupRequest, python_version: tuple[int, int], engine: CondaEngine) -> PreparedEnv:
     from orch.envs.virtualenv import _clear
 
     config = request.config
     env_dir, python, log = config.env_dir, config.env_python, request.log
-    wanted = plan(config, interpreter, request.root)
+    wanted = plan(config, python_version, request.root)
+    tag = bytecode.cache_tag("cpython", *python_version)
     installer = Installer(config.name, config.installer, config.install_command)
     recorded_deps = (*(CONDA_PREFIX + spec for spec in wanted.conda_specs), *wanted.pip_deps)
     new = fingerprint.snapshot(
         backend="conda",
-        interpreter=interpreter,
+        interpreter=f"{python_version[0]}.{python_version[1]}",
         installer=config.installer,
         install_command=config.install_command,
         deps=recorded_deps,
@@ -176,7 +190,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter, engine: CondaEngine)
             runs += 1
         constraints = [dep for dep in wanted.pip_deps if fingerprint.file_option(dep)[0] == "-c"]
         runs += pip_install([*constraints, *pip_added] if pip_added else [])
-        bytecode.after_install(env_dir, interpreter, log)
+        bytecode.after_install(env_dir, tag, log)
         fingerprint.write(env_dir, new)
         added = ", ".join(dep.removeprefix(CONDA_PREFIX) for dep in decision.added)
         return _prepared(config, _read_activation(env_dir) or {}, (f"installed deps: {added}",), runs)
@@ -195,7 +209,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter, engine: CondaEngine)
     runs = 1 + pip_install(wanted.pip_deps)
     if wanted.pip_deps:
         actions.append(f"installed deps: {', '.join(wanted.pip_deps)}")
-    bytecode.after_install(env_dir, interpreter, log)
+    bytecode.after_install(env_dir, tag, log)
     fingerprint.write(env_dir, new)
     return _prepared(config, activation, tuple(actions), runs)
 

@@ -97,20 +97,28 @@ class Decision(NamedTuple):
 def snapshot(
     *,
     backend: str,
-    interpreter: Interpreter,
+    interpreter: Interpreter | str,
     installer: str,
     install_command: str,
     deps: Sequence[str],
     root: Path,
     options: Mapping[str, str] | None = None,
 ) -> Fingerprint:
-    """The fingerprint of an env set up now from this config; ``-r``/``-c`` paths are relative to ``root``."""
-    version = ".".join(map(str, interpreter.version)) + ("t" if interpreter.free_threaded else "")
+    """The fingerprint of an env set up now from this config; ``-r``/``-c`` paths are relative to ``root``.
+
+    ``interpreter`` is the interpreter the env is made from, or, for an env that installs its own
+    Python, the CPython version it asks for (``"3.12"``: no path, no interpreter of the machine).
+    """
+    if isinstance(interpreter, str):
+        path, version, implementation = "", interpreter, "cpython"
+    else:
+        path, implementation = interpreter.path, interpreter.implementation
+        version = ".".join(map(str, interpreter.version)) + ("t" if interpreter.free_threaded else "")
     return Fingerprint(
         backend=backend,
-        python_path=interpreter.path,
+        python_path=path,
         python_version=version,
-        implementation=interpreter.implementation,
+        implementation=implementation,
         installer=installer,
         install_command=install_command,
         deps=tuple(deps),

@@ -19,6 +19,10 @@ class EnvType(NamedTuple):
     ``backend`` is the ``"module:attr"`` of its implementation, imported lazily by
     :meth:`EnvTypeRegistry.load_backend`; ``needs_python`` is false for envs that run commands
     without a Python interpreter of their own (``system``, or an R or container executor).
+    ``provides_python`` is true for envs that install their own Python (``conda``): orch then needs
+    no interpreter on the machine, only the version ``base_python`` names (``py312``: 3.12), handed to
+    the backend as :attr:`SetupRequest.python_version <orch.envs.api.SetupRequest>`; the interpreter
+    shown and used afterwards (packages, bytecode) is the env's own.
     """
 
     name: str
@@ -26,6 +30,7 @@ class EnvType(NamedTuple):
     description: str
     backend: str
     needs_python: bool = True
+    provides_python: bool = False
 
 
 class EnvTypeRegistry(DeclaredRegistry[EnvType]):

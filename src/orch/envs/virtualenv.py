@@ -100,7 +100,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         fingerprint.remove(env_dir)
         constraints = tuple(dep for dep in config.deps if fingerprint.file_option(dep)[0] == "-c")
         install((*constraints, *decision.added))
-        bytecode.after_install(env_dir, interpreter, request.log)
+        bytecode.after_install(env_dir, bytecode.interpreter_tag(interpreter), request.log)
         fingerprint.write(env_dir, new)
         return prepared((f"installed deps: {', '.join(decision.added)}",), 1)
 
@@ -115,7 +115,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         install(config.deps)
         actions.append(f"installed deps: {', '.join(config.deps)}")
         runs = 1
-        bytecode.after_install(env_dir, interpreter, request.log)
+        bytecode.after_install(env_dir, bytecode.interpreter_tag(interpreter), request.log)
     fingerprint.write(env_dir, new)
     return prepared(tuple(actions), runs)
 

@@ -20,7 +20,7 @@ ENV_TYPES = (
         "a Python virtual environment made with virtualenv",
         "orch.envs.virtualenv:VirtualenvBackend",
     ),
-    EnvType("conda", ("conda",), "a conda environment", "orch.envs.conda:CondaBackend"),
+    EnvType("conda", ("conda",), "a conda environment", "orch.envs.conda:CondaBackend", provides_python=True),
     EnvType(
         "current",
         ("current",),

@@ -80,7 +80,8 @@ def orch_register_env_types(registry: EnvTypeRegistry) -> None:
     ``"module:attr"`` string that orch imports only when it creates such an env, so do not import
     your heavy dependencies in the module that holds this hook: ``orch list`` must stay fast.
     Set ``needs_python=False`` for an env that runs commands without a Python interpreter of its
-    own. A name or factor that is already taken keeps its first owner; orch warns about yours.
+    own, ``provides_python=True`` for one that installs its own Python (as conda envs do). A name
+    or factor that is already taken keeps its first owner; orch warns about yours.
 
     Example::
 

@@ -43,6 +43,15 @@ if TYPE_CHECKING:
     from orch.schedule.packages import PackageStage
 
 
+class _Parts(NamedTuple):
+    """What setting an env up starts from."""
+
+    interpreter: Interpreter | None  # found by discovery (None: no Python, or the env brings its own)
+    backend: Backend
+    python_version: tuple[int, int] | None = None  # for env types that install their own Python
+    provides_python: bool = False
+
+
 class _NotSetUp(NamedTuple):
     """Why an env gets no setup: skipped (platform) or missing (no interpreter)."""
 
@@ -73,6 +82,16 @@ class CommandRejected(OrchError):
     def __init__(self, message: str, status: str = "not found") -> None:
         super().__init__(message)
         self.status = status
+
+
+def _named_version(specs: Sequence[str]) -> tuple[int, int] | None:
+    """The CPython version the first spec of ``base_python`` that names one asks for (``py312``: (3, 12))."""
+    for text in specs:
+        spec = parse_spec(text)
+        cpython = spec.valid and spec.path is None and spec.implementation in (None, "cpython")
+        if cpython and spec.major is not None and spec.minor is not None:
+            return spec.major, spec.minor
+    return None
 
 
 def locate(argv0: str, *, bin_dirs: tuple[Path, ...], path: str, cwd: Path, env_dir: Path | None) -> tuple[str, bool]:
@@ -158,11 +177,11 @@ class EnvRunner:
             else:
                 self._missing(result, parts.reason)
             return
-        interpreter, backend = parts
-        if interpreter is not None:
+        interpreter, backend = parts.interpreter, parts.backend
+        if interpreter is not None and not parts.provides_python:
             result.interpreter = interpreter.describe()
             self.console.note(name, result.interpreter)
-        request = self._request(env, interpreter, lambda text: self.console.note(name, text))
+        request = self._request(env, parts, lambda text: self.console.note(name, text))
         reason = backend.cannot_create(request)
         if reason is not None:
             self._missing(result, reason)
@@ -172,6 +191,10 @@ class EnvRunner:
         except EnvSetupError as exc:
             self._fail(result, env, str(exc))
             return
+        if parts.provides_python:
+            interpreter = self._own_interpreter(prepared, parts)
+            result.interpreter = interpreter.describe() if interpreter else f"Python {request.python_version}"
+            self.console.note(name, result.interpreter)
         result.actions, result.installer_runs = prepared.actions, prepared.installer_runs
         if self.packages is not None and env.packagedef:
             try:
@@ -193,9 +216,9 @@ class EnvRunner:
         try:
             self._commands(env, prepared, result)
         finally:
-            bytecode.after_run(env.env_dir, interpreter)
+            bytecode.after_run(env.env_dir, bytecode.interpreter_tag(interpreter))
 
-    def _setup_parts(self, env: EnvConfig) -> tuple[Interpreter | None, Backend] | _NotSetUp:
+    def _setup_parts(self, env: EnvConfig) -> _Parts | _NotSetUp:
         """The env's interpreter and backend, or why it is not set up at all (skipped or missing)."""
         try:
             env_type = self.plugins.env_types.get(env.env_type)
@@ -204,22 +227,35 @@ class EnvRunner:
             raise ConfigError(f"{env.name}: env_type {env.env_type!r} is unknown (known: {known})") from None
         if env.platform and not re.match(env.platform, sys.platform):
             return _NotSetUp(f"platform {sys.platform} does not match {env.platform!r}", skip=True)
-        interpreter = None
-        if env_type.needs_python:
-            interpreter = self.discovery.find(env.base_python)
-            if interpreter is None:
-                wanted = ", ".join(str(parse_spec(spec)) for spec in env.base_python)
-                return _NotSetUp(f"no interpreter for {wanted} (searched {self.discovery.describe_search()})")
-        return interpreter, self._backend(env.env_type)
+        backend = self._backend(env.env_type)
+        if not env_type.needs_python:
+            return _Parts(None, backend)
+        if env_type.provides_python and (version := _named_version(env.base_python)) is not None:
+            return _Parts(None, backend, version, provides_python=True)
+        interpreter = self.discovery.find(env.base_python)
+        if interpreter is None:
+            wanted = ", ".join(str(parse_spec(spec)) for spec in env.base_python)
+            return _NotSetUp(f"no interpreter for {wanted} (searched {self.discovery.describe_search()})")
+        if env_type.provides_python:
+            major, minor = interpreter.version[:2]
+            return _Parts(interpreter, backend, (major, minor), provides_python=True)
+        return _Parts(interpreter, backend)
 
-    def _request(self, env: EnvConfig, interpreter: Interpreter | None, note: Callable[[str], None]) -> SetupRequest:
+    def _own_interpreter(self, prepared: PreparedEnv, parts: _Parts) -> Interpreter | None:
+        """The Python an env that installs its own got (inspected once, cached like any interpreter)."""
+        if prepared.python is None:
+            return parts.interpreter
+        return self.discovery.find([str(prepared.python)]) or parts.interpreter
+
+    def _request(self, env: EnvConfig, parts: _Parts, note: Callable[[str], None]) -> SetupRequest:
         return SetupRequest(
             config=env,
-            interpreter=interpreter,
+            interpreter=parts.interpreter,
             recreate=self.options.recreate or env.recreate,
             root=self.config.root,
             log=env.env_log_dir / "setup.log",
             note=note,
+            python_version=parts.python_version,
         )
 
     # ------------------------------------------------------------------------- setup ahead
@@ -248,13 +284,12 @@ class EnvRunner:
         parts = self._setup_parts(env)
         if isinstance(parts, _NotSetUp):
             return None
-        interpreter, backend = parts
         notes: list[str] = []
-        request = self._request(env, interpreter, notes.append)
-        if backend.cannot_create(request) is not None:
+        request = self._request(env, parts, notes.append)
+        if parts.backend.cannot_create(request) is not None:
             return None
         try:
-            return _Ahead(notes, backend.setup(request))
+            return _Ahead(notes, parts.backend.setup(request))
         except Exception as exc:  # handed over to the env's turn, where it is raised as if it happened there
             return _Ahead(notes, exc)
 

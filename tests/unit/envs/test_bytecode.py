@@ -142,15 +142,16 @@ def test_off_switch_and_unknown_implementations(tmp_path: Path, cache_file: Path
     env = make_env(tmp_path, "a", cache_file)
     python = Interpreter("/x/python", "cpython", (3, 12, 1), 64, "x86_64")
     off = {"ORCH_SHARE_BYTECODE": "0", "ORCH_CACHE_DIR": str(tmp_path / "c")}
-    assert bytecode.after_install(env, python, environ=off) == 0
+    assert bytecode.after_install(env, "cpython-312", environ=off) == 0
     assert not (env / bytecode.PENDING).exists()
-    assert bytecode.cache_tag(python) == "cpython-312"
-    assert bytecode.cache_tag(python._replace(implementation="pypy", version=(3, 10, 14))) == "pypy310"
-    assert bytecode.cache_tag(python._replace(implementation="graalpy")) is None
+    assert bytecode.interpreter_tag(python) == "cpython-312"
+    assert bytecode.interpreter_tag(python._replace(implementation="pypy", version=(3, 10, 14))) == "pypy310"
+    assert bytecode.interpreter_tag(python._replace(implementation="graalpy")) is None
+    assert bytecode.interpreter_tag(None) is None
     on = {"ORCH_CACHE_DIR": str(tmp_path / "c")}
-    assert bytecode.after_install(env, python._replace(implementation="graalpy"), environ=on) == 0
     assert bytecode.after_install(env, None, environ=on) == 0
+    assert not (env / bytecode.PENDING).exists()
     log = tmp_path / "setup.log"
-    assert bytecode.after_install(env, python, log, environ=on) == 0
+    assert bytecode.after_install(env, "cpython-312", log, environ=on) == 0
     assert (env / bytecode.PENDING).exists()
     assert "orch: linked 0 compiled files (cpython-312)" in log.read_text()

@@ -11,10 +11,7 @@ from orch.config.load import load_config
 from orch.config.model import EnvConfig
 from orch.envs.api import EnvSetupError
 from orch.envs.conda import plan, project_channel, read_environment_yml
-from orch.envs.interpreter import Interpreter
 from orch.plugin.manager import load_plugins
-
-PY312 = Interpreter("/x/python3.12", "cpython", (3, 12, 1), 64, "x86_64", False)
 
 
 def env(root: Path, ini: str, name: str = "py312-conda") -> EnvConfig:
@@ -40,7 +37,7 @@ def test_defaults(tmp_path: Path) -> None:
         "",
         "",
     )
-    made = plan(config, PY312, tmp_path)
+    made = plan(config, (3, 12), tmp_path)
     assert made.channels == made.configured == ("conda-forge",)
     assert made.conda_specs == ("python 3.12.*",)
     assert made.pip_deps == ("pytest",)
@@ -70,7 +67,7 @@ def test_environment_yml_then_settings(tmp_path: Path) -> None:
         installer = pip
         """,
     )
-    made = plan(config, PY312, tmp_path)
+    made = plan(config, (3, 12), tmp_path)
     assert made.configured == ("file:///srv/channel", "conda-forge", "bioconda")
     assert made.conda_specs == ("python 3.12.*", "numpy >=1.26,<2", "scipy >=1.11,<2", "pip")
     assert made.pip_deps == ("rich", "pytest")
@@ -82,7 +79,7 @@ def test_the_project_channel_comes_first_once_it_exists(tmp_path: Path) -> None:
     local = project_channel(config.env_dir.parent)
     (local / "noarch").mkdir(parents=True)
     (local / "noarch" / "repodata.json").write_text("{}")
-    made = plan(config, PY312, tmp_path)
+    made = plan(config, (3, 12), tmp_path)
     assert made.channels == (local.as_uri(), "conda-forge")
     assert made.configured == ("conda-forge",)  # the record does not change when it appears
 
