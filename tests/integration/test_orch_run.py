@@ -391,39 +391,48 @@ def test_a_setup_failing_ahead_fails_its_env_in_its_turn(project, tmp_path: Path
 
 
 @needs_python
-def test_ctrl_c_while_later_envs_are_set_up_ahead(project, tmp_path: Path, cache_dir: Path) -> None:
-    """Ctrl-C in the first env's command: exit 130 without waiting for anything but running setups;
-    the env set up ahead is either complete or rebuilt, never reused half-made."""
+@pytest.mark.parametrize("jobs", [(), ("-p", "2")], ids=["one-after-another", "parallel"])
+def test_ctrl_c_stops_installers_too(project, tmp_path: Path, cache_dir: Path, jobs: tuple[str, ...]) -> None:
+    """Ctrl-C while one env's command runs and another env's installer runs (set up ahead, or in
+    parallel): exit 130 within the grace periods, both processes gone, the unfinished env not recorded."""
     import signal
     import time
 
     sleeper = "python -c \"import os, time; open('child.pid', 'w').write(str(os.getpid())); time.sleep(120)\""
+    installer = (
+        "python -c \"import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(120)\" "
+        "{toxinidir}/installer.pid {packages}"
+    )
     ini = f"""
     [tox]
     env_list = first, later
     [testenv]
     base_python = {PYENV_NAME}
-    deps = iniconfig
     [testenv:first]
     commands = {sleeper}
     [testenv:later]
-    commands = python -c "import iniconfig; print('LATER-RAN')"
+    deps = iniconfig
+    install_command = {installer}
+    commands = python -c "print('LATER-RAN')"
     """
-    run = project(ini)
+    project(ini)
     env = {**os.environ, "ORCH_CACHE_DIR": str(cache_dir)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "orch", "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "orch", "run", *jobs], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
     )
-    pid_file = tmp_path / "child.pid"
-    deadline = time.monotonic() + 120
-    while not pid_file.exists() or not pid_file.read_text():
-        assert time.monotonic() < deadline, "the command never started"
-        time.sleep(0.1)
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
+    pids = [tmp_path / "child.pid", tmp_path / "installer.pid"]
+    try:
+        deadline = time.monotonic() + 120
+        while not all(pid.exists() and pid.read_text() for pid in pids):
+            assert time.monotonic() < deadline, "the command and the installer never both started"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)  # the installer would sleep 120 s if nobody stopped it
+    finally:
+        proc.kill()
     assert proc.returncode == 130, out
+    for pid in pids:
+        stat = Path(f"/proc/{pid.read_text()}/stat")
+        assert not stat.exists() or stat.read_text().split()[2] == "Z", f"{pid.name} survived"
+    assert not (tmp_path / ".orch" / "later" / ".orch-env.json").exists()
     assert "LATER-RAN" not in out
-    again = run("run", "-e", "later")
-    assert again.code == 0, again.out
-    assert again.record(tmp_path)["later"]["actions"][0] in ("reused", "created")
-    assert "LATER-RAN" in again.out

@@ -6,8 +6,9 @@ See :mod:`orch.execute.request` for the types and :mod:`orch.execute.run` for th
 from __future__ import annotations
 
 from orch.execute.request import Outcome, Request, Status
+from orch.execute.scope import cancel_scope
 
-__all__ = ["Outcome", "Request", "Status", "capture", "execute"]
+__all__ = ["Outcome", "Request", "Status", "cancel_scope", "capture", "execute"]
 
 
 def execute(request: Request) -> Outcome:

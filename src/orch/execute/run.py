@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from orch.execute.request import Outcome, Request, Status
+from orch.execute.scope import scoped_cancel
 
 _CHUNK = 64 * 1024  # bytes read from the pipe at a time
 _LONG_LINE = 1024 * 1024  # a line longer than this goes to on_output in pieces
@@ -44,8 +45,11 @@ def execute(request: Request) -> Outcome:
     work, and an exception says so where a status could be overlooked. A second Ctrl-C during that
     escalation skips the remaining grace and kills the group. Threads other than the main one never see
     Ctrl-C; their owner sets ``request.cancel`` instead, which gives an outcome with status INTERRUPTED.
+    A request without ``cancel`` takes the thread's :func:`~orch.execute.scope.cancel_scope` event.
     """
     start = time.monotonic()
+    if request.cancel is None and (scoped := scoped_cancel()) is not None:
+        request = request._replace(cancel=scoped)
     if not request.argv:
         return _cannot_run(request, start, "no command to run")
     log = _open_log(request.log)

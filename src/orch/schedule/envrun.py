@@ -28,7 +28,7 @@ from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.discovery import parse_spec
 from orch.envs.environ import command_environ
 from orch.errors import ConfigError, OrchError
-from orch.execute import Request, Status, execute
+from orch.execute import Request, Status, cancel_scope, execute
 from orch.schedule.packages import IncompatiblePackage
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
@@ -141,6 +141,7 @@ class EnvRunner:
         self.packages = packages  # None: envs install no package (orch exec on a reused env still has it)
         self._ahead: dict[str, Future[_Ahead | None]] = {}  # setups started ahead (setup_ahead)
         self._ahead_pool: ThreadPoolExecutor | None = None
+        self._ahead_cancel = threading.Event()  # set by stop_ahead: stops the setups still running
 
     # ------------------------------------------------------------------------------- stages
     def run(self, name: str, cancel: threading.Event | None = None) -> EnvResult:
@@ -186,9 +187,13 @@ class EnvRunner:
         if reason is not None:
             self._missing(result, reason)
             return
+        cancel = getattr(self._local, "cancel", None)
         try:
-            prepared = self._setup(backend, request)
+            with cancel_scope(cancel):  # Ctrl-C and fail-fast stop the installers too (parallel runs)
+                prepared = self._setup(backend, request)
         except EnvSetupError as exc:
+            if cancel is not None and cancel.is_set():
+                raise KeyboardInterrupt from exc
             self._fail(result, env, str(exc))
             return
         if parts.provides_python:
@@ -198,13 +203,16 @@ class EnvRunner:
         result.actions, result.installer_runs = prepared.actions, prepared.installer_runs
         if self.packages is not None and env.packagedef:
             try:
-                cached = self.packages.artifact_for(env, interpreter)
-                if cached is not None:
-                    installed = self.packages.install(env, prepared, cached)
-                    result.actions += (installed.action,)
-                    result.installer_runs += installed.installer_runs
-                    result.package = dict(installed.provenance)
+                with cancel_scope(cancel):
+                    cached = self.packages.artifact_for(env, interpreter)
+                    if cached is not None:
+                        installed = self.packages.install(env, prepared, cached)
+                        result.actions += (installed.action,)
+                        result.installer_runs += installed.installer_runs
+                        result.package = dict(installed.provenance)
             except (BuildError, EnvSetupError) as exc:
+                if cancel is not None and cancel.is_set():
+                    raise KeyboardInterrupt from exc
                 if isinstance(exc, IncompatiblePackage) and env.package_incompatible == "skip":
                     self._skip(result, str(exc))
                 else:
@@ -270,13 +278,16 @@ class EnvRunner:
         if len(names) < 2 or workers < 1:
             return
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orch-setup")
+        self._ahead_cancel.clear()
         self._ahead = {name: pool.submit(self._set_up_ahead, name) for name in names}
         self._ahead_pool = pool
 
     def stop_ahead(self) -> None:
-        """Drop the setups that have not started; wait for the running ones (they end on their own)."""
+        """Drop the setups that have not started and stop the running ones (their installers get
+        Ctrl-C's treatment); the envs they leave unfinished are rebuilt by their next setup."""
         pool, self._ahead_pool, self._ahead = self._ahead_pool, None, {}
         if pool is not None:
+            self._ahead_cancel.set()
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _set_up_ahead(self, name: str) -> _Ahead | None:
@@ -289,7 +300,8 @@ class EnvRunner:
         if parts.backend.cannot_create(request) is not None:
             return None
         try:
-            return _Ahead(notes, parts.backend.setup(request))
+            with cancel_scope(self._ahead_cancel):
+                return _Ahead(notes, parts.backend.setup(request))
         except Exception as exc:  # handed over to the env's turn, where it is raised as if it happened there
             return _Ahead(notes, exc)
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import orch
-from orch.execute import Outcome, Request, Status, capture, execute
+from orch.execute import Outcome, Request, Status, cancel_scope, capture, execute
 from orch.execute import run as run_module
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="process groups and signals are POSIX")
@@ -256,6 +256,30 @@ def test_cancel_event_interrupts(tmp_path: Path) -> None:
     outcome = execute(python(tmp_path, code, on_output=on_output, cancel=cancel))
     assert (outcome.status, outcome.exit_code) == (Status.INTERRUPTED, 128 + signal.SIGINT)
     assert outcome.duration < 30
+
+
+@posix_only
+def test_a_cancel_scope_reaches_requests_made_without_a_cancel(tmp_path: Path) -> None:
+    """An installer deep inside a backend builds its own Request; the scope's event still stops it."""
+    scope = threading.Event()
+    own = threading.Event()
+
+    def on_output(line: bytes) -> None:
+        if line == b"ready\n":
+            scope.set()
+
+    code = """
+        import time
+        print("ready", flush=True)
+        time.sleep(100)
+    """
+    with cancel_scope(scope):
+        stopped = execute(python(tmp_path, code, on_output=on_output))
+        kept = execute(python(tmp_path, "print('done')", cancel=own))  # its own event wins over the scope's
+    assert stopped.status is Status.INTERRUPTED
+    assert kept.status is Status.EXITED
+    outside = execute(python(tmp_path, "print('done')"))
+    assert outside.request.cancel is None
 
 
 @posix_only
