@@ -94,6 +94,10 @@ def _named_version(specs: Sequence[str]) -> tuple[int, int] | None:
     return None
 
 
+def _python_name(version: tuple[int, int] | None) -> str:
+    return "Python" if version is None else f"Python {version[0]}.{version[1]}"
+
+
 def locate(argv0: str, *, bin_dirs: tuple[Path, ...], path: str, cwd: Path, env_dir: Path | None) -> tuple[str, bool]:
     """The executable for ``argv0`` and whether it belongs to the env.
 
@@ -198,26 +202,11 @@ class EnvRunner:
             return
         if parts.provides_python:
             interpreter = self._own_interpreter(prepared, parts)
-            result.interpreter = interpreter.describe() if interpreter else f"Python {request.python_version}"
+            result.interpreter = interpreter.describe() if interpreter else _python_name(parts.python_version)
             self.console.note(name, result.interpreter)
         result.actions, result.installer_runs = prepared.actions, prepared.installer_runs
-        if self.packages is not None and env.packagedef:
-            try:
-                with cancel_scope(cancel):
-                    cached = self.packages.artifact_for(env, interpreter)
-                    if cached is not None:
-                        installed = self.packages.install(env, prepared, cached)
-                        result.actions += (installed.action,)
-                        result.installer_runs += installed.installer_runs
-                        result.package = dict(installed.provenance)
-            except (BuildError, EnvSetupError) as exc:
-                if cancel is not None and cancel.is_set():
-                    raise KeyboardInterrupt from exc
-                if isinstance(exc, IncompatiblePackage) and env.package_incompatible == "skip":
-                    self._skip(result, str(exc))
-                else:
-                    self._fail(result, env, str(exc))
-                return
+        if not self._install_package(env, prepared, interpreter, result, cancel):
+            return
         self.console.setup_done(name, result.actions)
         if self.options.notest:
             return
@@ -225,6 +214,36 @@ class EnvRunner:
             self._commands(env, prepared, result)
         finally:
             bytecode.after_run(env.env_dir, bytecode.interpreter_tag(interpreter))
+
+    def _install_package(
+        self,
+        env: EnvConfig,
+        prepared: PreparedEnv,
+        interpreter: Interpreter | None,
+        result: EnvResult,
+        cancel: threading.Event | None,
+    ) -> bool:
+        """Build (or reuse) the env's package and install it when it changed; ``False`` when the env
+        cannot go on (failed, or skipped as incompatible)."""
+        if self.packages is None or not env.packagedef:
+            return True
+        try:
+            with cancel_scope(cancel):
+                cached = self.packages.artifact_for(env, interpreter)
+                if cached is not None:
+                    installed = self.packages.install(env, prepared, cached)
+                    result.actions += (installed.action,)
+                    result.installer_runs += installed.installer_runs
+                    result.package = dict(installed.provenance)
+        except (BuildError, EnvSetupError) as exc:
+            if cancel is not None and cancel.is_set():
+                raise KeyboardInterrupt from exc
+            if isinstance(exc, IncompatiblePackage) and env.package_incompatible == "skip":
+                self._skip(result, str(exc))
+            else:
+                self._fail(result, env, str(exc))
+            return False
+        return True
 
     def _setup_parts(self, env: EnvConfig) -> _Parts | _NotSetUp:
         """The env's interpreter and backend, or why it is not set up at all (skipped or missing)."""
