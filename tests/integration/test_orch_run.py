@@ -371,6 +371,24 @@ def test_an_env_that_depends_on_another_is_set_up_in_its_turn(project, tmp_path:
 
 
 @needs_python
+def test_an_env_holding_a_resource_is_set_up_in_its_turn(project, tmp_path: Path) -> None:
+    ini = f"""
+    [tox]
+    env_list = first, later
+    [testenv]
+    base_python = {PYENV_NAME}
+    resources = db
+    [testenv:first]
+    commands = {wait_for_record("later", 3)}
+    [testenv:later]
+    commands = python -c "print('LATER-RAN')"
+    """
+    result = project(ini)("run")
+    assert result.code == 0, result.out + result.err
+    assert "NEXT-NOT-READY" in result.out.splitlines()
+
+
+@needs_python
 def test_a_setup_failing_ahead_fails_its_env_in_its_turn(project, tmp_path: Path) -> None:
     ini = f"""
     [tox]

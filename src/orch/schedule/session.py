@@ -62,9 +62,9 @@ def run_envs(runner: EnvRunner, names: Sequence[str], plan: Plan | None = None) 
     waits = dependencies(names, {n: c.depends for n, c in configs.items()})
     if plan.jobs == 1:
         order = _topological(names, waits)
-        # Envs that wait for no other env may be set up before their turn (not those that do: an env
-        # they depend on may make what they install).
-        ahead = [n for n in order if not waits[n] and n not in plan.previous]
+        # Envs that wait for no other env may be set up before their turn: not those that do (an env
+        # they depend on may make what they install), nor those holding resources (never two at once).
+        ahead = [n for n in order if not waits[n] and not configs[n].resources and n not in plan.previous]
         runner.setup_ahead(ahead, workers=plan.setup_ahead)
         try:
             results = _sequential(runner, order, plan)
