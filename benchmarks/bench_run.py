@@ -7,7 +7,7 @@ measures, one env after another (no parallelism), in the same run:
 
 * **cold**: ``orch run`` (work dir ``.orch``), ``tox run`` (``.tox``) and tox with the tox-uv plugin
   (``tox run -x tox.work_dir=.tox-uv``), each with its env folder deleted before every timed run but with warm
-  uv/pip caches (each tool does one untimed run first);
+  uv/pip caches (each tool does one untimed run first); the tools take turns within each round;
 * **cold, bytecode not shared** (no target): ``orch run`` cold again with ``ORCH_SHARE_BYTECODE=0``, so each
   env's first pytest compiles its imports, as tox's and tox-uv's do;
 * **warm**: the same three commands again, envs in place and nothing changed;
@@ -246,32 +246,56 @@ def check_tox_uv(tool: Tool, project: Path, env: Mapping[str, str], results: Res
 # --------------------------------------------------------------------------------------------- measuring
 
 
-def measure(
-    results: Results, phase: str, tool: Tool, project: Path, env: Mapping[str, str], repeat: int, *, cold: bool
-) -> None:
-    """Time *tool* in *phase* into ``results.timings``; a failure marks the tool failed (skipped afterwards)."""
-    slot = results.timings.setdefault(phase, {})
+def measure_warm(results: Results, tool: Tool, project: Path, env: Mapping[str, str], repeat: int) -> None:
+    """Time *tool*'s warm runs into ``results.timings``; a failure marks the tool failed (skipped afterwards)."""
+    slot = results.timings.setdefault("warm", {})
     if tool.failed:
         slot[tool.name] = None
         return
-    how = "env folder deleted before each run" if cold else "after one untimed run"
-    print(f"  {tool.name:>6}: {shell_join(tool.cmd)} (x{repeat}, {how}) ...", flush=True)
+    print(f"  {tool.name:>6}: {shell_join(tool.cmd)} (x{repeat}, after one untimed run) ...", flush=True)
     try:
-        timing = time_sequence(
-            [tool.cmd],
-            cwd=project,
-            env=env,
-            repeat=repeat,
-            warmup=0 if cold else 1,
-            before=tool.clean if cold else None,
-        )
+        timing = time_sequence([tool.cmd], cwd=project, env=env, repeat=repeat, warmup=1)
     except CommandFailed as exc:
-        results.error(f"{tool.name} ({phase}) failed: {exc.describe()}")
+        results.error(f"{tool.name} (warm) failed: {exc.describe()}")
         slot[tool.name] = None
         tool.failed = True
         return
     print(f"          best {timing.best:.3f}s of {[round(r, 3) for r in timing.runs]}", flush=True)
     slot[tool.name] = timing
+
+
+def measure_cold(results: Results, tools: Sequence[Tool], project: Path, env: Mapping[str, str], repeat: int) -> None:
+    """*repeat* rounds; in each, every tool once from an empty work dir, then orch once more without shared
+    bytecode (``ORCH_SHARE_BYTECODE=0``, phase :data:`UNSHARED`).
+
+    Taking turns within a round, rather than all runs of one tool and then the next, spreads changes in the
+    machine's load and in the package index's response times over all tools alike: a cold run's resolution
+    waits on the index, and tox's runs between them take minutes.
+    """
+    entries = [("cold", tool, env) for tool in tools]
+    entries += [(UNSHARED, tool, {**env, "ORCH_SHARE_BYTECODE": "0"}) for tool in tools if tool.name == "orch"]
+    runs: dict[tuple[str, str], list[float]] = {}
+    for tool in tools:
+        print(f"  {tool.name:>6}: {shell_join(tool.cmd)}", flush=True)
+    for number in range(1, repeat + 1):
+        line = []
+        for phase, tool, tool_env in entries:
+            if tool.failed:
+                continue
+            try:
+                timing = time_sequence([tool.cmd], cwd=project, env=tool_env, repeat=1, warmup=0, before=tool.clean)
+            except CommandFailed as exc:
+                results.error(f"{tool.name} ({phase}) failed: {exc.describe()}")
+                tool.failed = True
+                continue
+            runs.setdefault((phase, tool.name), []).append(timing.runs[0])
+            label = tool.name if phase == "cold" else f"{tool.name} (not shared)"
+            line.append(f"{label} {timing.runs[0]:.3f}")
+        print(f"  round {number}: " + "  ".join(line), flush=True)
+    for phase, tool, _ in entries:
+        values = runs.get((phase, tool.name))
+        timing = Timing(cmd=[shell_join(tool.cmd)], runs=values) if values and not tool.failed else None
+        results.timings.setdefault(phase, {})[tool.name] = timing
 
 
 def warm_up(results: Results, tool: Tool, project: Path, env: Mapping[str, str]) -> None:
@@ -452,20 +476,14 @@ def run(args: argparse.Namespace, root: Path) -> int:
     for tool in tools:
         if not tool.failed:
             warm_up(results, tool, project, env)
-    section(f"cold: empty work dir, warm caches (best of {args.cold_repeat})")
-    for tool in tools:
-        measure(results, "cold", tool, project, env, args.cold_repeat, cold=True)
-    orch = next((tool for tool in tools if tool.name == "orch"), None)
-    if orch is not None:
-        section(f"cold, bytecode not shared: ORCH_SHARE_BYTECODE=0 (best of {args.cold_repeat})")
-        unshared = {**env, "ORCH_SHARE_BYTECODE": "0"}
-        measure(results, UNSHARED, orch, project, unshared, args.cold_repeat, cold=True)
+    section(f"cold: empty work dir, warm caches; the tools take turns (best of {args.cold_repeat})")
+    measure_cold(results, tools, project, env, args.cold_repeat)
     section("envs made by the cold runs")
     for tool in tools:
         check_envs(results, tool, project, env)
     section(f"warm: envs in place, nothing changed (best of {args.repeat})")
     for tool in tools:
-        measure(results, "warm", tool, project, env, args.repeat, cold=False)
+        measure_warm(results, tool, project, env, args.repeat)
     section(f"commands alone: {len(ENVS)} x `python -m pytest -q`, one after another (best of {args.repeat})")
     source = commands_source(args, tools, results)
     if source is not None:
