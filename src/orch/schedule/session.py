@@ -1,7 +1,9 @@
 """The whole run: the selected envs on a bounded thread pool, then the record and the exit code.
 
 With ``-p 0`` (the default) envs run one after another in the main thread, in config order, with
-their output streaming through. With ``-p N``/``auto``/``all`` a :class:`~concurrent.futures.
+their output streaming through; meanwhile the next envs are set up in background threads
+(:meth:`~orch.schedule.envrun.EnvRunner.setup_ahead`), except those that depend on another or
+hold resources. With ``-p N``/``auto``/``all`` a :class:`~concurrent.futures.
 ThreadPoolExecutor` runs up to N envs at once: an env starts when the envs it ``depends`` on have
 finished and none of its ``resources`` is taken; among the ready ones, those that took longest
 last time go first. Package builds happen inside the env tasks, after the env's own setup, and the
