@@ -14,9 +14,9 @@ How an env is created (everything works offline):
 * Older Pythons are refused by :meth:`VirtualenvBackend.cannot_create`.
 
 After an install, the env gets the bytecode other envs compiled for the same files
-(:mod:`orch.envs.bytecode`). Setup is atomic and locked (see :mod:`orch.envs.fingerprint`): under ``<env_dir>.lock``, the record
-``.orch-env.json`` is removed before the env changes and written after the last install, so a
-setup killed halfway leaves an env that the next setup recreates.
+(:mod:`orch.envs.bytecode`). Setup is atomic and locked (see :mod:`orch.envs.fingerprint`): under
+``<env_dir>.lock``, the record ``.orch-env.json`` is removed before the env changes and written
+after the last install, so a setup killed halfway leaves an env that the next setup recreates.
 """
 
 from __future__ import annotations
