@@ -186,3 +186,22 @@ def test_huge_output_keeps_memory_bounded(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert (tmp_path / ".orch" / "loud" / "log" / "commands.log").stat().st_size >= 100_000 * 1024
     assert max(peak_kib, before) < 200 * 1024, f"peak RSS {peak_kib} KiB"
+
+
+@pytest.mark.parametrize("command", ["run-parallel", "p"])
+def test_run_parallel_is_run_with_p_auto(tmp_path: Path, command: str) -> None:
+    """tox's `run-parallel` (`p`): the envs run at once (each waits for the other), -p 0 still means one by one."""
+    wait_for_other = (
+        "import os, pathlib, time; me = os.environ['ORCH_ENV_NAME']; pathlib.Path(me).touch(); "
+        "other = pathlib.Path('b' if me == 'a' else 'a'); end = time.time() + 60; "
+        "[time.sleep(0.05) for _ in iter(lambda: other.exists() or time.time() > end, True)]; "
+        "raise SystemExit(0 if other.exists() else 3)"
+    )
+    write(tmp_path, {"a": f"commands = {py(wait_for_other)}", "b": f"commands = {py(wait_for_other)}"})
+    result = orch(tmp_path, command)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("a: OK (") for line in lines), result.stdout  # the parallel console's lines
+    one_by_one = orch(tmp_path, command, "-p", "0", "-x", f"testenv:a.commands={py('print(1)')}")
+    assert one_by_one.returncode == 0, one_by_one.stdout + one_by_one.stderr
+    assert "a: commands[0]>" in one_by_one.stdout  # the sequential console streams

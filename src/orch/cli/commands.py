@@ -155,6 +155,13 @@ def _again(args: argparse.Namespace, config: Config, names: list[str]) -> tuple[
     return [str(n) for n in selected_before] if isinstance(selected_before, list) else names, kept
 
 
+def cmd_run_parallel(args: argparse.Namespace, plugins: Plugins) -> int:
+    """``orch run-parallel`` (``orch p``, tox's ``run-parallel``): ``orch run -p auto`` unless ``-p`` is given."""
+    if getattr(args, "parallel", None) is None:
+        args.parallel = "auto"
+    return cmd_run(args, plugins)
+
+
 def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
     """load -> select -> (plan -> build, lazily inside each env) -> run -> report."""
     from orch.schedule.session import Plan, parse_jobs, run_envs

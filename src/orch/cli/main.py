@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = ALIASES.get(args.command, args.command) or "run"  # `orch` alone runs the default envs
         from orch.cli import commands
 
-        handler = getattr(commands, f"cmd_{command}")
+        handler = getattr(commands, f"cmd_{command.replace('-', '_')}")
         return int(handler(args, plugins))
     except OrchError as exc:
         if verbose >= 2:

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 
 from orch import __version__
 
-COMMANDS = ("run", "exec", "build", "list", "config", "convert", "matrix", "ci")
-ALIASES = {"r": "run", "l": "list", "c": "config"}
+COMMANDS = ("run", "run-parallel", "exec", "build", "list", "config", "convert", "matrix", "ci")
+ALIASES = {"r": "run", "p": "run-parallel", "l": "list", "c": "config"}  # tox 4's short names
 
 
 class _Factors(argparse.Action):
@@ -223,6 +223,15 @@ def build_parser(
         help="run envs (the default)",
     )
     p_run.add_argument(
+        "--notest", action="store_true", default=argparse.SUPPRESS, help="set the envs up, run no commands"
+    )
+    p_parallel = sub.add_parser(
+        "run-parallel",
+        aliases=["p"],
+        parents=[common, selection, running, shard_parser(inherited=True)],
+        help="run envs in parallel: orch run with -p auto unless -p says otherwise (tox's run-parallel)",
+    )
+    p_parallel.add_argument(
         "--notest", action="store_true", default=argparse.SUPPRESS, help="set the envs up, run no commands"
     )
 
