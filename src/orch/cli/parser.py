@@ -216,24 +216,16 @@ def build_parser(
     parser.add_argument("--notest", action="store_true", help="set the envs up, run no commands")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p_run = sub.add_parser(
-        "run",
-        aliases=["r"],
-        parents=[common, selection, running, shard_parser(inherited=True)],
-        help="run envs (the default)",
-    )
-    p_run.add_argument(
-        "--notest", action="store_true", default=argparse.SUPPRESS, help="set the envs up, run no commands"
-    )
-    p_parallel = sub.add_parser(
-        "run-parallel",
-        aliases=["p"],
-        parents=[common, selection, running, shard_parser(inherited=True)],
-        help="run envs in parallel: orch run with -p auto unless -p says otherwise (tox's run-parallel)",
-    )
-    p_parallel.add_argument(
-        "--notest", action="store_true", default=argparse.SUPPRESS, help="set the envs up, run no commands"
-    )
+    for name, alias, what in (
+        ("run", "r", "run envs (the default)"),
+        ("run-parallel", "p", "run envs in parallel: orch run with -p auto unless -p is given (tox's run-parallel)"),
+    ):
+        p_run = sub.add_parser(
+            name, aliases=[alias], parents=[common, selection, running, shard_parser(inherited=True)], help=what
+        )
+        p_run.add_argument(
+            "--notest", action="store_true", default=argparse.SUPPRESS, help="set the envs up, run no commands"
+        )
 
     sub.add_parser(
         "exec",
