@@ -236,6 +236,8 @@ def test_exec_and_notest(project, tmp_path: Path) -> None:
     assert setup.record(tmp_path)[PYENV_NAME]["commands"] == []
     result = run("exec", "-e", PYENV_NAME, "--", "python", "-c", "import iniconfig; raise SystemExit(7)")
     assert result.code == 7
+    short = run("e", "-e", PYENV_NAME, "--", "python", "-c", "raise SystemExit(5)")  # tox 4's short name
+    assert short.code == 5
 
 
 @needs_python

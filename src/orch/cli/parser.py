@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from orch import __version__
 
 COMMANDS = ("run", "run-parallel", "exec", "build", "list", "config", "convert", "matrix", "ci")
-ALIASES = {"r": "run", "p": "run-parallel", "l": "list", "c": "config"}  # tox 4's short names
+ALIASES = {"r": "run", "p": "run-parallel", "e": "exec", "l": "list", "c": "config"}  # tox 4's short names
 
 
 class _Factors(argparse.Action):
@@ -229,6 +229,7 @@ def build_parser(
 
     sub.add_parser(
         "exec",
+        aliases=["e"],
         parents=[common, selection, running],
         help="run a command in one env: orch exec -e ENV -- CMD ARGS",
     )
