@@ -29,8 +29,8 @@ class SetupRequest(NamedTuple):
     root: Path  # the project folder (tox_root)
     log: Path  # append installer output here
     note: Callable[[str], None]  # one-line progress for the user ("recreate: deps changed (-mock)")
-    # The Python an env type that installs its own (provides_python) must install: (3, 12) from py312.
-    # Without a version in base_python it is the version of the interpreter discovery found.
+    # The Python an env type that installs its own (provides_python) must install: (3, 12) from py312;
+    # without a version in base_python, that of the interpreter discovery found. The session fills it.
     python_version: tuple[int, int] | None = None
 
 

@@ -106,7 +106,7 @@ class CondaBackend:
     """Creates, reuses or updates a conda prefix for an env."""
 
     def cannot_create(self, request: SetupRequest) -> str | None:
-        if _python_version(request) is None:
+        if request.python_version is None:
             return "no Python version for the conda env"
         try:
             select_engine(request.config.conda_exe, os.environ)
@@ -116,7 +116,7 @@ class CondaBackend:
 
     def setup(self, request: SetupRequest) -> PreparedEnv:
         config = request.config
-        version = _python_version(request)
+        version = request.python_version
         if version is None:
             raise EnvSetupError(f"{config.name}: no Python version for the conda env")
         try:
@@ -128,16 +128,6 @@ class CondaBackend:
                 return _setup(request, version, engine)
             except EngineError as exc:
                 raise EnvSetupError(f"{config.name}: {exc}", exc.log) from None
-
-
-def _python_version(request: SetupRequest) -> tuple[int, int] | None:
-    """The Python the env installs: the one asked for, else the found interpreter's version."""
-    if request.python_version is not None:
-        return request.python_version
-    if request.interpreter is not None:
-        major, minor = request.interpreter.version[:2]
-        return major, minor
-    return None
 
 
 def _setup(request: SetupRequest, python_version: tuple[int, int], engine: CondaEngine) -> PreparedEnv:
