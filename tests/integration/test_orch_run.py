@@ -354,40 +354,30 @@ def test_later_envs_are_set_up_while_earlier_ones_run(project, tmp_path: Path) -
 
 
 @needs_python
-def test_an_env_that_depends_on_another_is_set_up_in_its_turn(project, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("testenv", "later"),
+    [
+        pytest.param("", "depends = first", id="depends"),  # what `first` makes may be what `later` installs
+        pytest.param("resources = db", "", id="resources"),  # envs sharing a resource never overlap
+    ],
+)
+def test_envs_that_must_wait_are_set_up_in_their_turn(project, tmp_path: Path, testenv: str, later: str) -> None:
     ini = f"""
     [tox]
     env_list = first, later
     [testenv]
     base_python = {PYENV_NAME}
+    {testenv}
     [testenv:first]
     commands = {wait_for_record("later", 3)}
     [testenv:later]
-    depends = first
+    {later}
     commands = python -c "print('LATER-RAN')"
     """
     result = project(ini)("run")
     assert result.code == 0, result.out + result.err
     assert "NEXT-NOT-READY" in result.out.splitlines()  # not set up during the 3 s `first` waited for it
     assert "LATER-RAN" in result.out
-
-
-@needs_python
-def test_an_env_holding_a_resource_is_set_up_in_its_turn(project, tmp_path: Path) -> None:
-    ini = f"""
-    [tox]
-    env_list = first, later
-    [testenv]
-    base_python = {PYENV_NAME}
-    resources = db
-    [testenv:first]
-    commands = {wait_for_record("later", 3)}
-    [testenv:later]
-    commands = python -c "print('LATER-RAN')"
-    """
-    result = project(ini)("run")
-    assert result.code == 0, result.out + result.err
-    assert "NEXT-NOT-READY" in result.out.splitlines()
 
 
 @needs_python
