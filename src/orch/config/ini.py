@@ -1,5 +1,8 @@
 """Read ``tox.ini`` files the way tox 4 does, keeping the line of every value.
 
+The same text is read from a ``setup.cfg`` (:class:`SetupCfgSource`, core section ``[tox:tox]``)
+and from ``legacy_tox_ini`` in a ``pyproject.toml`` (:class:`LegacyIniSource`).
+
 tox reads its ini files with :class:`configparser.ConfigParser` (no interpolation). We parse
 the same grammar ourselves so that each value remembers its file and line for error messages:
 
@@ -33,8 +36,10 @@ def strip_comments(text: str) -> str:
     return "\n".join(lines)
 
 
-def parse_ini(text: str, file: str) -> list[RawSection]:
-    """Parse ini text into sections, in file order. Raise :class:`ConfigError` on bad syntax."""
+def parse_ini(text: str, file: str, *, first_line: int = 1) -> list[RawSection]:
+    """Parse ini text into sections, in file order. Raise :class:`ConfigError` on bad syntax.
+
+    ``first_line`` is the line of ``file`` the text starts on (ini text inside a TOML string)."""
     text = text.removeprefix("\ufeff")
     sections: list[RawSection] = []
     seen: dict[str, int] = {}
@@ -50,7 +55,7 @@ def parse_ini(text: str, file: str) -> list[RawSection]:
                 lines.pop()
             current.values[key] = RawValue("\n".join(lines), Location(file, key_line))
 
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=first_line):
         stripped = raw.strip()
         if stripped.startswith(("#", ";")):
             continue
@@ -104,3 +109,46 @@ class IniSource(Source):
 
     def read(self, value: RawValue) -> str:
         return strip_comments(value.text).replace("\r", "")
+
+
+class SetupCfgSource(IniSource):
+    """A ``setup.cfg`` read by tox: its core section is ``[tox:tox]`` (``[tox]`` there is just another
+    section), env sections ``[testenv]`` and ``[testenv:NAME]``; other sections (``[flake8]``...)
+    are there for ``{[section]key}`` references."""
+
+    core_name = "tox:tox"
+
+    def __init__(self, path: Path, sections: list[RawSection]) -> None:
+        Source.__init__(self, path, sections)
+        if self.core_name not in self.sections:
+            raise ConfigError(f"{path.name}: no [tox:tox] section, which tox needs to read a setup.cfg")
+
+
+class LegacyIniSource(IniSource):
+    """The ini text of ``legacy_tox_ini`` in a ``pyproject.toml``'s ``[tool.tox]`` table; its lines
+    are numbered as lines of the pyproject.toml."""
+
+    @classmethod
+    def from_file(cls, path: Path) -> LegacyIniSource:
+        from orch.config.toml import Layout, parse_toml  # only a pyproject.toml project parses TOML
+
+        text = read_config_text(path)
+        tool = parse_toml(text, path.name).get("tool")
+        tox = tool.get("tox") if isinstance(tool, dict) else None
+        legacy = tox.get("legacy_tox_ini") if isinstance(tox, dict) else None
+        key = ("tool", "tox", "legacy_tox_ini")
+        line = Layout.scan(text).line(key) if tox is not None else None
+        if not isinstance(legacy, str):
+            problem = "is missing" if legacy is None else "must be a string"
+            raise ConfigError(f"[tool.tox] legacy_tox_ini {problem}", Location(path.name, line))
+        return cls(path, parse_ini(legacy, path.name, first_line=_first_line(text, line)))
+
+
+def _first_line(toml_text: str, key_line: int | None) -> int:
+    """The pyproject.toml line of the string's first line: the key's own line, or the next one when
+    the opening quotes end that line (TOML drops that first newline)."""
+    if key_line is None:
+        return 1
+    lines = toml_text.splitlines()
+    own = lines[key_line - 1].rstrip() if key_line <= len(lines) else ""
+    return key_line + 1 if own.endswith(('"""', "'''")) and own.count(own[-3:]) == 1 else key_line
