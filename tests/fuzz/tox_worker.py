@@ -1,0 +1,77 @@
+"""The tox side of the differential test: one process that asks tox 4 about many projects.
+
+Run by :mod:`tests.fuzz.oracle` with the scrubbed environment, as a script (it imports nothing from
+orch or the tests). It reads one JSON request per line on stdin, ``{"dir": PROJECT, "keys": [...]}``,
+and answers each with one JSON line: what ``tox list --no-desc``, ``tox list -d --no-desc`` and
+``tox config -e ALL --format json -k KEYS`` print in that folder, and their exit codes. Each command
+runs in this process through ``tox.run.main``, with stdout and stderr captured, so a project costs a
+few tens of milliseconds instead of a second per command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+
+
+def _tox(args: list[str]) -> tuple[int, str, str]:
+    from tox.report import HandledError
+    from tox.run import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(args)
+        except HandledError as exc:
+            print(f"HandledError| {exc}", file=sys.stderr)
+            code = -2
+        except SystemExit as exc:  # argparse errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        except Exception as exc:  # tox crashed on this file: the whole file failed
+            print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+            code = -3
+    return code, out.getvalue(), err.getvalue()
+
+
+def ask(folder: str, keys: list[str]) -> dict[str, object]:
+    os.chdir(folder)
+    common = ["--no-provision"]
+    result: dict[str, object] = {"dir": folder}
+    code, out, err = _tox(["list", "--no-desc", *common])
+    result["list"] = {"exit": code, "envs": out.split(), "stderr": err[-2000:]}
+    code, out, err = _tox(["list", "-d", "--no-desc", *common])
+    result["list_default"] = {"exit": code, "envs": out.split(), "stderr": err[-2000:]}
+    code, out, err = _tox(["config", "-e", "ALL", "--hashseed", "notset", "--format", "json", "-k", *keys, *common])
+    try:
+        parsed = json.loads(out) if out.strip() else None
+    except ValueError:
+        parsed = None
+    result["config"] = {"exit": code, "json": parsed, "stderr": err[-2000:]}
+    return result
+
+
+def main() -> None:
+    import tox
+
+    # answers go to a copy of the original stdout; anything else tox writes there lands on stderr
+    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    channel.write(json.dumps({"ready": tox.__version__, "python": sys.executable}) + "\n")
+    channel.flush()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        try:
+            answer = ask(request["dir"], request["keys"])
+        except BaseException as exc:  # keep serving: one odd project must not end the batch
+            answer = {"dir": request["dir"], "crash": f"{type(exc).__name__}: {exc}"}
+        channel.write(json.dumps(answer) + "\n")
+        channel.flush()
+
+
+if __name__ == "__main__":
+    main()
