@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from orch.cli.render import config_as_ini, config_as_json, config_as_toml, list_lines
+from orch.cli.render import config_as_ini, config_as_json, config_as_toml, config_values, list_lines, list_rows
 from orch.config.load import load_config
 from orch.config.project import Config
 from orch.config.select import Selection, select
 from orch.config.validate import unknown_keys
-from orch.errors import OrchError, UsageError
+from orch.errors import ConfigError, OrchError, UsageError
 from orch.plugin.manager import Plugins
 
 if TYPE_CHECKING:  # the run machinery is imported by the commands that run, not by `orch list`
@@ -52,21 +52,9 @@ def cmd_list(args: argparse.Namespace, plugins: Plugins) -> int:
     config = load(args, plugins)
     names = selected(args, config, include_all=args.all)
     if args.json:
-        default = set(config.names.default)
-        value = config.resolver.env
         import json
 
-        rows = [
-            {
-                "name": name,
-                "description": value(name, "description"),
-                "default": name in default,
-                "env_type": value(name, "env_type"),
-                "labels": list(config.labels(name)),
-            }
-            for name in names
-        ]
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(list_rows(config, names), indent=2))
         return 0
     lines = list(list_lines(config, names, descriptions=not args.no_desc))  # all resolved before any output
     if lines:
@@ -79,7 +67,14 @@ def cmd_config(args: argparse.Namespace, plugins: Plugins) -> int:
     names = selected(args, config)
     keys = tuple(args.keys) if args.keys else None
     render = {"ini": config_as_ini, "json": config_as_json, "toml": config_as_toml}[args.format]
-    sys.stdout.write(render(config, names, keys, core=args.core))
+    shown = config_values(config, names, keys, core=args.core)
+    sys.stdout.write(render(config, shown))
+    if shown.errors:
+        # every other value is shown; the exit code is that of any configuration error
+        sys.stdout.flush()
+        more = f" (and {len(shown.errors) - 1} more, marked in the output)" if len(shown.errors) > 1 else ""
+        print(f"error: {shown.errors[0]}{more}", file=sys.stderr)
+        return ConfigError.exit_code
     return 0
 
 
@@ -121,7 +116,7 @@ def _console(args: argparse.Namespace, config: Config, *, github: bool = False) 
     from orch.report.live import ParallelConsole
 
     def show_output(name: str) -> bool:
-        return verbosity > 0 or bool(config.env(name).parallel_show_output)
+        return verbosity > 0 or (config.env_error(name) is None and bool(config.env(name).parallel_show_output))
 
     stream = sys.stderr if getattr(args, "json", False) else None
     live = bool(getattr(args, "live", False))
@@ -229,7 +224,7 @@ def _reports(args: argparse.Namespace, config: Config, results: list[EnvResult],
     if getattr(args, "result_json", None):
         from orch.report.results_json import write_result_json
 
-        configs = {r.name: config.env(r.name) for r in results}
+        configs = {r.name: config.env(r.name) for r in results if config.env_error(r.name) is None}
         write_result_json(Path(args.result_json), results, configs=configs, exit_code=code)
     if getattr(args, "junit", None):
         from orch.report.junit import write_junit

@@ -43,6 +43,7 @@ class Config:
         self.source, self.resolver, self.registry = source, resolver, registry
         self.builders = frozenset(builders)  # names of the registered package builders
         self._envs: dict[str, EnvConfig] = {}
+        self._env_errors: dict[str, ConfigError] = {}  # envs whose config has a value that cannot be computed
         resolver.packages = self
 
     @property
@@ -92,7 +93,8 @@ class Config:
         for _, names in self.resolver.section_envs():
             known.update(factor for env in names for factor in env.split("-"))
             found.update(dict.fromkeys(names))
-        for section in self.source.sections.values():
+        found.update(dict.fromkeys(self.source.generated))  # a TOML file's [env_base.NAME] envs
+        for section in () if self.source.structured else self.source.sections.values():
             if section.name in (self.source.core_name, ENV_PREFIX) or section.prefix == ENV_PREFIX:
                 for value in section.values.values():
                     for env in find_envs(self.source.read(value)):
@@ -117,17 +119,54 @@ class Config:
         labels = self.resolver.core("labels")
         assert isinstance(labels, dict)
         members = dict.fromkeys(labels.get(label, ()))
-        members.update(dict.fromkeys(name for name in self.names.all if label in self.labels(name)))
+        members.update(dict.fromkeys(name for name in self.names.all if label in self._labels_or_none(name)))
         return tuple(members)
+
+    def _labels_or_none(self, env: str) -> tuple[str, ...]:
+        """An env's labels; none when they cannot be computed (the env's error shows when it is used)."""
+        try:
+            return self.labels(env)
+        except ConfigError:
+            return ()
 
     # ------------------------------------------------------------------------------------ envs
     def env(self, name: str) -> EnvConfig:
+        """The env's typed config. A value that cannot be computed raises its :class:`ConfigError`
+        here, for this env only: other envs, and this env's other values (:meth:`env_value`), are
+        not affected."""
         env = self._envs.get(name)
         if env is None:
+            error = self._env_errors.get(name)
+            if error is not None:
+                raise error
             from orch.config.model import EnvConfig
 
-            env = self._envs[name] = EnvConfig(**self._section(Scope.ENV, name, EnvConfig))
+            try:
+                env = self._envs[name] = EnvConfig(**self._section(Scope.ENV, name, EnvConfig))
+            except ConfigError as exc:
+                self._env_errors[name] = exc
+                raise
         return env
+
+    def env_error(self, name: str) -> ConfigError | None:
+        """Why the env's config cannot be built (its first value that cannot be computed), or None."""
+        try:
+            self.env(name)
+        except ConfigError as exc:
+            return exc
+        return None
+
+    def env_keys(self) -> tuple[str, ...]:
+        """Every env key, ``name`` and the model's fields first, then the other registered keys."""
+        from orch.config.model import EnvConfig, field_names
+
+        known = field_names(EnvConfig)
+        others = tuple(s.key for s in self.registry.of(Scope.ENV).values() if s.key not in known)
+        return ("name", *known, *others)
+
+    def env_value(self, name: str, key: str) -> object:
+        """One value of an env, computed alone (a :class:`ConfigError` is about this value only)."""
+        return name if key == "name" else self.resolver.env(name, key)
 
     def envs(self, names: Iterable[str]) -> list[EnvConfig]:
         return [self.env(name) for name in names]

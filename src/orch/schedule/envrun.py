@@ -159,6 +159,8 @@ class EnvRunner:
         self.console.env_start(name)
         try:
             self._run(name, result)
+        except ConfigError as exc:  # a value of this env cannot be computed: this env fails, not the run
+            result.status, result.message = EnvStatus.FAILED, f"error: {exc}"
         except KeyboardInterrupt:
             result.status = EnvStatus.INTERRUPTED
             if cancel is not None and cancel.is_set() and not self.interrupted:

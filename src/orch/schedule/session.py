@@ -10,7 +10,8 @@ last time go first. Package builds happen inside the env tasks, after the env's 
 artifact cache makes concurrent askers build once.
 
 Exit codes: 0 when every env passed, was skipped or ignored; 1 when one failed or timed out; 130
-when the run was interrupted (Ctrl-C). Configuration and usage errors (2) happen before the start.
+when the run was interrupted (Ctrl-C). Configuration and usage errors (2) happen before the start,
+except a value of one env that cannot be computed: that env fails in its turn, the others run.
 """
 
 from __future__ import annotations
@@ -60,13 +61,15 @@ def run_envs(runner: EnvRunner, names: Sequence[str], plan: Plan | None = None) 
     """Run ``names``; write the record; print the summary; return the exit code and the results."""
     plan = plan or Plan()
     started, clock = time.time(), time.monotonic()
-    configs = {name: runner.config.env(name) for name in names}  # resolve before any thread starts
-    waits = dependencies(names, {n: c.depends for n, c in configs.items()})
+    # resolve before any thread starts; an env whose config has an error fails in its turn (EnvRunner.run)
+    configs = {name: runner.config.env(name) for name in names if runner.config.env_error(name) is None}
+    waits = dependencies(names, {n: configs[n].depends if n in configs else () for n in names})
     if plan.jobs == 1:
         order = _topological(names, waits)
         # Envs that wait for no other env may be set up before their turn: not those that do (an env
         # they depend on may make what they install), nor those holding resources (never two at once).
-        ahead = [n for n in order if not waits[n] and not configs[n].resources and n not in plan.previous]
+        ahead = [n for n in order if n in configs and not waits[n] and not configs[n].resources]
+        ahead = [n for n in ahead if n not in plan.previous]
         runner.setup_ahead(ahead, workers=plan.setup_ahead)
         try:
             results = _sequential(runner, order, plan)
@@ -127,7 +130,7 @@ def _parallel(runner: EnvRunner, names: Sequence[str], waits: Mapping[str, set[s
     pending = [n for n in by_history(names, plan.durations) if n not in plan.previous]
     finished: set[str] = set(plan.previous)
     results: list[EnvResult] = []
-    resources = {n: set(runner.config.env(n).resources) for n in names}
+    resources = {n: set(runner.config.env(n).resources) if runner.config.env_error(n) is None else set() for n in names}
     taken: set[str] = set()
     cancels: dict[str, threading.Event] = {}
     running: dict[Future[EnvResult], str] = {}

@@ -241,10 +241,6 @@ def test_empty_env_option_means_defaults(project) -> None:
     assert project()("list", "--no-desc", "-e", "").out.split()[-1] == "lint"
 
 
-def test_list_prints_nothing_before_an_error(project) -> None:
-    result = project("[tox]\nenv_list = a, b\n[testenv:b]\ndescription = {[testenv:b]description}\n")("list")
-    assert (result.code, result.out) == (2, "")
-    assert "cyclic reference" in result.err
 
 
 def test_conditional_line_in_packagedef_match_is_an_error(project) -> None:
