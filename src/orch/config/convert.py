@@ -5,18 +5,22 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, cast
 
 from orch.config.factors import expand_env_list
 from orch.config.registry import Kind
 from orch.config.types import Command
+
+if TYPE_CHECKING:
+    from io import StringIO
 
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off", ""})
 
 
 def to_str(text: str) -> str:
-    return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+    """One line, every run of whitespace (newlines and tabs too) one space: tox's ``description`` rule."""
+    return " ".join(text.split())
 
 
 def to_bool(text: str) -> bool:
@@ -82,20 +86,34 @@ def to_lines(text: str) -> tuple[str, ...]:
 
 
 def to_command(line: str) -> Command:
-    """Split one command line into argv with POSIX shell quoting; a leading ``-`` ignores the exit code."""
+    """Split one command line into argv like tox's ``StrConvert.to_command``.
+
+    POSIX shell quoting; an unclosed quote does not fail: the rest of the line from where the broken argument starts
+    becomes the last argument, as written (``python -c "x`` is ``python``, ``-c``, ``"x``). A first argument ``-``
+    ignores the exit code and a first argument ``!`` inverts it (``- pytest``, ``! pytest``); ``-pytest`` is
+    ``- pytest`` but ``!pytest`` is a program named ``!pytest``.
+    """
     lexer = shlex.shlex(line, posix=True)
     lexer.whitespace_split = True
     lexer.commenters = ""
+    stream = cast("StringIO", lexer.instream)
+    args: list[str] = []
+    pos = 0
     try:
-        args = list(lexer)
-    except ValueError as exc:
-        raise ValueError(f"cannot split command {line!r}: {exc}") from None
-    ignore_exit = False
-    if args and args[0] == "-":
-        ignore_exit, args = True, args[1:]
-    elif args and args[0].startswith("-") and len(args[0]) > 1:
-        ignore_exit, args = True, [args[0][1:], *args[1:]]
-    return Command(tuple(args), ignore_exit=ignore_exit)
+        for arg in lexer:
+            args.append(arg)
+            pos = stream.tell()
+    except ValueError:
+        args.append(line[pos:])
+    if not args:
+        raise ValueError(f"attempting to parse {line!r} into a command failed")
+    if args[0] != "-" and args[0].startswith("-"):
+        args = ["-", args[0][1:], *args[1:]]
+    if args[0] == "-":
+        return Command(tuple(args[1:]), ignore_exit=True)
+    if args[0] == "!":
+        return Command(tuple(args[1:]), invert_exit=True)
+    return Command(tuple(args))
 
 
 def to_commands(text: str) -> tuple[Command, ...]:

@@ -1,0 +1,77 @@
+"""tox.ini edge cases a differential fuzzer found (issue 11): each expectation is what ``tox config`` (tox 4.67)
+printed for the same file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _project import load
+
+from orch.config.convert import to_command, to_str
+from orch.config.types import Command
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "shown"),
+    [
+        # an unclosed quote: the rest of the line, from where the broken argument starts, is the last argument
+        pytest.param('python -c "print(1)', Command(("python", "-c", '"print(1)')), None, id="unclosed-double"),
+        pytest.param("echo 'x y", Command(("echo", "'x y")), None, id="unclosed-single"),
+        pytest.param('echo a "b c', Command(("echo", "a", '"b c')), None, id="unclosed-after-closed"),
+        pytest.param('a  "b', Command(("a", ' "b')), None, id="unclosed-keeps-spacing"),
+        # ! inverts the exit code when it is the first argument on its own
+        pytest.param("!", Command((), invert_exit=True), "! ", id="lone-bang"),
+        pytest.param("! pytest", Command(("pytest",), invert_exit=True), "! pytest", id="bang"),
+        pytest.param("!pytest x", Command(("!pytest", "x")), "'!pytest' x", id="bang-glued-is-a-program"),
+        pytest.param("- ! pytest", Command(("!", "pytest"), ignore_exit=True), "- '!' pytest", id="dash-bang"),
+        pytest.param("!- pytest", Command(("!-", "pytest")), "'!-' pytest", id="bang-dash-glued"),
+        pytest.param("-!pytest", Command(("!pytest",), ignore_exit=True), "- '!pytest'", id="dash-glued-bang"),
+        pytest.param("echo !", Command(("echo", "!")), "echo '!'", id="bang-as-argument"),
+        pytest.param("-", Command((), ignore_exit=True), "- ", id="lone-dash"),
+    ],
+)
+def test_to_command(line: str, expected: Command, shown: str | None) -> None:
+    command = to_command(line)
+    assert command == expected
+    if shown is not None:
+        assert str(command) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("a\tb  c\t\tx", "a b c x", id="tabs-and-runs-of-spaces"),
+        pytest.param(" a\n\t b \n", "a b", id="lines"),
+    ],
+)
+def test_to_str_one_line(text: str, expected: str) -> None:
+    assert to_str(text) == expected
+
+
+def _value(tmp_path: Path, ini: str, env: str, key: str, **kwargs: object) -> object:
+    return load(tmp_path, ini, **kwargs).resolver.env(env, key)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("ini", "key", "expected"),
+    [
+        pytest.param(
+            "[testenv:a]\ncommands =\n    pytest []\n    pytest [] x\n    pytest x[]y\n    pytest \\[]\n",
+            "commands",
+            (
+                Command(("pytest", "p1", "p 2")),
+                Command(("pytest", "p1", "p 2", "x")),
+                Command(("pytest", "xp1", "p 2y")),
+                Command(("pytest", "[]")),
+            ),
+            id="brackets-in-commands",
+        ),
+        pytest.param("[testenv:a]\ndeps = foo[]\n", "deps", ("foop1 'p 2'",), id="brackets-in-deps"),
+        pytest.param("[testenv:a]\ndescription = a[]b\n", "description", "ap1 'p 2'b", id="brackets-quoted"),
+        pytest.param("[testenv:a]\nset_env = X=a{posargs}b\n", "set_env", "ap1 'p 2'b", id="posargs-quoted"),
+    ],
+)
+def test_posargs(tmp_path: Path, ini: str, key: str, expected: object) -> None:
+    value = _value(tmp_path, ini, "a", key, posargs=("p1", "p 2"))
+    assert (value["X"] if isinstance(value, dict) else value) == expected
