@@ -14,8 +14,13 @@ Supported forms (see ``docs/reference/substitutions.md``):
     another section's value, read in the current env's context;
 ``{key}`` ``{key:default}``
     a core or env setting (``envname``, ``envdir``, ``toxinidir``...);
-anything else, such as ``{py38,py39}``
-    kept as written. ``\\{`` and ``\\}`` are literal braces.
+``[]``
+    tox 3's spelling of ``{posargs}``, anywhere in a value;
+anything else, such as ``{py38,py39}`` or a ``{[section]key}`` that names no value
+    kept as written. ``\\{``, ``\\}``, ``\\[``, ``\\]`` and ``\\:`` are the literal characters; ``\\\\`` stays
+    two backslashes (a later shell split makes them one) and escapes nothing.
+
+Positional arguments are always shell-quoted (``a b`` given as one argument reads ``'a b'``), as tox does.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ class UnbalancedBraces(ConfigError):
     """A ``{`` without its ``}``."""
 
 
-_SPECIAL = re.compile(r"\\[{}]|[{}]")
+_SPECIAL = re.compile(r"\\[\\{}\[\]:]|\[\]|[{}]")
 
 
 def _find_close(text: str, start: int) -> int:
@@ -69,14 +74,14 @@ def _find_close(text: str, start: int) -> int:
     return -1
 
 
-def substitute(text: str, ctx: Context, *, quote_posargs: bool = False, keep_escapes: bool = False) -> str:
-    """Replace every ``{...}`` expression in ``text``.
+def substitute(text: str, ctx: Context, *, quote_posargs: bool = True, keep_escapes: bool = False) -> str:
+    """Replace every ``{...}`` expression (and ``[]``) in ``text``.
 
-    ``quote_posargs`` quotes positional arguments so that splitting the command line again gives
-    them back one by one (used for commands). ``keep_escapes`` keeps ``\\{``/``\\}`` escaped for a
-    later pass, otherwise they become literal braces.
+    ``quote_posargs`` (tox always does) quotes positional arguments so that splitting the command line again gives
+    them back one by one. ``keep_escapes`` keeps the escapes (``\\{``...) escaped for a later pass, otherwise they
+    become the literal characters.
     """
-    if "{" not in text and "\\" not in text:
+    if "{" not in text and "\\" not in text and "[]" not in text:
         return text
     out: list[str] = []
     pos = 0
@@ -87,16 +92,24 @@ def substitute(text: str, ctx: Context, *, quote_posargs: bool = False, keep_esc
             return "".join(out)
         start, token = match.start(), match.group()
         out.append(text[pos:start])
-        if token.startswith("\\"):
+        if token == "\\\\":
+            out.append(token)
+            pos = match.end()
+        elif token.startswith("\\"):
             out.append(token if keep_escapes else token[1])
+            pos = match.end()
+        elif token == "[]":
+            out.append(_expression("posargs", ctx, quote_posargs=quote_posargs))
             pos = match.end()
         elif token == "}":
             out.append(token)
             pos = match.end()
         else:
             end = _find_close(text, start)
-            if end == -1:
-                raise UnbalancedBraces(f"unbalanced braces in {text!r}: '{{' at offset {start} is never closed")
+            if end == -1:  # never closed: a literal brace, as in tox
+                out.append(token)
+                pos = start + 1
+                continue
             out.append(_expression(text[start + 1 : end], ctx, quote_posargs=quote_posargs))
             pos = end + 1
 
@@ -124,7 +137,7 @@ def _expression(inner: str, ctx: Context, *, quote_posargs: bool) -> str:
     if head == "posargs":
         given = ctx.posargs()
         if given is not None:
-            return shlex.join(given) if quote_posargs else " ".join(given)
+            return shlex.join(" ".join(arg.splitlines()) for arg in given) if quote_posargs else " ".join(given)
         return again(rest) if sep else ""
     if head == "env" and sep:
         name, has_default, default = _split_top(rest)
@@ -143,7 +156,5 @@ def _expression(inner: str, ctx: Context, *, quote_posargs: bool) -> str:
             return value
         if match.group("default") is not None:
             return again(match.group("default"))
-        if match.group("section") is not None:
-            raise ConfigError(f"no key {match.group('key')!r} in section [{match.group('section')}]")
-    # Not a substitution (for example a generative expression): keep it, substituting inside.
+    # Not a substitution (a generative expression, a reference to no value): keep it, substituting inside.
     return "{" + again(inner) + "}"
