@@ -73,6 +73,9 @@ def stringify(value: object) -> str:
 
 
 if TYPE_CHECKING:
+    from orch.config.toxtoml import TomlSource
+
+if TYPE_CHECKING:
     # Protocols exist for the type checker only: defining one at run time costs start-up time.
     class PackageRules(Protocol):
         """Package defaults need the packagedefs; :class:`orch.config.project.Config` provides them."""
@@ -140,11 +143,12 @@ class Resolver:
         self.packages: PackageRules | None = None
         self._set_env_raw: dict[str, dict[str, str]] = {}
         self._raw_cache: dict[tuple[Scope, str | None, str], tuple[str, Location] | None] = {}
+        self._data: dict[tuple[Scope, str | None, str], RawValue] = {}  # TOML values found by _find_raw
         self._active: list[tuple[str, ...]] = []
         self._env_sections: dict[str, RawSection] = {}
         self._section_envs: list[tuple[RawSection, list[str]]] = []
         for section in source.env_sections():
-            names = expand_names(section.suffix)
+            names = self._toml().env_names(section) if source.structured else expand_names(section.suffix)
             self._section_envs.append((section, names))
             for name in names:
                 self._env_sections.setdefault(name, section)
@@ -197,6 +201,8 @@ class Resolver:
             own = sections.get(f"{PACKAGEDEF_PREFIX}:{name}")
             return [own] if own is not None else []
         own = self._env_sections.get(str(name))
+        if self.source.structured:
+            return self._toml().env_chain(str(name), own)
         if own is None:
             base = sections.get(ENV_PREFIX)
             return [base] if base is not None else []
@@ -224,6 +230,14 @@ class Resolver:
             return found
 
     def _find_raw(self, scope: Scope, name: str | None, setting: Setting) -> tuple[str, Location] | None:
+        if self.source.structured:  # TOML: the first table that has the key, its data kept for _compute
+            for section in self.sections_for(scope, name):
+                for key in setting.names:
+                    raw = section.values.get(key)
+                    if raw is not None:
+                        self._data[(scope, name, setting.key)] = raw
+                        return raw.text, raw.location
+            return None
         filter_name = name if scope is Scope.ENV else None
         filtering = scope is not Scope.PACKAGEDEF  # orch's own sections: a "py38: x" line is no condition
         for section in self.sections_for(scope, name):
@@ -261,6 +275,9 @@ class Resolver:
         return result
 
     def _convert(self, scope: Scope, name: str | None, setting: Setting, text: str, location: Location) -> object:
+        raw = self._data.get((scope, name, setting.key))
+        if raw is not None and raw.data is not None:
+            return self._convert_data(scope, name, setting, raw)
         try:
             if setting.kind is Kind.DICT:
                 return self._dict(scope, name, text, location)
@@ -276,6 +293,30 @@ class Resolver:
         except ValueError as exc:
             raise ConfigError(f"{self._where(scope, name)} {setting.key}: {exc}", location) from exc
 
+    def _convert_data(self, scope: Scope, name: str | None, setting: Setting, raw: RawValue) -> object:
+        """A TOML value: replacement tables, substitutions, then a check of its shape."""
+        from orch.config import toml_values  # only TOML projects load it
+
+        try:
+            if setting.kind is Kind.DICT:
+                table = toml_values.raw_dict(self, scope, name, raw.data)
+                if scope is Scope.ENV:
+                    self._set_env_raw[str(name)] = table
+                return {key: self._dict_value(scope, name, table, key, raw.location) for key in table}
+            return toml_values.typed(self, scope, name, setting.kind, raw.data)
+        except ConfigError as exc:
+            if exc.location is not None:
+                raise
+            raise ConfigError(f"{self._where(scope, name)} {setting.key}: {exc.bare}", raw.location) from exc
+        except ValueError as exc:
+            raise ConfigError(f"{self._where(scope, name)} {setting.key}: {exc}", raw.location) from exc
+
+    def _toml(self) -> TomlSource:
+        from orch.config.toxtoml import TomlSource
+
+        assert isinstance(self.source, TomlSource)
+        return self.source
+
     @staticmethod
     def _command_line(line: str, ctx: _Context) -> str:
         """One command line, substituted. A line that is only a reference such as
@@ -285,6 +326,11 @@ class Resolver:
         return text if _WHOLE_REFERENCE.match(line.strip()) else " ".join(text.splitlines())
 
     def _where(self, scope: Scope, name: str | None) -> str:
+        if self.source.structured:
+            own = self.sections_for(scope, name)
+            if scope is Scope.ENV:
+                return self._toml().label(f"{ENV_PREFIX}:{name}")
+            return self._toml().label(own[0].name) if own else self._toml().label(self.core_name)
         if scope is Scope.CORE:
             return f"[{self.core_name}]"
         prefix = ENV_PREFIX if scope is Scope.ENV else PACKAGEDEF_PREFIX
@@ -344,7 +390,17 @@ class Resolver:
             if found is None:
                 return None
             with self._guard(("value", Scope.ENV.value, env, "set_env", "raw"), found[1]):
-                raw = self._set_env_raw[env] = self._raw_dict(Scope.ENV, env, found[0], found[1])
+                data = self._data.get((Scope.ENV, env, "set_env"))
+                if data is not None and data.data is not None:
+                    from orch.config import toml_values
+
+                    try:
+                        raw = toml_values.raw_dict(self, Scope.ENV, env, data.data)
+                    except ValueError as exc:
+                        raise ConfigError(f"{self._where(Scope.ENV, env)} set_env: {exc}", found[1]) from None
+                else:
+                    raw = self._raw_dict(Scope.ENV, env, found[0], found[1])
+                self._set_env_raw[env] = raw
         frame = ("set_env", env, key)
         if key not in raw:
             return None
@@ -375,6 +431,10 @@ class Resolver:
 
     # -------------------------------------------------------------------------- substitution
     def context(self, scope: Scope, name: str | None) -> _Context:
+        if self.source.structured:
+            from orch.config.toml_values import TomlContext
+
+            return TomlContext(self, scope, name)
         return _Context(self, scope, name)
 
     def _guard(self, frame: tuple[str, ...], location: Location | None, *, reentry: bool = True) -> _Guard:
@@ -461,6 +521,8 @@ class _Context:
             return str(resolver.root)
         if key == "env_name" and self.scope is Scope.ENV:
             return str(self.name)
+        if key == "py_dot_ver" and self.scope is Scope.ENV:  # tox: the env's Python as X.Y
+            return Lookup(resolver, Scope.ENV, self.name).python_version()
         scopes = [Scope.CORE] if core_only or self.scope is not Scope.ENV else [Scope.CORE, Scope.ENV]
         for scope in scopes:
             canonical = resolver.registry.canonical(scope, key)

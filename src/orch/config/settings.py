@@ -25,7 +25,9 @@ def _base_python(lookup: Lookup) -> tuple[str, ...]:
     assert isinstance(files, tuple)
     if files:
         return _versions_from_files(lookup.root, files)
-    return (sys.executable,)
+    fallback = lookup.get("default_base_python")
+    assert isinstance(fallback, tuple)
+    return fallback or (sys.executable,)
 
 
 def _versions_from_files(root: Path, files: tuple[str, ...]) -> tuple[str, ...]:
@@ -231,7 +233,14 @@ ENV = (
         (),
         "files listing Python versions (.python-version), used when the env name has no Python factor",
     ),
-    Setting("dependency_groups", Kind.LIST, (), "PEP 735 dependency groups of pyproject.toml to install"),
+    Setting(
+        "default_base_python",
+        Kind.LIST,
+        (),
+        "interpreters for an env whose name has no Python factor and that sets no base_python",
+        default_doc="orch's own interpreter",
+    ),
+    Setting("dependency_groups", Kind.NAMES, (), "PEP 735 dependency groups of pyproject.toml to install"),
     Setting("deps", Kind.DEPS, (), "requirements installed into the env (PEP 508 lines, -r FILE, -c FILE)"),
     Setting("commands_pre", Kind.COMMANDS, (), "commands run before `commands`"),
     Setting("commands", Kind.COMMANDS, (), "the commands to run"),

@@ -18,10 +18,14 @@ PACKAGEDEF_PREFIX = "packagedef"
 
 
 class RawValue(NamedTuple):
-    """The text of one key as written, before comments, factor conditions or substitutions."""
+    """The text of one key as written, before comments, factor conditions or substitutions.
+
+    A TOML file's value also keeps its ``data`` (strings, lists, tables) for the typed reading.
+    """
 
     text: str
     location: Location
+    data: object = None
 
 
 class RawSection:
@@ -51,10 +55,14 @@ class Source:
 
     kind = "raw"
     core_name = "tox"
+    structured = False
+    """Whether values carry TOML data (:attr:`RawValue.data`) rather than ini text only."""
 
     def __init__(self, path: Path, sections: list[RawSection]) -> None:
         self.path = path
         self.sections: dict[str, RawSection] = {s.name: s for s in sections}
+        self.warnings: list[str] = []  # things the reader accepted but wants the user to change
+        self.generated: dict[str, str] = {}  # env name -> the TOML [env_base.NAME] that generates it
 
     @property
     def root(self) -> Path:
