@@ -25,6 +25,7 @@ from orch.config.types import Command
 from orch.errors import ConfigError, Location
 
 _WHOLE_REFERENCE = re.compile(r"^\{\[(?P<section>[^\]]+)\](?P<key>[-\w]+)\}$")
+_EXPORT = re.compile(r"^export[ \t]+")  # a shell's ``export`` in front of a set_env file's line
 _DIR_ALIASES = {"toxinidir": "tox_root", "tox_root": "tox_root", "toxworkdir": "work_dir", "envname": "env_name"}
 
 
@@ -413,20 +414,26 @@ class Resolver:
         return self._dict_value(Scope.ENV, env, raw, key, location)
 
     def _env_file(self, path_text: str, location: Location) -> dict[str, str]:
+        """A ``file|PATH`` of set_env, read like tox: ``KEY=VALUE`` lines, ``export KEY=VALUE`` too, ``#`` comments;
+        values keep their quotes. A missing file fails the set_env value (tox: ``... does not exist for set_env``)."""
         path = (self.root / path_text.strip()).resolve()
+        if not path.is_file():
+            state = "is not a file" if path.exists() else "does not exist"
+            raise ConfigError(f"set_env file {path} {state}", location)
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise ConfigError(f"set_env file {path}: {exc.strerror}", location) from None
+            lines = path.read_text(encoding="utf-8-sig").split("\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"set_env file {path} cannot be read: {exc}", location) from None
         result = {}
         for number, line in enumerate(lines, start=1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
             key, sep, value = line.partition("=")
-            if not sep:
-                raise ConfigError(f"set_env file {path}:{number}: expected KEY=VALUE, found {line!r}", location)
-            result[key.strip()] = value.strip()
+            key = _EXPORT.sub("", key.strip())
+            if not sep or not key or "\x00" in line:  # the line is not echoed: it may hold part of a secret
+                raise ConfigError(f"set_env file {path}:{number}: expected KEY=VALUE", location)
+            result[key] = value.strip()
         return result
 
     # -------------------------------------------------------------------------- substitution

@@ -10,6 +10,7 @@ from _project import load
 
 from orch.config.convert import to_command, to_str
 from orch.config.types import Command
+from orch.errors import ConfigError
 
 
 @pytest.mark.parametrize(
@@ -75,3 +76,26 @@ def _value(tmp_path: Path, ini: str, env: str, key: str, **kwargs: object) -> ob
 def test_posargs(tmp_path: Path, ini: str, key: str, expected: object) -> None:
     value = _value(tmp_path, ini, "a", key, posargs=("p1", "p 2"))
     assert (value["X"] if isinstance(value, dict) else value) == expected
+
+
+ENV_FILE = 'export A=1\n  export \t B = 2\nexportC=3\n# comment\nD="q"\n'
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        pytest.param("file|e.env", {"A": "1", "B": "2", "exportC": "3", "D": '"q"'}, id="export-dropped"),
+        pytest.param("file|bad.env", "expected KEY=VALUE", id="export-alone-is-no-key"),
+        pytest.param("file|missing.env", "missing.env does not exist", id="missing-file"),
+    ],
+)
+def test_set_env_file(tmp_path: Path, line: str, expected: object) -> None:
+    config = load(
+        tmp_path, f"[testenv:a]\nset_env = {line}\ndescription = d\n", files={"e.env": ENV_FILE, "bad.env": "export\n"}
+    )
+    assert config.resolver.env("a", "description") == "d"  # the broken set_env fails only itself
+    if isinstance(expected, dict):
+        assert config.resolver.env("a", "set_env") == expected
+    else:
+        with pytest.raises(ConfigError, match=str(expected)):
+            config.resolver.env("a", "set_env")
