@@ -94,6 +94,7 @@ TOX_PASS_ENV = frozenset(
         "no_proxy",
     ]
 )
+SET_KEYS = frozenset({"extras", "labels"})
 EXCEPTION = "# Exception"
 WORKER = Path(__file__).with_name("tox_worker.py")
 
@@ -178,6 +179,9 @@ class ToxWorker:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 @lru_cache(maxsize=1)
@@ -215,6 +219,8 @@ class Normaliser:
             return sorted(f"{k}={self.text(str(v))}" for k, v in value.items() if k not in TOX_SET_ENV)
         if key == "pass_env" and isinstance(value, list):
             return sorted(set(value) - TOX_PASS_ENV)
+        if key in SET_KEYS and isinstance(value, list):
+            return sorted({self.text(str(v)) for v in value})  # sets in tox: order means nothing
         if isinstance(value, bool):
             return value
         if isinstance(value, list):

@@ -45,8 +45,9 @@ def ask(folder: str, keys: list[str]) -> dict[str, object]:
     code, out, err = _tox(["list", "-d", "--no-desc", *common])
     result["list_default"] = {"exit": code, "envs": out.split(), "stderr": err[-2000:]}
     code, out, err = _tox(["config", "-e", "ALL", "--hashseed", "notset", "--format", "json", "-k", *keys, *common])
+    start = 0 if out.startswith("{") else out.find("\n{") + 1  # log lines may come first
     try:
-        parsed = json.loads(out) if out.strip() else None
+        parsed = json.loads(out[start:]) if start >= 0 and out[start:].strip() else None
     except ValueError:
         parsed = None
     result["config"] = {"exit": code, "json": parsed, "stderr": err[-2000:]}
