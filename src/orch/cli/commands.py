@@ -35,7 +35,7 @@ def load(args: argparse.Namespace, plugins: Plugins) -> Config:
         posargs=args.posargs,
     )
     if args.quiet < 1:
-        for warning in unknown_keys(config.source, plugins.settings):
+        for warning in [*config.source.warnings, *unknown_keys(config.source, plugins.settings)]:
             print(f"warning: {warning}", file=sys.stderr)
     return config
 

@@ -153,9 +153,9 @@ def read_source(found: Found | Path) -> Source:
     """Parse a config file into raw sections with the reader of its kind (a bare path: by its name)."""
     path, kind = classify(found) if isinstance(found, Path) else found
     if kind in ("orch.toml", "tool.orch"):
-        from orch.config.toml import TomlSource  # only TOML projects pay for the TOML parser
+        from orch.config.toxtoml import read_orch_toml  # only TOML projects pay for the TOML parser
 
-        return TomlSource.from_file(path)
+        return read_orch_toml(path)
     if kind in ("tox.toml", "tool.tox"):
         from orch.config.toxtoml import read_tox_toml
 

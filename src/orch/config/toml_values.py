@@ -209,8 +209,7 @@ class Unroll:
 
     def _command_line(self, value: dict[str, object], depth: int) -> object:
         """orch's first schema: a command as one string, split like a tox.ini line."""
-        command = to_command(substitute(str(value["line"]), self.ctx, quote_posargs=True))
-        return ["-", *command.args] if command.ignore_exit else list(command.args)
+        return _as_data(to_command(substitute(str(value["line"]), self.ctx, quote_posargs=True)))
 
 
 class _Condition:
@@ -266,7 +265,7 @@ class _Condition:
 def _as_data(value: object) -> object:
     """A resolved value in the shape a TOML key holds it (for ``ref`` to another env's key)."""
     if isinstance(value, Command):
-        return ["-", *value.args] if value.ignore_exit else list(value.args)
+        return [*(["-"] if value.ignore_exit else ["!"] if value.invert_exit else []), *value.args]
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, Mapping):
@@ -306,6 +305,8 @@ def _command(value: object) -> Command | None:
         return None  # an empty command, as a false `if` leaves it, is dropped
     if args[0] == "-":
         return Command(tuple(args[1:]), ignore_exit=True)
+    if args[0] == "!":
+        return Command(tuple(args[1:]), invert_exit=True)
     return Command(tuple(args))
 
 
@@ -350,7 +351,9 @@ def convert(kind: Kind, value: object, *, generative: bool) -> object:
         if not isinstance(value, str):
             raise ValueError(f"must be a path string, not {_type(value)}")
         return CONVERTERS[kind](value)
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    if isinstance(value, bool):  # skip_missing_interpreters = true
+        return "true" if value else "false"
+    if not isinstance(value, (str, int, float)):
         raise ValueError(f"must be a string, not {_type(value)}")
     return " ".join(str(value).splitlines())  # tox reads a multi-line string as one line
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from orch.config.factors import expand_names
+from orch.config.factors import expand_names, split_condition
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source, read_config_text
 from orch.config.toml import Key, Layout, dotted, parse_toml
 from orch.config.toml_envlist import env_base_names
@@ -102,7 +102,7 @@ class TomlSource(Source):
         """A raw section's name the way this file spells it: ``[env.docs]``, ``[env_run_base]``."""
         head, sep, tail = section.partition(":")
         if section == self.core_name:
-            return f"[{dotted(self.root_key)}]" if self.root_key else "the top level"
+            return f"[{dotted(self.root_key)}]" if self.root_key else "top-level"
         prefix = dotted(self.root_key) + "." if self.root_key else ""
         if section == ENV_PREFIX:
             return f"[{prefix}env_run_base]"
@@ -145,6 +145,8 @@ def _parse(text: str, path: Path, root: Key, dialect: str) -> TomlSource:
     assert isinstance(data, dict)
     reader = _Reader(path.name, layout, root, dialect)
     sections = reader.sections(data)
+    for name, table in reader.aliases.items():  # {[flake8]key} still finds [section.flake8]
+        document.setdefault(name, table)
     return TomlSource(
         path,
         sections,
@@ -174,6 +176,7 @@ class _Reader:
         self.file, self.layout, self.root, self.dialect = file, layout, root, dialect
         self.generated: dict[str, str] = {}
         self.warnings: list[str] = []
+        self.aliases: dict[str, Any] = {}  # [section.NAME] tables of orch's first schema, by NAME
 
     def location(self, key: Key) -> Location:
         return Location(self.file, self.layout.line(self.root + key))
@@ -182,7 +185,9 @@ class _Reader:
         return ConfigError(f"{dotted(self.root + key)}: {message}", self.location(key))
 
     def deprecated(self, key: Key, old: str, new: str) -> None:
-        self.warnings.append(f"{self.location(key)}: {old} is deprecated; write {new} (tox's schema)")
+        warning = f"{self.location(key)}: {old} is deprecated; write {new} (tox's schema)"
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
     def sections(self, data: Mapping[str, Any]) -> list[RawSection]:
         core = RawSection("tox", self.location(()) if self.root else Location(self.file, 1))
@@ -203,6 +208,7 @@ class _Reader:
                     found.append(self.section(f"{PACKAGEDEF_PREFIX}:{pdef}", (*key, pdef), table))
             elif name == "section" and self.dialect == "orch" and isinstance(value, dict):
                 self.deprecated(key, "[section.NAME]", "a top-level [NAME] table")
+                self.aliases.update(value)
             elif isinstance(value, dict) and name not in _CORE_TABLES:
                 continue  # a table other values refer to ({[NAME]key}, replace = "ref")
             else:
@@ -267,11 +273,22 @@ class _Reader:
                 if commands:
                     then = [self._command(key, line) for line in (then if isinstance(then, list) else [then])]
                 result.append({"replace": "factors", "condition": item["if"], "then": then, "extend": True})
+            elif isinstance(item, str) and self._conditional(item) is not None:
+                condition, content = self._conditional(item) or ("", "")
+                self.deprecated(key, f"a factor condition in a string ({item!r})", '{ replace = "if", ... }')
+                then = self._command(key, content) if commands else content
+                result.append({"replace": "factors", "condition": condition, "then": [then], "extend": True})
             elif isinstance(item, str) and commands:
                 result.append(self._command(key, item))
             else:
                 result.append(item)
         return result
+
+    @staticmethod
+    def _conditional(item: str) -> tuple[str, str] | None:
+        """``"py38: mock"``: orch's first schema kept tox.ini's factor conditions inside strings."""
+        condition, content = split_condition(item)
+        return None if condition is None else (str(condition), content)
 
     def _command(self, key: Key, line: object) -> object:
         if not isinstance(line, str):
