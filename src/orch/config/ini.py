@@ -20,9 +20,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from orch.config.source import RawSection, RawValue, Source, read_config_text
+from orch.config.source import ENV_PREFIX, RawSection, RawValue, Source, read_config_text
 from orch.errors import ConfigError, Location
 
+SETUP_CFG_CORE = "tox:tox"
+"""The core section of a setup.cfg."""
+
+_DEFAULT = "DEFAULT"  # configparser's default section
 _SECTION = re.compile(r"\[(?P<name>.+)\]")
 _OPTION = re.compile(r"(?P<key>.*?)\s*[=:]\s*(?P<value>.*)$")
 _INLINE_COMMENT = re.compile(r"\s*(?<!\\)#.*")
@@ -89,7 +93,23 @@ def parse_ini(text: str, file: str, *, first_line: int = 1) -> list[RawSection]:
             raise ConfigError(f"key {key!r} in [{current.name}] already set at line {first}", Location(file, number))
         indent, key_line, lines = cur_indent, number, [option.group("value")]
     flush()
-    return sections
+    return _inherit_defaults(sections)
+
+
+def _inherit_defaults(sections: list[RawSection]) -> list[RawSection]:
+    """configparser's ``[DEFAULT]``: no section of its own (``{[DEFAULT]key}`` names nothing), its keys are in every
+    other section that does not set them. An env without a section reads them too, so a missing ``[testenv]`` is
+    made of them."""
+    defaults = next((section for section in sections if section.name == _DEFAULT), None)
+    if defaults is None:
+        return sections
+    kept = [section for section in sections if section is not defaults]
+    for section in kept:
+        for key, value in defaults.values.items():
+            section.values.setdefault(key, value)
+    if not any(section.name == ENV_PREFIX for section in kept):
+        kept.append(RawSection(ENV_PREFIX, defaults.location, dict(defaults.values)))
+    return kept
 
 
 class IniSource(Source):
@@ -112,16 +132,24 @@ class IniSource(Source):
 
 
 class SetupCfgSource(IniSource):
-    """A ``setup.cfg`` read by tox: its core section is ``[tox:tox]`` (``[tox]`` there is just another
-    section), env sections ``[testenv]`` and ``[testenv:NAME]``; other sections (``[flake8]``...)
-    are there for ``{[section]key}`` references."""
+    """A ``setup.cfg`` read by tox: env sections ``[testenv]`` and ``[testenv:NAME]``, the core in
+    ``[tox:tox]``; other sections (``[flake8]``...) are there for ``{[section]key}`` references.
 
-    core_name = "tox:tox"
+    As in tox, ``{[tox]key}`` reads the core setting (``{[tox]envlist}``: the env names) and
+    ``{[tox:tox]key}`` the section's raw text (``py311,lint``): the core is kept under both names,
+    the same values, and a ``[tox]`` section of the file is not read.
+    """
 
     def __init__(self, path: Path, sections: list[RawSection]) -> None:
-        Source.__init__(self, path, sections)
-        if self.core_name not in self.sections:
-            raise ConfigError(f"{path.name}: no [tox:tox] section, which tox needs to read a setup.cfg")
+        kept: list[RawSection] = []
+        for section in sections:
+            if section.name == SETUP_CFG_CORE:
+                kept.append(RawSection(self.core_name, section.location, section.values))
+            if section.name != self.core_name:
+                kept.append(section)
+        Source.__init__(self, path, kept)
+        if SETUP_CFG_CORE not in self.sections:
+            raise ConfigError(f"{path.name}: no [{SETUP_CFG_CORE}] section, which tox needs to read a setup.cfg")
 
 
 class LegacyIniSource(IniSource):
