@@ -157,7 +157,6 @@ def test_config_ini_and_toml_formats(project) -> None:
 @pytest.mark.parametrize(
     ("ini", "args", "message"),
     [
-        pytest.param("[tox]\nenv_list = a\n[testenv]\ndeps = {env:X\n", ["config"], "tox.ini:4:", id="unbalanced"),
         pytest.param("[tox]\nenv_list = a\nnot a key line\n", ["list"], "tox.ini:3: cannot parse", id="syntax"),
         pytest.param(
             "[tox]\nenv_list = a\n[testenv]\ndeps = {[x]y}\n[x]\ny = {[x]z}\nz = {[x]y}\n",
@@ -186,7 +185,7 @@ def test_unknown_key_warns_with_suggestion(project) -> None:
 def test_no_config_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["list"]) == 2
-    assert "no orch.toml, pyproject.toml with [tool.orch], or tox.ini" in capsys.readouterr().err
+    assert "no config found" in capsys.readouterr().err
 
 
 def test_python_dash_m_and_cli_import_stay_light(tmp_path: Path) -> None:
