@@ -355,7 +355,7 @@ def convert(kind: Kind, value: object, *, generative: bool) -> object:
         return "true" if value else "false"
     if not isinstance(value, (str, int, float)):
         raise ValueError(f"must be a string, not {_type(value)}")
-    return " ".join(str(value).splitlines())  # tox reads a multi-line string as one line
+    return str(value).replace("\r\n", " ").replace("\n", " ")  # tox reads a multi-line string as one line
 
 
 def raw_table(value: object, what: str) -> dict[str, str]:
