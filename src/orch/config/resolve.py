@@ -25,6 +25,8 @@ from orch.config.types import Command
 from orch.errors import ConfigError, Location
 
 _WHOLE_REFERENCE = re.compile(r"^\{\[(?P<section>[^\]]+)\](?P<key>[-\w]+)\}$")
+MAX_REFERENCE_DEPTH = 100
+"""How deep ``{[section]key}`` texts expand inside each other, tox's ``MAX_REPLACE_DEPTH``."""
 _EXPORT = re.compile(r"^export[ \t]+")  # a shell's ``export`` in front of a set_env file's line
 _DIR_ALIASES = {"toxinidir": "tox_root", "tox_root": "tox_root", "toxworkdir": "work_dir", "envname": "env_name"}
 
@@ -477,6 +479,8 @@ class _Context:
 
     def __init__(self, resolver: Resolver, scope: Scope, name: str | None) -> None:
         self.resolver, self.scope, self.name = resolver, scope, name
+        self.depth = 0  # how many {[section]key} texts are being expanded one inside the other
+        self.exhausted = False  # MAX_REFERENCE_DEPTH was reached: substitute keeps the remaining expressions as text
 
     def posargs(self) -> tuple[str, ...] | None:
         return self.resolver.posargs
@@ -492,12 +496,28 @@ class _Context:
         return self.resolver.environ.get(name)
 
     def reference(self, section: str | None, key: str) -> str | None:
+        """A setting (no section) or another section's text, expanded in this context.
+
+        Like tox, a section's text that refers to itself (``deps = {[testenv]deps}``) is no error: it is expanded
+        :data:`MAX_REFERENCE_DEPTH` times, the innermost text stays as written and so does every expression left in
+        the value after it.
+        """
         resolver = self.resolver
         if section is None or section == resolver.core_name:
-            return self._setting(key, core_only=section is not None)
-        with resolver._guard(("ref", section, key, str(self.name)), None):
-            text = self.raw_reference(section, key)
-            return None if text is None else substitute(text, self, keep_escapes=True)
+            found = self._setting(key, core_only=section is not None)
+            if found is not None or section is None:
+                return found
+        text = self.raw_reference(section, key)
+        if text is None or self.exhausted or ("{" not in text and "[]" not in text):
+            return text
+        if self.depth >= MAX_REFERENCE_DEPTH:
+            self.exhausted = True
+            return text
+        self.depth += 1
+        try:
+            return substitute(text, self, keep_escapes=True)
+        finally:
+            self.depth -= 1
 
     def raw_reference(self, section: str, key: str) -> str | None:
         """Another section's value, comments and other factors' lines removed, not substituted."""
@@ -515,11 +535,22 @@ class _Context:
                     break
         if value is None:
             head, sep, env = section.partition(":")
-            if head == ENV_PREFIX and sep and env and resolver.registry.canonical(Scope.ENV, key) is not None:
+            known = head == ENV_PREFIX and sep and env and resolver.registry.canonical(Scope.ENV, key) is not None
+            if known and self._known_env(env):
                 return stringify(resolver.env(env, key))  # the key is inherited: read env's own value
             return None
         filter_name = self.name if self.scope is Scope.ENV else None
         return filter_for_env(resolver.source.read(value), filter_name).replace("\\\n", "")
+
+    def _known_env(self, env: str) -> bool:
+        """Whether tox knows the env: this one, one with a section, or one of ``env_list``."""
+        resolver = self.resolver
+        if env == self.name or resolver.env_section(env) is not None:
+            return True
+        try:
+            return env in resolver.value(Scope.CORE, None, "env_list")  # type: ignore[operator]
+        except (ConfigError, UnknownSetting):
+            return False
 
     def _setting(self, key: str, *, core_only: bool) -> str | None:
         resolver = self.resolver

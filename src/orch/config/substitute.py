@@ -110,7 +110,10 @@ def substitute(text: str, ctx: Context, *, quote_posargs: bool = True, keep_esca
                 out.append(token)
                 pos = start + 1
                 continue
-            out.append(_expression(text[start + 1 : end], ctx, quote_posargs=quote_posargs))
+            if getattr(ctx, "exhausted", False):  # a self-reference went too deep: the rest stays as written
+                out.append(text[start : end + 1])
+            else:
+                out.append(_expression(text[start + 1 : end], ctx, quote_posargs=quote_posargs))
             pos = end + 1
 
 

@@ -185,27 +185,6 @@ def test_set_env(tmp_path: Path, env: str, key: str, expected: object) -> None:
     ("ini", "env", "key", "message"),
     [
         pytest.param(
-            "[testenv:c]\ndescription = {[x]b}\n[x]\na = {[x]b}\nb = {[x]a}\n",
-            "c",
-            "description",
-            "cyclic",
-            id="sections-referencing-each-other",
-        ),
-        pytest.param(
-            "[testenv:d]\ndescription = {[testenv:d]commands}\ncommands = {[testenv:d]description}\n",
-            "d",
-            "description",
-            "cyclic",
-            id="keys-of-one-env",
-        ),
-        pytest.param(
-            "[testenv:d]\ndescription = {[testenv:d]description}\n",
-            "d",
-            "description",
-            "cyclic",
-            id="self-reference",
-        ),
-        pytest.param(
             "[testenv:e]\nset_env =\n    P = {env:Q}\n    Q = {env:P}\n",
             "e",
             "set_env",

@@ -99,3 +99,55 @@ def test_set_env_file(tmp_path: Path, line: str, expected: object) -> None:
     else:
         with pytest.raises(ConfigError, match=str(expected)):
             config.resolver.env("a", "set_env")
+
+
+@pytest.mark.parametrize(
+    ("ini", "env", "key", "expected"),
+    [
+        # references that reach themselves expand 100 levels deep, the innermost text is kept as written
+        pytest.param("[testenv:c]\ndescription = {[x]b}\n[x]\na = {[x]b}\nb = {[x]a}\n", "c", "description", "{[x]a}"),
+        pytest.param(
+            "[testenv:d]\ndescription = {[testenv:d]description}\n", "d", "description", "{[testenv:d]description}"
+        ),
+        pytest.param(
+            "[testenv:d]\ndescription = {[testenv:d]commands}\ncommands = {[testenv:d]description}\n",
+            "d",
+            "commands",
+            (Command(("{[testenv:d]commands}",)),),
+        ),
+        pytest.param(
+            "[testenv]\ndeps = {[testenv]deps}\n  a\n[testenv:x]\n", "x", "deps", ("{[testenv]deps}",) + ("a",) * 102
+        ),
+        pytest.param(
+            "[testenv]\ndeps = b\n[testenv:x]\ndeps = {[testenv]deps}\n  {[testenv:x]deps}\n",
+            "x",
+            "deps",
+            ("b",) * 101 + ("{[testenv]deps}", "{[testenv:x]deps}"),
+        ),
+        # a reference to no value is kept; an env tox knows gives its default
+        pytest.param(
+            "[tox]\nenv_list = z\n[testenv]\n[testenv:x]\n"
+            "description = <{[testenv:y]description}|{[testenv:z]description}"
+            "|{[testenv]description}|{[testenv]nokey}|{[testenv]nokey:d}>\n",
+            "x",
+            "description",
+            "<{[testenv:y]description}||{[testenv]description}|{[testenv]nokey}|d>",
+        ),
+        # [DEFAULT]: its keys are in every section, it is no section itself
+        pytest.param(
+            "[DEFAULT]\ndescription = dd\nfoo = bar\ndeps = d1\n[tox]\n[testenv]\ndeps = t\n"
+            "commands = echo {[tox]foo} {[testenv]foo} {[other]foo} {[nosuch]foo} {[DEFAULT]foo} {foo}\n"
+            "[testenv:a]\n[testenv:b]\ndeps = {[DEFAULT]deps} x\n[other]\n",
+            "a",
+            "commands",
+            (Command(("echo", "bar", "bar", "bar", "{[nosuch]foo}", "{[DEFAULT]foo}", "{foo}")),),
+        ),
+        pytest.param("[DEFAULT]\ndeps = d1\n[testenv]\ndeps = t\n[testenv:a]\n", "a", "deps", ("d1",)),
+        pytest.param(
+            "[DEFAULT]\ndeps = d1\n[testenv:b]\ndeps = {[DEFAULT]deps} x\n", "b", "deps", ("{[DEFAULT]deps} x",)
+        ),
+        pytest.param("[DEFAULT]\ndescription = dd\n[tox]\nenv_list = c\n", "c", "description", "dd"),
+    ],
+)
+def test_tox_values(tmp_path: Path, ini: str, env: str, key: str, expected: object) -> None:
+    assert _value(tmp_path, ini, env, key) == expected
