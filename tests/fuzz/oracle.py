@@ -268,7 +268,7 @@ class Differ:
         if "crash" in answer:
             raise RuntimeError(f"tox worker failed on {files}: {answer['crash']}")
         tox_lists = answer["list"], answer["list_default"]
-        outcome.tox_reads = all(item["exit"] == 0 for item in tox_lists) and answer["config"]["json"] is not None
+        outcome.tox_reads = all(item["exit"] == 0 for item in tox_lists)
         try:
             config = load_config(
                 registry=_plugins().settings,
@@ -288,10 +288,16 @@ class Differ:
                     Divergence("whole file: orch fails where tox reads", "", "", "reads", orch_error)
                 )
             elif outcome.orch_reads:
-                error = " | ".join(i["stderr"].strip().splitlines()[-1] for i in tox_lists if i["stderr"].strip())
+                error = answer["list"]["stderr"].strip().splitlines()[-1:]
                 outcome.divergences.append(
-                    Divergence("whole file: orch reads what tox rejects", "", "", error or "fails", "reads")
+                    Divergence(
+                        "whole file: orch reads what tox rejects", "", "", error[0] if error else "fails", "reads"
+                    )
                 )
+            return outcome
+        if answer["config"]["json"] is None:
+            tail = answer["config"]["stderr"].strip()[-300:]
+            outcome.divergences.append(Divergence("oracle: tox config printed no JSON", "", "", tail, ""))
             return outcome
         default = answer["list_default"]["envs"]
         additional = [env for env in answer["list"]["envs"] if env not in default]

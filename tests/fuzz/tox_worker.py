@@ -14,17 +14,32 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
+from collections.abc import Callable
+from typing import Any
 
 
-def _tox(args: list[str]) -> tuple[int, str, str]:
+def _main(args: list[str], handler: Callable[[Any], int] | None) -> int:
+    """``tox.run.main``, with ``handler`` in place of the sub-command's own when given."""
+    from tox.provision import provision
+    from tox.run import setup_state
+
+    state = setup_state(args)
+    if (result := provision(state)) is not False:
+        return int(result)
+    if handler is None:
+        handler = state._options.cmd_handlers[state.conf.options.command]
+    return handler(state)
+
+
+def _tox(args: list[str], handler: Callable[[Any], int] | None = None) -> tuple[int, str, str]:
     from tox.report import HandledError
-    from tox.run import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = main(args)
+            code = _main(args, handler)
         except HandledError as exc:
             print(f"HandledError| {exc}", file=sys.stderr)
             code = -2
@@ -40,17 +55,24 @@ def ask(folder: str, keys: list[str]) -> dict[str, object]:
     os.chdir(folder)
     common = ["--no-provision"]
     result: dict[str, object] = {"dir": folder}
-    code, out, err = _tox(["list", "--no-desc", *common])
-    result["list"] = {"exit": code, "envs": out.split(), "stderr": err[-2000:]}
-    code, out, err = _tox(["list", "-d", "--no-desc", *common])
-    result["list_default"] = {"exit": code, "envs": out.split(), "stderr": err[-2000:]}
+    envs: dict[str, list[str]] = {}
+
+    def names(state: Any) -> int:  # what tox.session.cmd.list_env.list_env prints, without the printing
+        envs["default"] = list(state.envs.iter())
+        envs["all"] = [*envs["default"], *(e for e in state.envs.iter(only_active=False) if e not in envs["default"])]
+        return 0
+
+    code, out, err = _tox(["list", "--no-desc", *common], handler=names)
+    log = (out + err)[-2000:]
+    result["list"] = {"exit": code, "envs": envs.get("all", []), "stderr": log}
+    result["list_default"] = {"exit": code, "envs": envs.get("default", []), "stderr": log}
     code, out, err = _tox(["config", "-e", "ALL", "--hashseed", "notset", "--format", "json", "-k", *keys, *common])
-    start = 0 if out.startswith("{") else out.find("\n{") + 1  # log lines may come first
+    found = re.search(r"^\{$", out, re.MULTILINE)  # tox's log lines may come first
     try:
-        parsed = json.loads(out[start:]) if start >= 0 and out[start:].strip() else None
+        parsed = json.loads(out[found.start() :]) if found else None
     except ValueError:
         parsed = None
-    result["config"] = {"exit": code, "json": parsed, "stderr": err[-2000:]}
+    result["config"] = {"exit": code, "json": parsed, "stderr": (out + err)[-2000:]}
     return result
 
 
