@@ -184,6 +184,8 @@ def test_env_variables_and_posargs(project, tmp_path: Path) -> None:
         pytest.param('python -c "raise SystemExit(3)"', "", 1, "failed", id="failing"),
         pytest.param('- python -c "raise SystemExit(3)"', "", 0, "ok", id="dash-ignores-exit"),
         pytest.param('python -c "raise SystemExit(3)"', "ignore_outcome = true", 0, "ignored", id="ignore-outcome"),
+        pytest.param('! python -c "raise SystemExit(3)"', "", 0, "ok", id="bang-inverts-a-failure"),
+        pytest.param('! python -c "pass"', "", 1, "failed", id="bang-inverts-a-success"),
     ],
 )
 def test_exit_codes(project, tmp_path: Path, commands: str, extra: str, code: int, status: str) -> None:

@@ -54,6 +54,8 @@ class TomlContext(_Context):
         if section is None or section == self.resolver.core_name:
             return super().reference(section, key)
         source = _source(self.resolver)
+        if source.dialect == "orch" and (section == "testenv" or section.startswith("testenv:")):
+            return super().reference(section, key)  # orch's first schema kept tox.ini's section names
         if section.startswith("env."):  # another env's resolved value
             env = section[len("env.") :]
             if self.resolver.registry.canonical(Scope.ENV, key) is None:

@@ -429,7 +429,7 @@ class EnvRunner:
         *,
         check: bool,
     ) -> CommandResult:
-        shell = shlex.join(command.args)
+        shell = ("! " if command.invert_exit else "") + shlex.join(command.args)
         self.console.command_start(env.name, phase, index, shell)
         if not command.args:
             return CommandResult(phase, index, shell, "not found", None, 0.0, command.ignore_exit)
@@ -475,6 +475,7 @@ class EnvRunner:
                 outcome.duration,
                 command.ignore_exit,
                 attempts,
+                command.invert_exit,
             )
             if outcome.status is Status.INTERRUPTED:
                 self.console.command_end(env.name, done)

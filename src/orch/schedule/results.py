@@ -31,10 +31,11 @@ class CommandResult:
     duration: float
     ignored: bool = False  # a leading "-": its exit code does not count
     attempts: int = 1
+    inverted: bool = False  # a leading "!": a non-zero exit is the success (tox 4)
 
     @property
     def ok(self) -> bool:
-        return self.status == "exited" and self.exit_code == 0
+        return self.status == "exited" and (self.exit_code != 0 if self.inverted else self.exit_code == 0)
 
 
 @dataclass
