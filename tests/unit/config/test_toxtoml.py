@@ -265,7 +265,7 @@ def test_orch_toml_in_tox_schema_reads_without_warnings(tmp_path: Path) -> None:
 
 
 def test_orch_toml_keeps_ini_section_references(tmp_path: Path) -> None:
-    text = '[env_run_base]\ndeps = ["a"]\n[env.x]\ndeps = ["{[testenv]deps}", "b"]\n[env.y]\ndescription = "{[testenv:x]deps}"\n'
+    text = '[env_run_base]\ndeps = ["a"]\n[env.x]\ndeps = ["{[testenv]deps}", "b"]\n'
     config = load(tmp_path, text, name="orch.toml")
     assert value(config, "x", "deps") == ["a", "b"]
     assert value(load(tmp_path / "t", text), "x", "deps") == ["{[testenv]deps}", "b"]  # tox.toml: kept as text
