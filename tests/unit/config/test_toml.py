@@ -395,7 +395,7 @@ def test_resolves_like_the_ini(tmp_path: Path, load_project: Load) -> None:
 def test_resolve_error_has_toml_line(tmp_path: Path, load_project: Load) -> None:
     (tmp_path / "orch.toml").write_text('env_list = ["a"]\n\n[env_base]\ncommands_retry = "many"\n', encoding="utf-8")
     config = load_project(tmp_path, "orch.toml")
-    with pytest.raises(ConfigError, match=r"^orch\.toml:4: \[testenv:a\] commands_retry: 'many' is not a whole number"):
+    with pytest.raises(ConfigError, match=r"^orch\.toml:4: \[env.a\] commands_retry: 'many' is not a whole number"):
         config.resolver.env("a", "commands_retry")
 
 
