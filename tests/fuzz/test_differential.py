@@ -24,7 +24,6 @@ from .run import Summary, collect, report
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("tox") is None, reason="tox (test extras) is not installed")
 
 DEFAULT_EXAMPLES = 8
-TOML_PENDING = "orch's tox.toml reader is being written (src/orch/config/toxtoml.py raises 'not read yet')"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +49,6 @@ def test_ini_agrees_with_tox(differ: Differ) -> None:
     _check(collect(differ, "ini", DEFAULT_EXAMPLES, seed_value=0))
 
 
-@pytest.mark.xfail(strict=False, reason=TOML_PENDING)
 def test_toml_agrees_with_tox(differ: Differ) -> None:
     _check(collect(differ, "toml", DEFAULT_EXAMPLES, seed_value=0))
 

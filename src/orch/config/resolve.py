@@ -274,7 +274,7 @@ class Resolver:
             try:
                 result = setting.post(Lookup(self, scope, name), result, found is not None)
             except ValueError as exc:
-                raise ConfigError(str(exc), found[1] if found else None) from None
+                raise ConfigError(f"{self._where(scope, name)} {exc}", found[1] if found else None) from None
         return result
 
     def _convert(self, scope: Scope, name: str | None, setting: Setting, text: str, location: Location) -> object:
@@ -306,7 +306,7 @@ class Resolver:
                 if scope is Scope.ENV:
                     self._set_env_raw[str(name)] = table
                 return {key: self._dict_value(scope, name, table, key, raw.location) for key in table}
-            return toml_values.typed(self, scope, name, setting.kind, raw.data)
+            return toml_values.typed(self, scope, name, setting, raw.data)
         except ConfigError as exc:
             if exc.location is not None:
                 raise

@@ -50,7 +50,7 @@ def _check_base_python(lookup: Lookup, value: object, explicit: bool) -> object:
         return value
     env = str(lookup.name)
     if not value:
-        raise ValueError(f"[testenv:{env}] base_python is empty")
+        raise ValueError("base_python is empty")
     ignore = lookup.core("ignore_base_python_conflict")
     try:
         spec = python_factor(env)

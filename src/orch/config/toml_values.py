@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import ast
 import glob
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orch.config.convert import CONVERTERS, to_command, to_deps, to_names
-from orch.config.factors import expand_env_list, filter_for_env
-from orch.config.registry import Kind, Scope
+from orch.config.factors import active_factors, expand_env_list, filter_for_env
+from orch.config.registry import Kind, Scope, Setting
 from orch.config.resolve import _Context, stringify
 from orch.config.substitute import substitute
 from orch.config.toml_envlist import expand_env_items
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from orch.config.toxtoml import TomlSource
 
 _MAX_DEPTH = 100
+_SPACES = re.compile(r"\s+")
 
 
 class TomlContext(_Context):
@@ -221,7 +223,7 @@ class _Condition:
         self.unroll, self.text = unroll, text
         name = unroll.name if unroll.scope is Scope.ENV else None
         self.env_name = name or ""
-        self.factors = set(self.env_name.split("-")) if name else set()
+        self.factors = active_factors(name)  # the name's factors, the platform and the machine's ISA
 
     def holds(self) -> bool:
         try:
@@ -328,7 +330,7 @@ def convert(kind: Kind, value: object, *, generative: bool) -> object:
         names = expand_env_items(value)
         if generative:  # orch's own files: "py{38,39}" expands, as in a tox.ini
             names = [env for name in names for env in expand_env_list(name)]
-        return tuple(names)
+        return tuple(dict.fromkeys(names))  # each name once, as tox keeps them
     if kind is Kind.LABELS:
         if not isinstance(value, dict):
             raise ValueError(f"must be a table of label = [envs], not {_type(value)}")
@@ -374,10 +376,13 @@ def raw_table(value: object, what: str) -> dict[str, str]:
     return result
 
 
-def typed(resolver: Resolver, scope: Scope, name: str | None, kind: Kind, data: object) -> object:
+def typed(resolver: Resolver, scope: Scope, name: str | None, setting: Setting, data: object) -> object:
     """The typed value of TOML data read for a section."""
     unroll = Unroll(resolver, scope, name)
-    return convert(kind, unroll(data), generative=_source(resolver).dialect == "orch")
+    result = convert(setting.kind, unroll(data), generative=_source(resolver).dialect == "orch")
+    if setting.key == "description" and isinstance(result, str):
+        return _SPACES.sub(" ", result)  # tox shows a description on one line, each run of spaces as one
+    return result
 
 
 def raw_dict(resolver: Resolver, scope: Scope, name: str | None, data: object) -> dict[str, str]:

@@ -348,19 +348,19 @@ def test_base_python(tmp_path: Path, ini: str, env: str, expected: tuple[str, ..
         pytest.param(
             "[testenv:py38]\nbase_python = python3.9\n",
             "py38",
-            "tox.ini:2: env name py38 conflicts with base_python python3.9",
+            "tox.ini:2: [testenv:py38] env name py38 conflicts with base_python python3.9",
             id="version-conflict",
         ),
         pytest.param(
             "[testenv:pypy3.10]\nbase_python = python3.10\n[tox]\n",
             "pypy3.10",
-            "tox.ini:2: env name pypy3.10 conflicts with base_python python3.10",
+            "tox.ini:2: [testenv:pypy3.10] env name pypy3.10 conflicts with base_python python3.10",
             id="implementation-conflict",
         ),
         pytest.param(
             "[testenv:py39]\nbase_python = python3\n",
             "py39",
-            "tox.ini:2: env name py39 conflicts with base_python python3",
+            "tox.ini:2: [testenv:py39] env name py39 conflicts with base_python python3",
             id="explicit-less-precise-than-factor",
         ),
         pytest.param(
