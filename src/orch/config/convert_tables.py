@@ -1,0 +1,271 @@
+"""``orch convert``: a tox.ini's sections as the tables of tox's TOML schema (:class:`TableConverter`).
+
+* ``[tox]`` keys at the top level, ``env_list`` and ``labels`` as lists of explicit names where the
+  generative expressions expand (tox reads ``py{38,39}`` literally);
+* ``[testenv]`` is ``[env_run_base]``; ``[testenv:NAME]`` is ``[env.NAME]``, a generative name
+  one table per name it expands to (kept generative, which orch expands, when it gives more than
+  :data:`MAX_TABLES` names); ``[packagedef:NAME]`` is ``[packagedef.NAME]``; other sections that a
+  ``{[NAME]key}`` reference or a ``base`` key names are top-level ``[NAME]`` tables;
+* a reference to another section's text is inlined where tox would split or filter it (commands,
+  conditional lines, nested substitutions), else kept as ``{[NAME]key}``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from orch.config.convert import to_list
+from orch.config.convert_values import (
+    LIST_KINDS,
+    MAX_INLINE,
+    REFERENCE,
+    WHOLE,
+    Unconvertible,
+    ValueConverter,
+    plain,
+)
+from orch.config.factors import expand_names, split_condition
+from orch.config.ini import IniSource
+from orch.config.registry import Kind, Scope, SettingsRegistry, UnknownSetting
+from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection
+from orch.errors import ConfigError
+
+MAX_TABLES = 64
+"""A generative ``[testenv:...]`` name giving more env names than this stays one generative table."""
+_CORE_NAME = "tox"
+_RESERVED = ("env", "env_base", "env_run_base", "env_pkg_base", "packagedef")
+
+Document = dict[str, Any]
+
+
+# ------------------------------------------------------------------------------- ini -> data
+def _registry() -> SettingsRegistry:
+    from orch.plugin import catalog
+
+    registry = SettingsRegistry()
+    catalog.add_settings(registry)
+    return registry
+
+
+def convert_document(ini: IniSource, registry: SettingsRegistry | None = None) -> Document:
+    """The ini's configuration as the data of a TOML document in tox's schema."""
+    return TableConverter(ini, registry or _registry()).document()
+
+
+class TableConverter:
+    def __init__(self, ini: IniSource, registry: SettingsRegistry) -> None:
+        self.ini, self.registry = ini, registry
+        self.env_tables: dict[str, RawSection] = {}  # explicit [env.NAME] -> its ini section
+        self.generative: dict[str, list[str]] = {}  # [testenv:GEN] kept generative -> its names
+        for section in ini.env_sections():
+            names = expand_names(section.suffix)
+            if len(names) > MAX_TABLES or not names:
+                self.generative[section.suffix] = names
+                continue
+            for name in names:
+                self.env_tables.setdefault(name, section)
+
+    # ------------------------------------------------------------------------------- sections
+    def document(self) -> Document:
+        ini = self.ini
+        doc: Document = {}
+        core = ini.sections.get(ini.core_name)
+        if core is not None:
+            for key, value in self.section(core, Scope.CORE, None).items():
+                if key in _RESERVED or (isinstance(value, dict) and key != "labels"):
+                    raise ConfigError(
+                        f"[{ini.core_name}] key {key!r} has no place in TOML, where the top-level {key!r} is a table",
+                        core.values[next(k for k in core.values if self._canonical(Scope.CORE, k) == key)].location,
+                    )
+                doc[key] = value
+        base = ini.sections.get(ENV_PREFIX)
+        if base is not None:
+            doc["env_run_base"] = self.section(base, Scope.ENV, None)
+        envs: dict[str, Any] = {}
+        for section in ini.env_sections():
+            if section.suffix in self.generative:
+                envs[section.suffix] = self.section(section, Scope.ENV, self.generative[section.suffix])
+                continue
+            for name in expand_names(section.suffix):
+                if self.env_tables.get(name) is section and name not in envs:
+                    envs[name] = self.section(section, Scope.ENV, [name])
+        if envs:
+            doc["env"] = envs
+        pdefs = {s.suffix: self.section(s, Scope.PACKAGEDEF, None) for s in ini.packagedef_sections()}
+        if pdefs:
+            doc["packagedef"] = pdefs
+        for section in self._referenced():
+            if section.name in doc:
+                raise ConfigError(f"[{section.name}] has no place in TOML next to the core key {section.name!r}")
+            doc[section.name] = {key: plain(self._read(section, key)) for key in section.values}
+        return doc
+
+    def _is_other(self, section: RawSection) -> bool:
+        return section.name not in (self.ini.core_name, ENV_PREFIX) and section.prefix not in (
+            ENV_PREFIX,
+            PACKAGEDEF_PREFIX,
+        )
+
+    def _referenced(self) -> list[RawSection]:
+        """The other sections that values refer to, directly or through each other, in file order."""
+        ini = self.ini
+        queue = [s for s in ini.sections.values() if not self._is_other(s)]
+        wanted: set[str] = set()
+        while queue:
+            section = queue.pop()
+            for key, raw in section.values.items():
+                text = ini.read(raw)
+                names = {match.group("section") for match in REFERENCE.finditer(text)}
+                if key == "base":
+                    names.update(to_list(text))
+                for name in names - wanted:
+                    other = ini.sections.get(name)
+                    if other is not None and self._is_other(other):
+                        wanted.add(name)
+                        queue.append(other)
+        return [s for s in ini.sections.values() if s.name in wanted]
+
+    def _read(self, section: RawSection, key: str) -> str:
+        text = self.ini.read(section.values[key])
+        if self.ini.core_name != _CORE_NAME:  # an ini whose core is [orch]: in TOML the core is called [tox]
+            text = text.replace(f"{{[{self.ini.core_name}]", f"{{[{_CORE_NAME}]")
+        return text
+
+    def _canonical(self, scope: Scope, key: str) -> str:
+        return self.registry.canonical(scope, key) or key
+
+    def _kind(self, scope: Scope, key: str) -> Kind | None:
+        try:
+            return self.registry.get(scope, key).kind
+        except UnknownSetting:
+            return None
+
+    def section(self, section: RawSection, scope: Scope, names: list[str] | None) -> dict[str, Any]:
+        """One section's values; ``names``: the envs an env table is read for (None: any env)."""
+        result: dict[str, Any] = {}
+        self._merged: dict[str, Any] = {}
+        for key in section.values:
+            canonical = self._canonical(scope, key)
+            if canonical in result:
+                continue  # an alias spelled twice: the resolver reads the first
+            text = self._read(section, key)
+            if key == "base" and scope is Scope.ENV:
+                result[key] = self._base(to_list(text), names)
+                continue
+            if names is not None and self._filtered_away(text, names):
+                continue  # every line is for other factors: the ini falls back to [testenv], so does the TOML
+            value = ValueConverter(
+                self, scope, canonical, self._kind(scope, key), filtering=scope is not Scope.PACKAGEDEF
+            )
+            try:
+                result[canonical] = value.convert(text)
+            except Unconvertible:
+                result[canonical] = plain(text)
+        for key, value in self._merged.items():
+            result.setdefault(key, value)
+        return result
+
+    def _base(self, names: tuple[str, ...], envs: list[str] | None) -> object:
+        """``base``: env tables stay named (tox's spelling); other sections' values are merged in,
+        since TOML's ``base`` names env tables only."""
+        bases: list[str] = []
+        merged: dict[str, Any] = {}
+        for name in names:
+            for candidate in (name, f"{ENV_PREFIX}:{name}"):
+                section = self.ini.sections.get(candidate)
+                if section is None:
+                    continue
+                if section.name == ENV_PREFIX:
+                    bases.append("env_run_base")
+                elif section.prefix == ENV_PREFIX:
+                    bases.append(f"env.{section.suffix}")
+                else:
+                    for key, value in self.section(section, Scope.ENV, envs).items():
+                        merged.setdefault(key, value)
+        self._merged = merged
+        return bases
+
+    @staticmethod
+    def _filtered_away(text: str, names: list[str]) -> bool:
+        from orch.config.factors import filter_for_env
+
+        if not text.strip():
+            return False
+        return all(not filter_for_env(text, name) for name in names)
+
+    # ----------------------------------------------------------------------------- references
+    def inline(self, text: str, depth: int = 0) -> str:
+        """Replace references to other sections' text that TOML would read differently by that text."""
+        if depth > MAX_INLINE or "{[" not in text:
+            return text
+        lines = []
+        for line in text.split("\n"):
+            whole = WHOLE.match(line.strip())
+            if whole is not None:
+                found = self._raw_reference(whole.group("section"), whole.group("key"))
+                if found is not None and self._inlinable(whole.group("section"), whole.group("key")):
+                    lines.append(self.inline(found, depth + 1))
+                    continue
+            lines.append(REFERENCE.sub(lambda m: self._inline_part(m, depth), line))
+        return "\n".join(lines)
+
+    def _inline_part(self, match: re.Match[str], depth: int) -> str:
+        found = self._raw_reference(match.group("section"), match.group("key"))
+        if found is None or "\n" in found.strip() or not self._inlinable(match.group("section"), match.group("key")):
+            return _rename_reference(match.group(0))
+        if split_condition(found.strip())[0] is not None:
+            return _rename_reference(match.group(0))
+        return self.inline(found.strip().replace("\\\n", ""), depth + 1)
+
+    def _inlinable(self, section: str, key: str) -> bool:
+        return self.ini.sections.get(section) is not None
+
+    def _raw_reference(self, section: str, key: str) -> str | None:
+        raw = self.ini.sections.get(section)
+        if raw is None:
+            return None
+        if key not in raw.values:
+            for scope in (Scope.ENV, Scope.CORE):
+                try:
+                    names = self.registry.get(scope, key).names
+                except UnknownSetting:
+                    continue
+                found = next((n for n in names if n in raw.values), None)
+                if found is not None:
+                    return self._read(raw, found)
+            return None
+        return self._read(raw, key)
+
+    def env_ref(self, section: str, key: str, kind: Kind | None) -> dict[str, Any] | None:
+        """``{[testenv]deps}`` alone on a line of the same key: a ``ref`` table, when the path exists."""
+        head, sep, env = section.partition(":")
+        if head != ENV_PREFIX or kind not in (*LIST_KINDS, Kind.DICT):
+            return None
+        try:
+            canonical = self.registry.get(Scope.ENV, key).key
+        except UnknownSetting:
+            return None
+        raw = self.ini.sections.get(section)
+        if raw is None or not any(name in raw.values for name in self.registry.get(Scope.ENV, key).names):
+            return None
+        if not sep:
+            path = ["env_run_base", canonical]
+        elif self.env_tables.get(env) is raw:
+            path = ["env", env, canonical]
+        else:
+            return None
+        if self._filtered_away(self._raw_reference(section, key) or "", [env] if sep else []) and sep:
+            return None
+        return {"replace": "ref", "of": path, "extend": True}
+
+
+def _rename_reference(text: str) -> str:
+    """``{[testenv]x}`` -> ``{[env_run_base]x}``, ``{[testenv:a]x}`` -> ``{[env.a]x}`` (tox.toml's spelling)."""
+    match = WHOLE.match(text)
+    if match is None:
+        return text
+    head, sep, env = match.group("section").partition(":")
+    if head != ENV_PREFIX:
+        return text
+    return f"{{[{'env.' + env if sep else 'env_run_base'}]{match.group('key')}}}"

@@ -1,0 +1,311 @@
+"""``orch convert``: one tox.ini value as TOML data in tox's schema (:class:`ValueConverter`).
+
+* commands are lists of arguments (``["-", ...]`` ignores the exit code); a bare ``{posargs}``
+  argument is ``{ replace = "posargs", extend = true }``, ``{posargs:a b}`` has ``default = ["a", "b"]``;
+* a factor-conditional line (``py38,!lint-x: mock``) is ``{ replace = "if", condition = "factor.py38
+  or not factor.lint and factor.x", then = [...], extend = true }``;
+* lists are arrays, ``set_env`` a table, bools and whole numbers TOML's own where the key takes them;
+* a line that is only a reference to the same key of another env table (``{[testenv]deps}``) is
+  ``{ replace = "ref", of = ["env_run_base", "deps"], extend = true }``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from orch.config.convert import to_command
+from orch.config.factors import Condition, expand_env_list, split_condition
+from orch.config.registry import Kind, Scope, UnknownSetting
+
+if TYPE_CHECKING:
+    from orch.config.convert_tables import TableConverter
+
+REFERENCE = re.compile(r"\{\[(?P<section>[^\]]+)\](?P<key>[-\w]+)\}")
+WHOLE = re.compile(r"^\{\[(?P<section>[^\]]+)\](?P<key>[-\w]+)\}$")
+MAX_INLINE = 20
+LIST_KINDS = (Kind.LIST, Kind.NAMES, Kind.LINES, Kind.DEPS, Kind.COMMANDS)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INTEGER = re.compile(r"-?[1-9][0-9]{0,17}|0")
+_BRACES = re.compile(r"\\[\\{}\[\]:]|\[\]|[{}]")
+_ENV = re.compile(r"\{env:(?P<name>[\w.-]+)(?::(?P<default>[^{}]*))?\}")
+_PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
+
+
+def plain(text: str) -> str | list[str]:
+    """Text kept as the ini has it: a string, or an array of its lines."""
+    return text if "\n" not in text else text.split("\n")
+
+
+_Item = tuple[str | None, object]  # (condition in tox's expression language or None, content)
+
+
+class ValueConverter:
+    """One ini value as TOML data for a key of ``kind`` (None: a key no setting reads)."""
+
+    def __init__(self, owner: TableConverter, scope: Scope, key: str, kind: Kind | None, *, filtering: bool) -> None:
+        self.owner, self.scope, self.key, self.kind, self.filtering = owner, scope, key, kind, filtering
+
+    def convert(self, text: str) -> object:
+        kind = self.kind
+        if kind is None:
+            return plain(text)
+        items = self.items(text, None, 0)
+        if kind is Kind.COMMANDS:
+            return self.listed(items, self.command)
+        if kind in (Kind.DEPS, Kind.LINES):
+            return self.listed(items, lambda content: [content.strip()] if content.strip() else [])
+        if kind in (Kind.LIST, Kind.NAMES):
+            single = sum(1 for _, content in items if not isinstance(content, str) or content.strip()) <= 1
+            single = single and "\n" not in text.strip()
+            return self.listed(items, lambda content: _split_list(content, single=single))
+        if kind is Kind.DICT:
+            return self.table(items)
+        if kind is Kind.ENV_LIST:
+            return self.listed(items, _env_names)
+        if kind is Kind.LABELS:
+            if any(condition is not None or not isinstance(content, str) for condition, content in items):
+                return plain(text)
+            labels: dict[str, object] = {}
+            for _, content in items:
+                if not str(content).strip():
+                    continue
+                label, sep, envs = str(content).partition("=")
+                if not sep:
+                    return plain(text)
+                labels[label.strip()] = _env_names(envs)
+            return labels
+        return self.scalar(items, kind)
+
+    # --------------------------------------------------------------------------------- lines
+    def items(self, text: str, outer: str | None, depth: int) -> list[_Item]:
+        """The value's lines: their conditions, continuation lines joined, references inlined."""
+        lines: list[tuple[Condition | None, str]] = []
+        for line in text.split("\n"):
+            condition, content = split_condition(line) if self.filtering else (None, line)
+            if lines and lines[-1][1].endswith("\\") and condition is None:
+                last_condition, last = lines[-1]
+                lines[-1] = (last_condition, last[:-1] + content)
+                continue
+            lines.append((condition, content))
+        result: list[_Item] = []
+        for condition, content in lines:
+            joined = _and(outer, _condition(condition))
+            stripped = content.strip()
+            whole = WHOLE.match(stripped)
+            if whole is not None:
+                ref = self.owner.env_ref(whole.group("section"), whole.group("key"), self.kind)
+                if ref is not None and whole.group("key") in (self.key, *self._aliases()):
+                    result.append((joined, ref))
+                    continue
+            inlined = self.owner.inline(stripped) if "{[" in stripped else stripped
+            if "\n" in inlined and depth < MAX_INLINE:
+                result.extend(self.items(inlined, joined, depth + 1))
+            else:
+                result.append((joined, inlined if condition is not None or "{[" in stripped else content))
+        return result
+
+    def _aliases(self) -> tuple[str, ...]:
+        try:
+            return self.owner.registry.get(self.scope, self.key).names
+        except UnknownSetting:
+            return ()
+
+    # -------------------------------------------------------------------------------- shapes
+    def listed(self, items: list[_Item], convert: Any) -> list[object]:
+        result: list[object] = []
+        for condition, content in items:
+            values = [content] if not isinstance(content, str) else convert(content)
+            if condition is None:
+                result.extend(values)
+            elif values:
+                result.append({"replace": "if", "condition": condition, "then": values, "extend": True})
+        return result
+
+    def command(self, content: str) -> list[object]:
+        if not content.strip():
+            return []
+        return [_command(content.strip().removesuffix("\\").strip() or content.strip())]
+
+    def table(self, items: list[_Item]) -> object:
+        """set_env: a table, or a list of tables when lines are conditional or references."""
+        parts: list[object] = []
+        current: dict[str, str] = {}
+        for condition, content in items:
+            if not isinstance(content, str):
+                if current:
+                    parts.append(current)
+                    current = {}
+                parts.append(content if condition is None else _if(condition, [content]))
+                continue
+            stripped = content.strip()
+            if not stripped:
+                continue
+            key, sep, value = stripped.partition("=")
+            if not sep or stripped.startswith("file|"):
+                raise Unconvertible(stripped)
+            if condition is None:
+                current[key.strip()] = value.strip()
+                continue
+            if current:
+                parts.append(current)
+                current = {}
+            parts.append(_if(condition, [{key.strip(): value.strip()}]))
+        if current or not parts:
+            parts.append(current)
+        return parts[0] if len(parts) == 1 and isinstance(parts[0], dict) and "replace" not in parts[0] else parts
+
+    def scalar(self, items: list[_Item], kind: Kind) -> object:
+        plain = [str(content).strip() for condition, content in items if condition is None and str(content).strip()]
+        value: object = " ".join(plain)
+        if not any(condition is not None for condition, _ in items):
+            return _typed(str(value), kind)
+        for condition, content in reversed([i for i in items if i[0] is not None]):
+            value = {"replace": "if", "condition": condition, "then": _typed(str(content).strip(), kind), "else": value}
+        return value
+
+
+class Unconvertible(ValueError):
+    """A value the TOML schema has no spelling for (a set_env ``file|`` line)."""
+
+
+def _if(condition: str, then: list[object]) -> dict[str, object]:
+    return {"replace": "if", "condition": condition, "then": then, "extend": True}
+
+
+def _typed(text: str, kind: Kind) -> object:
+    if kind is Kind.BOOL and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if kind in (Kind.INT, Kind.FLOAT) and _INTEGER.fullmatch(text):
+        return int(text)
+    return text
+
+
+def _split_list(content: str, *, single: bool) -> list[str]:
+    if single:
+        return [item.strip() for item in content.split(",") if item.strip()]
+    return [content.strip()] if content.strip() else []
+
+
+def _env_names(content: str) -> list[str]:
+    if not content.strip():
+        return []
+    if "{[" in content or "{env" in content or "{posargs" in content:
+        return [content.strip()]
+    try:
+        return expand_env_list(content)
+    except ValueError:
+        return [content.strip()]
+
+
+def _condition(condition: Condition | None) -> str | None:
+    """A tox.ini factor condition in tox's ``if`` language: ``,`` is or, ``-`` and, ``!`` not."""
+    if condition is None:
+        return None
+    groups = []
+    for group in condition.groups:
+        parts = [("not " if negated else "") + _factor(name) for name, negated in group]
+        groups.append(" and ".join(parts))
+    return " or ".join(groups) if groups else "False"
+
+
+def _factor(name: str) -> str:
+    import keyword
+
+    if _IDENTIFIER.fullmatch(name) and not keyword.iskeyword(name):
+        return f"factor.{name}"
+    return "factor[" + _basic(name) + "]"
+
+
+def _basic(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _and(outer: str | None, inner: str | None) -> str | None:
+    if outer is None or inner is None:
+        return outer or inner
+    return f"{_wrap(outer)} and {_wrap(inner)}"
+
+
+def _wrap(text: str) -> str:
+    return f"({text})" if " or " in text else text
+
+
+# ------------------------------------------------------------------------------- commands
+def _protect(line: str) -> tuple[str, list[str]]:
+    """The line with each top-level ``{...}``, ``[]`` and escape replaced by a placeholder shlex keeps whole."""
+    saved: list[str] = []
+    out: list[str] = []
+    pos = 0
+    while True:
+        match = _BRACES.search(line, pos)
+        if match is None:
+            out.append(line[pos:])
+            return "".join(out), saved
+        start, token = match.start(), match.group()
+        out.append(line[pos:start])
+        if token == "{":
+            end = _find_close(line, start)
+            if end == -1:
+                out.append(token)
+                pos = start + 1
+                continue
+            token = line[start : end + 1]
+        elif token in ("}", "\\\\"):
+            out.append(token)
+            pos = match.end()
+            continue
+        out.append(f"\x00{len(saved)}\x00")
+        saved.append(token)
+        pos = start + len(token)
+
+
+def _find_close(text: str, start: int) -> int:
+    depth = 0
+    for match in _BRACES.finditer(text, start):
+        if match.group() == "{":
+            depth += 1
+        elif match.group() == "}":
+            depth -= 1
+            if depth == 0:
+                return match.start()
+    return -1
+
+
+def _args(line: str) -> tuple[list[object], bool, bool]:
+    """The arguments of a command line, ``{posargs}`` as a replacement; ignore and invert flags."""
+    protected, saved = _protect(line)
+    command = to_command(protected)
+    args: list[object] = []
+    for arg in command.args:
+        whole = _PLACEHOLDER.fullmatch(arg)
+        original = saved[int(whole.group(1))] if whole else None
+        if original in ("{posargs}", "[]"):
+            args.append({"replace": "posargs", "extend": True})
+            continue
+        env = _ENV.fullmatch(original or "")
+        if env is not None:  # empty: no argument, as the ini's split after substitution gives
+            table: dict[str, object] = {"replace": "env", "name": env.group("name")}
+            if env.group("default") is not None:
+                table["default"] = env.group("default")
+            args.append({**table, "extend": True})
+            continue
+        if original is not None and original.startswith("{posargs:"):
+            default = original[len("{posargs:") : -1]
+            args.append({"replace": "posargs", "default": _split(default), "extend": True})
+            continue
+        args.append(_PLACEHOLDER.sub(lambda m: saved[int(m.group(1))], arg))
+    return args, command.ignore_exit, command.invert_exit
+
+
+def _split(text: str) -> list[object]:
+    """Arguments only (a leading ``-`` is an argument here): a posargs default."""
+    if not text.strip():
+        return []
+    args, _, _ = _args("x " + text)
+    return args[1:]
+
+
+def _command(line: str) -> list[object]:
+    args, ignore, invert = _args(line)
+    return [*(["-"] if ignore else ["!"] if invert else []), *args]
