@@ -324,6 +324,7 @@ def test_orch_core_section(tmp_path: Path, load_project: Load) -> None:
 COMPAT = Path(os.environ.get("ORCH_COMPAT_DIR", Path(__file__).resolve().parents[3].parent / "shared" / "compat"))
 CORPUS = sorted((COMPAT / "toxini").glob("*.ini")) if (COMPAT / "toxini").is_dir() else []
 _LOCATION = re.compile(r"(?:tox\.ini|orch\.toml)(?::\d+)?(?:: )?")
+_LABEL = re.compile(r"\[(?:testenv:|env\.)([^\]]+)\]")  # [testenv:X] in the ini is [env.X] in TOML
 
 
 def _outcome(compute: Callable[..., object], *args: str) -> tuple[str, object]:
@@ -331,7 +332,7 @@ def _outcome(compute: Callable[..., object], *args: str) -> tuple[str, object]:
     try:
         return "value", compute(*args)
     except OrchError as exc:
-        return "error", _LOCATION.sub("", str(exc))
+        return "error", _LABEL.sub(r"[\1]", _LOCATION.sub("", str(exc)))
 
 
 # Files whose converted TOML still reads differently (see the issue 11 report): env names known to the
@@ -345,9 +346,6 @@ KNOWN_DIFFERENCES = frozenset(
         "celery__celery",
         "certbot__certbot",
         "django__django",
-        "hynek__structlog",
-        "jazzband__django-debug-toolbar",
-        "jazzband__django-model-utils",
         "jazzband__pip-tools",
         "nedbat__coveragepy",
         "pyca__pyopenssl",
@@ -359,7 +357,6 @@ KNOWN_DIFFERENCES = frozenset(
         "pytest-dev__pytest-django",
         "pytest-dev__pytest-xdist",
         "pytest-dev__pytest",
-        "python-attrs__attrs",
         "python-jsonschema__jsonschema",
         "sqlalchemy__sqlalchemy",
         "tornadoweb__tornado",
