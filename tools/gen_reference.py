@@ -17,9 +17,16 @@ from orch.plugin.manager import load_plugins
 ROOT = Path(__file__).resolve().parents[1]
 PY = f"{sys.version_info[0]}.{sys.version_info[1]}"  # argparse's help layout differs between versions
 TITLES = {
-    Scope.CORE: ("Core settings", "`[tox]` or `[orch]` in tox.ini; the top level of orch.toml / `[tool.orch]`."),
-    Scope.ENV: ("Env settings", "`[testenv]` (TOML: `env_base`) and `[testenv:NAME]` (TOML: `env.NAME`)."),
-    Scope.PACKAGEDEF: ("Packagedef settings", "`[packagedef:NAME]` (TOML: `packagedef.NAME`)."),
+    Scope.CORE: (
+        "Core settings",
+        "`[tox]` (or `[orch]`) in tox.ini, `[tox:tox]` in setup.cfg; the top level of tox.toml and orch.toml, "
+        "`[tool.tox]` / `[tool.orch]` in pyproject.toml.",
+    ),
+    Scope.ENV: (
+        "Env settings",
+        "`[testenv]` and `[testenv:NAME]` in tox.ini; `[env_run_base]`, `[env.NAME]` and `[env_base.NAME]` in TOML.",
+    ),
+    Scope.PACKAGEDEF: ("Packagedef settings", "`[packagedef:NAME]` in tox.ini; `[packagedef.NAME]` in TOML."),
 }
 
 
