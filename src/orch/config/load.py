@@ -111,9 +111,15 @@ def _in_folder(folder: Path) -> Found | None:
         kind = _tool_tox_kind(pyproject, raw)
         if kind is not None:
             return Found(pyproject, kind)
-    if (folder / "tox.toml").is_file():
-        return Found(folder / "tox.toml", "tox.toml")
+    tox_toml = folder / "tox.toml"
+    if tox_toml.is_file() and _has_content(_read_bytes(tox_toml)):  # tox skips an empty tox.toml
+        return Found(tox_toml, "tox.toml")
     return None
+
+
+def _has_content(raw: bytes) -> bool:
+    """Whether a TOML text holds anything but blank lines and comments."""
+    return any(line.strip() and not line.lstrip().startswith(b"#") for line in raw.splitlines())
 
 
 def discover(start: Path, *, parents: bool = True) -> Found:

@@ -268,3 +268,12 @@ def test_a_tox_ini_project_parses_no_toml(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert result.stdout.strip() == "tox.ini []"
+
+
+def test_an_empty_tox_toml_is_skipped_for_a_parents_config(tmp_path: Path) -> None:
+    """tox reads a tox.toml with no settings as no config at all, and looks further up."""
+    (tmp_path / "tox.ini").write_text("[tox]\nenv_list = a\n", encoding="utf-8")
+    child = tmp_path / "child"
+    child.mkdir()
+    (child / "tox.toml").write_text("# nothing yet\n\n", encoding="utf-8")
+    assert discover(child) == Found(tmp_path.resolve() / "tox.ini", "tox.ini")
