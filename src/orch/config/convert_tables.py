@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from orch.config.convert import to_list
+from orch.config.convert_envs import Texts, condition_envs, move_fallbacks, needs_fallback
 from orch.config.convert_values import (
     LIST_KINDS,
     MAX_INLINE,
@@ -90,8 +91,7 @@ class TableConverter:
             for name in expand_names(section.suffix):
                 if self.env_tables.get(name) is section and name not in envs:
                     envs[name] = self.section(section, Scope.ENV, [name])
-        if envs:
-            doc["env"] = envs
+        self._add_envs(doc, envs)
         pdefs = {s.suffix: self.section(s, Scope.PACKAGEDEF, None) for s in ini.packagedef_sections()}
         if pdefs:
             doc["packagedef"] = pdefs
@@ -100,6 +100,36 @@ class TableConverter:
                 raise ConfigError(f"[{section.name}] has no place in TOML next to the core key {section.name!r}")
             doc[section.name] = {key: plain(self._read(section, key)) for key in section.values}
         return doc
+
+    def _add_envs(self, doc: Document, envs: dict[str, Any]) -> None:
+        """The ``[env.NAME]`` tables: the sections', then the names only factor conditions spell,
+        then the tables that get a ``[testenv]`` key all of whose lines are conditional."""
+        listed = [name for name in doc.get("env_list", ()) if isinstance(name, str)]
+        in_generative = {name for names in self.generative.values() for name in names}
+        for name in condition_envs(self.ini, [*listed, *self.env_tables, *in_generative]):
+            if name not in envs and name not in in_generative:
+                envs[name] = {}
+        if envs:
+            doc["env"] = envs
+        base = self.ini.sections.get(ENV_PREFIX)
+        if base is None:
+            return
+        texts: Texts = {}
+        for key in base.values:
+            try:
+                setting = self.registry.get(Scope.ENV, key)
+            except UnknownSetting:
+                continue
+            text = self._read(base, key)
+            if setting.key not in texts and needs_fallback(text, setting):
+                texts[setting.key] = (text, setting.names)
+        if texts:
+            labels = doc.get("labels")
+            members = (
+                [m for ms in labels.values() for m in ms if isinstance(m, str)] if isinstance(labels, dict) else []
+            )
+            names = list(dict.fromkeys([*(listed or ["py"]), *envs, *members]))
+            move_fallbacks(doc, texts, names, self.generative)
 
     def _is_other(self, section: RawSection) -> bool:
         return section.name not in (self.ini.core_name, ENV_PREFIX) and section.prefix not in (
