@@ -1,18 +1,8 @@
-"""Read ``orch.toml`` and ``[tool.orch]`` in ``pyproject.toml`` into the raw layer.
+"""TOML parsing for every TOML config: the document, its syntax errors with a line, and the line of each key.
 
-The TOML schema (``docs/reference/toml.md``) is the tox.ini layout spelled as tables:
-
-* core (``[tox]``) keys at the top level; ``[env_base]`` is ``[testenv]``; ``[env."NAME"]`` is
-  ``[testenv:NAME]``; ``[packagedef.NAME]`` is ``[packagedef:NAME]``; ``[section.NAME]`` is any
-  other ini section (the target of ``{[NAME]key}`` substitutions);
-* each value becomes the text an ini file would hold: a string as is, a list one line per item,
-  a bool ``true``/``false``, a number its digits, a table ``KEY=VALUE`` lines (core ``labels``:
-  ``LABEL = a, b`` lines); a list item ``{ if = "py38", then = "mock" }`` is the line
-  ``py38: mock``.
-
-Everything above the raw layer is shared with tox.ini, so both spellings resolve alike. tomllib
-gives no line numbers; :class:`Layout` finds them by scanning the text. This module is imported
-only for TOML projects, so ``orch list`` on a tox.ini never loads a TOML parser.
+tomllib gives no line numbers; :class:`Layout` finds them by scanning the text. The schema itself is
+read by :mod:`orch.config.toxtoml`. This module is imported only for TOML projects, so ``orch list``
+on a tox.ini never loads a TOML parser.
 """
 
 from __future__ import annotations
@@ -20,12 +10,9 @@ from __future__ import annotations
 import importlib
 import re
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source, read_config_text
 from orch.errors import ConfigError, Location
 
 if sys.version_info >= (3, 11):
@@ -37,44 +24,10 @@ Key = tuple[str, ...]
 
 PYPROJECT = "pyproject.toml"
 TOOL_KEY: Key = ("tool", "orch")
-CORE_NAME = "tox"
-TABLES = ("env_base", "env", "packagedef", "section")
-"""The top-level tables of the schema; any other table there is an error."""
 
-_ALLOWED = "[env_base], [env.NAME], [packagedef.NAME], [section.NAME] (core settings go at the top level)"
 _POSITION = re.compile(r"\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 _END = re.compile(r"\s*\(at end of document\)$")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-class TomlSource(Source):
-    """An ``orch.toml`` (the whole document) or a ``pyproject.toml`` (its ``[tool.orch]`` table)."""
-
-    kind = "toml"
-    core_name = CORE_NAME
-
-    @classmethod
-    def from_file(cls, path: Path) -> TomlSource:
-        text = read_config_text(path)
-        return cls.from_text(text, path)
-
-    @classmethod
-    def from_text(cls, text: str, path: Path) -> TomlSource:
-        """Parse ``text`` as if it were the content of ``path`` (whose name picks the schema's root)."""
-        data = parse_toml(text, path.name)
-        layout = Layout.scan(text)
-        root: Key = ()
-        if path.name == PYPROJECT:
-            tool = data.get("tool")
-            orch = tool.get("orch") if isinstance(tool, dict) else None
-            if orch is None:
-                raise ConfigError(
-                    f"{path.name}: no [tool.orch] table", hint="add one, or run `orch convert --to pyproject.toml`"
-                )
-            if not isinstance(orch, dict):
-                raise ConfigError("tool.orch must be a table", Location(path.name, layout.line(TOOL_KEY)))
-            data, root = orch, TOOL_KEY
-        return cls(path, _Reader(path.name, layout, root).sections(data))
 
 
 def parse_toml(text: str, file: str) -> dict[str, Any]:
@@ -252,125 +205,3 @@ class _Scanner:
                 break
             self.pos += 1
         self.line += text.count("\n", start, self.pos)
-
-
-# ------------------------------------------------------------------------------------- values
-class _Reader:
-    """Turns the data of the schema's root table into raw sections, with lines from the layout."""
-
-    def __init__(self, file: str, layout: Layout, root: Key) -> None:
-        self.file, self.layout, self.root = file, layout, root
-
-    def location(self, key: Key) -> Location:
-        return Location(self.file, self.layout.line(self.root + key))
-
-    def error(self, key: Key, message: str, hint: str | None = None) -> ConfigError:
-        return ConfigError(f"{dotted(self.root + key)}: {message}", self.location(key), hint)
-
-    def sections(self, data: Mapping[str, Any]) -> list[RawSection]:
-        core = RawSection(CORE_NAME, self.location(()) if self.root else Location(self.file, None))
-        found: list[RawSection] = []
-        for name, value in data.items():
-            key = (name,)
-            if name not in TABLES:
-                if isinstance(value, dict) and name != "labels" and self.layout.is_header(self.root + key):
-                    raise ConfigError(
-                        f"unknown table [{dotted(self.root + key)}]; allowed: {_ALLOWED}", self.location(key)
-                    )
-                if not core.values and not self.root:
-                    core.location = self.location(key)
-                core.values[name] = RawValue(self.text(key, value), self.location(key))
-                continue
-            if name == "env_base":
-                found.append(self.section(ENV_PREFIX, key, value))
-                continue
-            prefix = {"env": f"{ENV_PREFIX}:", "packagedef": f"{PACKAGEDEF_PREFIX}:"}.get(name, "")
-            for sub, table in self.table(key, value, "a table of tables").items():
-                if name == "section":
-                    self._check_section_name(sub, (*key, sub))
-                found.append(self.section(prefix + sub, (*key, sub), table))
-        sections = [core] if core.values else []
-        sections.extend(sorted(found, key=lambda s: s.location.line or 0))  # in file order, like an ini
-        return sections
-
-    def _check_section_name(self, name: str, key: Key) -> None:
-        head, sep, _ = name.partition(":")
-        if name in (CORE_NAME, ENV_PREFIX) or (sep and head in (ENV_PREFIX, PACKAGEDEF_PREFIX)):
-            instead = {CORE_NAME: "the top level", ENV_PREFIX: "[env_base]"}.get(name) or (
-                "[env.NAME]" if head == ENV_PREFIX else "[packagedef.NAME]"
-            )
-            raise self.error(key, f"[{name}] cannot be a [section.NAME] table; use {instead}")
-
-    def table(self, key: Key, value: object, what: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            hint = "[env.NAME] holds the settings of one env; settings for every env go in [env_base]"
-            raise self.error(key, f"must be {what}, not {_describe(value)}", hint if key[0] == "env" else None)
-        return value
-
-    def section(self, name: str, key: Key, value: object) -> RawSection:
-        table = self.table(key, value, "a table of settings")
-        section = RawSection(name, self.location(key))
-        for item, item_value in table.items():
-            section.values[item] = RawValue(self.text((*key, item), item_value), self.location((*key, item)))
-        return section
-
-    def text(self, key: Key, value: object) -> str:
-        """The raw text of a value, as an ini file would hold it."""
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, (str, int, float)):
-            return str(value)
-        if isinstance(value, list):
-            return "\n".join(line for index, item in enumerate(value, 1) for line in self._item(key, index, item))
-        if isinstance(value, dict):
-            if key == ("labels",):
-                return "\n".join(f"{label} = {self._labels(key, label, envs)}" for label, envs in value.items())
-            return "\n".join(f"{name}={self._scalar((*key, name), item)}" for name, item in value.items())
-        raise self.error(key, f"{_describe(value)} is not a valid value (use a string, list, bool, number or table)")
-
-    def _item(self, key: Key, index: int, item: object) -> list[str]:
-        if isinstance(item, str):
-            return [item]
-        if not isinstance(item, dict):
-            raise self.error(
-                key, f"item {index} is {_describe(item)}; list items must be strings or {{ if = ..., then = ... }}"
-            )
-        if set(item) != {"if", "then"}:
-            found = ", ".join(sorted(item)) or "none"
-            raise self.error(key, f"item {index}: a condition table needs the keys 'if' and 'then' (found: {found})")
-        condition, then = item["if"], item["then"]
-        if not isinstance(condition, str) or not condition.strip() or "\n" in condition:
-            raise self.error(key, f"item {index}: 'if' must be a factor condition such as \"py38,!lint\"")
-        lines = then if isinstance(then, list) else [then]
-        if not all(isinstance(line, str) for line in lines):
-            raise self.error(key, f"item {index}: 'then' must be a string or a list of strings")
-        return [f"{condition.strip()}: {part}" for line in lines for part in line.split("\n")]
-
-    def _scalar(self, key: Key, value: object) -> str:
-        if isinstance(value, (dict, list)) or not isinstance(value, (str, int, float)):
-            raise self.error(key, f"{_describe(value)} is not a valid table value (use a string, bool or number)")
-        text = self.text(key, value)
-        if "\n" in text:
-            raise self.error(key, "a table value must be a single line")
-        return text
-
-    def _labels(self, key: Key, label: str, envs: object) -> str:
-        if isinstance(envs, str):
-            return envs
-        if isinstance(envs, list) and all(isinstance(env, str) for env in envs):
-            return ", ".join(envs)
-        raise self.error((*key, label), f"must be a list of env names, not {_describe(envs)}")
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return f"a bool ({str(value).lower()})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"a string ({value!r})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return f"a {type(value).__name__}"

@@ -25,17 +25,15 @@ from typing import Any
 
 from orch.config.factors import expand_names, split_condition
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source, read_config_text
-from orch.config.toml import Key, Layout, dotted, parse_toml
+from orch.config.toml import PYPROJECT, TOOL_KEY, Key, Layout, dotted, parse_toml
 from orch.config.toml_envlist import env_base_names
 from orch.errors import ConfigError, Location
 
-PYPROJECT = "pyproject.toml"
 TOX_KEY: Key = ("tool", "tox")
-ORCH_KEY: Key = ("tool", "orch")
+ORCH_KEY: Key = TOOL_KEY
 ENV_BASE_PREFIX = "env_base"
 """The raw layer's name prefix of an ``[env_base.NAME]`` table (``env_base:NAME``)."""
 PKG_BASE = "env_pkg_base"
-_RESERVED = ("env", "env_base", "env_run_base", "env_pkg_base", "packagedef")
 _CORE_TABLES = frozenset({"labels"})  # core settings whose value is a table; other tables are for refs
 _COMMAND_KEYS = frozenset({"commands", "commands_pre", "commands_post", "build_commands", "extra_setup_commands"})
 
@@ -212,6 +210,8 @@ class _Reader:
             elif isinstance(value, dict) and name not in _CORE_TABLES:
                 continue  # a table other values refer to ({[NAME]key}, replace = "ref")
             else:
+                if not core.values and not self.root:  # the core starts at its first key
+                    core.location = self.location(key)
                 core.values[name] = self.value(key, value)
         sections = [core] if core.values else []
         sections.extend(sorted(found, key=lambda s: s.location.line or 0))  # in file order, like an ini
