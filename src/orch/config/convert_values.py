@@ -29,6 +29,9 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INTEGER = re.compile(r"-?[1-9][0-9]{0,17}|0")
 _BRACES = re.compile(r"\\[\\{}\[\]:]|\[\]|[{}]")
 _ENV = re.compile(r"\{env:(?P<name>[\w.-]+)(?::(?P<default>[^{}]*))?\}")
+_MAY_BE_EMPTY = ("{tty:", "{env:")  # whole-argument substitutions with no replacement table of their own
+ALWAYS = "env_name == env_name"
+"""The condition of an ``if`` that only makes its (possibly empty) string argument optional."""
 _PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
 
 
@@ -115,7 +118,7 @@ class ValueConverter:
     def listed(self, items: list[_Item], convert: Any) -> list[object]:
         result: list[object] = []
         for condition, content in items:
-            values = [content] if not isinstance(content, str) else convert(content)
+            values = [content] if not isinstance(content, str) else [_maybe_empty(v) for v in convert(content)]
             if condition is None:
                 result.extend(values)
             elif values:
@@ -283,19 +286,30 @@ def _args(line: str) -> tuple[list[object], bool, bool]:
         if original in ("{posargs}", "[]"):
             args.append({"replace": "posargs", "extend": True})
             continue
-        env = _ENV.fullmatch(original or "")
-        if env is not None:  # empty: no argument, as the ini's split after substitution gives
-            table: dict[str, object] = {"replace": "env", "name": env.group("name")}
-            if env.group("default") is not None:
-                table["default"] = env.group("default")
-            args.append({**table, "extend": True})
+        if original is not None and _ENV.fullmatch(original):  # empty: no argument, as the ini's split gives
+            args.append(_maybe_empty(original))
             continue
         if original is not None and original.startswith("{posargs:"):
             default = original[len("{posargs:") : -1]
             args.append({"replace": "posargs", "default": _split(default), "extend": True})
             continue
+        if original is not None and original.startswith(_MAY_BE_EMPTY):
+            args.append({"replace": "if", "condition": ALWAYS, "then": original, "extend": True})
+            continue
         args.append(_PLACEHOLDER.sub(lambda m: saved[int(m.group(1))], arg))
     return args, command.ignore_exit, command.invert_exit
+
+
+def _maybe_empty(item: object) -> object:
+    """A list item that is only an ``{env:X}`` substitution: a replacement that adds nothing when
+    empty, as the ini's split after substitution does."""
+    env = _ENV.fullmatch(item) if isinstance(item, str) else None
+    if env is None:
+        return item
+    table: dict[str, object] = {"replace": "env", "name": env.group("name")}
+    if env.group("default") is not None:
+        table["default"] = env.group("default")
+    return {**table, "extend": True}
 
 
 def _split(text: str) -> list[object]:
