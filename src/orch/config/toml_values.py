@@ -321,7 +321,8 @@ def convert(kind: Kind, value: object, *, generative: bool) -> object:
             return CONVERTERS[kind](value)
         if not isinstance(value, list):
             raise ValueError(f"must be a list of commands (lists of arguments), not {_type(value)}")
-        return tuple(command for item in value if (command := _command(item)) is not None)
+        # an `if` that did not hold leaves a gap ("" or []): dropped, as tox does
+        return tuple(command for item in value if item and (command := _command(item)) is not None)
     if kind is Kind.DEPS:
         return to_deps("\n".join(_strings(value, "a list of requirements")))
     if kind is Kind.ENV_LIST:

@@ -135,6 +135,13 @@ CASES = [
         ["m"],
     ),
     (
+        "a command from an if that does not hold is dropped",
+        '[env.x]\ncommands = [["a"], { replace = "if", condition = "factor.nope", then = ["b"] }]',
+        "x",
+        "commands",
+        ["a"],
+    ),
+    (
         "if else",
         '[env.py3-b]\ndeps = [{ replace = "if", condition = "factor.a", then = ["m"], else = ["n"], extend = true }]',
         "py3-b",
