@@ -5,17 +5,27 @@
 * a factor-conditional line (``py38,!lint-x: mock``) is ``{ replace = "if", condition = "factor.py38
   or not factor.lint and factor.x", then = [...], extend = true }``;
 * lists are arrays, ``set_env`` a table, bools and whole numbers TOML's own where the key takes them;
+* where the ini joins a conditional line with others (a scalar's lines; a command line continued
+  with ``\\`` into or out of a conditional line), each combination of the value's conditions (up
+  to :data:`_MAX_VARIANTS` of them) is spelled with the text tox's filter gives for it: nested
+  ``if`` tables for a scalar, one ``if`` per combination for commands;
+* a whole argument (or list item) that is only a substitution that may be empty (``{env:X}``,
+  ``{tty:a:}``) adds nothing when empty, as the ini's split after substitution: an ``env`` table,
+  or ``{ replace = "if", condition = "env_name == env_name", then = "{tty:a:}", extend = true }``;
+* an ``{env:X}`` whose value holds several arguments cannot be split in TOML (tox's TOML neither):
+  it is one argument there, several in the ini; no faithful spelling exists;
 * a line that is only a reference to the same key of another env table (``{[testenv]deps}``) is
   ``{ replace = "ref", of = ["env_run_base", "deps"], extend = true }``.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from orch.config.convert import to_command
-from orch.config.factors import Condition, expand_env_list, split_condition
+from orch.config.factors import Condition, expand_env_list, filter_for_env, split_condition
 from orch.config.registry import Kind, Scope, UnknownSetting
 
 if TYPE_CHECKING:
@@ -29,6 +39,8 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INTEGER = re.compile(r"-?[1-9][0-9]{0,17}|0")
 _BRACES = re.compile(r"\\[\\{}\[\]:]|\[\]|[{}]")
 _ENV = re.compile(r"\{env:(?P<name>[\w.-]+)(?::(?P<default>[^{}]*))?\}")
+_SCALARS = (Kind.STR, Kind.BOOL, Kind.INT, Kind.FLOAT, Kind.PATH)
+_MAX_VARIANTS = 4  # conditions of one value spelled as every combination of them (2**n ini texts)
 _MAY_BE_EMPTY = ("{tty:", "{env:")  # whole-argument substitutions with no replacement table of their own
 ALWAYS = "env_name == env_name"
 """The condition of an ``if`` that only makes its (possibly empty) string argument optional."""
@@ -53,6 +65,9 @@ class ValueConverter:
         kind = self.kind
         if kind is None:
             return plain(text)
+        variants = self.variants(text) if self.filtering and kind in (*_SCALARS, Kind.COMMANDS) else None
+        if variants is not None:
+            return self.combined(*variants)
         items = self.items(text, None, 0)
         if kind is Kind.COMMANDS:
             return self.listed(items, self.command)
@@ -79,6 +94,52 @@ class ValueConverter:
                 labels[label.strip()] = _env_names(envs)
             return labels
         return self.scalar(items, kind)
+
+    # ------------------------------------------------------------------------------ variants
+    def variants(self, text: str) -> tuple[list[str], dict[tuple[bool, ...], str]] | None:
+        """For a value whose conditional lines the ini joins with others (a scalar's lines, a
+        command's continuation lines): the conditions and the ini's text for each combination of
+        them holding, found with tox's own filter. None for other values, or too many conditions."""
+        lines = text.split("\n")
+        parsed = [split_condition(line) for line in lines]
+        conditional = [i for i, (condition, _) in enumerate(parsed) if condition is not None]
+        if not conditional or len(conditional) > _MAX_VARIANTS or "{[" in text:
+            return None
+        if self.kind is Kind.COMMANDS and not any(
+            lines[i].rstrip().endswith("\\") or (i and lines[i - 1].rstrip().endswith("\\")) for i in conditional
+        ):
+            return None
+        conditions = [str(_condition(parsed[i][0])) for i in conditional]
+        fake = list(lines)
+        for number, i in enumerate(conditional):
+            fake[i] = f"zq{number}: {parsed[i][1]}"
+        leaves: dict[tuple[bool, ...], str] = {}
+        for vector in itertools.product((True, False), repeat=len(conditional)):
+            env = "-".join(f"zq{n}" for n, holds in enumerate(vector) if holds) or "zqnone"
+            leaves[vector] = filter_for_env("\n".join(fake), env)
+        return conditions, leaves
+
+    def combined(self, conditions: list[str], leaves: dict[tuple[bool, ...], str]) -> object:
+        """Commands: one ``if`` per combination; a scalar: nested ``if`` tables, one level per condition."""
+        plain = ValueConverter(self.owner, self.scope, self.key, self.kind, filtering=False)
+        if self.kind is Kind.COMMANDS:
+            result: list[object] = []
+            for vector, leaf in leaves.items():
+                commands = plain.convert(leaf)
+                if commands:
+                    parts = [_wrap(c) if holds else f"not ({c})" for c, holds in zip(conditions, vector)]
+                    result.append(_if(" and ".join(parts), cast("list[object]", commands)))
+            return result
+
+        def node(prefix: tuple[bool, ...]) -> object:
+            if len(prefix) == len(conditions):
+                return plain.convert(leaves[prefix])
+            then, otherwise = node((*prefix, True)), node((*prefix, False))
+            if then == otherwise:
+                return then
+            return {"replace": "if", "condition": conditions[len(prefix)], "then": then, "else": otherwise}
+
+        return node(())
 
     # --------------------------------------------------------------------------------- lines
     def items(self, text: str, outer: str | None, depth: int) -> list[_Item]:
