@@ -365,7 +365,7 @@ class Resolver:
                     raw.update(self._raw_dict(scope, name, included, location))
                 continue
             if stripped.startswith("file|"):
-                raw.update(self._env_file(substitute(stripped[5:], ctx), location))
+                raw.update(self.env_file(substitute(stripped[5:], ctx), location))
                 continue
             key, sep, value = stripped.partition("=")
             if not sep:
@@ -415,7 +415,7 @@ class Resolver:
         location = self.location(Scope.ENV, env, "set_env") or Location(str(self.source.path))
         return self._dict_value(Scope.ENV, env, raw, key, location)
 
-    def _env_file(self, path_text: str, location: Location) -> dict[str, str]:
+    def env_file(self, path_text: str, location: Location) -> dict[str, str]:
         """A ``file|PATH`` of set_env, read like tox: ``KEY=VALUE`` lines, ``export KEY=VALUE`` too, ``#`` comments;
         values keep their quotes. A missing file fails the set_env value (tox: ``... does not exist for set_env``)."""
         path = (self.root / path_text.strip()).resolve()

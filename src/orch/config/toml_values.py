@@ -40,6 +40,7 @@ from orch.config.resolve import _Context, stringify
 from orch.config.substitute import substitute
 from orch.config.toml_envlist import expand_env_items
 from orch.config.types import Command
+from orch.errors import Location
 
 if TYPE_CHECKING:
     from orch.config.resolve import Resolver
@@ -387,16 +388,25 @@ def typed(resolver: Resolver, scope: Scope, name: str | None, setting: Setting, 
 
 
 def raw_dict(resolver: Resolver, scope: Scope, name: str | None, data: object) -> dict[str, str]:
-    """set_env / config_settings: replacement tables applied, strings left for lazy substitution."""
+    """set_env / config_settings: replacement tables applied, strings left for lazy substitution.
+
+    A ``file`` key of a set_env table names an env file (tox's ``file|PATH`` in a tox.ini): its
+    ``KEY=VALUE`` lines fill in what the tables do not set themselves.
+    """
     unrolled = Unroll(resolver, scope, name, substitute_strings=False)(data)
-    if isinstance(unrolled, list):  # [{ replace = "ref", ..., extend = true }, { KEY = "..." }]
-        merged: dict[str, object] = {}
-        for item in unrolled:
-            if not isinstance(item, dict):
-                raise ValueError(f"set_env items must be tables, not {_type(item)}")
-            merged.update(item)
-        unrolled = merged
-    return raw_table(unrolled, "set_env")
+    tables = unrolled if isinstance(unrolled, list) else [unrolled]  # [{ replace = "ref", ... }, { K = "v" }]
+    from_files: dict[str, str] = {}
+    merged: dict[str, object] = {}
+    for item in tables:
+        if not isinstance(item, dict):
+            raise ValueError(f"set_env items must be tables, not {_type(item)}")
+        item = dict(item)
+        path = item.pop("file", None) if scope is Scope.ENV else None
+        if isinstance(path, str):
+            location = resolver.location(scope, name, "set_env") or Location(resolver.source.path.name)
+            from_files.update(resolver.env_file(substitute(path, TomlContext(resolver, scope, name)), location))
+        merged.update(item)
+    return {**from_files, **raw_table(merged, "set_env")}
 
 
 __all__ = ["TomlContext", "Unroll", "convert", "raw_dict", "typed"]

@@ -276,3 +276,13 @@ def test_orch_toml_keeps_ini_section_references(tmp_path: Path) -> None:
     config = load(tmp_path, text, name="orch.toml")
     assert value(config, "x", "deps") == ["a", "b"]
     assert value(load(tmp_path / "t", text), "x", "deps") == ["{[testenv]deps}", "b"]  # tox.toml: kept as text
+
+
+def test_set_env_file_key(tmp_path: Path) -> None:
+    """tox.toml's spelling of tox.ini's ``file|PATH``: the file's lines, under the table's own keys."""
+    (tmp_path / "ci.env").write_text("export A=from-file\nB=from-file\n", encoding="utf-8")
+    config = load(tmp_path, '[env_run_base]\nset_env = { file = "{tox_root}/ci.env", B = "own" }\n')
+    assert value(config, "py", "set_env") == {"A": "from-file", "B": "own"}
+    config = load(tmp_path / "missing", '[env_run_base]\nset_env = { file = "nope.env" }\n')
+    with pytest.raises(ConfigError, match=r"set_env file .*nope.env does not exist"):
+        config.resolver.env("py", "set_env")
