@@ -237,8 +237,6 @@ def test_empty_env_option_means_defaults(project) -> None:
     assert project()("list", "--no-desc", "-e", "").out.split()[-1] == "lint"
 
 
-
-
 def test_conditional_line_in_packagedef_match_is_an_error(project) -> None:
     ini = "[tox]\nenv_list = a\n[packagedef:w]\nbuilder = wheel\nmatch = py312: x\n"
     result = project(ini, **{"pyproject.toml": ""})("config", "-e", "a", "-k", "packagedef")
