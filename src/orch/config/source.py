@@ -73,6 +73,14 @@ class Source:
         """The text of a value with the source's own syntax removed (comments in ini files)."""
         return value.text
 
+    def label(self, section: str) -> str:
+        """A raw section's name the way the file spells it (``[testenv:docs]`` in an ini file)."""
+        return f"[{section}]"
+
+    def section_for_override(self, section: str) -> str:
+        """The raw section a ``-x SECTION.KEY=VALUE`` names: ``tox``, ``orch`` and no section are the core."""
+        return self.core_name if section in ("", "tox", "orch") else section
+
     def env_sections(self) -> list[RawSection]:
         return [s for s in self.sections.values() if s.prefix == ENV_PREFIX]
 

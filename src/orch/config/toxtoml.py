@@ -96,6 +96,20 @@ class TomlSource(Source):
             return None
         return [ENV_PREFIX if item == "env_run_base" else str(item).removeprefix("env.") for item in raw.data]
 
+    def section_for_override(self, section: str) -> str:
+        """tox's ``-x`` spellings for a TOML file (``env_run_base``, ``env.NAME``, ``tool.tox.env.NAME``,
+        no section for the top level), and orch's (``testenv``, ``testenv:NAME``, ``tox``)."""
+        for prefix in (dotted(self.root_key), *(dotted(key) for key in (TOX_KEY, ORCH_KEY))):
+            if prefix and (section == prefix or section.startswith(prefix + ".")):
+                section = section[len(prefix) + 1 :]
+                break
+        head, dot, tail = section.partition(".")
+        if head == "env_run_base" and not dot:
+            return ENV_PREFIX
+        if head in ("env", "env_base") and dot:
+            return f"{ENV_PREFIX if head == 'env' else ENV_BASE_PREFIX}:{tail.strip(chr(34))}"
+        return super().section_for_override(section)
+
     def label(self, section: str) -> str:
         """A raw section's name the way this file spells it: ``[env.docs]``, ``[env_run_base]``."""
         head, sep, tail = section.partition(":")

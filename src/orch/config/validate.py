@@ -58,6 +58,11 @@ TOX_ENV_KEYS = frozenset(
         "deps_only",
         "package_tox_env_type",
         "wheel_tag",
+        "skipsdist",  # a [tox] key often written in an env section; tox ignores it there
+        "no_default_groups",  # tox-uv's lock runner
+        "uv_sync_flags",
+        "uv_sync_locked",
+        "pip_pre",
     ]
 )
 
@@ -78,4 +83,4 @@ def unknown_keys(source: Source, registry: SettingsRegistry) -> Iterator[str]:
                 continue
             suggestion = registry.suggest(scope, key)
             hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
-            yield f"{value.location}: unknown key {key!r} in [{section.name}]{hint}"
+            yield f"{value.location}: unknown key {key!r} in {source.label(section.name)}{hint}"

@@ -286,3 +286,27 @@ def test_set_env_file_key(tmp_path: Path) -> None:
     config = load(tmp_path / "missing", '[env_run_base]\nset_env = { file = "nope.env" }\n')
     with pytest.raises(ConfigError, match=r"set_env file .*nope.env does not exist"):
         config.resolver.env("py", "set_env")
+
+
+@pytest.mark.parametrize(
+    ("override", "env", "want"),
+    [
+        ("env_run_base.deps=pytest", "3.11", ["pytest"]),
+        ("env.3.11.deps=pytest", "3.11", ["pytest"]),
+        ("env.3.11.deps+=pytest", "3.11", ["a", "pytest"]),
+        ("testenv:3.11.deps=pytest", "3.11", ["pytest"]),  # orch's own spelling still works
+        ("env_base.min.deps=pytest", "min-3.12", ["pytest"]),
+        ("env_run_base.deps=pytest", "other", ["pytest"]),
+    ],
+)
+def test_overrides_in_toxs_spelling(tmp_path: Path, override: str, env: str, want: list[str]) -> None:
+    text = '[env_run_base]\ndeps = ["a"]\n[env."3.11"]\n[env_base.min]\nfactors = [["3.12"]]\n'
+    config = load(tmp_path, text, overrides=[override])
+    assert value(config, env, "deps") == want
+
+
+def test_overrides_of_a_pyproject_tool_tox_and_the_top_level(tmp_path: Path) -> None:
+    text = '[tool.tox]\nrequires = ["tox-uv"]\n[tool.tox.env_run_base]\ndeps = ["a"]\n'
+    config = load(tmp_path, text, name="pyproject.toml", overrides=["tool.tox.env_run_base.deps=b", "requires="])
+    assert value(config, "py", "deps") == ["b"]
+    assert config.resolver.core("requires") == ()
