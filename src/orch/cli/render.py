@@ -57,9 +57,10 @@ def _env_values(
         canonical = "name" if key == "name" else config.registry.canonical(Scope.ENV, key)
         if canonical is None and core and config.registry.canonical(Scope.CORE, key) is not None:
             continue  # a core key, shown in the core section
-        if canonical is None:
-            errors.append(f"unknown key {key!r}")
-            values[key] = Failed(f"unknown key {key!r}")
+        if canonical is None:  # a key orch does not read: shown as written if the file sets it, else left out (tox)
+            raw = next((s.values[key] for s in config.resolver.sections_for(Scope.ENV, name) if key in s.values), None)
+            if raw is not None:
+                values[key] = config.source.read(raw).strip()
         else:
             values[key] = _value(errors, config.env_value, name, canonical)
     return values

@@ -242,3 +242,12 @@ def test_conditional_line_in_packagedef_match_is_an_error(project) -> None:
     result = project(ini, **{"pyproject.toml": ""})("config", "-e", "a", "-k", "packagedef")
     assert result.code == 2
     assert "[packagedef:w] match line 'py312: x' is neither a factor expression nor a glob" in result.err
+
+
+def test_config_shows_keys_orch_does_not_read_as_written_and_leaves_out_unset_ones(project) -> None:
+    """As tox: `-k wheel_build_env` prints the file's value; a key nobody set is left out, exit 0."""
+    result = project("[tox]\nenv_list = a\n[testenv]\nwheel_build_env = .pkg\n")(
+        "config", "-e", "a", "-k", "wheel_build_env", "nope"
+    )
+    assert result.code == 0, result.err
+    assert result.out == "[testenv:a]\nwheel_build_env = .pkg\n"
