@@ -35,6 +35,8 @@ from orch.errors import ConfigError
 MAX_TABLES = 64
 """A generative ``[testenv:...]`` name giving more env names than this stays one generative table."""
 _CORE_NAME = "tox"
+_CONTEXT_FREE = re.compile(r"\{(?:\[|posargs|/\}|:\}|tox_root\}|toxinidir\}|tty:)")
+"""Substitutions whose value is the same in every env (others keep a generative env's reference)."""
 _RESERVED = ("env", "env_base", "env_run_base", "env_pkg_base", "packagedef")
 
 Document = dict[str, Any]
@@ -249,12 +251,32 @@ class TableConverter:
         return self.inline(found.strip().replace("\\\n", ""), depth + 1)
 
     def _inlinable(self, section: str, key: str) -> bool:
-        return self.ini.sections.get(section) is not None
+        return self.ini.sections.get(section) is not None or self._env_text(section, key) is not None
+
+    def _env_text(self, section: str, key: str) -> str | None:
+        """``[testenv:py]`` where only a generative ``[testenv:py{,-posix}]`` exists: the ini reads
+        env ``py``'s value, which is its section's text filtered for ``py`` when that text does
+        not depend on the env it is expanded in."""
+        head, sep, env = section.partition(":")
+        raw = self.env_tables.get(env) if head == ENV_PREFIX and sep else None
+        if raw is None or self.ini.sections.get(section) is not None:
+            return None
+        try:
+            names = self.registry.get(Scope.ENV, key).names
+        except UnknownSetting:
+            names = (key,)
+        spelled = next((name for name in names if name in raw.values), None)
+        if spelled is None:
+            return None
+        from orch.config.factors import filter_for_env
+
+        text = filter_for_env(self._read(raw, spelled), env)
+        return text if all(_CONTEXT_FREE.match(text, m.start()) for m in re.finditer(r"\{", text)) else None
 
     def _raw_reference(self, section: str, key: str) -> str | None:
         raw = self.ini.sections.get(section)
         if raw is None:
-            return None
+            return self._env_text(section, key)
         if key not in raw.values:
             for scope in (Scope.ENV, Scope.CORE):
                 try:
@@ -277,7 +299,11 @@ class TableConverter:
         except UnknownSetting:
             return None
         raw = self.ini.sections.get(section)
-        if raw is None or not any(name in raw.values for name in self.registry.get(Scope.ENV, key).names):
+        if raw is None and sep:  # [testenv:py] of a generative [testenv:py{,-posix}]: env py's table
+            raw = self.env_tables.get(env)
+        names = self.registry.get(Scope.ENV, key).names
+        spelled = None if raw is None else next((name for name in names if name in raw.values), None)
+        if raw is None or spelled is None:
             return None
         if not sep:
             path = ["env_run_base", canonical]
@@ -285,7 +311,7 @@ class TableConverter:
             path = ["env", env, canonical]
         else:
             return None
-        if self._filtered_away(self._raw_reference(section, key) or "", [env] if sep else []) and sep:
+        if sep and self._filtered_away(self._read(raw, spelled), [env]):
             return None
         return {"replace": "ref", "of": path, "extend": True}
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Callable, NamedTuple, Union
 
 if TYPE_CHECKING:
-    from orch.config.resolve import Lookup
+    from orch.config.context import Lookup
 
 
 class Scope(str, enum.Enum):

@@ -13,120 +13,24 @@ import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Callable
 
+from orch.config.context import MAX_REFERENCE_DEPTH, Context, Lookup, stringify
 from orch.config.convert import CONVERTERS, to_list
+from orch.config.env_file import read_env_file
 from orch.config.factors import expand_names, filter_for_env
-from orch.config.implicit import env_type_factor, version_of
-from orch.config.registry import Kind, Scope, Setting, SettingsRegistry, UnknownSetting
+from orch.config.overrides import Override, apply_overrides
+from orch.config.registry import Kind, Scope, Setting, SettingsRegistry
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source
 from orch.config.substitute import substitute
-from orch.config.types import Command
 from orch.errors import ConfigError, Location
 
 _WHOLE_REFERENCE = re.compile(r"^\{\[(?P<section>[^\]]+)\](?P<key>[-\w]+)\}$")
-MAX_REFERENCE_DEPTH = 100
-"""How deep ``{[section]key}`` texts expand inside each other, tox's ``MAX_REPLACE_DEPTH``."""
-_EXPORT = re.compile(r"^export[ \t]+")  # a shell's ``export`` in front of a set_env file's line
-_DIR_ALIASES = {"toxinidir": "tox_root", "tox_root": "tox_root", "toxworkdir": "work_dir", "envname": "env_name"}
-
-
-class Override(NamedTuple):
-    """``-x SECTION.KEY=VALUE`` (replace) or ``-x SECTION.KEY+=VALUE`` (append a line)."""
-
-    section: str
-    key: str
-    value: str
-    append: bool = False
-
-    @classmethod
-    def parse(cls, text: str) -> Override:
-        target, sep, value = text.partition("=")
-        if not sep:
-            raise ConfigError(f"override {text!r} is not of the form SECTION.KEY=VALUE or SECTION.KEY+=VALUE")
-        append = target.endswith("+")
-        section, _, key = target.rstrip("+").rpartition(".")  # no section: the core (a TOML file's top level)
-        if not key:
-            raise ConfigError(f"override {text!r} is not of the form SECTION.KEY=VALUE or SECTION.KEY+=VALUE")
-        return cls(section.strip(), key.strip().lower(), value, append)
-
-
-def apply_overrides(source: Source, overrides: Sequence[Override]) -> None:
-    """Change the raw sections in place, as if the file said so."""
-    where = Location("-x override")
-    for item in overrides:
-        if not item.section and not source.structured:  # only a TOML file has a top level without a name
-            raise ConfigError(
-                f"override {item.key}=... names no section; write SECTION.KEY=VALUE (testenv.{item.key}=...)"
-            )
-        name = source.section_for_override(item.section)
-        section = source.sections.setdefault(name, RawSection(name, where))
-        old = section.values.get(item.key)
-        if old is None and item.append and section.prefix == ENV_PREFIX and ENV_PREFIX in source.sections:
-            old = source.sections[ENV_PREFIX].values.get(item.key)  # append to the inherited value
-        if item.append and old is not None and isinstance(old.data, list):  # a TOML list gets one more item
-            section.values[item.key] = RawValue(f"{old.text}\n{item.value}", where, [*old.data, item.value])
-            continue
-        text = f"{source.read(old)}\n{item.value}" if item.append and old is not None else item.value
-        section.values[item.key] = RawValue(text, where)
-
-
-def stringify(value: object) -> str:
-    """A typed value as text, for ``{key}`` references."""
-    if isinstance(value, (bool, Command)):  # Command first: it is a tuple too
-        return str(value)
-    if isinstance(value, Mapping):
-        return "\n".join(f"{k}={v}" for k, v in value.items())
-    if isinstance(value, (tuple, list)):
-        return "\n".join(stringify(item) for item in value)
-    return str(value)
 
 
 if TYPE_CHECKING:
+    from orch.config.context import PackageRules
     from orch.config.toxtoml import TomlSource
-
-if TYPE_CHECKING:
-    # Protocols exist for the type checker only: defining one at run time costs start-up time.
-    class PackageRules(Protocol):
-        """Package defaults need the packagedefs; :class:`orch.config.project.Config` provides them."""
-
-        def default_package(self, env: str) -> str: ...
-
-        def default_packagedef(self, env: str) -> str: ...
-
-
-class Lookup:
-    """What a computed default may ask about the section it is computed for."""
-
-    def __init__(self, resolver: Resolver, scope: Scope, name: str | None) -> None:
-        self._resolver, self.scope, self.name = resolver, scope, name
-
-    @property
-    def root(self) -> Path:
-        return self._resolver.root
-
-    def get(self, key: str) -> object:
-        return self._resolver.value(self.scope, self.name, key)
-
-    def core(self, key: str) -> object:
-        return self._resolver.value(Scope.CORE, None, key)
-
-    def packages(self) -> PackageRules:
-        if self._resolver.packages is None:
-            raise ConfigError("package settings need the project's packagedefs")
-        return self._resolver.packages
-
-    def implied_env_type(self) -> str | None:
-        return env_type_factor(self.name, self._resolver.type_factors) if self.name else None
-
-    def python_version(self) -> str:
-        """``X.Y`` of the env's first base_python when its spec names one, else orch's own."""
-        base = self.get("base_python")
-        for spec in base if isinstance(base, tuple) else ():
-            version = version_of(str(spec))
-            if version is not None and len(version) == 2:
-                return f"{version[0]}.{version[1]}"
-        return f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 class Resolver:
@@ -328,7 +232,7 @@ class Resolver:
         return self.source
 
     @staticmethod
-    def _command_line(line: str, ctx: _Context) -> str:
+    def _command_line(line: str, ctx: Context) -> str:
         """One command line, substituted. A line that is only a reference such as
         ``{[testenv]commands}`` may become several commands; a multi-line value inside a line
         (``echo {[tox]env_list}``) stays on that line, as in tox."""
@@ -423,35 +327,16 @@ class Resolver:
         return self._dict_value(Scope.ENV, env, raw, key, location)
 
     def env_file(self, path_text: str, location: Location) -> dict[str, str]:
-        """A ``file|PATH`` of set_env, read like tox: ``KEY=VALUE`` lines, ``export KEY=VALUE`` too, ``#`` comments;
-        values keep their quotes. A missing file fails the set_env value (tox: ``... does not exist for set_env``)."""
-        path = (self.root / path_text.strip()).resolve()
-        if not path.is_file():
-            state = "is not a file" if path.exists() else "does not exist"
-            raise ConfigError(f"set_env file {path} {state}", location)
-        try:
-            lines = path.read_text(encoding="utf-8-sig").split("\n")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"set_env file {path} cannot be read: {exc}", location) from None
-        result = {}
-        for number, line in enumerate(lines, start=1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            key, sep, value = line.partition("=")
-            key = _EXPORT.sub("", key.strip())
-            if not sep or not key or "\x00" in line:  # the line is not echoed: it may hold part of a secret
-                raise ConfigError(f"set_env file {path}:{number}: expected KEY=VALUE", location)
-            result[key] = value.strip()
-        return result
+        """A ``file|PATH`` of set_env (see :func:`orch.config.env_file.read_env_file`)."""
+        return read_env_file(self.root / path_text.strip(), location)
 
     # -------------------------------------------------------------------------- substitution
-    def context(self, scope: Scope, name: str | None) -> _Context:
+    def context(self, scope: Scope, name: str | None) -> Context:
         if self.source.structured:
             from orch.config.toml_values import TomlContext
 
             return TomlContext(self, scope, name)
-        return _Context(self, scope, name)
+        return Context(self, scope, name)
 
     def _guard(self, frame: tuple[str, ...], location: Location | None, *, reentry: bool = True) -> _Guard:
         return _Guard(self, frame, location, reentry)
@@ -481,102 +366,17 @@ class _Guard:
             self.resolver._active.pop()
 
 
-class _Context:
-    """The substitution context of one section (core, an env, a packagedef)."""
-
-    def __init__(self, resolver: Resolver, scope: Scope, name: str | None) -> None:
-        self.resolver, self.scope, self.name = resolver, scope, name
-        self.depth = 0  # how many {[section]key} texts are being expanded one inside the other
-        self.exhausted = False  # MAX_REFERENCE_DEPTH was reached: substitute keeps the remaining expressions as text
-
-    def posargs(self) -> tuple[str, ...] | None:
-        return self.resolver.posargs
-
-    def is_tty(self) -> bool:
-        return self.resolver._is_tty()
-
-    def env_var(self, name: str) -> str | None:
-        if self.scope is Scope.ENV:
-            value = self.resolver.set_env_var(str(self.name), name)
-            if value is not None:
-                return value
-        return self.resolver.environ.get(name)
-
-    def reference(self, section: str | None, key: str) -> str | None:
-        """A setting (no section) or another section's text, expanded in this context.
-
-        Like tox, a section's text that refers to itself (``deps = {[testenv]deps}``) is no error: it is expanded
-        :data:`MAX_REFERENCE_DEPTH` times, the innermost text stays as written and so does every expression left in
-        the value after it.
-        """
-        resolver = self.resolver
-        if section is None or section == resolver.core_name:
-            found = self._setting(key, core_only=section is not None)
-            if found is not None or section is None:
-                return found
-        text = self.raw_reference(section, key)
-        if text is None or self.exhausted or ("{" not in text and "[]" not in text):
-            return text
-        if self.depth >= MAX_REFERENCE_DEPTH:
-            self.exhausted = True
-            return text
-        self.depth += 1
-        try:
-            return substitute(text, self, keep_escapes=True)
-        finally:
-            self.depth -= 1
-
-    def raw_reference(self, section: str, key: str) -> str | None:
-        """Another section's value, comments and other factors' lines removed, not substituted."""
-        resolver = self.resolver
-        raw = resolver.source.sections.get(section)
-        value = None if raw is None else raw.values.get(key)
-        if raw is not None and value is None:
-            for scope in (Scope.ENV, Scope.CORE):
-                try:
-                    names = resolver.registry.get(scope, key).names
-                except UnknownSetting:
-                    continue
-                value = next((raw.values[n] for n in names if n in raw.values), None)
-                if value is not None:
-                    break
-        if value is None:
-            head, sep, env = section.partition(":")
-            known = head == ENV_PREFIX and sep and env and resolver.registry.canonical(Scope.ENV, key) is not None
-            if known and self._known_env(env):
-                return stringify(resolver.env(env, key))  # the key is inherited: read env's own value
-            return None
-        filter_name = self.name if self.scope is Scope.ENV else None
-        return filter_for_env(resolver.source.read(value), filter_name).replace("\\\n", "")
-
-    def _known_env(self, env: str) -> bool:
-        """Whether tox knows the env: this one, one with a section, or one of ``env_list``."""
-        resolver = self.resolver
-        if env == self.name or resolver.env_section(env) is not None:
-            return True
-        try:
-            return env in resolver.value(Scope.CORE, None, "env_list")  # type: ignore[operator]
-        except (ConfigError, UnknownSetting):
-            return False
-
-    def _setting(self, key: str, *, core_only: bool) -> str | None:
-        resolver = self.resolver
-        key = _DIR_ALIASES.get(key, key)
-        if key == "tox_root":
-            return str(resolver.root)
-        if key == "env_name" and self.scope is Scope.ENV:
-            return str(self.name)
-        if key == "py_dot_ver" and self.scope is Scope.ENV:  # tox: the env's Python as X.Y
-            return Lookup(resolver, Scope.ENV, self.name).python_version()
-        scopes = [Scope.CORE] if core_only or self.scope is not Scope.ENV else [Scope.CORE, Scope.ENV]
-        for scope in scopes:
-            canonical = resolver.registry.canonical(scope, key)
-            if canonical is None:
-                continue
-            value = resolver.value(scope, self.name if scope is not Scope.CORE else None, canonical)
-            return stringify(value)
-        return None
-
-
 def iter_keys(section: RawSection) -> Iterator[tuple[str, RawValue]]:
     yield from section.values.items()
+
+
+__all__ = [
+    "MAX_REFERENCE_DEPTH",
+    "Context",
+    "Lookup",
+    "Override",
+    "PackageRules",
+    "Resolver",
+    "apply_overrides",
+    "stringify",
+]

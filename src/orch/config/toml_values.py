@@ -33,10 +33,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orch.config.context import Context, stringify
 from orch.config.convert import CONVERTERS, to_command, to_deps, to_names
 from orch.config.factors import active_factors, expand_env_list, filter_for_env
 from orch.config.registry import Kind, Scope, Setting
-from orch.config.resolve import _Context, stringify
 from orch.config.substitute import substitute
 from orch.config.toml_envlist import expand_env_items
 from orch.config.types import Command
@@ -50,7 +50,7 @@ _MAX_DEPTH = 100
 _SPACES = re.compile(r"\s+")
 
 
-class TomlContext(_Context):
+class TomlContext(Context):
     """The substitution context of a TOML file: ``{[TABLE]key}`` reads the document, not ini sections."""
 
     def reference(self, section: str | None, key: str) -> str | None:
