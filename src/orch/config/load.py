@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Callable, Literal, NamedTuple
 
 from orch.config.ini import IniSource, LegacyIniSource, SetupCfgSource
+from orch.config.overrides import Override
 from orch.config.project import Config
 from orch.config.registry import SettingsRegistry
-from orch.config.overrides import Override
 from orch.config.resolve import Resolver
 from orch.config.source import Source
 from orch.errors import ConfigError, Location
