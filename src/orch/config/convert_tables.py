@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -26,7 +27,7 @@ from orch.config.convert_values import (
     ValueConverter,
     plain,
 )
-from orch.config.factors import expand_names, split_condition
+from orch.config.factors import expand_env_list, expand_names, split_condition
 from orch.config.ini import IniSource
 from orch.config.registry import Kind, Scope, SettingsRegistry, UnknownSetting
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection
@@ -289,6 +290,15 @@ class TableConverter:
             return None
         return self._read(raw, key)
 
+    def _known_envs(self) -> set[str]:
+        core = self.ini.sections.get(self.ini.core_name)
+        listed: set[str] = set()
+        for key in ("env_list", "envlist"):
+            if core is not None and key in core.values:
+                with contextlib.suppress(ValueError):
+                    listed.update(expand_env_list(self._read(core, key)))
+        return {*self.env_tables, *listed, *(n for names in self.generative.values() for n in names)}
+
     def env_ref(self, section: str, key: str, kind: Kind | None) -> dict[str, Any] | None:
         """``{[testenv]deps}`` alone on a line of the same key: a ``ref`` table, when the path exists."""
         head, sep, env = section.partition(":")
@@ -303,6 +313,8 @@ class TableConverter:
             raw = self.env_tables.get(env)
         names = self.registry.get(Scope.ENV, key).names
         spelled = None if raw is None else next((name for name in names if name in raw.values), None)
+        if spelled is None and sep and (raw is not None or env in self._known_envs()):
+            return {"replace": "ref", "env": env, "key": canonical, "extend": True}  # the ini reads env's own value
         if raw is None or spelled is None:
             return None
         if not sep:

@@ -375,6 +375,26 @@ def test_conditional_lines_joined_with_others(tmp_path: Path, load_project: Load
     assert after.resolver.env("b-x", "description") == "run with x"
 
 
+def test_reference_to_an_env_of_a_generative_section(tmp_path: Path, load_project: Load) -> None:
+    """``{[testenv:py]commands}`` where only ``[testenv:py{,-posix}]`` exists reads env py's value: its
+    text is inlined (split into arguments like the ini), an inherited key is an env/key ref."""
+    ini = (
+        "[tox]\nenv_list = py, py-posix, old, cover\n[base]\npytest = python -m pytest {posargs}\n"
+        "[testenv]\nsetenv =\n    A = 1\n[testenv:py{,-posix}]\ncommands = {[base]pytest} acme\n"
+        "[testenv:old]\nsetenv =\n    {[testenv:py]setenv}\n    B = 2\ncommands = {[testenv:py]commands}\n"
+        "[testenv:cover]\ncommands = {[testenv:py]commands} --cov\n"
+    )
+    (tmp_path / "tox.ini").write_text(ini, encoding="utf-8")
+    convert_file(tmp_path / "tox.ini", Path("orch.toml"))
+    data = parse_toml((tmp_path / "orch.toml").read_text(encoding="utf-8"), "orch.toml")
+    assert data["env"]["old"]["set_env"][0] == {"replace": "ref", "env": "py", "key": "set_env", "extend": True}
+    before, after = load_project(tmp_path, "tox.ini"), load_project(tmp_path, "orch.toml")
+    for env in ("old", "cover"):
+        for key in ("commands", "set_env"):
+            assert after.resolver.env(env, key) == before.resolver.env(env, key), (env, key)
+    assert [str(c) for c in after.env("cover").commands] == ["python -m pytest acme --cov"]
+
+
 # ------------------------------------------------------------------------ corpus round trip
 COMPAT = Path(os.environ.get("ORCH_COMPAT_DIR", Path(__file__).resolve().parents[3].parent / "shared" / "compat"))
 CORPUS = sorted((COMPAT / "toxini").glob("*.ini")) if (COMPAT / "toxini").is_dir() else []
@@ -395,7 +415,6 @@ def _outcome(compute: Callable[..., object], *args: str) -> tuple[str, object]:
 _SPLIT = "an {env:X} that set_env sets to several arguments, which the ini splits at run time and TOML cannot"
 KNOWN_DIFFERENCES = {
     "ansible-community__molecule": _SPLIT + " (PYTEST_ADDOPTS)",
-    "certbot__certbot": "{[base]pytest} inside a referenced commands value stays one argument (converter bug)",
     "nedbat__coveragepy": _SPLIT + " (LINTABLE)",
     "pytest-dev__pluggy": _SPLIT + " (_PLUGGY_TOX_CMD)",
     "pytest-dev__pytest-bdd": _SPLIT + " (_PYTEST_CMD, _PYTEST_MORE_ARGS)",
