@@ -128,10 +128,15 @@ def discover(start: Path, *, parents: bool = True) -> Found:
 
     :class:`ConfigError` when there is none, or when the first folder holding one cannot be read."""
     start = start.resolve()
+    empty: Found | None = None  # the first empty tox.toml: tox passes over it, then reads it as an empty config
     for folder in (start, *start.parents) if parents else (start,):
         found = _in_folder(folder)
         if found is not None:
             return found
+        if empty is None and (folder / "tox.toml").is_file():
+            empty = Found(folder / "tox.toml", "tox.toml")
+    if empty is not None:
+        return empty
     where = f"{start} or its parents" if parents else str(start)
     raise ConfigError(
         f"no config found in {where}; searched each folder for {', '.join(SEARCHED.values())}",

@@ -277,3 +277,10 @@ def test_an_empty_tox_toml_is_skipped_for_a_parents_config(tmp_path: Path) -> No
     child.mkdir()
     (child / "tox.toml").write_text("# nothing yet\n\n", encoding="utf-8")
     assert discover(child) == Found(tmp_path.resolve() / "tox.ini", "tox.ini")
+
+
+def test_an_empty_tox_toml_without_a_parent_config_is_an_empty_config(tmp_path: Path) -> None:
+    """tox warns "No loadable ... found, assuming empty" and goes on with the env `py`; so does orch."""
+    (tmp_path / "tox.toml").write_text("", encoding="utf-8")
+    assert discover(tmp_path) == Found(tmp_path.resolve() / "tox.toml", "tox.toml")
+    assert load_file(tmp_path).names.all == ("py",)
