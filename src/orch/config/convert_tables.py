@@ -18,6 +18,7 @@ from typing import Any
 
 from orch.config.convert import to_list
 from orch.config.convert_envs import Texts, condition_envs, move_fallbacks, needs_fallback
+from orch.config.convert_setenv import for_env
 from orch.config.convert_values import (
     LIST_KINDS,
     MAX_INLINE,
@@ -94,6 +95,7 @@ class TableConverter:
             for name in expand_names(section.suffix):
                 if self.env_tables.get(name) is section and name not in envs:
                     envs[name] = self.section(section, Scope.ENV, [name])
+        self._own_commands(envs, doc.get("env_run_base", {}))
         self._add_envs(doc, envs)
         pdefs = {s.suffix: self.section(s, Scope.PACKAGEDEF, None) for s in ini.packagedef_sections()}
         if pdefs:
@@ -189,7 +191,12 @@ class TableConverter:
             if names is not None and self._filtered_away(text, names):
                 continue  # every line is for other factors: the ini falls back to [testenv], so does the TOML
             value = ValueConverter(
-                self, scope, canonical, self._kind(scope, key), filtering=scope is not Scope.PACKAGEDEF
+                self,
+                scope,
+                canonical,
+                self._kind(scope, key),
+                filtering=scope is not Scope.PACKAGEDEF,
+                set_env=self._set_env(section, names) if scope is Scope.ENV else None,
             )
             try:
                 result[canonical] = value.convert(text)
@@ -198,6 +205,48 @@ class TableConverter:
         for key, value in self._merged.items():
             result.setdefault(key, value)
         return result
+
+    def _set_env(self, section: RawSection, names: list[str] | None) -> str | None:
+        """The set_env text the envs of an env section read (their own, else ``[testenv]``'s);
+        None when a ``base`` key makes it another section's."""
+        spellings = self.registry.get(Scope.ENV, "set_env").names
+        base = self.ini.sections.get(ENV_PREFIX)
+        for candidate in (section, base):
+            if candidate is None:
+                continue
+            if "base" in candidate.values:
+                return None
+            spelled = next((name for name in spellings if name in candidate.values), None)
+            if spelled is not None:
+                return for_env(self.inline(self._read(candidate, spelled)), names)
+        return ""
+
+    def _own_commands(self, envs: dict[str, Any], run_base: dict[str, Any]) -> None:
+        """An env table whose section has its own set_env reads ``[testenv]``'s commands with it:
+        where an ``{env:X}`` then gives other arguments, the table gets the commands spelled for it."""
+        base = self.ini.sections.get(ENV_PREFIX)
+        if base is None:
+            return
+        spellings = self.registry.get(Scope.ENV, "set_env").names
+        for name, table in envs.items():
+            section = self.env_tables.get(name)
+            names = [name]
+            if section is None:
+                section = next((s for s in self.ini.env_sections() if s.suffix == name), None)
+                names = self.generative.get(name, [])
+            if section is None or not any(spelling in section.values for spelling in spellings):
+                continue
+            set_env = self._set_env(section, names)
+            for key in base.values:
+                canonical = self._canonical(Scope.ENV, key)
+                if self._kind(Scope.ENV, key) is not Kind.COMMANDS or canonical in table or canonical not in run_base:
+                    continue
+                if any(self._canonical(Scope.ENV, own) == canonical for own in section.values):
+                    continue
+                converter = ValueConverter(self, Scope.ENV, canonical, Kind.COMMANDS, filtering=True, set_env=set_env)
+                value = converter.convert(self._read(base, key))
+                if value != run_base[canonical]:
+                    table[canonical] = value
 
     def _base(self, names: tuple[str, ...], envs: list[str] | None) -> object:
         """``base``: env tables stay named (tox's spelling); other sections' values are merged in,

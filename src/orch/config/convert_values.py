@@ -13,7 +13,8 @@
   ``{tty:a:}``) adds nothing when empty, as the ini's split after substitution: an ``env`` table,
   or ``{ replace = "if", condition = "env_name == env_name", then = "{tty:a:}", extend = true }``;
 * an ``{env:X}`` whose value holds several arguments cannot be split in TOML (tox's TOML neither):
-  it is one argument there, several in the ini; no faithful spelling exists;
+  where the env's set_env sets X statically, the value is split at conversion time
+  (:mod:`orch.config.convert_setenv`); where X comes from the caller, it stays one argument;
 * a line that is only a reference to the same key of another env table (``{[testenv]deps}``) is
   ``{ replace = "ref", of = ["env_run_base", "deps"], extend = true }``.
 """
@@ -22,9 +23,11 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from orch.config.convert import to_command
+from orch.config.convert_setenv import static_args
 from orch.config.factors import Condition, expand_env_list, filter_for_env, split_condition
 from orch.config.registry import Kind, Scope, UnknownSetting
 
@@ -52,14 +55,26 @@ def plain(text: str) -> str | list[str]:
     return text if "\n" not in text else text.split("\n")
 
 
+Lookup = Callable[..., "list[object] | None"]
+"""``{env:NAME}``'s arguments where set_env sets it (given the arguments it has today), or None."""
 _Item = tuple[str | None, object]  # (condition in tox's expression language or None, content)
 
 
 class ValueConverter:
     """One ini value as TOML data for a key of ``kind`` (None: a key no setting reads)."""
 
-    def __init__(self, owner: TableConverter, scope: Scope, key: str, kind: Kind | None, *, filtering: bool) -> None:
+    def __init__(
+        self,
+        owner: TableConverter,
+        scope: Scope,
+        key: str,
+        kind: Kind | None,
+        *,
+        filtering: bool,
+        set_env: str | None = None,
+    ) -> None:
         self.owner, self.scope, self.key, self.kind, self.filtering = owner, scope, key, kind, filtering
+        self.set_env = set_env  # the set_env text of the envs that read the value (None: unknown)
 
     def convert(self, text: str) -> object:
         kind = self.kind
@@ -121,7 +136,7 @@ class ValueConverter:
 
     def combined(self, conditions: list[str], leaves: dict[tuple[bool, ...], str]) -> object:
         """Commands: one ``if`` per combination; a scalar: nested ``if`` tables, one level per condition."""
-        plain = ValueConverter(self.owner, self.scope, self.key, self.kind, filtering=False)
+        plain = ValueConverter(self.owner, self.scope, self.key, self.kind, filtering=False, set_env=self.set_env)
         if self.kind is Kind.COMMANDS:
             result: list[object] = []
             for vector, leaf in leaves.items():
@@ -189,7 +204,13 @@ class ValueConverter:
     def command(self, content: str) -> list[object]:
         if not content.strip():
             return []
-        return [_command(content.strip().removesuffix("\\").strip() or content.strip())]
+        return [_command(content.strip().removesuffix("\\").strip() or content.strip(), self._lookup())]
+
+    def _lookup(self) -> Lookup | None:
+        set_env = self.set_env
+        if set_env is None:
+            return None
+        return lambda name, runtime, wrap=list: static_args(set_env, name, runtime, _split, _ini_condition, wrap)
 
     def table(self, items: list[_Item]) -> object:
         """set_env: a table, or a list of tables when lines are conditional or references."""
@@ -273,6 +294,10 @@ def _condition(condition: Condition | None) -> str | None:
     return " or ".join(groups) if groups else "False"
 
 
+def _ini_condition(text: str) -> str:
+    return str(_condition(split_condition(f"{text}: x")[0]))
+
+
 def _factor(name: str) -> str:
     import keyword
 
@@ -336,7 +361,7 @@ def _find_close(text: str, start: int) -> int:
     return -1
 
 
-def _args(line: str) -> tuple[list[object], bool, bool]:
+def _args(line: str, lookup: Lookup | None = None) -> tuple[list[object], bool, bool]:
     """The arguments of a command line, ``{posargs}`` as a replacement; ignore and invert flags."""
     protected, saved = _protect(line)
     command = to_command(protected)
@@ -347,18 +372,28 @@ def _args(line: str) -> tuple[list[object], bool, bool]:
         if original in ("{posargs}", "[]"):
             args.append({"replace": "posargs", "extend": True})
             continue
-        if original is not None and _ENV.fullmatch(original):  # empty: no argument, as the ini's split gives
-            args.append(_maybe_empty(original))
+        env = _ENV.fullmatch(original) if original is not None else None
+        if env is not None:  # empty: no argument, as the ini's split gives
+            today = [_maybe_empty(original)]
+            found = lookup(env.group("name"), today) if lookup is not None else None
+            args.extend(today if found is None else found)
             continue
         if original is not None and original.startswith("{posargs:"):
             default = original[len("{posargs:") : -1]
-            args.append({"replace": "posargs", "default": _split(default), "extend": True})
+            today = _split(default)
+            env = _ENV.fullmatch(default.strip())
+            found = lookup(env.group("name"), today, _posargs) if lookup is not None and env is not None else None
+            args.extend(_posargs(today) if found is None else found)
             continue
         if original is not None and original.startswith(_MAY_BE_EMPTY):
             args.append({"replace": "if", "condition": ALWAYS, "then": original, "extend": True})
             continue
         args.append(_PLACEHOLDER.sub(lambda m: saved[int(m.group(1))], arg))
     return args, command.ignore_exit, command.invert_exit
+
+
+def _posargs(default: list[object]) -> list[object]:
+    return [{"replace": "posargs", "default": default, "extend": True}]
 
 
 def _maybe_empty(item: object) -> object:
@@ -381,6 +416,6 @@ def _split(text: str) -> list[object]:
     return args[1:]
 
 
-def _command(line: str) -> list[object]:
-    args, ignore, invert = _args(line)
+def _command(line: str, lookup: Lookup | None = None) -> list[object]:
+    args, ignore, invert = _args(line, lookup)
     return [*(["-"] if ignore else ["!"] if invert else []), *args]
