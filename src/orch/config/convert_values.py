@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from orch.config.convert import to_command
+from orch.config.convert_commands import Lookup, command, maybe_empty, split_args
 from orch.config.convert_setenv import static_args
 from orch.config.factors import Condition, expand_env_list, filter_for_env, split_condition
 from orch.config.registry import Kind, Scope, UnknownSetting
@@ -40,14 +39,8 @@ MAX_INLINE = 20
 LIST_KINDS = (Kind.LIST, Kind.NAMES, Kind.LINES, Kind.DEPS, Kind.COMMANDS)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INTEGER = re.compile(r"-?[1-9][0-9]{0,17}|0")
-_BRACES = re.compile(r"\\[\\{}\[\]:]|\[\]|[{}]")
-_ENV = re.compile(r"\{env:(?P<name>[\w.-]+)(?::(?P<default>[^{}]*))?\}")
 _SCALARS = (Kind.STR, Kind.BOOL, Kind.INT, Kind.FLOAT, Kind.PATH)
 _MAX_VARIANTS = 4  # conditions of one value spelled as every combination of them (2**n ini texts)
-_MAY_BE_EMPTY = ("{tty:", "{env:")  # whole-argument substitutions with no replacement table of their own
-ALWAYS = "env_name == env_name"
-"""The condition of an ``if`` that only makes its (possibly empty) string argument optional."""
-_PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
 
 
 def plain(text: str) -> str | list[str]:
@@ -55,8 +48,6 @@ def plain(text: str) -> str | list[str]:
     return text if "\n" not in text else text.split("\n")
 
 
-Lookup = Callable[..., "list[object] | None"]
-"""``{env:NAME}``'s arguments where set_env sets it (given the arguments it has today), or None."""
 _Item = tuple[str | None, object]  # (condition in tox's expression language or None, content)
 
 
@@ -194,7 +185,7 @@ class ValueConverter:
     def listed(self, items: list[_Item], convert: Any) -> list[object]:
         result: list[object] = []
         for condition, content in items:
-            values = [content] if not isinstance(content, str) else [_maybe_empty(v) for v in convert(content)]
+            values = [content] if not isinstance(content, str) else [maybe_empty(v) for v in convert(content)]
             if condition is None:
                 result.extend(values)
             elif values:
@@ -204,13 +195,13 @@ class ValueConverter:
     def command(self, content: str) -> list[object]:
         if not content.strip():
             return []
-        return [_command(content.strip().removesuffix("\\").strip() or content.strip(), self._lookup())]
+        return [command(content.strip().removesuffix("\\").strip() or content.strip(), self._lookup())]
 
     def _lookup(self) -> Lookup | None:
         set_env = self.set_env
         if set_env is None:
             return None
-        return lambda name, runtime, wrap=list: static_args(set_env, name, runtime, _split, _ini_condition, wrap)
+        return lambda name, runtime, wrap=list: static_args(set_env, name, runtime, split_args, _ini_condition, wrap)
 
     def table(self, items: list[_Item]) -> object:
         """set_env: a table, or a list of tables when lines are conditional or references."""
@@ -318,104 +309,3 @@ def _and(outer: str | None, inner: str | None) -> str | None:
 
 def _wrap(text: str) -> str:
     return f"({text})" if " or " in text else text
-
-
-# ------------------------------------------------------------------------------- commands
-def _protect(line: str) -> tuple[str, list[str]]:
-    """The line with each top-level ``{...}``, ``[]`` and escape replaced by a placeholder shlex keeps whole."""
-    saved: list[str] = []
-    out: list[str] = []
-    pos = 0
-    while True:
-        match = _BRACES.search(line, pos)
-        if match is None:
-            out.append(line[pos:])
-            return "".join(out), saved
-        start, token = match.start(), match.group()
-        out.append(line[pos:start])
-        if token == "{":
-            end = _find_close(line, start)
-            if end == -1:
-                out.append(token)
-                pos = start + 1
-                continue
-            token = line[start : end + 1]
-        elif token in ("}", "\\\\"):
-            out.append(token)
-            pos = match.end()
-            continue
-        out.append(f"\x00{len(saved)}\x00")
-        saved.append(token)
-        pos = start + len(token)
-
-
-def _find_close(text: str, start: int) -> int:
-    depth = 0
-    for match in _BRACES.finditer(text, start):
-        if match.group() == "{":
-            depth += 1
-        elif match.group() == "}":
-            depth -= 1
-            if depth == 0:
-                return match.start()
-    return -1
-
-
-def _args(line: str, lookup: Lookup | None = None) -> tuple[list[object], bool, bool]:
-    """The arguments of a command line, ``{posargs}`` as a replacement; ignore and invert flags."""
-    protected, saved = _protect(line)
-    command = to_command(protected)
-    args: list[object] = []
-    for arg in command.args:
-        whole = _PLACEHOLDER.fullmatch(arg)
-        original = saved[int(whole.group(1))] if whole else None
-        if original in ("{posargs}", "[]"):
-            args.append({"replace": "posargs", "extend": True})
-            continue
-        env = _ENV.fullmatch(original) if original is not None else None
-        if env is not None:  # empty: no argument, as the ini's split gives
-            today = [_maybe_empty(original)]
-            found = lookup(env.group("name"), today) if lookup is not None else None
-            args.extend(today if found is None else found)
-            continue
-        if original is not None and original.startswith("{posargs:"):
-            default = original[len("{posargs:") : -1]
-            today = _split(default)
-            env = _ENV.fullmatch(default.strip())
-            found = lookup(env.group("name"), today, _posargs) if lookup is not None and env is not None else None
-            args.extend(_posargs(today) if found is None else found)
-            continue
-        if original is not None and original.startswith(_MAY_BE_EMPTY):
-            args.append({"replace": "if", "condition": ALWAYS, "then": original, "extend": True})
-            continue
-        args.append(_PLACEHOLDER.sub(lambda m: saved[int(m.group(1))], arg))
-    return args, command.ignore_exit, command.invert_exit
-
-
-def _posargs(default: list[object]) -> list[object]:
-    return [{"replace": "posargs", "default": default, "extend": True}]
-
-
-def _maybe_empty(item: object) -> object:
-    """A list item that is only an ``{env:X}`` substitution: a replacement that adds nothing when
-    empty, as the ini's split after substitution does."""
-    env = _ENV.fullmatch(item) if isinstance(item, str) else None
-    if env is None:
-        return item
-    table: dict[str, object] = {"replace": "env", "name": env.group("name")}
-    if env.group("default") is not None:
-        table["default"] = env.group("default")
-    return {**table, "extend": True}
-
-
-def _split(text: str) -> list[object]:
-    """Arguments only (a leading ``-`` is an argument here): a posargs default."""
-    if not text.strip():
-        return []
-    args, _, _ = _args("x " + text)
-    return args[1:]
-
-
-def _command(line: str, lookup: Lookup | None = None) -> list[object]:
-    args, ignore, invert = _args(line, lookup)
-    return [*(["-"] if ignore else ["!"] if invert else []), *args]
