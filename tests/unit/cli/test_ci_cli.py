@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import json
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-
-from orch.cli.main import main
 
 TOX_INI = """
 [tox]
@@ -29,29 +26,12 @@ DEFAULT = ["py311-venv", "py311-conda", "py312-venv", "py312-conda", "lint", "py
 RUN = "orch run -e ${{ matrix.env }} --junit reports/junit-${{ matrix.env }}.xml"
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def orch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    for name in ("TOXENV", "ORCH_ENV", "ORCH_SKIP_ENV", "TOX_SKIP_ENV", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
-
+def orch(tmp_path: Path, orch_in):
     def make(ini: str = TOX_INI, folder: Path = tmp_path):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "tox.ini").write_text(textwrap.dedent(ini))
-        monkeypatch.chdir(folder)
-
-        def run(*args: str) -> Result:
-            code = main(list(args))
-            captured = capsys.readouterr()
-            return Result(code, captured.out, captured.err)
-
-        return run
+        return orch_in(folder)
 
     return make
 

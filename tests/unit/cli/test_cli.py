@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,29 +39,13 @@ commands = sphinx-build docs out
 """
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+def project(tmp_path: Path, orch_in):
     def make(ini: str = TOX_INI, **files: str):
         (tmp_path / "tox.ini").write_text(textwrap.dedent(ini))
         for name, text in files.items():
             (tmp_path / name).write_text(textwrap.dedent(text))
-        monkeypatch.chdir(tmp_path)
-        monkeypatch.delenv("TOXENV", raising=False)
-        monkeypatch.delenv("ORCH_ENV", raising=False)
-
-        def run(*args: str) -> Result:
-            code = main(list(args))
-            captured = capsys.readouterr()
-            return Result(code, captured.out, captured.err)
-
-        return run
+        return orch_in(tmp_path)
 
     return make
 

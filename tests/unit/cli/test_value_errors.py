@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from orch.cli.main import main
 
 BROKEN = """
 [tox]
@@ -29,26 +26,10 @@ description = docs on {base_python}
 WHERE = "tox.ini:11: [testenv:docs] base_python is empty"
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def orch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+def orch(tmp_path: Path, orch_in):
     (tmp_path / "tox.ini").write_text(textwrap.dedent(BROKEN).lstrip())
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("TOXENV", raising=False)
-    monkeypatch.delenv("ORCH_ENV", raising=False)
-
-    def run(*args: str) -> Result:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
+    return orch_in(tmp_path)
 
 
 def test_list_shows_every_env(orch) -> None:
