@@ -19,6 +19,7 @@ from typing import Any
 from orch.config.convert import to_list
 from orch.config.convert_envs import Texts, condition_envs, move_fallbacks, needs_fallback
 from orch.config.convert_setenv import for_env
+from orch.config.convert_tox import rename_reserved, set_env_refs, tox_kind
 from orch.config.convert_values import (
     LIST_KINDS,
     MAX_INLINE,
@@ -100,10 +101,12 @@ class TableConverter:
         pdefs = {s.suffix: self.section(s, Scope.PACKAGEDEF, None) for s in ini.packagedef_sections()}
         if pdefs:
             doc["packagedef"] = pdefs
-        for section in self._referenced():
-            if section.name in doc:
-                raise ConfigError(f"[{section.name}] has no place in TOML next to the core key {section.name!r}")
-            doc[section.name] = {key: plain(self._read(section, key)) for key in section.values}
+        others = {s.name: {key: plain(self._read(s, key)) for key in s.values} for s in self._referenced()}
+        for name, table in rename_reserved(doc, others).items():
+            if name in doc:
+                raise ConfigError(f"[{name}] has no place in TOML next to the core key {name!r}")
+            doc[name] = table
+        set_env_refs(doc)
         return doc
 
     def _add_envs(self, doc: Document, envs: dict[str, Any]) -> None:
@@ -170,11 +173,12 @@ class TableConverter:
     def _canonical(self, scope: Scope, key: str) -> str:
         return self.registry.canonical(scope, key) or key
 
-    def _kind(self, scope: Scope, key: str) -> Kind | None:
+    def _kind(self, scope: Scope, key: str, text: str = "") -> Kind | None:
         try:
-            return self.registry.get(scope, key).kind
+            kind: Kind | None = self.registry.get(scope, key).kind
         except UnknownSetting:
-            return None
+            kind = None
+        return tox_kind(key, kind, text)
 
     def section(self, section: RawSection, scope: Scope, names: list[str] | None) -> dict[str, Any]:
         """One section's values; ``names``: the envs an env table is read for (None: any env)."""
@@ -194,7 +198,7 @@ class TableConverter:
                 self,
                 scope,
                 canonical,
-                self._kind(scope, key),
+                self._kind(scope, key, text),
                 filtering=scope is not Scope.PACKAGEDEF,
                 set_env=self._set_env(section, names) if scope is Scope.ENV else None,
             )
@@ -363,6 +367,8 @@ class TableConverter:
         names = self.registry.get(Scope.ENV, key).names
         spelled = None if raw is None else next((name for name in names if name in raw.values), None)
         if spelled is None and sep and (raw is not None or env in self._known_envs()):
+            if kind is Kind.DICT:  # tox's TOML reads no set_env of another env by name
+                return self._run_base_set_env(raw, canonical)
             return {"replace": "ref", "env": env, "key": canonical, "extend": True}  # the ini reads env's own value
         if raw is None or spelled is None:
             return None
@@ -375,6 +381,18 @@ class TableConverter:
         if sep and self._filtered_away(self._read(raw, spelled), [env]):
             return None
         return {"replace": "ref", "of": path, "extend": True}
+
+    def _run_base_set_env(self, raw: RawSection | None, key: str) -> dict[str, Any] | None:
+        """An env's set_env that is ``[testenv]``'s: a ``ref`` to ``[env_run_base]``'s, when no line
+        of it is conditional (which would be read for the referring env, not for the one named)."""
+        base = self.ini.sections.get(ENV_PREFIX)
+        names = self.registry.get(Scope.ENV, key).names
+        spelled = next((n for n in names if n in base.values), None) if base is not None else None
+        if base is None or spelled is None or (raw is not None and "base" in raw.values):
+            return None
+        if any(split_condition(line)[0] is not None for line in self._read(base, spelled).split("\n")):
+            return None
+        return {"replace": "ref", "of": ["env_run_base", key], "extend": True}
 
 
 def _rename_reference(text: str) -> str:

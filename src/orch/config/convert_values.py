@@ -39,6 +39,7 @@ MAX_INLINE = 20
 LIST_KINDS = (Kind.LIST, Kind.NAMES, Kind.LINES, Kind.DEPS, Kind.COMMANDS)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INTEGER = re.compile(r"-?[1-9][0-9]{0,17}|0")
+_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
 _SCALARS = (Kind.STR, Kind.BOOL, Kind.INT, Kind.FLOAT, Kind.PATH)
 _MAX_VARIANTS = 4  # conditions of one value spelled as every combination of them (2**n ini texts)
 
@@ -254,6 +255,8 @@ def _typed(text: str, kind: Kind) -> object:
         return text.lower() == "true"
     if kind in (Kind.INT, Kind.FLOAT) and _INTEGER.fullmatch(text):
         return int(text)
+    if kind is Kind.FLOAT and _DECIMAL.fullmatch(text):
+        return float(text)
     return text
 
 

@@ -8,6 +8,7 @@ import shutil
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,7 +61,7 @@ BODY = r"""env_list = [
     "py39",
     "lint",
 ]
-skip_missing_interpreters = "true"
+skip_missing_interpreters = true
 requires = ["tox>=4"]
 labels = {test = ["py38", "py39"]}
 
@@ -377,7 +378,8 @@ def test_conditional_lines_joined_with_others(tmp_path: Path, load_project: Load
 
 def test_reference_to_an_env_of_a_generative_section(tmp_path: Path, load_project: Load) -> None:
     """``{[testenv:py]commands}`` where only ``[testenv:py{,-posix}]`` exists reads env py's value: its
-    text is inlined (split into arguments like the ini), an inherited key is an env/key ref."""
+    text is inlined (split into arguments like the ini), an inherited key is an env/key ref, set_env
+    a ref to ``[env_run_base]``'s."""
     ini = (
         "[tox]\nenv_list = py, py-posix, old, cover\n[base]\npytest = python -m pytest {posargs}\n"
         "[testenv]\nsetenv =\n    A = 1\n[testenv:py{,-posix}]\ncommands = {[base]pytest} acme\n"
@@ -387,7 +389,8 @@ def test_reference_to_an_env_of_a_generative_section(tmp_path: Path, load_projec
     (tmp_path / "tox.ini").write_text(ini, encoding="utf-8")
     convert_file(tmp_path / "tox.ini", Path("orch.toml"))
     data = parse_toml((tmp_path / "orch.toml").read_text(encoding="utf-8"), "orch.toml")
-    assert data["env"]["old"]["set_env"][0] == {"replace": "ref", "env": "py", "key": "set_env", "extend": True}
+    # env py's set_env is [testenv]'s table (tox's TOML reads no set_env of another env by name): one table of the array
+    assert data["env"]["old"]["set_env"][0] == {"replace": "ref", "of": ["env_run_base", "set_env"]}
     before, after = load_project(tmp_path, "tox.ini"), load_project(tmp_path, "orch.toml")
     for env in ("old", "cover"):
         for key in ("commands", "set_env"):
@@ -473,3 +476,48 @@ def test_corpus_round_trip(tmp_path: Path, ini: Path, load_project: Load) -> Non
             if want != got:
                 differences.append(f"{env} {key}: ini {want!r} toml {got!r}")
     assert differences == []
+
+
+# ------------------------------------------------------------------------ what tox itself reads
+def _converted(tmp_path: Path, ini: str) -> dict[str, Any]:
+    (tmp_path / "tox.ini").write_text(ini, encoding="utf-8")
+    convert_file(tmp_path / "tox.ini", Path("orch.toml"))
+    return parse_toml((tmp_path / "orch.toml").read_text(encoding="utf-8"), "orch.toml")
+
+
+def test_keys_tox_reads_typed(tmp_path: Path) -> None:
+    """Keys orch does not read get tox's type (its TOML loader rejects ``"False"`` for a bool);
+    ``skip_missing_interpreters`` is a bool where it is spelled true/false, which orch reads back."""
+    ini = (
+        "[tox]\nskip_missing_interpreters = false\n[testenv]\nsitepackages = False\nsuicide_timeout = 0.5\n"
+        "extra_setup_commands = pip list\nconstraints = c.txt\n[testenv:a]\nskip_missing_interpreters = config\n"
+    )
+    data = _converted(tmp_path, ini)
+    assert data["skip_missing_interpreters"] is False
+    run_base = data["env_run_base"]
+    assert (run_base["sitepackages"], run_base["suicide_timeout"]) == (False, 0.5)
+    assert (run_base["extra_setup_commands"], run_base["constraints"]) == ([["pip", "list"]], ["c.txt"])
+
+
+def test_section_named_like_a_tox_core_key(tmp_path: Path, load_project: Load) -> None:
+    """``[base]`` would be read by tox as the core key ``base``: its table is ``ini_base``, references follow."""
+    ini = (
+        "[tox]\nenv_list = a\n[base]\npaths = src\nall = {[base]paths} tests\n"
+        "[testenv:a]\ncommands = lint {[base]all}\ndescription = {[base]all}\n"
+    )
+    data = _converted(tmp_path, ini)
+    assert "base" not in data
+    assert data["ini_base"] == {"paths": "src", "all": "{[ini_base]paths} tests"}
+    before, after = load_project(tmp_path, "tox.ini"), load_project(tmp_path, "orch.toml")
+    for key in ("commands", "description"):
+        assert after.resolver.env("a", key) == before.resolver.env("a", key)
+
+
+def test_set_env_ref_to_a_table_is_one_table(tmp_path: Path, load_project: Load) -> None:
+    """``{[testenv]setenv}`` next to own lines: a ``ref`` without ``extend`` (tox would spread the
+    table's keys into the array), one table of the array."""
+    ini = "[tox]\nenv_list = cover\n[testenv]\nsetenv = A=1\n[testenv:cover]\nsetenv =\n  {[testenv]setenv}\n  B=2\n"
+    data = _converted(tmp_path, ini)
+    assert data["env"]["cover"]["set_env"] == [{"replace": "ref", "of": ["env_run_base", "set_env"]}, {"B": "2"}]
+    before, after = load_project(tmp_path, "tox.ini"), load_project(tmp_path, "orch.toml")
+    assert after.resolver.env("cover", "set_env") == before.resolver.env("cover", "set_env")
