@@ -28,6 +28,10 @@ LATEST_PYTHON_MINOR_MIN: Final[int] = 11
 """First Python 3 minor version of a range open at the bottom: ``{-13}`` is ``11,12,13``."""
 LATEST_PYTHON_MINOR_MAX: Final[int] = 15
 """Last Python 3 minor version of a range open at the top: ``{13-}`` is ``13,14,15``."""
+MAX_NAMES: Final[int] = 100_000
+"""Most env names one expression (or one ``env_list``) may expand to: a larger one is an error, not 3 GB of names."""
+MAX_NESTING: Final[int] = 50
+"""Deepest nesting of brace groups in one expression."""
 
 KNOWN_ARCHITECTURES: Final[frozenset[str]] = frozenset(
     {"arm64", "loongarch64", "ppc", "ppc64", "ppc64le", "riscv64", "s390x", "sparc64", "x86", "x86_64"}
@@ -127,6 +131,10 @@ def expand_ranges(text: str) -> str:
     return _expand_ranges(text)
 
 
+class ExpansionLimit(ValueError):
+    """An expression past :data:`MAX_NAMES` or :data:`MAX_NESTING`: its message is the whole explanation."""
+
+
 @lru_cache(maxsize=4096)
 def _expand_ranges(text: str) -> str:
     if "-" not in text:
@@ -140,6 +148,8 @@ def _range_items(match: re.Match[str]) -> str:
         numbers = list(range(LATEST_PYTHON_MINOR_MIN, int(top) + 1)) or [int(top)]
     elif high:  # low-high, either direction, both ends included
         first, last = int(low), int(high)
+        if abs(last - first) >= MAX_NAMES:
+            raise ExpansionLimit(f"the range {match.group()} has more than {MAX_NAMES:,} numbers")
         step = 1 if first < last else -1
         numbers = list(range(first, last + step, step))
     else:  # low-
@@ -206,7 +216,8 @@ def expand_names(text: str) -> list[str]:
     ``lint``). Angle groups and ranges are rewritten first. Groups may nest
     and expand innermost first: ``{py{38,39},pypy3}-x`` is ``py38-x, py39-x, pypy3-x``.
 
-    :raises ValueError: unbalanced or empty braces, or a name with a factor that is not a valid factor
+    :raises ValueError: unbalanced or empty braces, a name with a factor that is not a valid factor, more than
+        :data:`MAX_NAMES` names or braces nested deeper than :data:`MAX_NESTING`
     """
     return list(_expand_names(text))
 
@@ -223,8 +234,12 @@ def _drop_negation(factor: str) -> str:
 @lru_cache(maxsize=8192)
 def _expand_negated(text: str) -> tuple[str, ...]:
     # the names with their negated factors still marked by a leading !
-    text = _expand_ranges(_angle_to_braces(text))
-    names, _ = _parse_alternatives(text, 0, nested=False)
+    try:
+        text = _expand_ranges(_angle_to_braces(text))
+        names, _ = _parse_alternatives(text, 0, nested=False, depth=0)
+    except ExpansionLimit as exc:
+        shown = text if len(text) <= 80 else f"{text[:77]}..."
+        raise ExpansionLimit(f"{shown!r}: {exc}") from None
     for name in names:
         for factor in name.split("-"):
             if not _FACTOR_RE.fullmatch(factor):
@@ -232,14 +247,17 @@ def _expand_negated(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _parse_alternatives(text: str, pos: int, *, nested: bool) -> tuple[list[str], int]:
+def _parse_alternatives(text: str, pos: int, *, nested: bool, depth: int) -> tuple[list[str], int]:
     # comma separated alternatives from pos up to the end of text (top level) or past the closing brace (nested)
+    if depth > MAX_NESTING:
+        raise ExpansionLimit(f"brace groups nested more than {MAX_NESTING} deep")
     names: list[str] = []
     while True:
         start = pos
-        found, pos = _parse_product(text, pos)
+        found, pos = _parse_product(text, pos, depth)
         if nested or pos > start:  # tox skips the empty top-level alternatives, but not the empty brace items
             names.extend(found)
+            _check_count(len(names))
         if pos == len(text):
             if nested:
                 raise ValueError(f"unclosed brace in {text!r}")
@@ -252,7 +270,12 @@ def _parse_alternatives(text: str, pos: int, *, nested: bool) -> tuple[list[str]
             raise ValueError(f"unopened brace in {text!r}")
 
 
-def _parse_product(text: str, pos: int) -> tuple[list[str], int]:
+def _check_count(count: int) -> None:
+    if count > MAX_NAMES:
+        raise ExpansionLimit(f"expands to more than {MAX_NAMES:,} env names")
+
+
+def _parse_product(text: str, pos: int, depth: int) -> tuple[list[str], int]:
     # one alternative: literal parts and brace groups up to a comma, a closing brace or the end of text
     parts: list[list[str]] = []
     literal_at = pos
@@ -265,11 +288,15 @@ def _parse_product(text: str, pos: int) -> tuple[list[str], int]:
         parts.append([text[literal_at : found.start()].strip()])
         if text.startswith("}", found.end()):
             raise ValueError(f"empty brace group in {text!r}")
-        group, pos = _parse_alternatives(text, found.end(), nested=True)
+        group, pos = _parse_alternatives(text, found.end(), nested=True, depth=depth + 1)
         parts.append(group)
         literal_at = pos
     if len(parts) == 1:
         return parts[0], pos
+    count = 1
+    for part in parts:
+        count *= len(part)
+        _check_count(count)
     return ["".join(combination) for combination in product(*parts)], pos
 
 
@@ -279,13 +306,15 @@ def expand_env_list(value: str) -> list[str]:
     Each line is one generative expression (:func:`expand_names`); the names keep the order of their first
     appearance, repeats and blank names are dropped.
 
-    :raises ValueError: a line that is not a valid generative expression
+    :raises ValueError: a line that is not a valid generative expression, or more than :data:`MAX_NAMES` names
     """
     seen: dict[str, None] = {}
     for line in value.split("\n"):
         for name in _expand_names(line):
             if name:
                 seen.setdefault(name, None)
+        if len(seen) > MAX_NAMES:
+            raise ValueError(f"the env list expands to more than {MAX_NAMES:,} env names")
     return list(seen)
 
 
@@ -409,7 +438,10 @@ __all__ = [
     "KNOWN_ARCHITECTURES",
     "LATEST_PYTHON_MINOR_MAX",
     "LATEST_PYTHON_MINOR_MIN",
+    "MAX_NAMES",
+    "MAX_NESTING",
     "Condition",
+    "ExpansionLimit",
     "active_factors",
     "angle_to_braces",
     "clear_caches",

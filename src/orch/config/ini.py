@@ -123,12 +123,33 @@ class IniSource(Source):
         return cls(path, parse_ini(text, path.name))
 
     def __init__(self, path: Path, sections: list[RawSection]) -> None:
+        _check_env_names(sections)
         super().__init__(path, sections)
         if "orch" in self.sections and "tox" not in self.sections:
             self.core_name = "orch"
 
     def read(self, value: RawValue) -> str:
         return strip_comments(value.text).replace("\r", "")
+
+
+def _check_env_names(sections: list[RawSection]) -> None:
+    """Each ``[testenv:NAME]`` must be an env name or a generative expression (tox fails with a traceback)."""
+    from orch.config.factors import ExpansionLimit, expand_names
+
+    for section in sections:
+        prefix, colon, suffix = section.name.partition(":")
+        if prefix != ENV_PREFIX or not colon:
+            continue
+        try:
+            expand_names(suffix)
+        except ExpansionLimit as exc:
+            raise ConfigError(f"[{section.name}]: {exc}", section.location) from None
+        except ValueError:
+            raise ConfigError(
+                f"[{section.name}]: {suffix.strip()!r} is not an env name: factors are letters, digits, '.' and '_', "
+                "joined by '-' (no spaces)",
+                section.location,
+            ) from None
 
 
 class SetupCfgSource(IniSource):
@@ -147,6 +168,7 @@ class SetupCfgSource(IniSource):
                 kept.append(RawSection(self.core_name, section.location, section.values))
             if section.name != self.core_name:
                 kept.append(section)
+        _check_env_names(kept)
         Source.__init__(self, path, kept)
         if SETUP_CFG_CORE not in self.sections:
             raise ConfigError(f"{path.name}: no [{SETUP_CFG_CORE}] section, which tox needs to read a setup.cfg")

@@ -53,6 +53,10 @@ if TYPE_CHECKING:
             """Whether standard output is a terminal."""
 
 
+MAX_NESTING = 50
+"""Deepest nesting of ``{...}`` expressions inside one another (``{env:A:{env:B:...}}``) in one value."""
+
+
 class UnbalancedBraces(ConfigError):
     """A ``{`` without its ``}``."""
 
@@ -74,13 +78,19 @@ def _find_close(text: str, start: int) -> int:
     return -1
 
 
-def substitute(text: str, ctx: Context, *, quote_posargs: bool = True, keep_escapes: bool = False) -> str:
+def substitute(
+    text: str, ctx: Context, *, quote_posargs: bool = True, keep_escapes: bool = False, _depth: int = 0
+) -> str:
     """Replace every ``{...}`` expression (and ``[]``) in ``text``.
 
     ``quote_posargs`` (tox always does) quotes positional arguments so that splitting the command line again gives
     them back one by one. ``keep_escapes`` keeps the escapes (``\\{``...) escaped for a later pass, otherwise they
     become the literal characters.
+
+    :raises ConfigError: expressions nested more than :data:`MAX_NESTING` deep
     """
+    if _depth > MAX_NESTING:
+        raise ConfigError(f"substitutions nested more than {MAX_NESTING} deep")
     if "{" not in text and "\\" not in text and "[]" not in text:
         return text
     out: list[str] = []
@@ -99,7 +109,7 @@ def substitute(text: str, ctx: Context, *, quote_posargs: bool = True, keep_esca
             out.append(token if keep_escapes else token[1])
             pos = match.end()
         elif token == "[]":
-            out.append(_expression("posargs", ctx, quote_posargs=quote_posargs))
+            out.append(_expression("posargs", ctx, quote_posargs=quote_posargs, depth=_depth))
             pos = match.end()
         elif token == "}":
             out.append(token)
@@ -113,7 +123,7 @@ def substitute(text: str, ctx: Context, *, quote_posargs: bool = True, keep_esca
             if getattr(ctx, "exhausted", False):  # a self-reference went too deep: the rest stays as written
                 out.append(text[start : end + 1])
             else:
-                out.append(_expression(text[start + 1 : end], ctx, quote_posargs=quote_posargs))
+                out.append(_expression(text[start + 1 : end], ctx, quote_posargs=quote_posargs, depth=_depth))
             pos = end + 1
 
 
@@ -130,9 +140,9 @@ def _split_top(text: str) -> tuple[str, str, str]:
     return text, "", ""
 
 
-def _expression(inner: str, ctx: Context, *, quote_posargs: bool) -> str:
+def _expression(inner: str, ctx: Context, *, quote_posargs: bool, depth: int) -> str:
     def again(value: str) -> str:
-        return substitute(value, ctx, quote_posargs=quote_posargs)
+        return substitute(value, ctx, quote_posargs=quote_posargs, _depth=depth + 1)
 
     if inner in ("/", ":"):
         return os.sep if inner == "/" else os.pathsep

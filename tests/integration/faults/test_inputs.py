@@ -1,0 +1,95 @@
+"""Hostile and broken inputs: the real CLI in a subprocess must end with a one-line ``error:``, never a traceback.
+
+Each case is a user mistake or an attack seen by a probe (issue 12, sections 3, 5 and 7): memory-eating env lists,
+nesting past the recursion limit, bad paths for reports, a damaged run record, a broken stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+RUN_ENV = "[testenv]\npackage = skip\ncommands = python -c \"print('ran')\"\n"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def assert_error(self, *parts: str) -> None:
+        """A clean failure: non-zero, no traceback, and an ``error:`` line holding each part."""
+        assert self.code != 0, self
+        assert "Traceback" not in self.err, self.err
+        errors = [line for line in self.err.splitlines() if line.startswith("error:")]
+        assert errors, self.err
+        for part in parts:
+            assert part in errors[0], errors[0]
+
+
+def orch(folder: Path, *args: str, timeout: float = 120) -> Result:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "orch", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def write(folder: Path, text: str, name: str = "tox.ini") -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------------------ memory and recursion
+def test_env_list_past_the_expansion_limit_is_an_error_naming_the_expression(tmp_path: Path) -> None:
+    digits = "{0,1,2,3,4,5,6,7,8,9}"
+    write(tmp_path, f"[tox]\nenv_list = huge{digits * 8}\n")
+    result = orch(tmp_path, "list", timeout=30)
+    result.assert_error("tox.ini:2", "env_list", "huge{0,1", "more than 100,000 env names")
+
+
+def test_a_huge_range_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "[tox]\nenv_list = py{0-100000000}\n")
+    orch(tmp_path, "list", timeout=30).assert_error("tox.ini:2", "0-100000000")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "env_list = " + "{a" * 1000 + "}" * 1000,
+        "env_list = a\n[testenv]\ncommands = echo " + "{env:X:" * 1000 + "}" * 1000,
+    ],
+    ids=["env_list", "substitution"],
+)
+def test_braces_1000_deep_are_an_error(tmp_path: Path, line: str) -> None:
+    write(tmp_path, f"[tox]\n{line}\n")
+    orch(tmp_path, "config", "-e", "a", "-k", "commands").assert_error("nested more than")
+
+
+def test_a_2000_long_reference_chain_stops_without_a_traceback(tmp_path: Path) -> None:
+    chain = "".join(f"[s{i}]\nx = {{[s{i + 1}]x}}\n" for i in range(2000))
+    write(tmp_path, f"[tox]\nenv_list = a\n[testenv]\ncommands = echo {{[s0]x}}\n{chain}[s2000]\nx = end\n")
+    result = orch(tmp_path, "config", "-e", "a", "-k", "commands")
+    assert "Traceback" not in result.err, result.err
+
+
+# ------------------------------------------------------------------------------------ values orch cannot use
+def test_a_section_name_with_a_space_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "[tox]\nenv_list = a\n[testenv:a b]\ncommands = python -c 1\n")
+    orch(tmp_path, "list").assert_error("tox.ini:3", "[testenv:a b]", "not an env name")
