@@ -15,6 +15,7 @@ from orch.config.registry import Kind, Scope, Setting
 
 if TYPE_CHECKING:
     from orch.config.context import Lookup
+    from orch.config.registry import PostProcess
 
 
 def _base_python(lookup: Lookup) -> tuple[str, ...]:
@@ -81,6 +82,43 @@ def _check_pass_env(lookup: Lookup, value: object, explicit: bool) -> object:
             + ", ".join(repr(b) for b in bad)
         )
     return value
+
+
+def _not_negative(key: str) -> PostProcess:
+    """A count or a number of seconds: 0 or more, and finite (``nan`` and ``inf`` are no durations)."""
+
+    def check(lookup: Lookup, value: object, explicit: bool) -> object:
+        assert isinstance(value, (int, float))
+        if not (0 <= value < float("inf")):  # also false for nan
+            raise ValueError(f"{key}: must be a number 0 or more, not {value!r}")
+        return value
+
+    return check
+
+
+def _check_regex(lookup: Lookup, value: object, explicit: bool) -> object:
+    """``platform``: compiled once here, so that a bad pattern is a config error and not a crash mid-run."""
+    import re
+
+    try:
+        re.compile(str(value))
+    except re.error as exc:
+        raise ValueError(f"platform: {value!r} is not a valid regular expression ({exc})") from None
+    return value
+
+
+def _no_nul(key: str) -> PostProcess:
+    """No argument of a command may hold a NUL byte: no process can be started with one."""
+
+    def check(lookup: Lookup, value: object, explicit: bool) -> object:
+        assert isinstance(value, tuple)
+        for command in value:
+            if any("\0" in arg for arg in command.args):
+                shown = str(command).replace("\0", "\\0")
+                raise ValueError(f"{key}: a NUL byte (\\0) in {shown!r}: no process can be started with it")
+        return value
+
+    return check
 
 
 def _env_type(lookup: Lookup) -> str:
@@ -242,9 +280,15 @@ ENV = (
     ),
     Setting("dependency_groups", Kind.NAMES, (), "PEP 735 dependency groups of pyproject.toml to install"),
     Setting("deps", Kind.DEPS, (), "requirements installed into the env (PEP 508 lines, -r FILE, -c FILE)"),
-    Setting("commands_pre", Kind.COMMANDS, (), "commands run before `commands`"),
-    Setting("commands", Kind.COMMANDS, (), "the commands to run"),
-    Setting("commands_post", Kind.COMMANDS, (), "commands run after `commands`, even when they failed"),
+    Setting("commands_pre", Kind.COMMANDS, (), "commands run before `commands`", post=_no_nul("commands_pre")),
+    Setting("commands", Kind.COMMANDS, (), "the commands to run", post=_no_nul("commands")),
+    Setting(
+        "commands_post",
+        Kind.COMMANDS,
+        (),
+        "commands run after `commands`, even when they failed",
+        post=_no_nul("commands_post"),
+    ),
     Setting("skip_install", Kind.BOOL, False, "do not install the project's package"),
     Setting(
         "use_develop",
@@ -349,10 +393,34 @@ ENV = (
         default_doc="{env_dir}/lib/pythonX.Y/site-packages",
     ),
     Setting("resources", Kind.LIST, (), "exclusive resources: envs sharing one never run at the same time"),
-    Setting("timeout", Kind.FLOAT, 0.0, "seconds the env's commands may take in all; 0: no limit"),
-    Setting("command_timeout", Kind.FLOAT, 0.0, "seconds one command may take; 0: no limit"),
-    Setting("interrupt_timeout", Kind.FLOAT, 0.3, "seconds a stopped command gets after SIGINT before SIGTERM"),
-    Setting("terminate_timeout", Kind.FLOAT, 0.2, "seconds a stopped command gets after SIGTERM before SIGKILL"),
+    Setting(
+        "timeout",
+        Kind.FLOAT,
+        0.0,
+        "seconds the env's commands may take in all; 0: no limit",
+        post=_not_negative("timeout"),
+    ),
+    Setting(
+        "command_timeout",
+        Kind.FLOAT,
+        0.0,
+        "seconds one command may take; 0: no limit",
+        post=_not_negative("command_timeout"),
+    ),
+    Setting(
+        "interrupt_timeout",
+        Kind.FLOAT,
+        0.3,
+        "seconds a stopped command gets after SIGINT before SIGTERM",
+        post=_not_negative("interrupt_timeout"),
+    ),
+    Setting(
+        "terminate_timeout",
+        Kind.FLOAT,
+        0.2,
+        "seconds a stopped command gets after SIGTERM before SIGKILL",
+        post=_not_negative("terminate_timeout"),
+    ),
     Setting("installer", Kind.STR, "uv", "the installer of deps and packages: uv or pip"),
     Setting(
         "install_command",
@@ -361,8 +429,20 @@ ENV = (
         "a command that installs; `{packages}` is replaced by what to install",
         default_doc="empty: orch's installer",
     ),
-    Setting("platform", Kind.STR, "", "a regular expression sys.platform must match, else the env is skipped"),
-    Setting("commands_retry", Kind.INT, 0, "how many times a failing command is run again"),
+    Setting(
+        "platform",
+        Kind.STR,
+        "",
+        "a regular expression sys.platform must match, else the env is skipped",
+        post=_check_regex,
+    ),
+    Setting(
+        "commands_retry",
+        Kind.INT,
+        0,
+        "how many times a failing command is run again",
+        post=_not_negative("commands_retry"),
+    ),
     Setting("parallel_show_output", Kind.BOOL, False, "show the output of a passing env in parallel runs"),
     Setting("recreate", Kind.BOOL, False, "always create the env anew"),
     Setting(

@@ -93,3 +93,43 @@ def test_a_2000_long_reference_chain_stops_without_a_traceback(tmp_path: Path) -
 def test_a_section_name_with_a_space_is_an_error(tmp_path: Path) -> None:
     write(tmp_path, "[tox]\nenv_list = a\n[testenv:a b]\ncommands = python -c 1\n")
     orch(tmp_path, "list").assert_error("tox.ini:3", "[testenv:a b]", "not an env name")
+
+
+@pytest.mark.parametrize(
+    ("lines", "key", "expected"),
+    [
+        ('commands = python -c "1\0"', "commands", "NUL byte"),
+        ("platform = [", "platform", "not a valid regular expression"),
+        ("commands_retry = -1", "commands_retry", "0 or more"),
+        ("timeout = -5", "timeout", "0 or more"),
+        ("command_timeout = nan", "command_timeout", "0 or more"),
+    ],
+    ids=["nul", "platform", "retry", "timeout", "nan"],
+)
+def test_values_no_run_can_use_are_errors_naming_the_key(tmp_path: Path, lines: str, key: str, expected: str) -> None:
+    write(tmp_path, f"[tox]\nenv_list = a\n[testenv]\npackage = skip\n{lines}\n")
+    orch(tmp_path, "config", "-e", "a", "-k", key).assert_error("tox.ini:5", f"[testenv:a] {key}:", expected)
+
+
+def test_a_nul_byte_in_a_command_fails_the_env_without_a_traceback(tmp_path: Path) -> None:
+    write(tmp_path, '[tox]\nenv_list = a\n[testenv]\npackage = skip\ncommands = python -c "1\0"\n')
+    result = orch(tmp_path, "run")
+    assert result.code == 1, result
+    assert "Traceback" not in result.err + result.out
+    assert "NUL byte" in result.out
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "expected"),
+    [
+        ("env_list = 5", "env_list", "must be a list"),
+        ('env_list = ["a"]\n[env.a]\ndeps = 3', "deps", "must be a list"),
+        ('env_list = ["a"]\n[env.a]\ncommands_retry = -1', "commands_retry", "0 or more"),
+        ('env_list = ["a"]\n[env.a]\ntimeout = -5', "timeout", "0 or more"),
+    ],
+    ids=["env_list", "deps", "retry", "timeout"],
+)
+def test_orch_toml_type_errors_name_the_file_and_key(tmp_path: Path, table: str, key: str, expected: str) -> None:
+    write(tmp_path, table + "\n", "orch.toml")
+    result = orch(tmp_path, "config", "-e", "a", "-k", key)
+    result.assert_error("orch.toml:", key, expected)
