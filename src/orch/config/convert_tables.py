@@ -19,7 +19,7 @@ from typing import Any
 from orch.config.convert import to_list
 from orch.config.convert_envs import Texts, condition_envs, move_fallbacks, needs_fallback
 from orch.config.convert_setenv import for_env
-from orch.config.convert_tox import rename_reserved, set_env_refs, tox_kind
+from orch.config.convert_tox import ini_spellings, rename_reserved, set_env_refs, tox_kind
 from orch.config.convert_values import (
     LIST_KINDS,
     MAX_INLINE,
@@ -208,7 +208,7 @@ class TableConverter:
                 result[canonical] = plain(text)
         for key, value in self._merged.items():
             result.setdefault(key, value)
-        return result
+        return ini_spellings(result, section.values, lambda key: self._canonical(scope, key))
 
     def _set_env(self, section: RawSection, names: list[str] | None) -> str | None:
         """The set_env text the envs of an env section read (their own, else ``[testenv]``'s);

@@ -7,6 +7,8 @@
 * :func:`rename_reserved`: a top-level table for an ini section (``[base]``) whose name is a tox
   core setting or a table of the schema is renamed ``ini_NAME``, and the ``{[NAME]key}``
   references to it follow; tox would read the table as the setting's value;
+* :func:`ini_spellings`: an alias tox 4 no longer reads (``whitelist_externals``) keeps the ini's
+  spelling, which orch reads and tox ignores, as it ignores the ini's line;
 * :func:`set_env_refs`: a ``set_env`` array's ``ref`` to a set_env that is a table does not
   ``extend`` (tox would spread the table's keys into the array); it is one table of the array.
 """
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from orch.config.registry import Kind
@@ -54,6 +57,7 @@ RESERVED = frozenset(
         *("env", "env_base", "env_run_base", "env_pkg_base", "packagedef"),
     }
 )
+TOX_IGNORED_ALIASES = frozenset({"whitelist_externals"})
 _REFERENCE = re.compile(r"\{\[(?P<section>[^\]]+)\]")
 
 
@@ -64,6 +68,14 @@ def tox_kind(key: str, kind: Kind | None, text: str) -> Kind | None:
     if kind is None or (kind is Kind.STR and text.strip() in ("true", "false")):
         return TOX_KINDS.get(key, kind)
     return kind
+
+
+def ini_spellings(result: dict[str, Any], keys: Iterable[str], canonical: Callable[[str], str]) -> dict[str, Any]:
+    """A section's converted values, each key that tox ignores in the ini (and whose canonical name
+    the section does not spell too) written under the ini's spelling."""
+    keys = list(keys)
+    spelled = {canonical(key): key for key in keys if key in TOX_IGNORED_ALIASES and canonical(key) not in keys}
+    return {spelled.get(key, key): value for key, value in result.items()} if spelled else result
 
 
 def rename_reserved(doc: dict[str, Any], tables: dict[str, Any]) -> dict[str, Any]:

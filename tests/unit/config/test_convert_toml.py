@@ -521,3 +521,11 @@ def test_set_env_ref_to_a_table_is_one_table(tmp_path: Path, load_project: Load)
     assert data["env"]["cover"]["set_env"] == [{"replace": "ref", "of": ["env_run_base", "set_env"]}, {"B": "2"}]
     before, after = load_project(tmp_path, "tox.ini"), load_project(tmp_path, "orch.toml")
     assert after.resolver.env("cover", "set_env") == before.resolver.env("cover", "set_env")
+
+
+def test_alias_tox_ignores_keeps_its_spelling(tmp_path: Path, load_project: Load) -> None:
+    """tox 4 does not read ``whitelist_externals``; orch does, under either spelling: the ini's is kept."""
+    data = _converted(tmp_path, "[tox]\nenv_list = a\n[testenv:a]\nwhitelist_externals =\n    mv\n")
+    assert data["env"]["a"] == {"whitelist_externals": ["mv"]}
+    before, after = load_project(tmp_path, "tox.ini"), load_project(tmp_path, "orch.toml")
+    assert after.resolver.env("a", "allowlist_externals") == before.resolver.env("a", "allowlist_externals")
