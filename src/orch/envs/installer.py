@@ -11,6 +11,10 @@
 
 The process sees a scrubbed environment (:func:`installer_environ`): the caller's ``PATH``, locale,
 home, certificates, proxies and ``UV_*``/``PIP_*`` settings, then the env's ``set_env``.
+
+What reaches the log is masked (:mod:`orch.execute.masking`): the command line and the output lose
+URL passwords, secret options and the values of secret variables; a failure's :class:`InstallError`
+carries the last lines of the output, masked too.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 from orch.envs.api import EnvSetupError
 from orch.envs.environ import DEFAULT_PASS_ENV, passed
 from orch.envs.fingerprint import file_option
+from orch.execute.masking import Masker, execute_masked, last_lines, remember
 
 INSTALLERS = ("uv", "pip")
 # tox's defaults list only the lower-case proxy names; tools honour both spellings.
@@ -64,6 +69,14 @@ def installer_environ(
     if virtual_env is not None:
         result["VIRTUAL_ENV"] = str(virtual_env)
     return result
+
+
+class InstallError(EnvSetupError):
+    """An installer run failed; ``tail`` holds the last lines of its output (masked)."""
+
+    def __init__(self, message: str, log: Path | None = None, tail: Sequence[str] = ()) -> None:
+        super().__init__(message, log)
+        self.tail = tuple(tail)
 
 
 class Installer:
@@ -114,17 +127,18 @@ class Installer:
         log: Path,
         what: str = "deps",
     ) -> None:
-        """Install ``args`` into ``python``; raise :class:`EnvSetupError` pointing at ``log`` on failure.
+        """Install ``args`` into ``python``; raise :class:`InstallError` pointing at ``log`` on failure.
 
         ``env`` is used as given: build it with :func:`installer_environ`.
         """
-        from orch.execute import Request, Status, execute
+        from orch.execute import Request, Status
 
         argv = self.argv(python, args, env.get("PATH"))
+        masker = remember(Masker.from_environ(env, texts=argv))
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("a", encoding="utf-8") as stream:
-            stream.write(f"$ {shlex.join(argv)}\n")
-        outcome = execute(Request(argv=tuple(argv), cwd=cwd, env=dict(env), log=log))
+            stream.write(f"$ {masker.mask(shlex.join(argv))}\n")
+        outcome = execute_masked(Request(argv=tuple(argv), cwd=cwd, env=dict(env), log=log), masker)
         if outcome.ok:
             return
         if outcome.status is Status.NOT_FOUND:
@@ -133,7 +147,8 @@ class Installer:
             problem = f"exit {outcome.exit_code}"
         else:
             problem = outcome.status.value
-        raise EnvSetupError(f"{self.env_name}: installing {what} failed ({problem}), see {log}", log)
+        message = f"{self.env_name}: installing {what} failed ({problem}), see {log}"
+        raise InstallError(message, log, last_lines(outcome.text))
 
 
 def uv_bin(env_name: str) -> str:

@@ -1,7 +1,8 @@
 """What a sequential run prints: a header per env, each command with its duration, a summary.
 
 Command output streams through as it comes. Lines orch writes itself start with the env name,
-like tox's (``py311: commands[0]> pytest``), so a log reads the same as the terminal.
+like tox's (``py311: commands[0]> pytest``), so a log reads the same as the terminal. Every line is
+masked (:func:`orch.execute.masking.current`); the runner masks the command output it streams.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from orch.report.summary import command_line, summary_lines
+from orch.execute.masking import current
+from orch.report.summary import command_line, message_lines, summary_lines
 from orch.report.summary import seconds as _seconds
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
@@ -23,7 +25,7 @@ class Console:
         self.verbosity = verbosity
 
     def _line(self, text: str) -> None:
-        self.stream.write(text + "\n")
+        self.stream.write(current().mask(text) + "\n")
         self.stream.flush()
 
     # ------------------------------------------------------------------------- per env
@@ -69,8 +71,11 @@ class Console:
     def env_end(self, result: EnvResult) -> None:
         if result.status is EnvStatus.OK and self.verbosity < 0:
             return
-        detail = f": {result.message}" if result.message else ""
+        first, *more = message_lines(result.message)
+        detail = f": {first}" if first else ""
         self._line(f"{result.name}: {result.status.value} in {_seconds(result.duration)}{detail}")
+        for line in more:
+            self._line(f"{result.name}: {line}")
 
     # --------------------------------------------------------------------------- summary
     def summary(self, results: Sequence[EnvResult], duration: float) -> None:

@@ -28,6 +28,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
+from orch.execute.masking import current
 from orch.report.results_json import output_logs
 from orch.schedule.results import EnvResult, EnvStatus
 
@@ -64,11 +65,13 @@ def _seconds(value: float) -> str:
 
 def _case(suite: ET.Element, result: EnvResult, tail_bytes: int) -> None:
     case = ET.SubElement(suite, "testcase", classname="orch", name=result.name, time=_seconds(result.duration))
-    message = xml_text(result.message)
+    masker = current()  # secrets out (orch.execute.masking)
+    message = xml_text(masker.mask(result.message))
     if result.status.fails_run:
         failure = ET.SubElement(case, "failure", message=message or result.status.value, type=result.status.value)
         logs = output_logs(result)
-        failure.text = "\n".join(log_tail(log, tail_bytes) for log in logs) if logs else "(no output log)"
+        text = "\n".join(log_tail(log, tail_bytes) for log in logs) if logs else "(no output log)"
+        failure.text = masker.mask(text)
     elif result.status is EnvStatus.SKIPPED:
         ET.SubElement(case, "skipped", message=message or "skipped")
     elif result.status is EnvStatus.IGNORED:

@@ -27,9 +27,10 @@ from typing import TextIO
 
 import colorama
 
+from orch.execute.masking import current
 from orch.report.github import escape_data, escape_property
 from orch.report.results_json import output_logs
-from orch.report.summary import command_line, summary_lines
+from orch.report.summary import command_line, message_lines, summary_lines
 from orch.report.summary import seconds as _seconds
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
@@ -174,9 +175,9 @@ class ParallelConsole:
         return f"{_COLOURS[status]}{text}{_RESET}" if self.colour else text
 
     def _write(self, text: str) -> None:
-        """Text above the status area (the caller holds the lock)."""
+        """Text above the status area, masked (the caller holds the lock)."""
         self._clear()
-        self.stream.write(text)
+        self.stream.write(current().mask(text))
         self._redraw()
         self.stream.flush()
 
@@ -189,7 +190,7 @@ class ParallelConsole:
             if env in self._finished:
                 return
             begun = self._running[env][0] if env in self._running else time.monotonic()
-            self._running[env] = (begun, what)
+            self._running[env] = (begun, current().mask(what))
 
     def _copy(self, path: Path) -> bool:
         """Copy a log to the stream chunk by chunk (the caller holds the lock); True when the last
@@ -234,10 +235,14 @@ class ParallelConsole:
     def _result_line(self, result: EnvResult) -> str:
         status = result.status
         word = self._paint(status.value.upper(), status)
+        first, *more = message_lines(result.message)
         if status is EnvStatus.SKIPPED:
-            return f"{result.name}: {word}" + (f": {result.message}" if result.message else "")
-        detail = f" {result.message}" if result.message and status is not EnvStatus.OK else ""
-        return f"{result.name}: {word}{detail} ({_seconds(result.duration)})"
+            line = f"{result.name}: {word}" + (f": {first}" if first else "")
+        else:
+            detail = f" {first}" if first and status is not EnvStatus.OK else ""
+            line = f"{result.name}: {word}{detail} ({_seconds(result.duration)})"
+        shown = more if status is not EnvStatus.OK else []
+        return "\n".join((line, *(f"{result.name}: {text}" for text in shown)))
 
     # ------------------------------------------------------------------------------- per env
     def env_start(self, env: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from orch import __version__
+from orch.execute.masking import current
 from orch.schedule.results import EnvResult
 
 RECORD_NAME = "last-run.json"
@@ -39,7 +40,7 @@ def write_record(
         "duration": round(duration, 3),
         "selected": list(selected),
         "complete": complete,
-        "envs": {r.name: r.as_record() for r in results},
+        "envs": {r.name: current().mask_data(r.as_record()) for r in results},  # secrets out
     }
     target = work_dir / RECORD_NAME
     fd, tmp = tempfile.mkstemp(prefix=".last-run-", suffix=".json", dir=work_dir)

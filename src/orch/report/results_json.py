@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orch import __version__
+from orch.execute.masking import current
 from orch.schedule.results import EnvResult
 
 if TYPE_CHECKING:
@@ -186,6 +187,7 @@ def write_result_json(
     run and ``duration`` its length in seconds; without them, the envs' first start and last end.
     """
     data = result_document(results, configs=configs, started=started, duration=duration, exit_code=exit_code)
+    data = {**data, "envs": current().mask_data(data["envs"])}  # secrets out (orch.execute.masking)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)

@@ -29,6 +29,11 @@ def package_label(package: Mapping[str, object]) -> str:
     return Path(str(artifact)).name if artifact else "-"
 
 
+def message_lines(message: str) -> list[str]:
+    """An env's message as lines: the reason, then what backs it (an installer's last lines)."""
+    return message.split("\n") if message else [""]
+
+
 def command_line(env: str, result: CommandResult) -> str:
     """``py311: commands[0] exit 1 (ignored) after 2 attempts in 0.52 s``."""
     how = f"exit {result.exit_code}" if result.status == "exited" else result.status
@@ -63,7 +68,7 @@ def summary_lines(
     for row, result in zip(rows, results):
         out.append(line(row, result.status))
         if result.status is not EnvStatus.OK and result.message:
-            out.append(f"    {result.message}")
+            out.extend(f"    {line}" for line in message_lines(result.message))
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status.value] = counts.get(r.status.value, 0) + 1

@@ -28,7 +28,8 @@ from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.discovery import parse_spec
 from orch.envs.environ import command_environ
 from orch.errors import ConfigError, OrchError
-from orch.execute import Request, Status, cancel_scope, execute
+from orch.execute import Request, Status, cancel_scope
+from orch.execute.masking import Masker, current, execute_masked, remember
 from orch.schedule.packages import IncompatiblePackage
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
@@ -124,6 +125,17 @@ def allowed(name: str, resolved: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(resolved, p) for p in patterns)
 
 
+def _with_tail(exc: Exception) -> str:
+    """A setup error's message, then the last lines of the installer's output when it kept them."""
+    tail: tuple[str, ...] = getattr(exc, "tail", ())
+    return "\n".join((str(exc), *(f"  | {line}" for line in tail)))
+
+
+def _shown(env: str, message: str) -> str:
+    """An env's message as reports show it: masked, without a leading ``env: `` (they name the env)."""
+    return current().mask(message.removeprefix(f"{env}: "))
+
+
 class EnvRunner:
     """Runs envs one at a time with shared discovery; the parallel scheduler reuses it per env."""
 
@@ -171,11 +183,13 @@ class EnvRunner:
         finally:
             result.duration = time.monotonic() - start
             result.ended = time.time()
+            result.message = _shown(name, result.message)
             self.console.env_end(result)
         return result
 
     def _run(self, name: str, result: EnvResult) -> None:
         env = self.config.env(name)
+        self._local.masker = remember(Masker.from_environ(self.environ, env.set_env, texts=env.deps))
         result.log_dir = str(env.env_log_dir)
         parts = self._setup_parts(env)
         if isinstance(parts, _NotSetUp):
@@ -200,7 +214,7 @@ class EnvRunner:
         except EnvSetupError as exc:
             if cancel is not None and cancel.is_set():
                 raise KeyboardInterrupt from exc
-            self._fail(result, env, str(exc))
+            self._fail(result, env, _with_tail(exc))
             return
         if parts.provides_python:
             interpreter = self._own_interpreter(prepared, parts)
@@ -243,7 +257,7 @@ class EnvRunner:
             if isinstance(exc, IncompatiblePackage) and env.package_incompatible == "skip":
                 self._skip(result, str(exc))
             else:
-                self._fail(result, env, str(exc))
+                self._fail(result, env, _with_tail(exc))
             return False
         return True
 
@@ -388,6 +402,7 @@ class EnvRunner:
             env_name=env.name,
             env_dir=env.env_dir,
         )
+        self._local.masker = remember(Masker.from_environ(environ))  # shown and written text only
         if self.options.exec_argv is not None:
             command = Command(self.options.exec_argv)
             outcome = self._command(env, prepared, environ, "exec", 0, command, log, check=False)
@@ -429,7 +444,8 @@ class EnvRunner:
         *,
         check: bool,
     ) -> CommandResult:
-        shell = ("! " if command.invert_exit else "") + shlex.join(command.args)
+        masker: Masker = getattr(self._local, "masker", None) or current()
+        shell = masker.mask(("! " if command.invert_exit else "") + shlex.join(command.args))
         self.console.command_start(env.name, phase, index, shell)
         if not command.args:
             return CommandResult(phase, index, shell, "not found", None, 0.0, command.ignore_exit)
@@ -453,7 +469,7 @@ class EnvRunner:
         attempts = 0
         while True:
             attempts += 1
-            outcome = execute(
+            outcome = execute_masked(
                 Request(
                     argv,
                     cwd,
@@ -464,7 +480,8 @@ class EnvRunner:
                     grace_interrupt=env.interrupt_timeout,
                     grace_terminate=env.terminate_timeout,
                     cancel=getattr(self._local, "cancel", None),
-                )
+                ),
+                masker,
             )
             done = CommandResult(
                 phase,

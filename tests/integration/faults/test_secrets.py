@@ -1,0 +1,125 @@
+"""No secret in anything orch shows or writes (issue 12, §4), and a failed install says why (§7).
+
+The real CLI runs envs holding secrets the ways a user passes them: a token passed from the caller
+(``pass_env``) and given as ``--token={env:GITHUB_TOKEN}``, a ``set_env`` secret, a password in a
+secret option, and a password in a deps URL. The commands print them all. Then stdout, stderr,
+every file of the project (``.orch`` included) and the ``--result-json`` and ``--junit`` reports
+are searched for each secret: none may hold one, and the masked forms must be there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+GITHUB_TOKEN = "ghp_probeToken0123456789abcdef"
+SET_ENV_SECRET = "set-env-secret-0f9e8d7c"
+OPTION_SECRET = "literal-option-pw-4242"
+URL_PASSWORD = "url-password-5151xyz"
+SECRETS = (GITHUB_TOKEN, SET_ENV_SECRET, OPTION_SECRET, URL_PASSWORD)
+
+PRINT = (
+    "python -c \"import os, sys; print(sys.argv[1:]); print(os.environ.get('GITHUB_TOKEN'), os.environ['API_TOKEN'])\""
+)
+INI = f"""
+[tox]
+env_list = leak, broken
+[testenv]
+skip_install = true
+pass_env = GITHUB_TOKEN
+set_env =
+    API_TOKEN = {SET_ENV_SECRET}
+    PIP_INDEX_URL = https://ci:{URL_PASSWORD}@127.0.0.1:9/simple
+    UV_OFFLINE = 1
+[testenv:leak]
+commands =
+    {PRINT} --token={{env:GITHUB_TOKEN}} {{env:API_TOKEN}}
+    {PRINT} --password={OPTION_SECRET} https://ci:{URL_PASSWORD}@example.invalid/x
+    python -c "import sys; sys.exit(3)" {{env:API_TOKEN}}
+[testenv:broken]
+deps =
+    --index-url=https://ci:{URL_PASSWORD}@127.0.0.1:9/simple
+    orch-no-such-package-anywhere
+"""
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("orch-cache")
+
+
+@pytest.fixture
+def run(tmp_path: Path, cache_dir: Path) -> Run:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "tox.ini").write_text(textwrap.dedent(INI))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX"))}
+    env.update(ORCH_CACHE_DIR=str(cache_dir), GITHUB_TOKEN=GITHUB_TOKEN)
+    reports = tmp_path / "reports"
+    argv = ["run", "--result-json", str(reports / "result.json"), "--junit", str(reports / "junit.xml")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "orch", *argv], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def outputs(tmp_path: Path, run: Run) -> dict[str, bytes]:
+    """Everything the run showed or wrote: its streams, the project's files but its tox.ini, the reports."""
+    found = {"<stdout>": run.out.encode(), "<stderr>": run.err.encode()}
+    for folder, _dirs, files in os.walk(tmp_path):
+        for name in files:
+            path = Path(folder, name)
+            if not path.is_symlink() and path != tmp_path / "project" / "tox.ini":
+                found[str(path.relative_to(tmp_path))] = path.read_bytes()
+    return found
+
+
+def test_no_output_of_a_run_holds_a_secret(tmp_path: Path, run: Run) -> None:
+    assert run.code == 1, run.out + run.err
+    written = outputs(tmp_path, run)
+    assert {"reports/result.json", "reports/junit.xml", "project/.orch/last-run.json"} <= set(written)
+    assert any(name.endswith("leak/log/commands.log") for name in written)
+    assert any(name.endswith("broken/log/setup.log") for name in written)
+
+    leaks = [(name, secret) for name, data in written.items() for secret in SECRETS if secret.encode() in data]
+    assert leaks == [], "\n".join(f"{secret} in {name}" for name, secret in leaks)
+
+    shown = run.out
+    assert "--token=***" in shown  # the command echo
+    assert "--password=***" in shown
+    assert "https://***@example.invalid/x" in shown
+    assert "*** ***" in shown  # the command's own output: both env values masked
+    document = json.loads(written["reports/result.json"])
+    assert "--token=***" in document["envs"]["leak"]["commands"][0]["command"]
+    assert "https://***@127.0.0.1:9/simple" in " ".join(document["envs"]["broken"]["settings"]["deps"])
+    setup_log = next(data for name, data in written.items() if name.endswith("broken/log/setup.log"))
+    assert b"--index-url=https://***@127.0.0.1:9/simple" in setup_log
+
+
+def test_a_failed_install_names_its_env_once_and_shows_the_installer_error(tmp_path: Path, run: Run) -> None:
+    assert "broken: broken:" not in run.out
+    record = json.loads((tmp_path / "project" / ".orch" / "last-run.json").read_text())
+    message = record["envs"]["broken"]["message"]
+    first, *tail = message.splitlines()
+    assert first.startswith("installing deps failed (exit"), message
+    assert tail and all(line.startswith("  | ") for line in tail), message
+    assert any("orch-no-such-package-anywhere" in line for line in tail), message
+    # the console shows the installer's last lines under the env's result line, masked
+    assert f"broken: {tail[-1]}" in run.out.splitlines()
+    assert not any(secret in message for secret in SECRETS)
