@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -52,8 +53,83 @@ def write_record(
 
 
 def read_record(work_dir: Path) -> dict[str, object] | None:
+    """The last run's record, or None when there is none or it is not one orch wrote.
+
+    A record of the wrong shape (valid JSON, hand-edited or from another tool) is ignored with a warning on
+    stderr, once per process: the run goes on as if there were none, and its own record replaces it.
+    """
+    path = work_dir / RECORD_NAME
     try:
-        data = json.loads((work_dir / RECORD_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
-    return data if isinstance(data, dict) else None
+    except (OSError, ValueError) as exc:
+        _warn(path, str(getattr(exc, "strerror", None) or exc))
+        return None
+    problem = record_problem(data)
+    if problem is not None:
+        _warn(path, problem)
+        return None
+    assert isinstance(data, dict)
+    return data
+
+
+_WARNED: set[Path] = set()
+
+
+def _warn(path: Path, problem: str) -> None:
+    if path in _WARNED:
+        return
+    _WARNED.add(path)
+    print(f"warning: ignoring the run record {path}: {problem}; this run replaces it", file=sys.stderr)
+
+
+_NUMBERS = ("duration", "started", "ended", "installer_runs")
+_TEXTS = ("message", "interpreter", "log_dir")
+_COMMAND_FIELDS: dict[str, tuple[type, ...]] = {
+    "phase": (str,),
+    "index": (int,),
+    "command": (str,),
+    "status": (str,),
+    "exit_code": (int, type(None)),
+    "duration": (int, float),
+}
+
+
+def record_problem(data: object) -> str | None:
+    """What makes ``data`` something other than a run record :func:`write_record` writes, or None."""
+    from orch.schedule.results import EnvStatus
+
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    envs = data.get("envs", {})
+    if not isinstance(envs, dict):
+        return '"envs" is not an object'
+    if not isinstance(data.get("selected", []), list) or not all(isinstance(n, str) for n in data.get("selected", [])):
+        return '"selected" is not a list of env names'
+    if not isinstance(data.get("complete", True), bool):
+        return '"complete" is not true or false'
+    statuses = {status.value for status in EnvStatus}
+    for name, env in envs.items():
+        if not isinstance(env, dict):
+            return f"env {name!r} is not an object"
+        if env.get("status", "failed") not in statuses:
+            return f"env {name!r} has an unknown status {env.get('status')!r}"
+        for key in _NUMBERS:
+            if key in env and (not isinstance(env[key], (int, float)) or isinstance(env[key], bool)):
+                return f"env {name!r}: {key!r} is not a number"
+        for key in _TEXTS:
+            if key in env and not isinstance(env[key], str):
+                return f"env {name!r}: {key!r} is not a string"
+        if not isinstance(env.get("actions") or [], list) or not isinstance(env.get("package") or {}, dict):
+            return f"env {name!r}: 'actions' or 'package' has the wrong type"
+        commands = env.get("commands") or []
+        if not isinstance(commands, list):
+            return f"env {name!r}: 'commands' is not a list"
+        for command in commands:
+            if not isinstance(command, dict) or not all(
+                isinstance(command.get(key), types) and not isinstance(command.get(key), bool)
+                for key, types in _COMMAND_FIELDS.items()
+            ):
+                return f"env {name!r}: a command entry has missing or mistyped fields"
+    return None
