@@ -42,6 +42,9 @@ def load(args: argparse.Namespace, plugins: Plugins) -> Config:
 
 def selected(args: argparse.Namespace, config: Config, *, include_all: bool = False) -> list[str]:
     """Stage 2: the envs the command acts on."""
+    if args.envs is not None and not ",".join(args.envs).strip(",\n ") and args.quiet < 1:
+        # tox 4 runs the default envs for an empty -e; so does orch, but says so (an unset $ENVS in CI)
+        print("warning: -e names no env: acting on the default envs, as without -e", file=sys.stderr)
     selection = Selection.from_args(args.envs, args.labels, args.factors, args.skip_env, os.environ)
     if include_all:
         selection = selection._replace(include_all=True)
@@ -94,6 +97,7 @@ def _runner(
     from orch.schedule.envrun import EnvRunner
     from orch.schedule.packages import PackageStage
 
+    _check_paths(args, config)
     discovery = Discovery(extra=[Path(p) for p in args.discover])
     console = _console(args, config, github=github)
     installpkg = Path(args.installpkg) if getattr(args, "installpkg", None) else None
@@ -104,10 +108,9 @@ def _runner(
 def _console(args: argparse.Namespace, config: Config, *, github: bool = False) -> Console:
     """The sequential console (output streams through), or the parallel one for -p."""
     from orch.report.console import Console
-    from orch.schedule.session import parse_jobs
 
     verbosity = args.verbose - args.quiet
-    if parse_jobs(getattr(args, "parallel", None)) == 1:
+    if _jobs(args) == 1:
         # with --json, stdout carries only the JSON document: progress goes to stderr
         console = Console(sys.stderr if getattr(args, "json", False) else None, verbosity=verbosity)
         from orch.report.github import GitHubConsole, on_github
@@ -121,6 +124,52 @@ def _console(args: argparse.Namespace, config: Config, *, github: bool = False) 
     stream = sys.stderr if getattr(args, "json", False) else None
     live = bool(getattr(args, "live", False))
     return cast("Console", ParallelConsole(stream, show_output=show_output, live=live, verbosity=verbosity))
+
+
+def _jobs(args: argparse.Namespace) -> int | None:
+    """``-p``: the number of jobs (None: no bound); a value that is none of N, auto, all is a usage error."""
+    from orch.schedule.session import parse_jobs
+
+    text = getattr(args, "parallel", None)
+    try:
+        return parse_jobs(text)
+    except ValueError:
+        raise UsageError(f"-p {text}: expected a number of jobs (0 or more), auto or all") from None
+
+
+def _check_paths(args: argparse.Namespace, config: Config) -> None:
+    """Before any env runs: the work dir and the report files can be written (a report lost after an hour of
+    tests is worse than an error at once)."""
+    problem = _folder_problem(config.core.work_dir)
+    if problem is not None:
+        source = f"--workdir {args.workdir}" if args.workdir else f"work_dir {config.core.work_dir}"
+        raise UsageError(f"{source}: {problem}")
+    for option, value in (
+        ("--result-json", getattr(args, "result_json", None)),
+        ("--junit", getattr(args, "junit", None)),
+    ):
+        if not value:
+            continue
+        target = Path(value)
+        if target.is_dir():
+            raise UsageError(f"{option} {value}: is a folder, not a file")
+        problem = _folder_problem(target.parent)
+        if problem is not None:
+            raise UsageError(f"{option} {value}: cannot write there: {problem}")
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be (made and) written to, or None: its nearest existing ancestor decides."""
+    for existing in (folder, *folder.parents):
+        if existing.is_dir():
+            break
+        if existing.exists() or existing.is_symlink():
+            return f"{existing} is not a folder"
+    else:
+        return None
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
 
 
 def _run_options(args: argparse.Namespace, exec_argv: tuple[str, ...] | None = None) -> RunOptions:
@@ -159,7 +208,7 @@ def cmd_run_parallel(args: argparse.Namespace, plugins: Plugins) -> int:
 
 def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
     """load -> select -> (plan -> build, lazily inside each env) -> run -> report."""
-    from orch.schedule.session import Plan, parse_jobs, run_envs
+    from orch.schedule.session import Plan, run_envs
 
     config = load(args, plugins)
     names = selected(args, config)
@@ -171,16 +220,13 @@ def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
     if not names:
         print("orch: nothing to run again (no failed env, no interrupted run in the record)")
         return 0
-    try:
-        jobs = parse_jobs(getattr(args, "parallel", None))
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    jobs = _jobs(args)
     runner = _runner(args, plugins, config, _run_options(args), github=True)
     record = _durations(config)
     plan = Plan(jobs=jobs, fail_fast=bool(args.fail_fast or config.core.fail_fast), durations=record, previous=previous)
     clock = time.monotonic()
     code, results = run_envs(runner, names, plan)
-    _reports(args, config, results, code)
+    code = _reports(args, config, results, code)
     _step_summary(results, time.monotonic() - clock)
     return code
 
@@ -220,16 +266,26 @@ def _durations(config: Config) -> dict[str, float]:
     return {n: float(e.get("duration", 0.0)) for n, e in envs.items()} if isinstance(envs, dict) else {}
 
 
-def _reports(args: argparse.Namespace, config: Config, results: list[EnvResult], code: int) -> None:
+def _reports(args: argparse.Namespace, config: Config, results: list[EnvResult], code: int) -> int:
+    """Write the requested reports; the exit code, made 1 when one cannot be written (after the check up front)."""
     if getattr(args, "result_json", None):
         from orch.report.results_json import write_result_json
 
         configs = {r.name: config.env(r.name) for r in results if config.env_error(r.name) is None}
-        write_result_json(Path(args.result_json), results, configs=configs, exit_code=code)
+        try:
+            write_result_json(Path(args.result_json), results, configs=configs, exit_code=code)
+        except OSError as exc:
+            print(f"error: cannot write --result-json {args.result_json}: {exc.strerror or exc}", file=sys.stderr)
+            code = code or 1
     if getattr(args, "junit", None):
         from orch.report.junit import write_junit
 
-        write_junit(Path(args.junit), results)
+        try:
+            write_junit(Path(args.junit), results)
+        except OSError as exc:
+            print(f"error: cannot write --junit {args.junit}: {exc.strerror or exc}", file=sys.stderr)
+            code = code or 1
+    return code
 
 
 def cmd_exec(args: argparse.Namespace, plugins: Plugins) -> int:

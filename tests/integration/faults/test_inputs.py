@@ -133,3 +133,73 @@ def test_orch_toml_type_errors_name_the_file_and_key(tmp_path: Path, table: str,
     write(tmp_path, table + "\n", "orch.toml")
     result = orch(tmp_path, "config", "-e", "a", "-k", key)
     result.assert_error("orch.toml:", key, expected)
+
+
+# ------------------------------------------------------------------------------------ command line
+def project(folder: Path) -> Path:
+    return write(folder, f"[tox]\nenv_list = a\n{RUN_ENV}")
+
+
+@pytest.mark.parametrize(
+    "command", [["exec", "-e", "a", "-p", "abc", "--", "python", "-c", "1"], ["build", "-p", "abc"]]
+)
+def test_a_bad_parallel_value_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
+    project(tmp_path)
+    orch(tmp_path, *command).assert_error("-p abc", "auto or all")
+
+
+@pytest.mark.parametrize("option", ["--result-json", "--junit"])
+def test_a_report_under_a_file_is_refused_before_any_env_runs(tmp_path: Path, option: str) -> None:
+    project(tmp_path)
+    result = orch(tmp_path, "run", option, "tox.ini/report")
+    result.assert_error(option, "tox.ini is not a folder")
+    assert "ran" not in result.out
+    assert not (tmp_path / ".orch" / "a").exists()
+
+
+def test_a_report_that_is_a_folder_is_refused(tmp_path: Path) -> None:
+    project(tmp_path)
+    orch(tmp_path, "run", "--junit", str(tmp_path)).assert_error("--junit", "is a folder")
+
+
+@pytest.mark.parametrize("command", [["run"], ["exec", "-e", "a", "--", "python", "-c", "1"], ["build"]])
+def test_a_workdir_that_is_a_file_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
+    project(tmp_path)
+    orch(tmp_path, "--workdir", "tox.ini", *command).assert_error("--workdir tox.ini", "is not a folder")
+
+
+def test_an_empty_e_runs_the_default_envs_as_tox_does_and_says_so(tmp_path: Path) -> None:
+    project(tmp_path)
+    result = orch(tmp_path, "run", "-e", "")
+    assert result.code == 0, result
+    assert "ran" in result.out
+    assert "warning: -e names no env" in result.err
+
+
+# ------------------------------------------------------------------------------------ a damaged run record
+@pytest.mark.parametrize(
+    "record",
+    [
+        "[1, 2]",
+        '{"envs": [1]}',
+        '{"envs": {"a": 5}}',
+        '{"envs": {"a": {"status": "ok", "duration": "x"}}, "complete": false}',
+        '{"envs": {"a": {"status": "failed", "commands": [{"phase": 1}]}}}',
+        '{"envs": {"a": {"status": "maybe"}}}',
+    ],
+)
+@pytest.mark.parametrize("option", ["--failed", "--resume", None])
+def test_a_run_record_of_the_wrong_shape_is_ignored_with_a_warning_and_replaced(
+    tmp_path: Path, record: str, option: str | None
+) -> None:
+    project(tmp_path)
+    (tmp_path / ".orch").mkdir()
+    target = tmp_path / ".orch" / "last-run.json"
+    target.write_text(record)
+    result = orch(tmp_path, "run", *([option] if option else []))
+    assert result.code == 0, result
+    assert "Traceback" not in result.err
+    assert "warning: ignoring the run record" in result.err
+    if option is None:
+        assert '"status": "ok"' in target.read_text()
+        assert orch(tmp_path, "run", "--failed").err == ""
