@@ -105,6 +105,8 @@ class Config:
         for members in labels.values():
             found.update(dict.fromkeys(members))
         default = env_list or ("py",)
+        for name in (*default, *found):
+            check_env_name(name)
         everything = [name for name in found if name and not name.startswith(".")]
         return EnvNames(tuple(default), tuple(name for name in everything if name not in default))
 
@@ -136,6 +138,7 @@ class Config:
         not affected."""
         env = self._envs.get(name)
         if env is None:
+            check_env_name(name)
             error = self._env_errors.get(name)
             if error is not None:
                 raise error
@@ -265,6 +268,15 @@ class Config:
             python = env.base_python[0] if pdef.per_python == "true" and env.base_python else None
             items.setdefault(BuildItem(pdef.name, pdef.builder, python))
         return list(items)
+
+
+def check_env_name(name: str) -> None:
+    """An env name is one path component, as in tox: not ``.`` or ``..``, no ``/``, ``\\`` or NUL.
+
+    The name is the env's folder below work_dir; ``..`` would make it the project folder.
+    """
+    if name in (".", "..") or any(char in name for char in "/\\\0"):
+        raise ConfigError(f"environment name {name!r} is not a valid single path component")
 
 
 def implicit_packagedef(builder: str) -> PackageDef:

@@ -32,6 +32,8 @@ class SetupRequest(NamedTuple):
     # The Python an env type that installs its own (provides_python) must install: (3, 12) from py312;
     # without a version in base_python, that of the interpreter discovery found. The session fills it.
     python_version: tuple[int, int] | None = None
+    # The core work_dir: an env folder orch picked itself must lie inside it (see orch.envs.ownership).
+    work_dir: Path | None = None
 
 
 class PreparedEnv(NamedTuple):

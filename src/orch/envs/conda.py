@@ -16,7 +16,8 @@ Setup, as for a virtualenv env (:mod:`orch.envs.virtualenv`), is locked and atom
 The engine (:mod:`orch.envs.conda_engine`) is part of the record; so are the channels and the
 environment.yml's hash (changes recreate). Conda specs are recorded among the deps as
 ``conda:SPEC``, so an added ``conda_deps`` line, like an added ``deps`` line, is installed into the
-existing prefix without recreating it. The activation variables (``CONDA_PREFIX``...) are taken when
+existing prefix without recreating it. Recreating empties the prefix only when orch created it
+(:mod:`orch.envs.ownership`). The activation variables (``CONDA_PREFIX``...) are taken when
 the prefix is created and kept in ``.orch-conda.json``: a reused env starts no process at all.
 """
 
@@ -30,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from orch.envs import bytecode, fingerprint
+from orch.envs import bytecode, fingerprint, ownership
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.conda_engine import EngineError, select_engine
 from orch.envs.installer import Installer, installer_environ, requirement_args
@@ -131,8 +132,6 @@ class CondaBackend:
 
 
 def _setup(request: SetupRequest, python_version: tuple[int, int], engine: CondaEngine) -> PreparedEnv:
-    from orch.envs.virtualenv import _clear
-
     config = request.config
     env_dir, python, log = config.env_dir, config.env_python, request.log
     wanted = plan(config, python_version, request.root)
@@ -157,6 +156,7 @@ def _setup(request: SetupRequest, python_version: tuple[int, int], engine: Conda
         installer.install(python, requirement_args(deps, request.root), cwd=request.root, env=install_env, log=log)
         return 1
 
+    ownership.check(request)
     old = fingerprint.read(env_dir)
     if old is None and not (env_dir / "conda-meta").exists():
         decision = fingerprint.Decision("recreate")
@@ -187,9 +187,7 @@ def _setup(request: SetupRequest, python_version: tuple[int, int], engine: Conda
 
     if decision.reason:
         request.note(f"recreate: {decision.reason}")
-    fingerprint.remove(env_dir)
-    _clear(env_dir, keep=log)
-    env_dir.mkdir(parents=True, exist_ok=True)
+    ownership.make_room(config.name, env_dir, keep=log, work_dir=request.work_dir)
     engine.create(env_dir, wanted.channels, wanted.conda_specs, log=log, environ=engine_env)
     activation = engine.activation(env_dir, log=log, environ=engine_env)
     _write_activation(env_dir, activation)

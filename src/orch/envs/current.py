@@ -16,7 +16,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from orch.envs import fingerprint
+from orch.envs import fingerprint, ownership
 from orch.envs.api import PreparedEnv, SetupRequest
 from orch.envs.installer import Installer, installer_environ, requirement_args
 from orch.envs.interpreter import Interpreter
@@ -56,6 +56,9 @@ class CurrentBackend:
             virtual_env=prefix if environ else None,
         )
         with fingerprint.locked(config.env_dir, config.name, request.note):
+            ownership.check(request)
+            if not config.env_dir.exists():
+                ownership.make_room(config.name, config.env_dir)  # a folder for the record, marked as orch's
             old = fingerprint.read(config.env_dir)
             decision = fingerprint.compare(old, new)
             if request.recreate:

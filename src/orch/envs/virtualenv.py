@@ -17,17 +17,19 @@ After an install, the env gets the bytecode other envs compiled for the same fil
 (:mod:`orch.envs.bytecode`). Setup is atomic and locked (see :mod:`orch.envs.fingerprint`): under
 ``<env_dir>.lock``, the record ``.orch-env.json`` is removed before the env changes and written
 after the last install, so a setup killed halfway leaves an env that the next setup recreates.
+
+Recreating an env empties its folder only when orch created it (:mod:`orch.envs.ownership`): a
+folder without orch's marker that is not empty, a link and a file are refused, never deleted.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orch.envs import bytecode, fingerprint
+from orch.envs import bytecode, fingerprint, ownership
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.installer import Installer, installer_environ, requirement_args, uv_bin
 from orch.paths import cache_dir
@@ -84,6 +86,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         args = requirement_args(deps, request.root)
         installer.install(python, args, cwd=request.root, env=install_env, log=request.log)
 
+    ownership.check(request)
     old = fingerprint.read(env_dir)
     if old is None and not (env_dir / "pyvenv.cfg").exists():
         decision = fingerprint.Decision("recreate")  # a first creation: nothing to explain
@@ -107,8 +110,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
 
     if decision.reason:
         request.note(f"recreate: {decision.reason}")
-    fingerprint.remove(env_dir)
-    _clear(env_dir, keep=request.log)
+    ownership.make_room(config.name, env_dir, keep=request.log, work_dir=request.work_dir)
     _create(request, interpreter, creator, seed=installer.needs_pip)
     actions = [f"recreated: {decision.reason}" if decision.reason else "created"]
     runs = 0
@@ -125,25 +127,6 @@ def _creator(interpreter: Interpreter, installer: Installer) -> str:
     if interpreter.version[:2] >= VIRTUALENV_FROM:
         return "virtualenv"
     return "venv" if installer.needs_pip else "uv venv"
-
-
-def _clear(env_dir: Path, keep: Path) -> None:
-    """Empty ``env_dir``, except the entry holding ``keep`` (the setup log may live in ``env_dir/log``)."""
-    if not env_dir.is_dir():
-        if env_dir.exists() or env_dir.is_symlink():
-            env_dir.unlink()
-        return
-    try:
-        kept = keep.relative_to(env_dir).parts[0]
-    except (ValueError, IndexError):
-        kept = None
-    for entry in env_dir.iterdir():
-        if entry.name == kept:
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
 
 
 def _create(request: SetupRequest, interpreter: Interpreter, creator: str, *, seed: bool) -> None:
