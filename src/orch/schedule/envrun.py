@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 from orch.builders.api import BuildError
 from orch.config.types import Command
-from orch.envs import bytecode
+from orch.envs import bytecode, ownership
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.discovery import parse_spec
 from orch.envs.environ import command_environ
@@ -299,6 +299,7 @@ class EnvRunner:
             log=env.env_log_dir / "setup.log",
             note=note,
             python_version=parts.python_version,
+            work_dir=self.config.core.work_dir,
         )
 
     # ------------------------------------------------------------------------- setup ahead
@@ -387,9 +388,7 @@ class EnvRunner:
     # ---------------------------------------------------------------------------- commands
     def _commands(self, env: EnvConfig, prepared: PreparedEnv, result: EnvResult) -> None:
         self._local.deadline = time.monotonic() + env.timeout if env.timeout > 0 else None
-        if env.env_tmp_dir.exists():
-            shutil.rmtree(env.env_tmp_dir, ignore_errors=True)
-        env.env_tmp_dir.mkdir(parents=True, exist_ok=True)
+        ownership.fresh_tmp(env.name, env.env_tmp_dir, env.env_dir)  # empties only a folder orch created
         env.env_log_dir.mkdir(parents=True, exist_ok=True)
         log = env.env_log_dir / "commands.log"
         log.write_bytes(b"")
