@@ -203,3 +203,59 @@ def test_a_run_record_of_the_wrong_shape_is_ignored_with_a_warning_and_replaced(
     if option is None:
         assert '"status": "ok"' in target.read_text()
         assert orch(tmp_path, "run", "--failed").err == ""
+
+
+# ------------------------------------------------------------------------------------ a broken stdout
+BROKEN_PIPE_INI = """\
+[tox]
+env_list = a, b
+[testenv]
+package = skip
+commands =
+    python -c "print('x' * 200000)"
+    python -c "import pathlib; pathlib.Path('ran-{env_name}').write_text('')"
+[testenv:b]
+commands =
+    python -c "import pathlib; pathlib.Path('ran-{env_name}').write_text('')"
+    python -c "import sys; sys.exit({env:B_EXIT:0})"
+"""
+
+
+def closed_after_one_line(folder: Path, *args: str, b_exit: int = 0) -> tuple[int, str]:
+    """``orch ARGS | head -1``: the reader goes away after the first line; orch's exit code and stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_"))}
+    env["B_EXIT"] = str(b_exit)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orch", *args],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=(),
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err.decode()
+
+
+@pytest.mark.parametrize("parallel", [[], ["-p", "2"]], ids=["sequential", "parallel"])
+@pytest.mark.parametrize("b_exit", [0, 4])
+def test_a_broken_stdout_still_runs_every_env_and_exits_with_the_real_result(
+    tmp_path: Path, parallel: list[str], b_exit: int
+) -> None:
+    write(tmp_path, BROKEN_PIPE_INI)
+    code, err = closed_after_one_line(tmp_path, "run", *parallel, b_exit=b_exit)
+    assert "Traceback" not in err, err
+    assert (tmp_path / "ran-a").exists()
+    assert (tmp_path / "ran-b").exists()
+    assert code == (1 if b_exit else 0), err
+    assert "broken pipe" in err
+
+
+def test_a_broken_stdout_keeps_the_exit_code_of_exec(tmp_path: Path) -> None:
+    write(tmp_path, BROKEN_PIPE_INI)
+    code, err = closed_after_one_line(tmp_path, "exec", "-e", "a", "--", "python", "-c", "print('y' * 200000); exit(3)")
+    assert code == 3, err
+    assert "Traceback" not in err
