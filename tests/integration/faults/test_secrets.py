@@ -64,15 +64,26 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("orch-cache")
 
 
-@pytest.fixture
-def run(tmp_path: Path, cache_dir: Path) -> Run:
+#: a sequential run (output streamed), a parallel one (output blocks from the logs), a live parallel one
+MODES = {"sequential": (), "parallel": ("-p", "2"), "live": ("-p", "2", "-o")}
+
+
+@pytest.fixture(params=list(MODES))
+def run(request: pytest.FixtureRequest, tmp_path: Path, cache_dir: Path) -> Run:
     root = tmp_path / "project"
     root.mkdir()
     (root / "tox.ini").write_text(textwrap.dedent(INI))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX"))}
     env.update(ORCH_CACHE_DIR=str(cache_dir), GITHUB_TOKEN=GITHUB_TOKEN)
     reports = tmp_path / "reports"
-    argv = ["run", "--result-json", str(reports / "result.json"), "--junit", str(reports / "junit.xml")]
+    argv = [
+        "run",
+        *MODES[request.param],
+        "--result-json",
+        str(reports / "result.json"),
+        "--junit",
+        str(reports / "junit.xml"),
+    ]
     proc = subprocess.run(
         [sys.executable, "-m", "orch", *argv], cwd=root, env=env, capture_output=True, text=True, timeout=300
     )
