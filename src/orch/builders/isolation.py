@@ -4,7 +4,11 @@ An env lives in ``<cache_dir>/build-envs/<key16>/``, where the key is the sha256
 (path and version) and the sorted, normalised requirements. It is made with ``uv venv`` (no pip:
 the build backend runs in it, nothing installs with it) and ``uv pip install``; the marker file
 ``.orch-finished`` is written last, under the lock ``<key16>.lock``, so an env whose setup was cut
-short is made again. An env with its marker is used as it is: reusing one starts no process.
+short is made again. An env with its marker is checked before it is used, without starting a process
+(:func:`damage`): its ``pyvenv.cfg``, its interpreter (present, executable, its link resolving) and the
+files of each build requirement's distribution (top-level entries of its ``RECORD``). A damaged env
+(files deleted behind orch's back, a base interpreter uninstalled) is made again, with a note, instead
+of failing every later build.
 
 Requirements the backend asks for later (``get_requires_for_build_*``) are checked against the
 distributions already in the env, read from its site-packages without running it. A requirement
@@ -110,15 +114,21 @@ class BuildEnvs:
         """
         requirements = normalise(requirements)
         env_dir = self.root / env_key(python, requirements)[:16]
-        if _finished(env_dir):
+        if _finished(env_dir) and damage(env_dir, python, requirements) is None:
             return env_python(env_dir)
         from filelock import FileLock
 
         self.root.mkdir(parents=True, exist_ok=True)
         with FileLock(f"{env_dir}.lock"):
-            if not _finished(env_dir):  # another thread or process may have made it meanwhile
+            # another thread or process may have made it meanwhile, or found it damaged and made it again
+            problem = damage(env_dir, python, requirements) if _finished(env_dir) else "new"
+            if problem is not None:
                 if note is not None:
-                    note(f"creating build env with {', '.join(requirements) or 'no requirements'}")
+                    wanted = ", ".join(requirements) or "no requirements"
+                    if problem == "new":
+                        note(f"creating build env with {wanted}")
+                    else:
+                        note(f"build env {env_dir} is damaged ({problem}): creating it again with {wanted}")
                 _create(env_dir, python, requirements, log=log, environ=environ)
         return env_python(env_dir)
 
@@ -142,7 +152,61 @@ class BuildEnvs:
 
 
 def _finished(env_dir: Path) -> bool:
-    return (env_dir / FINISHED).is_file() and env_python(env_dir).exists()
+    return (env_dir / FINISHED).is_file()
+
+
+def damage(env_dir: Path, python: Interpreter, requirements: Sequence[str]) -> str | None:
+    """What is wrong with the finished env in ``env_dir``, or ``None`` when it looks whole.
+
+    Cheap: a few ``stat`` calls and the metadata of the required distributions; no process starts.
+    A requirement whose marker does not hold for ``python`` needs no distribution.
+    """
+    if not (env_dir / "pyvenv.cfg").is_file():
+        return "pyvenv.cfg is missing"
+    interpreter = env_python(env_dir)
+    if not interpreter.exists():  # follows the link: a dangling one counts as missing
+        return f"{interpreter} is missing" + (" (a broken link)" if interpreter.is_symlink() else "")
+    if not os.access(interpreter, os.X_OK):
+        return f"{interpreter} is not executable"
+    site_dirs = [str(d) for d in (*env_dir.glob("lib/python*/site-packages"), env_dir / "Lib" / "site-packages")]
+    installed: dict[str, importlib.metadata.Distribution] = {}
+    for dist in importlib.metadata.distributions(path=site_dirs):
+        name = dist.metadata["Name"]
+        if name:
+            installed.setdefault(canonicalize_name(name), dist)
+    version = ".".join(map(str, python.version))
+    marker_env = {"python_version": ".".join(map(str, python.version[:2])), "python_full_version": version}
+    for text in requirements:
+        requirement = Requirement(text)
+        if requirement.marker is not None:
+            try:
+                if not requirement.marker.evaluate(marker_env):
+                    continue
+            except Exception:  # an unknown marker variable: cannot tell, so do not judge
+                continue
+        found = installed.get(canonicalize_name(requirement.name))
+        if found is None:
+            return f"{requirement.name} is not installed"
+        missing = _missing_files(found)
+        if missing:
+            return f"{requirement.name} lost {missing}"
+    return None
+
+
+def _missing_files(dist: importlib.metadata.Distribution) -> str | None:
+    """A top-level entry of the distribution's ``RECORD`` (its packages, modules, ``.pth``) that is gone."""
+    files = dist.files or []
+    tops: dict[str, importlib.metadata.PackagePath] = {}
+    for file in files:
+        parts = file.parts
+        if parts and parts[0] != "..":  # scripts are recorded as ../../bin/...: not checked
+            tops.setdefault(parts[0], file)
+    for top, file in sorted(tops.items()):
+        located = Path(str(file.locate()))
+        root = located.parents[len(file.parts) - 2] if len(file.parts) > 1 else located
+        if not os.path.lexists(root):
+            return top
+    return None
 
 
 def _create(
@@ -150,7 +214,9 @@ def _create(
 ) -> None:
     from orch.execute import Request, Status, execute
 
-    if env_dir.exists() or env_dir.is_symlink():  # a setup cut short: start over
+    if env_dir.is_symlink() or env_dir.is_file():  # not made by orch: removed as a link or file, never followed
+        env_dir.unlink()
+    elif env_dir.exists():  # a setup cut short, or a damaged env: start over
         shutil.rmtree(env_dir, ignore_errors=True)
     env = installer_environ(environ, set_env={}, bin_dir=None, virtual_env=None)
     try:

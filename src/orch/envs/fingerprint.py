@@ -16,7 +16,8 @@ before anything in the env changes, so an env whose setup was killed halfway has
 recreated ("no record of a finished setup") instead of being reused half-built.
 
 :func:`locked` holds ``<env_dir>.lock`` (a sibling file) for the whole setup, so two orch processes
-working on the same env wait for each other.
+setting up the same env wait for each other, and ``<env_dir>.in-use.lock`` shared while a run uses the
+env; a setup that changes the env waits until no other run uses it (:mod:`orch.envs.lock`).
 """
 
 from __future__ import annotations
@@ -241,24 +242,26 @@ def write(env_dir: Path, fingerprint: Fingerprint) -> None:
 
 
 def remove(env_dir: Path) -> None:
-    """Forget the record before the env changes: a setup killed from here on leaves no record."""
+    """Forget the record before the env changes: a setup killed from here on leaves no record.
+
+    Within :func:`locked`, first wait until no other run uses the env (its use lock, exclusively).
+    """
+    from orch.envs import lock
+
+    lock.before_change(env_dir)
     with contextlib.suppress(FileNotFoundError):
         path_of(env_dir).unlink()
 
 
 @contextlib.contextmanager
 def locked(env_dir: Path, env_name: str, note: Callable[[str], None]) -> Iterator[None]:
-    """Hold ``<env_dir>.lock`` while setting the env up; say so when another orch holds it."""
-    from filelock import FileLock, Timeout
+    """Hold ``<env_dir>.lock`` while setting the env up, and ``<env_dir>.in-use.lock`` shared from then
+    on (until the run ends, within a :func:`orch.envs.lock.session`); say so when waiting for another orch.
 
-    env_dir.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(f"{env_dir}.lock")
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        note(f"waiting for another orch on {env_name}")
-        lock.acquire()
-    try:
+    :func:`remove`, the first step of every change, takes the env exclusively (see :mod:`orch.envs.lock`).
+    A lock file that is a folder, or cannot be opened, is an :class:`~orch.envs.api.EnvSetupError`.
+    """
+    from orch.envs import lock
+
+    with lock.setting_up(env_dir, env_name, note):
         yield
-    finally:
-        lock.release()

@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 from orch.builders.api import BuildError
 from orch.config.types import Command
 from orch.envs import bytecode, ownership
+from orch.envs import lock as env_lock
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.discovery import parse_spec
 from orch.envs.environ import command_environ
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
     from orch.plugin.manager import Plugins
     from orch.report.console import Console
     from orch.schedule.packages import PackageStage
+
+
+RUN_LOGS = "run-"  # a run sharing its env with another logs into <env_log_dir>/run-XXXX/
 
 
 class _Parts(NamedTuple):
@@ -65,6 +70,7 @@ class _Ahead(NamedTuple):
 
     notes: list[str]
     outcome: PreparedEnv | Exception
+    locks: tuple[env_lock.EnvLock, ...] = ()  # the env's use lock, held for its turn
 
 
 class RunOptions(NamedTuple):
@@ -170,7 +176,8 @@ class EnvRunner:
         self._local.deadline = None
         self.console.env_start(name)
         try:
-            self._run(name, result)
+            with env_lock.session():  # the env's locks, held from its setup to its last command
+                self._run(name, result)
         except ConfigError as exc:  # a value of this env cannot be computed: this env fails, not the run
             result.status, result.message = EnvStatus.FAILED, f"error: {exc}"
         except KeyboardInterrupt:
@@ -321,10 +328,15 @@ class EnvRunner:
     def stop_ahead(self) -> None:
         """Drop the setups that have not started and stop the running ones (their installers get
         Ctrl-C's treatment); the envs they leave unfinished are rebuilt by their next setup."""
-        pool, self._ahead_pool, self._ahead = self._ahead_pool, None, {}
+        pool, self._ahead_pool, ahead = self._ahead_pool, None, self._ahead
+        self._ahead = {}
         if pool is not None:
             self._ahead_cancel.set()
             pool.shutdown(wait=True, cancel_futures=True)
+        for future in ahead.values():  # done, but their turn never came: let other runs have the envs
+            done = future.result() if future.done() and not future.cancelled() else None
+            if done is not None:
+                env_lock.release(done.locks)
 
     def _set_up_ahead(self, name: str) -> _Ahead | None:
         env = self.config.env(name)
@@ -336,8 +348,9 @@ class EnvRunner:
         if parts.backend.cannot_create(request) is not None:
             return None
         try:
-            with cancel_scope(self._ahead_cancel):
-                return _Ahead(notes, parts.backend.setup(request))
+            with cancel_scope(self._ahead_cancel), env_lock.session() as held:
+                prepared = parts.backend.setup(request)
+                return _Ahead(notes, prepared, tuple(held.detach()))
         except Exception as exc:  # handed over to the env's turn, where it is raised as if it happened there
             return _Ahead(notes, exc)
 
@@ -347,6 +360,7 @@ class EnvRunner:
         ahead = future.result() if future is not None and not future.cancelled() else None
         if ahead is None:
             return backend.setup(request)
+        env_lock.adopt(ahead.locks)
         for text in ahead.notes:
             request.note(text)
         if isinstance(ahead.outcome, Exception):
@@ -388,9 +402,7 @@ class EnvRunner:
     # ---------------------------------------------------------------------------- commands
     def _commands(self, env: EnvConfig, prepared: PreparedEnv, result: EnvResult) -> None:
         self._local.deadline = time.monotonic() + env.timeout if env.timeout > 0 else None
-        ownership.fresh_tmp(env.name, env.env_tmp_dir, env.env_dir)  # empties only a folder orch created
-        env.env_log_dir.mkdir(parents=True, exist_ok=True)
-        log = env.env_log_dir / "commands.log"
+        log = self._fresh_dirs(env, result) / "commands.log"
         log.write_bytes(b"")
         environ = command_environ(
             caller=self.environ,
@@ -430,6 +442,25 @@ class EnvRunner:
             self._fail(result, env, detail)
             if failed.status == Status.TIMEOUT.value and result.status is EnvStatus.FAILED:
                 result.status = EnvStatus.TIMEOUT
+
+    def _fresh_dirs(self, env: EnvConfig, result: EnvResult) -> Path:
+        """Empty ``{envtmpdir}`` and old logs when no other orch run uses the env; else leave them to
+        that run and log into a folder of this run's own. The folder for ``commands.log``."""
+        with env_lock.alone(env.env_dir, env.name) as alone:
+            env.env_log_dir.mkdir(parents=True, exist_ok=True)
+            if alone:
+                ownership.fresh_tmp(env.name, env.env_tmp_dir, env.env_dir)  # empties only a folder orch created
+                for old in env.env_log_dir.glob(f"{RUN_LOGS}*"):
+                    if old.is_dir() and not old.is_symlink():
+                        shutil.rmtree(old, ignore_errors=True)
+                return env.env_log_dir
+            env.env_tmp_dir.mkdir(parents=True, exist_ok=True)
+            log_dir = Path(tempfile.mkdtemp(prefix=RUN_LOGS, dir=env.env_log_dir))
+        result.log_dir = str(log_dir)
+        self.console.note(
+            env.name, f"another orch run uses this env: {env.env_tmp_dir} is left as it is, this run logs to {log_dir}"
+        )
+        return log_dir
 
     def _command(
         self,
