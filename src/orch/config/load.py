@@ -62,6 +62,9 @@ _TOOL_TOX = re.compile(
     re.MULTILINE,
 )
 _TOX_TOX = re.compile(rb"^[ \t]*\[tox:tox\]", re.MULTILINE)
+# Any other spelling of an orch table under tool (`[tool]` then `orch = {...}`, `tool = { orch = {...} }`, quoted
+# keys): `orch` as a key somewhere. Only a file matching this, and not _TOOL_ORCH, is parsed to decide.
+_ORCH_KEY = re.compile(rb"""(?:^|[\s{,.\[])["']?orch["']?[ \t]*[.=\]]""", re.MULTILINE)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -71,6 +74,33 @@ def _read_bytes(path: Path) -> bytes:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
 
 
+def _has_tool_orch(path: Path, raw: bytes) -> bool:
+    """Whether a pyproject.toml has a ``tool.orch`` table, in any valid TOML spelling.
+
+    The plain ``[tool.orch]`` header is found without parsing; a file that names an ``orch`` key some other way is
+    parsed; one that has no ``orch`` key at all (most projects) is never parsed."""
+    if _TOOL_ORCH.search(raw):
+        return True
+    if b"orch" not in raw or _ORCH_KEY.search(raw) is None:
+        return False
+    tool = _parse_pyproject(path, raw).get("tool")
+    return isinstance(tool, dict) and isinstance(tool.get("orch"), dict)
+
+
+def _parse_pyproject(path: Path, raw: bytes) -> dict[str, object]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    from orch.config.toml import parse_toml  # only a pyproject.toml that may hold a tool table is parsed
+
+    try:
+        return parse_toml(text, path.name)
+    except ConfigError as exc:  # the full path: this may be a parent folder's file
+        line = None if exc.location is None else exc.location.line
+        raise ConfigError(exc.bare, Location(str(path), line)) from None
+
+
 def _tool_tox_kind(path: Path, raw: bytes) -> Kind | None:
     """``tool.tox`` or ``legacy_tox_ini`` for a pyproject.toml with a ``[tool.tox]`` table, else None.
 
@@ -78,17 +108,7 @@ def _tool_tox_kind(path: Path, raw: bytes) -> Kind | None:
     native kind (its ``legacy_tox_ini``, if any, ignored), an empty one no config at all."""
     if _TOOL_TOX.search(raw) is None:
         return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-    from orch.config.toml import parse_toml  # only a pyproject.toml that may hold [tool.tox] is parsed
-
-    try:
-        tool = parse_toml(text, path.name).get("tool")
-    except ConfigError as exc:  # the full path: this may be a parent folder's file
-        line = None if exc.location is None else exc.location.line
-        raise ConfigError(exc.bare, Location(str(path), line)) from None
+    tool = _parse_pyproject(path, raw).get("tool")
     tox = tool.get("tox") if isinstance(tool, dict) else None
     if not isinstance(tox, dict) or not tox:
         return None
@@ -101,7 +121,7 @@ def _in_folder(folder: Path) -> Found | None:
         return Found(folder / "orch.toml", "orch.toml")
     pyproject = folder / "pyproject.toml"
     raw = _read_bytes(pyproject) if pyproject.is_file() else None
-    if raw is not None and _TOOL_ORCH.search(raw):
+    if raw is not None and _has_tool_orch(pyproject, raw):
         return Found(pyproject, "tool.orch")
     if (folder / "tox.ini").is_file():
         return Found(folder / "tox.ini", "tox.ini")
@@ -150,7 +170,7 @@ def classify(path: Path) -> Found:
     name = path.name
     if name == "pyproject.toml":
         raw = _read_bytes(path)
-        kind: Kind | None = "tool.orch" if _TOOL_ORCH.search(raw) else _tool_tox_kind(path, raw)
+        kind: Kind | None = "tool.orch" if _has_tool_orch(path, raw) else _tool_tox_kind(path, raw)
         if kind is None:
             raise ConfigError(f"{path}: no [tool.tox] or [tool.orch] table, so no config for orch or tox")
         return Found(path, kind)

@@ -259,3 +259,12 @@ def test_a_broken_stdout_keeps_the_exit_code_of_exec(tmp_path: Path) -> None:
     code, err = closed_after_one_line(tmp_path, "exec", "-e", "a", "--", "python", "-c", "print('y' * 200000); exit(3)")
     assert code == 3, err
     assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------------------------ discovery
+def test_an_inline_tool_orch_table_is_the_config(tmp_path: Path) -> None:
+    write(tmp_path, "[tox]\nenv_list = from_tox\n")
+    write(tmp_path, '[tool]\norch = { env_list = ["from_orch"] }\n', "pyproject.toml")
+    result = orch(tmp_path, "list")
+    assert result.code == 0, result
+    assert "from_orch" in result.out

@@ -284,3 +284,34 @@ def test_an_empty_tox_toml_without_a_parent_config_is_an_empty_config(tmp_path: 
     (tmp_path / "tox.toml").write_text("", encoding="utf-8")
     assert discover(tmp_path) == Found(tmp_path.resolve() / "tox.toml", "tox.toml")
     assert load_file(tmp_path).names.all == ("py",)
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        '[tool]\norch = { env_list = ["a"] }\n',
+        'tool = { orch = { env_list = ["a"] } }\n',
+        '[tool]\n"orch" = { env_list = ["a"] }\n',
+        '[tool]\norch.env_list = ["a"]\n',
+        '["tool".orch]\nenv_list = ["a"]\n',
+        "[tool.'orch']\nenv_list = [\"a\"]\n",
+        'tool.orch.env_list = ["a"]\n',
+        '[tool . orch]\nenv_list = ["a"]\n',
+    ],
+    ids=["tool-inline", "top-inline", "quoted", "dotted-under-tool", "quoted-tool", "literal", "top-dotted", "spaced"],
+)
+def test_every_valid_spelling_of_tool_orch_is_found(tmp_path: Path, pyproject: str) -> None:
+    """Discovery finds [tool.orch] however TOML lets it be written, before the tox.ini beside it."""
+    put(tmp_path, {"tox.ini": TOX_INI, "pyproject.toml": pyproject})
+    assert discover(tmp_path) == Found(tmp_path.resolve() / "pyproject.toml", "tool.orch")
+    assert classify(tmp_path / "pyproject.toml").kind == "tool.orch"
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    ['[project]\nname = "x"\ndependencies = ["orch"]\n', "[tool.foo]\norch = 1\n", '[tool]\norch = "x"\n'],
+    ids=["dependency", "other-tool", "not-a-table"],
+)
+def test_an_orch_word_that_is_no_tool_orch_table_is_not_a_config(tmp_path: Path, pyproject: str) -> None:
+    put(tmp_path, {"tox.ini": TOX_INI, "pyproject.toml": pyproject})
+    assert discover(tmp_path).kind == "tox.ini"
