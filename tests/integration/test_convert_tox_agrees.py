@@ -21,8 +21,10 @@ pytestmark = [
 ]
 
 # Small corpus files that convert exactly and that tox reads fast; pluggy and pytest-django have an
-# {env:X} argument that set_env sets to several words, which the converter splits.
+# {env:X} argument that set_env sets to several words, which the converter splits; keystone has a set_env
+# that refers to [testenv]'s next to its own lines.
 FILES = ["pytest-dev__pluggy", "pytest-dev__pytest-django", "psf__requests", "pallets__click", "PyCQA__isort"]
+FILES += ["openstack__keystone"]
 KEYS = ["deps", "commands", "set_env", "pass_env"]
 
 
