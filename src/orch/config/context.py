@@ -7,6 +7,7 @@ resolved (and cached) like any other value, and a cycle is caught by the resolve
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -82,6 +83,9 @@ class Lookup:
         return f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
+_SET_ENV_DEPTH = threading.local()  # how many set_env values are expanded one inside the other ({env:A} -> {env:B})
+
+
 class Context:
     """The substitution context of one section (core, an env, a packagedef)."""
 
@@ -98,7 +102,17 @@ class Context:
 
     def env_var(self, name: str) -> str | None:
         if self.scope is Scope.ENV:
-            value = self.resolver.set_env_var(str(self.name), name)
+            depth = getattr(_SET_ENV_DEPTH, "value", 0)  # each lookup has a context of its own: count per thread
+            if depth >= MAX_REFERENCE_DEPTH:
+                raise ConfigError(
+                    f"set_env: {{env:{name}}} is reached through more than {MAX_REFERENCE_DEPTH} set_env values "
+                    "referring one to the next"
+                )
+            _SET_ENV_DEPTH.value = depth + 1
+            try:
+                value = self.resolver.set_env_var(str(self.name), name)
+            finally:
+                _SET_ENV_DEPTH.value = depth
             if value is not None:
                 return value
         return self.resolver.environ.get(name)

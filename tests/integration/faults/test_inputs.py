@@ -268,3 +268,9 @@ def test_an_inline_tool_orch_table_is_the_config(tmp_path: Path) -> None:
     result = orch(tmp_path, "list")
     assert result.code == 0, result
     assert "from_orch" in result.out
+
+
+def test_a_2000_long_set_env_chain_is_an_error(tmp_path: Path) -> None:
+    chain = "".join(f"    V{i} = {{env:V{i + 1}}}\n" for i in range(2000))
+    write(tmp_path, f"[tox]\nenv_list = a\n[testenv]\nset_env =\n{chain}    V2000 = end\ncommands = echo {{env:V0}}\n")
+    orch(tmp_path, "config", "-e", "a", "-k", "commands").assert_error("commands", "more than 100 set_env values")
