@@ -63,9 +63,9 @@ _REFERENCE = re.compile(r"\{\[(?P<section>[^\]]+)\]")
 
 def tox_kind(key: str, kind: Kind | None, text: str) -> Kind | None:
     """The kind to write a value of ``key`` with: tox's where orch has none; where orch reads text
-    (``skip_missing_interpreters``), only for ``true``/``false`` spelled so, since orch reads a TOML
-    bool as that text (``True`` stays text: orch would read ``true``, tox rejects either way)."""
-    if kind is None or (kind is Kind.STR and text.strip() in ("true", "false")):
+    (``skip_missing_interpreters``), a bool for ``true``/``false`` in any case (orch reads both
+    spellings as the same lower-case text); other text (``config``) stays text."""
+    if kind is None or (kind is Kind.STR and text.strip().lower() in ("true", "false")):
         return TOX_KINDS.get(key, kind)
     return kind
 

@@ -220,6 +220,7 @@ CORE = (
         "config",
         "envs whose interpreter is missing are skipped instead of failing (true, false, config)",
         Scope.CORE,
+        post=lambda lookup, value, explicit: str(value).lower(),  # "False" in a tox.ini, false in TOML: one spelling
     ),
     Setting(
         "no_package",
