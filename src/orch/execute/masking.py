@@ -28,6 +28,7 @@ import functools
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -218,11 +219,24 @@ def forget() -> None:
 # --------------------------------------------------------------------------------- masked output
 class MaskedOutput:
     """An ``on_output`` for :class:`~orch.execute.Request` that masks each line, appends it to
-    ``log`` and hands it on to ``sink``; use it as a context manager (it owns the log file)."""
+    ``log`` and hands it on to ``sink``; use it as a context manager (it owns the log file).
+
+    Without a sink, lines are masked and written in batches (a secret never spans lines, so a batch
+    masks like its lines would); the log is flushed at least every :attr:`FLUSH` seconds of output.
+    Lines that come after the end (from a process that outlived its group) are dropped.
+    """
+
+    FLUSH = 0.2  # seconds
+    BATCH = 64 * 1024  # bytes
 
     def __init__(self, masker: Masker, log: Path | None, sink: Callable[[bytes], None] | None) -> None:
         self.masker, self.log, self.sink = masker, log, sink
         self._file: IO[bytes] | None = None
+        self._pending: list[bytes] = []
+        self._size = 0
+        self._flushed = time.monotonic()
+        self._lock = threading.Lock()
+        self._closed = False
 
     def __enter__(self) -> MaskedOutput:
         if self.log is not None:
@@ -231,22 +245,46 @@ class MaskedOutput:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        with self._lock:
+            self._closed = True
+            self._drain()
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
     def to_log(self, line: bytes) -> None:
         """A line for the log only, masked."""
-        if self._file is not None:
-            self._file.write(self.masker.mask_bytes(line))
+        with self._lock:
+            self._pending.append(line)
+            self._drain()
 
     def __call__(self, line: bytes) -> None:
-        masked = self.masker.mask_bytes(line)
+        with self._lock:
+            if self._closed:
+                return
+            if self.sink is None:
+                self._pending.append(line)
+                self._size += len(line)
+                if self._size >= self.BATCH or time.monotonic() - self._flushed >= self.FLUSH:
+                    self._drain()
+                return
+            masked = self.masker.mask_bytes(line)
+            if self._file is not None:
+                self._file.write(masked)
+                if time.monotonic() - self._flushed >= self.FLUSH:
+                    self._file.flush()
+                    self._flushed = time.monotonic()
+        self.sink(masked)
+
+    def _drain(self) -> None:
+        """Mask and write the pending lines, and flush (the caller holds the lock)."""
+        if self._pending and self._file is not None:
+            self._file.write(self.masker.mask_bytes(b"".join(self._pending)))
+        self._pending.clear()
+        self._size = 0
         if self._file is not None:
-            self._file.write(masked)
             self._file.flush()
-        if self.sink is not None:
-            self.sink(masked)
+        self._flushed = time.monotonic()
 
 
 def execute_masked(request: Request, masker: Masker) -> Outcome:
