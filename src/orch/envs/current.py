@@ -56,9 +56,7 @@ class CurrentBackend:
             virtual_env=prefix if environ else None,
         )
         with fingerprint.locked(config.env_dir, config.name, request.note):
-            ownership.check(request)
-            if not config.env_dir.exists():
-                ownership.make_room(config.name, config.env_dir)  # a folder for the record, marked as orch's
+            ownership.check(request)  # not a file or a link: the record goes in a folder
             old = fingerprint.read(config.env_dir)
             decision = fingerprint.compare(old, new)
             if request.recreate:

@@ -26,6 +26,7 @@ from orch.errors import ConfigError
 MARKER = ".orch-created"
 _MARKER_TEXT = "orch created this folder for an env; orch may delete what it holds when it recreates the env.\n"
 _ENV_SHAPES = ("pyvenv.cfg", "conda-meta")  # what a virtualenv or a conda env has at its top
+_RECORD_ONLY = {fingerprint.FILE_NAME, "log", "tmp"}  # a current env's folder: orch's record and folders
 
 
 def _regular_file(path: Path) -> bool:
@@ -51,12 +52,13 @@ def _inside(path: Path, folder: Path) -> bool:
 def owned(env_dir: Path, work_dir: Path | None = None) -> bool:
     """Whether orch created ``env_dir``: a real folder (not a link) holding orch's marker.
 
-    An env created by an orch older than the marker counts too when it holds a valid record
-    (``.orch-env.json``) next to the env's own top file (``pyvenv.cfg``, ``conda-meta``) and lies
-    inside ``work_dir``: that orch wrote the record last, after emptying the folder and creating the
-    env in it, so the folder was all orch's. A record alone proves nothing (the ``current`` env type
-    writes one into a folder that holds no env), and outside ``work_dir`` an older orch may have
-    emptied a user's folder that the user has filled again since.
+    An env created by an orch older than the marker counts too when it lies inside ``work_dir`` and
+    holds a valid record (``.orch-env.json``) next to the env's own top file (``pyvenv.cfg``,
+    ``conda-meta``): that orch wrote the record last, after emptying the folder and creating the env
+    in it, so the folder was all orch's. So does the folder of a ``current`` env (no marker: it
+    creates no env), holding only its record and orch's log and tmp folders. Outside ``work_dir``
+    a record proves nothing: an older orch may have emptied a user's folder that the user has
+    filled again since.
     """
     if env_dir.is_symlink() or _is_junction(str(env_dir)) or not env_dir.is_dir():
         return False
@@ -64,7 +66,9 @@ def owned(env_dir: Path, work_dir: Path | None = None) -> bool:
         return True
     if work_dir is None or not _inside(_real(env_dir), _real(work_dir)):
         return False
-    return fingerprint.read(env_dir) is not None and any(os.path.lexists(env_dir / n) for n in _ENV_SHAPES)
+    if fingerprint.read(env_dir) is None:
+        return False
+    return any(os.path.lexists(env_dir / n) for n in _ENV_SHAPES) or set(os.listdir(env_dir)) <= _RECORD_ONLY
 
 
 def check(request: SetupRequest) -> None:

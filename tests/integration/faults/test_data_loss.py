@@ -108,31 +108,43 @@ def project(tmp_path: Path, cache_dir: Path) -> Project:
     made.write()
     first = made.run("run", "-e", "a")
     assert first.code == 0, first.out
-    assert (root / ".orch" / "a" / MARKER).is_file()
     return made
+
+
+def test_orch_marks_the_env_folders_it_creates(project: Project) -> None:
+    assert (project.root / ".orch" / "a" / MARKER).is_file()
 
 
 SINGLE = "not a valid single path component"
 
 
-@pytest.mark.parametrize(
-    ("bad", "said"),
-    [("..", SINGLE), (".", SINGLE), ("x, ..", SINGLE), ("a/b", "env_list: a/b"), ("a\\b", "env_list: a\\b")],
-)
-def test_an_env_name_that_is_not_one_folder_name_is_a_config_error(project: Project, bad: str, said: str) -> None:
+@pytest.mark.parametrize("bad", ["..", ".", "x, .."])
+def test_an_env_name_that_is_not_one_folder_name_is_a_config_error(project: Project, bad: str) -> None:
     project.write(env_list=bad)
     before = project.tree()
-    project.run("run").refused(said)
-    project.run("run", "-r").refused(said)
-    project.run("list").refused(said)
+    project.run("run").refused(SINGLE)
+    project.run("run", "-r").refused(SINGLE)
+    project.run("list").refused(SINGLE)
     assert project.tree() == before
 
 
-def test_an_env_section_named_with_a_slash_is_a_config_error(project: Project) -> None:
-    project.write(extra="[testenv:../data]\ncommands = python -c pass\n")
+@pytest.mark.parametrize("bad", ["a/b", "a\\b", "..", "with\u0000nul"])
+def test_a_toml_env_table_whose_name_is_not_one_folder_name_is_a_config_error(project: Project, bad: str) -> None:
+    """TOML table names can hold any character: the name itself is checked, as tox does."""
+    (project.root / "tox.ini").unlink()
+    key = bad.replace("\\", "\\\\").replace("\u0000", "\\u0000")
+    (project.root / "tox.toml").write_text(
+        textwrap.dedent(f"""
+        env_list = ["a"]
+        [env_run_base]
+        skip_install = true
+        commands = [["python", "-c", "pass"]]
+        [env."{key}"]
+        """)
+    )
     before = project.tree()
-    project.run("run", "-e", "../data").refused("../data")
-    project.run("list").refused("../data")
+    project.run("list", "--all").refused(SINGLE)
+    project.run("run", "-e", "a").refused(SINGLE)
     assert project.tree() == before
 
 
@@ -232,6 +244,18 @@ def test_an_env_an_older_orch_made_is_still_recreated(project: Project) -> None:
     assert run.code == 0, run.out
     assert (env / MARKER).is_file()
     assert not (env / "stray.txt").exists()
+
+
+def test_the_folder_of_a_current_env_is_recreated_as_a_virtualenv(project: Project) -> None:
+    """A current env's folder (by an older orch: no marker) holds orch's record and log only."""
+    env = project.root / ".orch" / "a"
+    for child in env.iterdir():
+        if child.name not in (".orch-env.json", "log"):
+            subprocess.run(["rm", "-rf", str(child)], check=True)
+    run = project.run("run", "-e", "a")
+    assert run.code == 0, run.out
+    assert (env / MARKER).is_file()
+    assert (env / "pyvenv.cfg").is_file()
 
 
 def test_env_tmp_dir_holding_user_files_is_not_emptied(project: Project) -> None:
