@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from orch.config.factors import expand_names, split_condition
+from orch.config.factors import ExpansionLimit, expand_names, split_condition
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source, read_config_text
 from orch.config.toml import PYPROJECT, TOOL_KEY, Key, Layout, dotted, parse_toml
 from orch.config.toml_envlist import env_base_names
@@ -71,7 +71,15 @@ class TomlSource(Source):
 
     def env_names(self, section: RawSection) -> list[str]:
         """tox reads ``[env.NAME]`` literally; orch's own files keep generative names."""
-        return expand_names(section.suffix) if self.dialect == "orch" else [section.suffix]
+        if self.dialect != "orch":
+            return [section.suffix]
+        try:
+            return expand_names(section.suffix)
+        except ExpansionLimit as exc:
+            raise ConfigError(f"{self.label(section.name)}: {exc}", section.location) from None
+        except ValueError:
+            message = f"{section.suffix!r} is not an env name: factors are letters, digits, '.' and '_', joined by '-'"
+            raise ConfigError(f"{self.label(section.name)}: {message}", section.location) from None
 
     def env_chain(self, env: str, own: RawSection | None) -> list[RawSection]:
         """The tables an env's value is searched in: its own, its ``[env_base]``, ``[env_run_base]``."""

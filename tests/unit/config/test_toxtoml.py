@@ -310,3 +310,8 @@ def test_overrides_of_a_pyproject_tool_tox_and_the_top_level(tmp_path: Path) -> 
     config = load(tmp_path, text, name="pyproject.toml", overrides=["tool.tox.env_run_base.deps=b", "requires="])
     assert value(config, "py", "deps") == ["b"]
     assert config.resolver.core("requires") == ()
+
+
+def test_an_orch_toml_env_table_that_is_no_env_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^orch.toml:1: \[env.\"a b\"\]: 'a b' is not an env name"):
+        load(tmp_path, '[env."a b"]\ndeps = ["x"]\n', name="orch.toml")
