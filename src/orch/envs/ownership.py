@@ -166,25 +166,29 @@ def _empty(name: str, env_dir: Path, keep: Path | None) -> None:
 def fresh_tmp(name: str, tmp_dir: Path, env_dir: Path) -> None:
     """Give ``{env_tmp_dir}`` to a run empty, emptying it only when orch created it.
 
-    orch created it when it holds the marker, or (made by an older orch) when it lies inside an env
-    folder orch created. A folder that is not orch's is used only when empty; otherwise, and for a
-    link or a file, :class:`ConfigError` says so and nothing is deleted.
+    orch created it when it lies inside an env folder orch created (the default, ``{env_dir}/tmp``),
+    or when it holds the marker (orch marks a tmp folder elsewhere when it creates it). A folder
+    that is not orch's is used only when empty; otherwise, and for a link or a file,
+    :class:`ConfigError` says so and nothing is deleted.
     """
     try:
         check_shape(name, tmp_dir)
     except EnvSetupError as exc:
         raise ConfigError(f"{exc} (env_tmp_dir)") from None
     try:
+        in_env = _inside(_real(tmp_dir), _real(env_dir)) and owned(env_dir)  # orch's, as its env is
         if tmp_dir.is_dir():
-            ours = _regular_file(tmp_dir / MARKER) or (_inside(_real(tmp_dir), _real(env_dir)) and owned(env_dir))
-            if ours:
+            if in_env or _regular_file(tmp_dir / MARKER):
                 _empty(name, tmp_dir, None)
             elif any(tmp_dir.iterdir()):
                 raise ConfigError(
                     f"{name}: env_tmp_dir {tmp_dir} holds files orch did not create (it has no {MARKER}); "
                     "orch keeps them: move them away or set env_tmp_dir to a new folder"
                 )
-        claim(tmp_dir)
+        if in_env:
+            tmp_dir.mkdir(parents=True, exist_ok=True)  # no marker needed: the env's own proves it
+        else:
+            claim(tmp_dir)
     except EnvSetupError as exc:
         raise ConfigError(str(exc)) from None
     except OSError as exc:

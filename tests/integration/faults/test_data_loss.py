@@ -113,6 +113,7 @@ def project(tmp_path: Path, cache_dir: Path) -> Project:
 
 def test_orch_marks_the_env_folders_it_creates(project: Project) -> None:
     assert (project.root / ".orch" / "a" / MARKER).is_file()
+    assert not os.listdir(project.root / ".orch" / "a" / "tmp")  # {envtmpdir} inside the env: no marker
 
 
 SINGLE = "not a valid single path component"
@@ -263,3 +264,13 @@ def test_env_tmp_dir_holding_user_files_is_not_emptied(project: Project) -> None
     before = project.tree()
     project.run("run", "-e", "a").refused("env_tmp_dir", "holds files orch did not create")
     assert project.tree() == before
+
+
+def test_env_tmp_dir_elsewhere_is_marked_and_emptied_by_the_next_run(project: Project) -> None:
+    project.write(extra="env_tmp_dir = {toxinidir}/scratch")
+    assert project.run("run", "-e", "a").code == 0
+    scratch = project.root / "scratch"
+    assert (scratch / MARKER).is_file()
+    (scratch / "left.txt").write_text("from the last run\n")
+    assert project.run("run", "-e", "a").code == 0
+    assert sorted(p.name for p in scratch.iterdir()) == [MARKER]
