@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,27 @@ def environ(cache: Path) -> dict[str, str]:
     return {**env, "ORCH_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"}
 
 
+STARTED: dict[subprocess.Popen[str], Path] = {}  # orch processes of the running test, and their folders
+
+
+@pytest.fixture(autouse=True)
+def _no_orch_left() -> Iterator[None]:
+    """A failed test leaves no orch behind: a command still waiting is told to go on (``go``), and an
+    orch that does not end then is killed."""
+    yield
+    for proc, root in STARTED.items():
+        if proc.poll() is None:
+            (root / "go").write_text("")
+            try:
+                proc.communicate(timeout=WAIT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+    STARTED.clear()
+
+
 def orch(root: Path, cache: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "orch", *args],
         cwd=root,
         env=environ(cache),
@@ -45,6 +65,8 @@ def orch(root: Path, cache: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    STARTED[proc] = root
+    return proc
 
 
 def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
@@ -99,7 +121,7 @@ tmp, me, other = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 (tmp / me).write_text(me)
 print(f"start {me}", flush=True)
 deadline = time.monotonic() + float(sys.argv[4])
-while not (tmp / other).exists() and time.monotonic() < deadline:
+while not (tmp / other).exists() and not pathlib.Path("go").exists() and time.monotonic() < deadline:
     time.sleep(0.05)
 mine, theirs = (tmp / me).exists(), (tmp / other).exists()
 print(f"end {me} mine={mine} theirs={theirs}", flush=True)
