@@ -12,7 +12,8 @@ Each env has two lock files beside its folder:
 
 Rules that keep this free of deadlocks: the setup lock is taken only while this run holds no
 exclusive use lock, and a run holding the use lock shared takes the setup lock only without
-waiting (:func:`alone`). Upgrading shared to exclusive and back drops the lock in between; as
+waiting (:func:`alone`), or after letting the use lock go (:func:`changing`, for the package
+install that follows a setup). Upgrading shared to exclusive and back drops the lock in between; as
 that happens under the setup lock, nobody can change the env in the gap.
 
 On Linux and macOS both are ``fcntl.flock`` locks, which the kernel drops when the process dies
@@ -274,6 +275,17 @@ def setting_up(env_dir: Path, env_name: str, note: Callable[[str], None]) -> Ite
             setups[str(env_dir)] = outer
         if not kept:
             env_lock.release()
+
+
+@contextlib.contextmanager
+def changing(env_dir: Path, env_name: str, note: Callable[[str], None]) -> Iterator[None]:
+    """Set up more of an env this run already uses (its package): as :func:`setting_up`, after letting
+    go of the use lock, so that waiting for the setup lock never holds up a run that waits for this one."""
+    env_lock, _ = current(env_dir, env_name)
+    if env_lock.setup.mode != "exclusive":
+        env_lock.use.drop()
+    with setting_up(env_dir, env_name, note):
+        yield
 
 
 def before_change(env_dir: Path) -> None:

@@ -254,7 +254,8 @@ class EnvRunner:
             with cancel_scope(cancel):
                 cached = self.packages.artifact_for(env, interpreter)
                 if cached is not None:
-                    installed = self.packages.install(env, prepared, cached)
+                    with env_lock.changing(env.env_dir, env.name, lambda text: self.console.note(env.name, text)):
+                        installed = self.packages.install(env, prepared, cached)  # exclusive when it installs
                     result.actions += (installed.action,)
                     result.installer_runs += installed.installer_runs
                     result.package = dict(installed.provenance)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from orch.builders.api import Artifact, BuildError, BuildRequest
+from orch.envs import lock as env_lock
 from orch.envs.api import EnvSetupError
 from orch.envs.installer import Installer, installer_environ
 from orch.paths import cache_dir
@@ -272,6 +273,7 @@ class PackageStage:
             return Installed(f"package unchanged ({label})", 0, cached.provenance)
         if prepared.python is None:
             raise EnvSetupError(f"{env.name}: the env has no Python to install {artifact.name} into")
+        env_lock.before_change(env.env_dir)  # under orch.envs.lock.changing: wait until no other run uses the env
         same_deps = old is not None and old.get("requires") == list(requires) and old.get("name") == artifact.name
         if artifact.kind == "conda":
             self._install_conda(env, artifact)

@@ -201,3 +201,32 @@ def test_recreate_waits_for_a_run_using_the_env(tmp_path: Path) -> None:
     assert code == 0, "".join(seen) + rest
     record = json.loads((root / ".orch" / "last-run.json").read_text())["envs"][ENV]
     assert record["actions"][0].startswith("recreated"), record
+
+
+@needs_python
+def test_a_package_reinstall_waits_for_a_run_using_the_env(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    root = tmp_path / "flit_proj"
+    shutil.copytree(PACKAGES / "flit_proj", root)
+    (root / "hold.py").write_text(HOLD)
+    (root / "tox.ini").write_text(
+        f"[tox]\nenv_list = {ENV}\n[testenv]\npackage = wheel\ncommands = python hold.py {WAIT}\n"
+    )
+    user = orch(root, cache, "run")
+    wait_for(root / "started", [user])
+    with (root / "flit_proj" / "__init__.py").open("a") as source:  # a new wheel: reinstalled in the env
+        source.write("CHANGED = True\n")
+    update = orch(root, cache, "run", "-x", 'testenv.commands=python -c "import flit_proj; print(flit_proj.CHANGED)"')
+    seen: list[str] = []
+    assert update.stdout is not None
+    for line in update.stdout:
+        seen.append(line)
+        if "waiting for the other orch runs" in line:
+            break
+    assert any("waiting for the other orch runs" in line for line in seen), "".join(seen)
+    assert update.poll() is None  # the package is not replaced under the running command
+    (root / "go").write_text("")
+    code, out = finish(user)
+    assert code == 0 and "env intact: True" in out, out
+    code, rest = finish(update)
+    assert code == 0 and "True" in rest, "".join(seen) + rest
