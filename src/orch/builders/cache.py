@@ -20,7 +20,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from orch.builders.source import SourceState
     from orch.config.model import PackageDef
 
-__all__ = ["KEEP", "SIDECAR", "ArtifactCache", "CachedArtifact", "config_hash", "list_artifacts"]
+__all__ = ["KEEP", "SIDECAR", "ArtifactCache", "CachedArtifact", "config_hash", "file_lock", "list_artifacts"]
 
 SIDECAR = "provenance.json"
 KEEP = 2  # folders kept per packagedef and variant: the newest build and the one before it
@@ -107,7 +107,7 @@ class ArtifactCache:
         wanted = {"source_hash": source.hash, "config_hash": settings, "variant": variant}
         with self._key_lock(pdef.name, key):
             package_dir.mkdir(parents=True, exist_ok=True)
-            with FileLock(str(self.dist / f"{_slug(pdef.name)}.lock")):
+            with file_lock(self.dist / f"{_slug(pdef.name)}.lock"):
                 hit = self._lookup(folder, wanted)
                 if hit is not None:
                     return hit
@@ -231,6 +231,22 @@ class ArtifactCache:
         with self._guard:
             for path in [path for path in self._verified if folder in path.parents]:
                 del self._verified[path]
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold the file lock ``path``; one that cannot be taken (a folder in its place...) is a :class:`BuildError`."""
+    lock = FileLock(str(path))
+    try:
+        lock.acquire()
+    except OSError as exc:
+        if path.is_dir() and not path.is_symlink():
+            raise BuildError(f"{path} is a folder, not orch's lock file; move it away and run again") from None
+        raise BuildError(f"cannot lock {path}: {exc.strerror or exc}") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def list_artifacts(work_dir: Path) -> list[dict[str, object]]:

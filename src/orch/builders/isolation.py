@@ -116,10 +116,10 @@ class BuildEnvs:
         env_dir = self.root / env_key(python, requirements)[:16]
         if _finished(env_dir) and damage(env_dir, python, requirements) is None:
             return env_python(env_dir)
-        from filelock import FileLock
+        from orch.builders.cache import file_lock
 
         self.root.mkdir(parents=True, exist_ok=True)
-        with FileLock(f"{env_dir}.lock"):
+        with file_lock(Path(f"{env_dir}.lock")):
             # another thread or process may have made it meanwhile, or found it damaged and made it again
             problem = damage(env_dir, python, requirements) if _finished(env_dir) else "new"
             if problem is not None:

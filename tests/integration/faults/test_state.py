@@ -230,3 +230,13 @@ def test_a_package_reinstall_waits_for_a_run_using_the_env(tmp_path: Path) -> No
     assert code == 0 and "env intact: True" in out, out
     code, rest = finish(update)
     assert code == 0 and "True" in rest, "".join(seen) + rest
+
+
+def test_a_folder_in_place_of_a_build_lock_is_an_error_line(tmp_path: Path) -> None:
+    root, cache = tmp_path / "flit_proj", tmp_path / "cache"
+    shutil.copytree(PACKAGES / "flit_proj", root)
+    (root / "tox.ini").write_text("[tox]\nenv_list = x\n[testenv]\npackage = wheel\n")
+    (root / ".orch" / "dist" / "wheel.lock").mkdir(parents=True)
+    code, out = finish(orch(root, cache, "build"))
+    assert code != 0 and "Traceback" not in out, out
+    assert "wheel.lock is a folder, not orch's lock file" in out, out
