@@ -13,7 +13,23 @@ from orch.errors import OrchError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run orch with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    """Run orch with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
+
+    SIGTERM and SIGHUP stop the run like Ctrl-C (see :mod:`orch.execute.signals`); the exit code is
+    then 128 + the signal's number (143, 129) where Ctrl-C gives 130.
+    """
+    from orch.execute import signals
+
+    with signals.handle_stop_signals():
+        try:
+            code = _main(argv)
+        except KeyboardInterrupt:  # one that came outside _main's own handler
+            print("interrupted", file=sys.stderr)
+            code = 130
+        return signals.exit_code(code) if code == 130 else code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from orch.cli.parser import ALIASES, build_parser
     from orch.plugin.manager import load_plugins
 
@@ -42,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP before or after the envs ran
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `orch list | head`

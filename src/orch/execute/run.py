@@ -1,13 +1,15 @@
 """Start a process, stream its output, and stop its whole process group on timeout or Ctrl-C.
 
-This is the only module in orch that starts processes. Each process gets its own process group (its own
-session on POSIX), so a terminal's Ctrl-C reaches orch alone: orch then stops the group itself,
-SIGINT → SIGTERM → SIGKILL, and nothing the command started in that group outlives it.
+With :mod:`orch.execute.watchdog`, the only module in orch that starts processes. Each process
+gets its own process group (its own session on POSIX), so a terminal's Ctrl-C reaches orch alone:
+orch then stops the group itself, SIGINT → SIGTERM → SIGKILL, and nothing the command started in
+that group (on Linux: that session) outlives it. SIGTERM and SIGHUP to orch take the same path
+(:mod:`orch.execute.signals`); if orch dies without a teardown (``kill -9``), the watchdog stops
+the trees it leaves.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import signal
@@ -19,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
+from orch.execute import watchdog
 from orch.execute.request import Outcome, Request, Status
 from orch.execute.scope import scoped_cancel
 
@@ -66,15 +69,19 @@ def execute(request: Request) -> Outcome:
     pump = _Pump(request, log)
     reader = threading.Thread(target=pump.run, args=(proc.stdout,), name=f"orch-output-{proc.pid}", daemon=True)
     try:
+        watchdog.watch(proc.pid)  # if orch dies before the end of this call, the watchdog stops the tree
         reader.start()
         status = _wait(proc, request)
         if status is not Status.EXITED:
             _stop_group(proc, request)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP (orch.execute.signals.Stopped)
         _stop_group(proc, request)
         raise
     finally:
-        tail = pump.finish(reader)
+        try:
+            tail = pump.finish(reader)
+        finally:
+            watchdog.release(proc.pid)
     if pump.error is not None:  # a failing log or on_output: a bug or a full disk, not the command's fault
         raise pump.error
     return Outcome(request, status, _exit_code(proc.returncode), time.monotonic() - start, tail, proc.pid)
@@ -241,16 +248,12 @@ def _group_alive(proc: subprocess.Popen[bytes]) -> bool:
         return True
     if sys.platform == "win32":
         return False
-    try:
-        os.killpg(proc.pid, 0)  # the group keeps the leader's id while any member is left
-    except (ProcessLookupError, PermissionError):  # macOS answers EPERM for a group of zombies
-        return False
-    return True
+    return watchdog.trees_alive([proc.pid])  # the group keeps the leader's id while any member is left
 
 
 def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
+    """The group, and on Linux every process of the session (a job-control shell's pipelines too)."""
     if sys.platform == "win32":
         proc.send_signal(signal.CTRL_BREAK_EVENT if signum == signal.SIGINT else signal.SIGTERM)
         return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signum)
+    watchdog.signal_trees([proc.pid], signum)

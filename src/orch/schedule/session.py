@@ -10,12 +10,14 @@ last time go first. Package builds happen inside the env tasks, after the env's 
 artifact cache makes concurrent askers build once.
 
 Exit codes: 0 when every env passed, was skipped or ignored; 1 when one failed or timed out; 130
-when the run was interrupted (Ctrl-C). Configuration and usage errors (2) happen before the start,
-except a value of one env that cannot be computed: that env fails in its turn, the others run.
+when the run was interrupted (Ctrl-C), 143 when stopped by SIGTERM, 129 by SIGHUP. Configuration
+and usage errors (2) happen before the start, except a value of one env that cannot be computed:
+that env fails in its turn, the others run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -23,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, NamedTuple
 
+from orch.execute import signals
 from orch.report.record import write_record
 from orch.schedule.graph import by_history, dependencies
 from orch.schedule.results import EnvResult, EnvStatus
@@ -58,42 +61,99 @@ def parse_jobs(text: str | None) -> int | None:
 
 
 def run_envs(runner: EnvRunner, names: Sequence[str], plan: Plan | None = None) -> tuple[int, list[EnvResult]]:
-    """Run ``names``; write the record; print the summary; return the exit code and the results."""
+    """Run ``names``; write the record; print the summary; return the exit code and the results.
+
+    The record is written at the start too, and again as envs finish (see :class:`_Progress`), marked
+    incomplete: a run that dies without a teardown (``kill -9``) is resumed with ``--resume`` like one
+    stopped by Ctrl-C, SIGTERM or SIGHUP.
+    """
     plan = plan or Plan()
-    started, clock = time.time(), time.monotonic()
+    progress = _Progress(runner, names, plan)
+    try:
+        _run_all(runner, names, plan, progress)
+    except KeyboardInterrupt:  # one that came between two envs, outside EnvRunner.run's own handler
+        runner.interrupted = True
+    ordered = progress.ordered()
+    write_record(
+        runner.config.core.work_dir,
+        ordered,
+        started=progress.started,
+        duration=progress.duration(),
+        selected=list(names),
+        complete=not runner.interrupted,
+    )
+    runner.console.summary(ordered, progress.duration())
+    if runner.interrupted:
+        code = signals.exit_code(EXIT_INTERRUPTED)  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP
+    else:
+        code = EXIT_FAILED if any(r.status.fails_run for r in ordered) else EXIT_OK
+    return code, ordered
+
+
+def _run_all(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _Progress) -> None:
     # resolve before any thread starts; an env whose config has an error fails in its turn (EnvRunner.run)
     configs = {name: runner.config.env(name) for name in names if runner.config.env_error(name) is None}
     waits = dependencies(names, {n: configs[n].depends if n in configs else () for n in names})
+    progress.save()
     if plan.jobs == 1:
         order = _topological(names, waits)
         # Envs that wait for no other env may be set up before their turn: not those that do (an env
         # they depend on may make what they install), nor those holding resources (never two at once).
         ahead = [n for n in order if n in configs and not waits[n] and not configs[n].resources]
         ahead = [n for n in ahead if n not in plan.previous]
-        runner.setup_ahead(ahead, workers=plan.setup_ahead)
         try:
-            results = _sequential(runner, order, plan)
+            runner.setup_ahead(ahead, workers=plan.setup_ahead)
+            _sequential(runner, order, plan, progress)
         finally:
             runner.stop_ahead()
     else:
-        results = _parallel(runner, names, waits, plan)
-    duration = time.monotonic() - clock
-    kept = [plan.previous[n] for n in names if n in plan.previous and all(r.name != n for r in results)]
-    ordered = sorted([*kept, *results], key=lambda r: list(names).index(r.name) if r.name in names else len(names))
-    write_record(
-        runner.config.core.work_dir,
-        ordered,
-        started=started,
-        duration=duration,
-        selected=list(names),
-        complete=not runner.interrupted,
-    )
-    runner.console.summary(ordered, duration)
-    if runner.interrupted:
-        code = EXIT_INTERRUPTED
-    else:
-        code = EXIT_FAILED if any(r.status.fails_run for r in ordered) else EXIT_OK
-    return code, ordered
+        _parallel(runner, names, waits, plan, progress)
+
+
+class _Progress:
+    """The results so far, and the record rewritten as envs finish, for a run that dies mid-way.
+
+    Rewriting the whole record is cheap for a few envs and not for a thousand: a rewrite waits until
+    9 times as long as the last one took has passed, so records cost at most a tenth of the run.
+    """
+
+    def __init__(self, runner: EnvRunner, names: Sequence[str], plan: Plan) -> None:
+        self._runner, self._names, self._previous = runner, list(names), plan.previous
+        self.started, self._clock = time.time(), time.monotonic()
+        self.results: list[EnvResult] = []
+        self._lock = threading.Lock()
+        self._next_save = 0.0
+
+    def add(self, result: EnvResult) -> None:
+        with self._lock:
+            self.results.append(result)
+        if time.monotonic() >= self._next_save:
+            self.save()
+
+    def duration(self) -> float:
+        return time.monotonic() - self._clock
+
+    def ordered(self) -> list[EnvResult]:
+        """The results of this run and those kept from the interrupted one (--resume), in selection order."""
+        names = self._names
+        with self._lock:
+            results = list(self.results)
+        kept = [self._previous[n] for n in names if n in self._previous and all(r.name != n for r in results)]
+        return sorted([*kept, *results], key=lambda r: names.index(r.name) if r.name in names else len(names))
+
+    def save(self) -> None:
+        """Write the record as it stands, marked incomplete (a failure to write it is not the run's)."""
+        begin = time.monotonic()
+        with contextlib.suppress(OSError):
+            write_record(
+                self._runner.config.core.work_dir,
+                self.ordered(),
+                started=self.started,
+                duration=self.duration(),
+                selected=self._names,
+                complete=False,
+            )
+        self._next_save = time.monotonic() + 9 * (time.monotonic() - begin)
 
 
 def _topological(names: Sequence[str], waits: Mapping[str, set[str]]) -> list[str]:
@@ -112,24 +172,23 @@ def _not_started(name: str, why: str) -> EnvResult:
     return EnvResult(name, EnvStatus.SKIPPED, why, started=now, ended=now)
 
 
-def _sequential(runner: EnvRunner, names: Sequence[str], plan: Plan) -> list[EnvResult]:
-    results: list[EnvResult] = []
+def _sequential(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _Progress) -> None:
     for name in names:
         if name in plan.previous:
             continue
         if runner.interrupted:
             break
-        if plan.fail_fast and any(r.status.fails_run for r in results):
-            results.append(_not_started(name, "not started (fail-fast)"))
+        if plan.fail_fast and any(r.status.fails_run for r in progress.results):
+            progress.add(_not_started(name, "not started (fail-fast)"))
             continue
-        results.append(runner.run(name))
-    return results
+        progress.add(runner.run(name))
 
 
-def _parallel(runner: EnvRunner, names: Sequence[str], waits: Mapping[str, set[str]], plan: Plan) -> list[EnvResult]:
+def _parallel(
+    runner: EnvRunner, names: Sequence[str], waits: Mapping[str, set[str]], plan: Plan, progress: _Progress
+) -> None:
     pending = [n for n in by_history(names, plan.durations) if n not in plan.previous]
     finished: set[str] = set(plan.previous)
-    results: list[EnvResult] = []
     resources = {n: set(runner.config.env(n).resources) if runner.config.env_error(n) is None else set() for n in names}
     taken: set[str] = set()
     cancels: dict[str, threading.Event] = {}
@@ -155,7 +214,7 @@ def _parallel(runner: EnvRunner, names: Sequence[str], waits: Mapping[str, set[s
             for future in done:
                 name = running.pop(future)
                 result = future.result()
-                results.append(result)
+                progress.add(result)
                 finished.add(name)
                 taken -= resources[name]
                 if plan.fail_fast and result.status.fails_run and not stopping:
@@ -167,7 +226,7 @@ def _parallel(runner: EnvRunner, names: Sequence[str], waits: Mapping[str, set[s
         for event in cancels.values():
             event.set()
         for future in running:
-            results.append(future.result())
+            progress.add(future.result())
         running.clear()
     finally:
         pool.shutdown(wait=True)
@@ -175,5 +234,5 @@ def _parallel(runner: EnvRunner, names: Sequence[str], waits: Mapping[str, set[s
         if callable(stop_view):
             stop_view()
     why = "not started (interrupted)" if runner.interrupted else "not started (fail-fast)"
-    results.extend(_not_started(name, why) for name in pending)
-    return results
+    for name in pending:
+        progress.add(_not_started(name, why))

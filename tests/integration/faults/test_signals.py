@@ -1,0 +1,257 @@
+"""SIGTERM, SIGHUP, a kill of orch's process group and ``kill -9`` leave no command behind.
+
+The real CLI runs a command that writes its pid and the pid of a child that ignores SIGINT and
+SIGTERM; orch is signalled once both are written, and the test asserts, by pid, that both are gone
+within seconds, that orch exited with 128 + the signal, and that ``--resume`` finishes the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and process groups"),
+]
+
+PY = sys.executable
+STARTUP = 120.0  # seconds for orch to start the commands (2 shared cores, other suites running)
+GONE = 15.0  # seconds for every process of a command to be gone after orch is signalled
+
+# A command: its child ignores SIGINT and SIGTERM (``regroup``: and moves to a process group of its
+# own); each writes its pid once it is ready. With a ``release`` file it passes at once (--resume).
+STUBBORN = """
+import os, pathlib, signal, subprocess, sys, time
+
+name, regroup = sys.argv[1], sys.argv[2:] == ["regroup"]
+if pathlib.Path("release").exists():
+    sys.exit(0)
+
+def mark(path, pid):
+    pathlib.Path(path + ".tmp").write_text(str(pid))
+    os.replace(path + ".tmp", path)
+
+CHILD = (
+    "import os, signal, sys, time\\n"
+    "signal.signal(signal.SIGINT, signal.SIG_IGN)\\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\\n"
+    "if sys.argv[2] == 'regroup': os.setpgid(0, 0)\\n"
+    "p = sys.argv[1]; open(p + '.tmp', 'w').write(str(os.getpid())); os.replace(p + '.tmp', p)\\n"
+    "time.sleep(300)\\n"
+)
+subprocess.Popen([sys.executable, "-c", CHILD, name + ".child", "regroup" if regroup else "-"])
+mark(name + ".pid", os.getpid())
+time.sleep(300)
+"""
+
+KILLS = {
+    "SIGTERM": (lambda p: p.send_signal(signal.SIGTERM), 143),
+    "SIGHUP": (lambda p: p.send_signal(signal.SIGHUP), 129),
+    "group": (lambda p: os.killpg(p.pid, signal.SIGTERM), 143),  # kill -TERM -PGID, as `timeout` or a CI runner
+    "kill-9": (lambda p: p.send_signal(signal.SIGKILL), -9),
+}
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs; a zombie (dead, not yet reaped by whoever adopted it) counts as gone."""
+    stat = Path(f"/proc/{pid}/stat")
+    if Path("/proc/self/stat").exists():
+        try:
+            return stat.read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except (OSError, IndexError):
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def write_project(root: Path, sleepers: list[str], regroup: bool = False) -> None:
+    """``first`` passes at once (counting its runs); each of ``sleepers`` runs STUBBORN."""
+    (root / "stubborn.py").write_text(STUBBORN)
+    extra = " regroup" if regroup else ""
+    lines = ["[tox]", f"env_list = first, {', '.join(sleepers)}", "[testenv]", "env_type = system"]
+    lines += ["[testenv:first]", f"commands = {PY} -c \"open('first.runs', 'a').write('x')\""]
+    for name in sleepers:
+        lines += [f"[testenv:{name}]", f"commands = {PY} stubborn.py {name}{extra}"]
+    (root / "tox.ini").write_text("\n".join(lines) + "\n")
+
+
+def environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_"))}
+
+
+@pytest.fixture
+def started(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
+    """The orch processes a test starts; whatever a failing test leaves is killed afterwards."""
+    procs: list[subprocess.Popen[str]] = []
+    yield procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for pid_file in [*tmp_path.glob("*.pid"), *tmp_path.glob("*.child")]:
+        pid = int(pid_file.read_text())
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def start(root: Path, procs: list[subprocess.Popen[str]], *args: str) -> subprocess.Popen[str]:
+    """The real CLI, leading a process group of its own (so that a test can kill that group)."""
+    proc = subprocess.Popen(
+        [PY, "-m", "orch", *args],
+        cwd=root,
+        env=environ(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    procs.append(proc)
+    return proc
+
+
+def pids_of(root: Path, names: list[str], proc: subprocess.Popen[str]) -> list[int]:
+    """Each command's pid and its child's, once all are written."""
+    files = [root / f"{name}.{kind}" for name in names for kind in ("pid", "child")]
+    deadline = time.monotonic() + STARTUP
+    while not all(f.exists() for f in files):
+        assert proc.poll() is None, f"orch ended before the commands started: {proc.communicate()[0]}"
+        assert time.monotonic() < deadline, "the commands never started"
+        time.sleep(0.05)
+    return [int(f.read_text()) for f in files]
+
+
+def assert_gone(pids: list[int]) -> None:
+    deadline = time.monotonic() + GONE
+    while left := [pid for pid in pids if alive(pid)]:
+        assert time.monotonic() < deadline, f"still running {GONE}s after orch was stopped: {left}"
+        time.sleep(0.05)
+
+
+def record(root: Path) -> dict[str, object]:
+    return json.loads((root / ".orch" / "last-run.json").read_text())  # type: ignore[no-any-return]
+
+
+def status(root: Path, name: str) -> object:
+    envs = record(root)["envs"]
+    return envs.get(name, {}).get("status") if isinstance(envs, dict) else None
+
+
+def orch(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PY, "-m", "orch", *args], cwd=root, env=environ(), capture_output=True, text=True, timeout=300
+    )
+
+
+def parallel() -> list[str]:
+    return ["-p", "auto"] if (os.cpu_count() or 1) >= 2 else ["-p", "2"]  # both sleepers at once
+
+
+def stop(proc: subprocess.Popen[str], kill: str) -> str:
+    send, code = KILLS[kill]
+    send(proc)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == code, out
+    return out
+
+
+def assert_resumes(root: Path, sleepers: list[str]) -> None:
+    """The stopped run's record is incomplete; ``--resume`` runs what did not pass, not ``first`` again."""
+    before = record(root)
+    assert before["complete"] is False
+    envs = before["envs"]
+    assert isinstance(envs, dict)
+    assert envs["first"]["status"] == "ok"
+    (root / "release").write_text("")
+    again = orch(root, "run", "--resume")
+    assert again.returncode == 0, again.stdout + again.stderr
+    after = record(root)
+    assert after["complete"] is True
+    assert (root / "first.runs").read_text() == "x"  # kept from the stopped run, not run again
+    assert all(after["envs"][name]["status"] == "ok" for name in ["first", *sleepers])  # type: ignore[index]
+
+
+@pytest.mark.parametrize("kill", list(KILLS))
+def test_a_sequential_run_leaves_no_command_and_resumes(tmp_path: Path, started: list, kill: str) -> None:
+    write_project(tmp_path, ["second"])
+    proc = start(tmp_path, started, "run")
+    pids = pids_of(tmp_path, ["second"], proc)
+    out = stop(proc, kill)
+    assert_gone(pids)
+    if kill != "kill-9":
+        assert "interrupted" in out
+        assert record(tmp_path)["envs"]["second"]["status"] == "interrupted"  # type: ignore[index]
+    assert_resumes(tmp_path, ["second"])
+
+
+@pytest.mark.parametrize("kill", list(KILLS))
+def test_a_parallel_run_leaves_no_command_and_resumes(tmp_path: Path, started: list, kill: str) -> None:
+    write_project(tmp_path, ["a", "b"])
+    proc = start(tmp_path, started, "run", *parallel())
+    pids = pids_of(tmp_path, ["a", "b"], proc)
+    deadline = time.monotonic() + STARTUP  # with 3 jobs or more, first may end after a and b start
+    while (tmp_path / ".orch" / "last-run.json").exists() is False or status(tmp_path, "first") != "ok":
+        assert time.monotonic() < deadline, "first never made it into the record"
+        time.sleep(0.05)
+    stop(proc, kill)
+    assert_gone(pids)
+    if kill != "kill-9":
+        envs = record(tmp_path)["envs"]
+        assert {envs[n]["status"] for n in ("a", "b")} == {"interrupted"}  # type: ignore[index]
+    assert_resumes(tmp_path, ["a", "b"])
+
+
+@pytest.mark.parametrize("kill", list(KILLS))
+def test_exec_leaves_no_command(tmp_path: Path, started: list, kill: str) -> None:
+    write_project(tmp_path, ["second"])
+    proc = start(tmp_path, started, "exec", "-e", "second", "--", PY, "stubborn.py", "exec")
+    pids = pids_of(tmp_path, ["exec"], proc)
+    stop(proc, kill)
+    assert_gone(pids)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the session sweep reads /proc (Linux)")
+@pytest.mark.parametrize("kill", ["SIGTERM", "kill-9"])
+def test_a_child_in_a_group_of_its_own_goes_too(tmp_path: Path, started: list, kill: str) -> None:
+    """A child that left its command's process group (a job-control shell's pipeline) is still in its session."""
+    write_project(tmp_path, ["second"], regroup=True)
+    proc = start(tmp_path, started, "run")
+    pids = pids_of(tmp_path, ["second"], proc)
+    assert os.getpgid(pids[1]) != os.getpgid(pids[0])
+    stop(proc, kill)
+    assert_gone(pids)
+
+
+def test_a_nohup_run_ignores_sighup(tmp_path: Path, started: list) -> None:
+    """A SIGHUP the caller set to be ignored (``nohup orch``) stays ignored: the run goes on."""
+    write_project(tmp_path, ["second"])
+    script = "import signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); from orch.cli.main import run; run()"
+    proc = subprocess.Popen(
+        [PY, "-c", script, "run"],
+        cwd=tmp_path,
+        env=environ(),
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    started.append(proc)
+    pids = pids_of(tmp_path, ["second"], proc)
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(1.0)
+    assert proc.poll() is None
+    assert all(alive(pid) for pid in pids)
+    stop(proc, "SIGTERM")
+    assert_gone(pids)
