@@ -155,11 +155,13 @@ def test_allowlist_externals(project) -> None:
 
 @needs_python
 def test_secrets_do_not_leak_unless_passed(project) -> None:
-    code = "python -c \"import os; print('SECRET=' + os.environ.get('AWS_SECRET_ACCESS_KEY', '-'))\""
+    code = "python -c \"import os; print('SECRET', os.environ.get('AWS_SECRET_ACCESS_KEY') == 'hunter22')\""
     run = project(f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ncommands = {code}\n")
-    secret = {"AWS_SECRET_ACCESS_KEY": "hunter2"}
-    assert "SECRET=-" in run("run", extra_env=secret).out
-    assert "SECRET=hunter2" in run("run", "-x", "testenv.pass_env=AWS_*", extra_env=secret).out
+    secret = {"AWS_SECRET_ACCESS_KEY": "hunter22"}
+    assert "SECRET False" in run("run", extra_env=secret).out
+    passed = run("run", "-x", "testenv.pass_env=AWS_*", extra_env=secret)
+    assert "SECRET True" in passed.out  # the command gets it...
+    assert "hunter22" not in passed.out + passed.err  # ...and nothing orch shows has it
 
 
 @needs_python
