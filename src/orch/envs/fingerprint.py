@@ -60,7 +60,7 @@ class Fingerprint:
 
     def to_json(self) -> str:
         data = asdict(self)
-        data["deps"] = list(self.deps)
+        data["deps"] = [recorded(dep) for dep in self.deps]  # no password of a URL in the file
         data["files"], data["options"] = dict(self.files), dict(self.options)
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
@@ -85,6 +85,9 @@ class Fingerprint:
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"bad record: {exc}") from None
+
+
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<userinfo>[^/@\s]+)@")
 
 
 class Decision(NamedTuple):
@@ -197,20 +200,29 @@ def compare(old: Fingerprint | None, new: Fingerprint) -> Decision:
         before, after = old.options.get(key, "none"), new.options.get(key, "none")
         if before != after:
             return Decision("recreate", f"{key} changed ({before} -> {after})")
-    removed = [dep for dep in old.deps if dep not in new.deps]
+    now = [recorded(dep) for dep in new.deps]  # a record holds deps as recorded(): compare like with like
+    removed = [dep for dep in old.deps if dep not in now]
     if removed:
         return Decision("recreate", f"deps changed (removed: {', '.join(removed)})")
     changed = [name for name, digest in old.files.items() if new.files.get(name, digest) != digest]
     if changed:
         kind = "requirements file" if len(changed) == 1 else "requirements files"
         return Decision("recreate", f"{kind} {', '.join(changed)} changed")
-    added = tuple(dep for dep in new.deps if dep not in old.deps)
+    added = tuple(dep for dep, shown in zip(new.deps, now) if shown not in old.deps)
     if not added:
         return Decision("reuse")
-    constraints = [dep for dep in added if file_option(dep)[0] == "-c"]
+    constraints = [recorded(dep) for dep in added if file_option(dep)[0] == "-c"]
     if constraints:
         return Decision("recreate", f"deps changed (added constraint: {', '.join(constraints)})")
-    return Decision("add", f"deps added ({', '.join(added)})", added)
+    return Decision("add", f"deps added ({', '.join(map(recorded, added))})", added)
+
+
+def recorded(dep: str) -> str:
+    """A dep as the record keeps it: a URL's user and password replaced by a digest of them, so the
+    record never holds a password yet still tells when it changed."""
+    return _USERINFO.sub(
+        lambda m: f"{m['scheme']}://sha256-{hashlib.sha256(m['userinfo'].encode()).hexdigest()[:12]}@", dep
+    )
 
 
 def path_of(env_dir: Path) -> Path:

@@ -195,3 +195,17 @@ def test_lock_notes_when_another_holder_waits(tmp_path: Path) -> None:
     thread.join()
     assert notes == ["waiting for another orch on py311"]
     assert events == ["released", "acquired"]
+
+
+def test_a_url_password_never_reaches_the_record_yet_a_new_one_is_seen(tmp_path: Path) -> None:
+    url = "pkg @ https://user:hunter22@example.org/pkg.whl"
+    fingerprint.write(tmp_path / "env", changed(deps=(url,)))
+    text = (tmp_path / "env" / fingerprint.FILE_NAME).read_text()
+    assert "hunter22" not in text and "example.org" in text
+    old = fingerprint.read(tmp_path / "env")
+    assert compare(old, changed(deps=(url,))) == Decision("reuse")
+    new_password = compare(old, changed(deps=(url.replace("hunter22", "hunter23"),)))
+    assert new_password.kind == "recreate" and "hunter2" not in new_password.reason
+    added = compare(old, changed(deps=(url, "six @ https://u:p4ssw0rd@example.org/six.whl")))
+    assert added.added == ("six @ https://u:p4ssw0rd@example.org/six.whl",)  # installed with the real URL
+    assert "p4ssw0rd" not in added.reason
