@@ -28,12 +28,10 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterable
-from typing import IO
 
 GRACE = 1.0  # seconds between SIGTERM and SIGKILL once orch is gone
 _POLL = 0.02
@@ -44,9 +42,9 @@ class _Client:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pipe: IO[bytes] | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._pipe: int | None = None  # the write end; the watchdog reads the other one as its stdin
         self._started = False
+        self.pid: int | None = None  # the watchdog's, once started
 
     def watch(self, pid: int) -> None:
         self._send(b"+%d\n" % pid)
@@ -58,29 +56,42 @@ class _Client:
         with self._lock:
             if not self._started:
                 self._started = True
-                self._start()
+                self._pipe, self.pid = _start()
             if self._pipe is None:
                 return
             try:
-                self._pipe.write(line)
-                self._pipe.flush()
+                os.write(self._pipe, line)  # a few bytes: the write is whole
             except OSError:  # the watchdog is gone: carry on without it
                 self._pipe = None
 
-    def _start(self) -> None:
-        if sys.platform == "win32" or not sys.executable:
-            return
+
+def _start() -> tuple[int | None, int | None]:
+    """Start the watchdog in a session of its own, reading a pipe no other process holds; the pipe's
+    write end and the watchdog's pid.
+
+    ``posix_spawn`` rather than :class:`subprocess.Popen`: no object to warn at exit that the watchdog
+    still runs (it does, on purpose, until orch's end closes the pipe).
+    """
+    if sys.platform == "win32" or not sys.executable:
+        return None, None
+    read, write = os.pipe()  # neither end is inherited by the commands orch starts
+    argv = [sys.executable, "-I", "-S", os.path.abspath(__file__)]
+    actions = [
+        (os.POSIX_SPAWN_DUP2, read, 0),
+        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+    ]
+    try:
         try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", os.path.abspath(__file__)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        except OSError:
-            return
-        self._pipe = self._proc.stdin
+            pid = os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions, setsid=True)
+        except NotImplementedError:  # no POSIX_SPAWN_SETSID: a group of its own is enough
+            pid = os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions, setpgroup=0)
+    except OSError:
+        os.close(write)
+        return None, None
+    finally:
+        os.close(read)
+    return write, pid
 
 
 _client = _Client()

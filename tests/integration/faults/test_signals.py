@@ -255,3 +255,12 @@ def test_a_nohup_run_ignores_sighup(tmp_path: Path, started: list) -> None:
     assert all(alive(pid) for pid in pids)
     stop(proc, "SIGTERM")
     assert_gone(pids)
+
+
+def test_the_watchdog_ends_with_orch_and_stops_nothing_after_a_clean_run(tmp_path: Path) -> None:
+    """orch's end closes the pipe: the watchdog exits; the command that had ended is not signalled."""
+    script = "from orch.execute import capture, watchdog; capture(['true']); print(watchdog._client.pid, flush=True)"
+    argv = [PY, "-X", "dev", "-W", "error", "-c", script]  # and no "still running" warning at exit
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    assert_gone([int(done.stdout)])
