@@ -302,11 +302,12 @@ def _run(args: argparse.Namespace, plugins: Plugins) -> int:
 
 
 def _shard(args: argparse.Namespace, config: Config, names: list[str]) -> list[str]:
-    """``--shard K/N``: this job's part of the selection, split on ``--durations`` (or the last run's)."""
+    """``--shard K/N``: this job's part of the selection, split on ``--durations`` only: never on the
+    work dir's run record, which each shard rewrites (see :mod:`orch.schedule.shard`)."""
     from orch.schedule.shard import parse_shard, read_durations, shard
 
     k, n = parse_shard(args.shard)
-    durations = read_durations(Path(args.durations)) if args.durations else _durations(config)
+    durations = read_durations(Path(args.durations)) if args.durations else {}
     part = shard(names, durations, k, n)
     if args.quiet < 1:
         if part:

@@ -183,7 +183,7 @@ def shard_parser(*, inherited: bool) -> argparse.ArgumentParser:
         "--durations",
         metavar="FILE",
         default=_default(inherited, None),
-        help="durations for --shard: a run record or a JSON object env -> seconds (default: the last run record)",
+        help="durations for --shard: a run record or a JSON object env -> seconds (default: every env 1 s)",
     )
     return shard
 

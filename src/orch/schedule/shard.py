@@ -2,10 +2,15 @@
 
 A CI system with N parallel jobs runs ``orch run --shard 1/N`` ... ``--shard N/N``; together they
 run every selected env exactly once. The split is greedy longest-processing-time on the durations
-of a run record (``--durations FILE``, by default the last run's): the longest env goes to the
-least loaded shard, then the next... Ties go by name, so every job computes the same split. An env
-with no recorded duration counts as the median of the recorded ones (1 s when none is). Within a
-shard the envs keep the selection's order.
+of ``--durations FILE`` (a run record or ``{name: seconds}``): the longest env goes to the least
+loaded shard, then the next... Ties go by name, so every job computes the same split. An env with
+no recorded duration counts as the median of the recorded ones (1 s when none is). Within a shard
+the envs keep the selection's order.
+
+The split is a pure function of the selection and that file. Without ``--durations`` every env
+counts 1 s (round robin on the sorted names); the work dir's run record is never read: each shard
+rewrites it, so shards run one after another in one work dir would each see another split, and
+some envs would run twice and others never.
 
 The largest shard takes at most ``total / N`` plus the longest env (the bound of any greedy list
 scheduling): when its last env was added it was the least loaded shard, so below the average.
