@@ -121,6 +121,19 @@ def _no_nul(key: str) -> PostProcess:
     return check
 
 
+RUNNERS = ("virtualenv", "uv-venv-runner", "uv-venv-lock-runner")  # tox's and tox-uv's that orch implements
+LOCK_RUNNER = "uv-venv-lock-runner"
+
+
+def _check_runner(lookup: Lookup, value: object, explicit: bool) -> object:
+    """A runner orch implements; the lock runner only for a virtualenv env."""
+    if value not in RUNNERS:
+        raise ValueError(f"runner: {value!r} is not a runner orch has (use {', '.join(RUNNERS)})")
+    if value == LOCK_RUNNER and lookup.get("env_type") != "virtualenv":
+        raise ValueError(f"runner: {LOCK_RUNNER} needs env_type virtualenv, not {lookup.get('env_type')!r}")
+    return value
+
+
 def _env_type(lookup: Lookup) -> str:
     return lookup.implied_env_type() or "virtualenv"
 
@@ -429,6 +442,33 @@ ENV = (
         "",
         "a command that installs; `{packages}` is replaced by what to install",
         default_doc="empty: orch's installer",
+    ),
+    Setting(
+        "runner",
+        Kind.STR,
+        "virtualenv",
+        "tox's runner: virtualenv or uv-venv-runner (orch's installer), uv-venv-lock-runner (uv sync from uv.lock)",
+        post=_check_runner,
+    ),
+    Setting(
+        "uv_sync_flags",
+        Kind.LIST,
+        (),
+        "uv-venv-lock-runner: more arguments for uv sync (`--inexact, --no-editable`)",
+    ),
+    Setting("uv_sync_locked", Kind.BOOL, True, "uv-venv-lock-runner: run uv sync with --locked"),
+    Setting(
+        "no_default_groups",
+        Kind.BOOL,
+        lambda lookup: bool(lookup.get("dependency_groups")),
+        "uv-venv-lock-runner: leave uv's default groups out (uv sync --no-default-groups)",
+        default_doc="true when dependency_groups names any",
+    ),
+    Setting(
+        "only_groups",
+        Kind.NAMES,
+        (),
+        "uv-venv-lock-runner: install only these dependency groups, not the project (uv sync --only-group)",
     ),
     Setting(
         "platform",

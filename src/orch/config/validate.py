@@ -33,7 +33,6 @@ TOX_ENV_KEYS = frozenset(
         "package_env",
         "constrain_package_deps",
         "use_frozen_constraints",
-        "runner",
         "uv_seed",
         "uv_resolution",
         "uv_python_preference",
@@ -59,9 +58,6 @@ TOX_ENV_KEYS = frozenset(
         "package_tox_env_type",
         "wheel_tag",
         "skipsdist",  # a [tox] key often written in an env section; tox ignores it there
-        "no_default_groups",  # tox-uv's lock runner
-        "uv_sync_flags",
-        "uv_sync_locked",
         "pip_pre",
     ]
 )

@@ -29,12 +29,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orch.envs import bytecode, fingerprint, ownership
+from orch.envs import bytecode, fingerprint, groups, ownership, uvsync
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.installer import Installer, installer_environ, requirement_args, uv_bin
 from orch.paths import cache_dir
 
 if TYPE_CHECKING:
+    from orch.config.model import EnvConfig
     from orch.envs.interpreter import Interpreter
 
 OLDEST = (3, 7)
@@ -67,14 +68,23 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     env_dir, python = config.env_dir, config.env_python
     installer = Installer(config.name, config.installer, config.install_command)
     creator = _creator(interpreter, installer)
+    lock = uvsync.uses_lock(config)  # uv sync from uv.lock: no deps, groups through uv
+    deps = () if lock else config.deps
+    group_deps = () if lock else _group_requirements(config, request.root)
+    options = {"creator": creator, "pip": "seeded" if installer.needs_pip else "none"}
+    if lock:
+        options.update(uvsync.record_options(config, request.root))
+    elif config.dependency_groups:
+        options["dependency_groups"] = ", ".join(config.dependency_groups)
+        options["dependency group requirements"] = ", ".join(map(fingerprint.recorded, group_deps))
     new = fingerprint.snapshot(
         backend="virtualenv",
         interpreter=interpreter,
         installer=config.installer,
         install_command=config.install_command,
-        deps=config.deps,
+        deps=deps,
         root=request.root,
-        options={"creator": creator, "pip": "seeded" if installer.needs_pip else "none"},
+        options=options,
     )
     environ = {"VIRTUAL_ENV": str(env_dir)}
     install_env = installer_environ(os.environ, set_env=config.set_env, bin_dir=config.env_bin_dir, virtual_env=env_dir)
@@ -97,6 +107,11 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         if decision.kind != "recreate" and not python.exists():
             decision = fingerprint.Decision("recreate", f"{python} is missing")
 
+    if decision.kind == "reuse" and lock and not uvsync.editable(config):
+        fingerprint.remove(env_dir)  # the project is no editable install: sync its sources, as tox-uv does
+        uvsync.sync(config, request.root, env=install_env, log=request.log)
+        fingerprint.write(env_dir, new)
+        return prepared(("synced from uv.lock",), 1)
     if decision.kind == "reuse":
         return prepared(("reused",), 0)
     if decision.kind == "add":
@@ -114,13 +129,34 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     _create(request, interpreter, creator, seed=installer.needs_pip)
     actions = [f"recreated: {decision.reason}" if decision.reason else "created"]
     runs = 0
-    if config.deps:
-        install(config.deps)
-        actions.append(f"installed deps: {', '.join(config.deps)}")
+    if lock:
+        if config.deps:
+            request.note("deps are not installed: with runner = uv-venv-lock-runner, uv.lock decides")
+        uvsync.sync(config, request.root, env=install_env, log=request.log)
+        actions.append("synced from uv.lock")
+    elif deps or group_deps:
+        install((*deps, *group_deps))
+        actions.append(_installed(deps, config.dependency_groups))
+    if lock or deps or group_deps:
         runs = 1
         bytecode.after_install(env_dir, bytecode.interpreter_tag(interpreter), request.log)
     fingerprint.write(env_dir, new)
     return prepared(tuple(actions), runs)
+
+
+def _group_requirements(config: EnvConfig, root: Path) -> tuple[str, ...]:
+    """The requirements of the env's ``dependency_groups``; a group that cannot be read fails the env."""
+    try:
+        return groups.resolve(root, config.dependency_groups)
+    except groups.GroupError as exc:
+        raise EnvSetupError(f"{config.name}: {exc}") from None
+
+
+def _installed(deps: tuple[str, ...], group_names: tuple[str, ...]) -> str:
+    parts = [f"deps: {', '.join(deps)}"] if deps else []
+    if group_names:
+        parts.append(f"dependency groups: {', '.join(group_names)}")
+    return "installed " + "; ".join(parts)
 
 
 def _creator(interpreter: Interpreter, installer: Installer) -> str:

@@ -29,6 +29,7 @@ from orch.envs import lock as env_lock
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.discovery import parse_spec
 from orch.envs.environ import command_environ
+from orch.envs.uvsync import uses_lock
 from orch.errors import ConfigError, OrchError
 from orch.execute import Request, Status, cancel_scope
 from orch.execute.masking import Masker, current, execute_masked, remember
@@ -248,7 +249,7 @@ class EnvRunner:
     ) -> bool:
         """Build (or reuse) the env's package and install it when it changed; ``False`` when the env
         cannot go on (failed, or skipped as incompatible)."""
-        if self.packages is None or not env.packagedef:
+        if self.packages is None or not env.packagedef or uses_lock(env):  # uv sync installed the project
             return True
         try:
             with cancel_scope(cancel):
@@ -498,6 +499,7 @@ class EnvRunner:
             return failed
         argv = (executable, *command.args[1:])
         attempts = 0
+        output_from, started = _size(log), time.time()  # what it prints, for --result-json
         while True:
             attempts += 1
             outcome = execute_masked(
@@ -524,6 +526,8 @@ class EnvRunner:
                 command.ignore_exit,
                 attempts,
                 command.invert_exit,
+                (output_from, _size(log)),
+                started,
             )
             if outcome.status is Status.INTERRUPTED:
                 self.console.command_end(env.name, done)
@@ -532,3 +536,10 @@ class EnvRunner:
                 self.console.command_end(env.name, done)
                 return done
             self.console.note(env.name, f"{phase}[{index}] exit {outcome.exit_code}: retrying")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
