@@ -1,12 +1,17 @@
 """``--result-json PATH``: one JSON document that says what the run did, for CI tools and scripts.
 
-The schema (``"format": 1``; keys are added, never renamed, within a format)::
+The document is tox 4's ``--result-json`` (``reportversion``, ``toxversion``, ``platform``, ``host``,
+``testenvs``: see :mod:`orch.report.tox_journal`), so tools that read tox's file read orch's, with
+orch's own keys beside tox's. Format 2 (keys are added, never renamed, within a format; format 1 had
+orch's ``platform`` object where tox has a string: it is ``orch_platform`` now)::
 
     {
-      "format": 1,
+      "reportversion": "1", "toxversion": "4.0.0+orch.0.1.0", "platform": "linux", "host": "ci-42",
+      "testenvs": {"py312": {"python": {...}, "installed_packages": [...], "result": {...}, "test": [...]}},
+      "format": 2,
       "orch": "0.1.0",                       # orch's version
-      "platform": {"system": "linux", "machine": "x86_64",
-                   "python": "3.12.1", "implementation": "CPython"},   # what orch itself ran on
+      "orch_platform": {"system": "linux", "machine": "x86_64",
+                        "python": "3.12.1", "implementation": "CPython"},   # what orch itself ran on
       "started": "2025-01-31T12:00:00+0100", # local time with offset
       "started_epoch": 1738321200.0,
       "duration": 12.345,                    # seconds, the whole run
@@ -58,7 +63,7 @@ from orch.schedule.results import EnvResult
 if TYPE_CHECKING:
     from orch.config.model import EnvConfig
 
-FORMAT = 1
+FORMAT = 2
 COMMANDS_LOG, SETUP_LOG = "commands.log", "setup.log"
 
 #: The env settings the document repeats: what was run, how, and with which package.
@@ -152,11 +157,14 @@ def result_document(
     duration: float | None = None,
 ) -> dict[str, object]:
     """The document :func:`write_result_json` writes, as data (see the module docstring)."""
+    from orch.report.tox_journal import journal
+
     started, duration = _span(results, started, duration)
     return {
+        **journal(results, configs),
         "format": FORMAT,
         "orch": __version__,
-        "platform": {
+        "orch_platform": {
             "system": sys.platform,
             "machine": platform.machine(),
             "python": platform.python_version(),
@@ -187,7 +195,8 @@ def write_result_json(
     run and ``duration`` its length in seconds; without them, the envs' first start and last end.
     """
     data = result_document(results, configs=configs, started=started, duration=duration, exit_code=exit_code)
-    data = {**data, "envs": current().mask_data(data["envs"])}  # secrets out (orch.execute.masking)
+    masker = current()  # secrets out (orch.execute.masking)
+    data = {**data, "envs": masker.mask_data(data["envs"]), "testenvs": masker.mask_data(data["testenvs"])}
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)

@@ -499,6 +499,7 @@ class EnvRunner:
             return failed
         argv = (executable, *command.args[1:])
         attempts = 0
+        output_from, started = _size(log), time.time()  # what it prints, for --result-json
         while True:
             attempts += 1
             outcome = execute_masked(
@@ -525,6 +526,8 @@ class EnvRunner:
                 command.ignore_exit,
                 attempts,
                 command.invert_exit,
+                (output_from, _size(log)),
+                started,
             )
             if outcome.status is Status.INTERRUPTED:
                 self.console.command_end(env.name, done)
@@ -533,3 +536,10 @@ class EnvRunner:
                 self.console.command_end(env.name, done)
                 return done
             self.console.note(env.name, f"{phase}[{index}] exit {outcome.exit_code}: retrying")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

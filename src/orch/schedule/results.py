@@ -32,6 +32,8 @@ class CommandResult:
     ignored: bool = False  # a leading "-": its exit code does not count
     attempts: int = 1
     inverted: bool = False  # a leading "!": a non-zero exit is the success (tox 4)
+    output: tuple[int, int] | None = None  # its bytes in commands.log, [start, end), for --result-json
+    started: float = 0.0  # wall clock (time.time()) when it started
 
     @property
     def ok(self) -> bool:

@@ -82,7 +82,8 @@ def test_document(tmp_path: Path) -> None:
     assert data["duration"] == 4.5
     assert data["started_epoch"] == 1_700_000_000.0
     assert str(data["started"]).startswith("2023-11-")
-    assert data["platform"]["system"] == sys.platform
+    assert data["orch_platform"]["system"] == sys.platform
+    assert data["platform"] == sys.platform  # tox's key, tox's type
     envs = data["envs"]
     assert isinstance(envs, dict)
     assert list(envs) == ["py312", "lint"]
