@@ -7,7 +7,13 @@ backend made them (a wheel's name is part of the wheel spec), so provenance neve
 A build goes into a temporary folder beside its final place and is renamed into place only when
 the artifact and its sidecar are complete; a hit is trusted only when the artifact still has the
 sha256 its sidecar recorded. A file lock per packagedef makes two orch processes build once (the
-second waits and reuses), a lock per key does the same for the threads of one orch.
+second waits and reuses), a lock per packagedef and variant does the same for the threads of one orch.
+
+The sources' half of the key covers what went into the package (see
+:mod:`orch.builders.package_files`): after each build the cache keeps that file set in
+``<packagedef>/package-files.json``, per variant and settings, and the next lookup hashes only those
+files. The first build, with no file set yet, hashes every source file; its artifact is stored
+under the key of the file set it turned out to have, so the next run reuses it.
 """
 
 from __future__ import annotations
@@ -24,20 +30,32 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from filelock import FileLock
 
 from orch import __version__
 from orch.builders.api import Artifact, BuildError
+from orch.builders.package_files import PackageFiles
+from orch.builders.source import SourceState
 
 if TYPE_CHECKING:
-    from orch.builders.source import SourceState
     from orch.config.model import PackageDef
 
-__all__ = ["KEEP", "SIDECAR", "ArtifactCache", "CachedArtifact", "config_hash", "file_lock", "list_artifacts"]
+__all__ = [
+    "FILE_SETS",
+    "KEEP",
+    "SIDECAR",
+    "ArtifactCache",
+    "CachedArtifact",
+    "Sources",
+    "config_hash",
+    "file_lock",
+    "list_artifacts",
+]
 
 SIDECAR = "provenance.json"
+FILE_SETS = "package-files.json"  # per packagedef: what went into its last build, per variant
 KEEP = 2  # folders kept per packagedef and variant: the newest build and the one before it
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
@@ -45,6 +63,29 @@ _TMP = ".tmp-"
 _FOLDER = re.compile(r"(?P<variant>.+)-[0-9a-f]{12}")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
 _CHUNK = 1024 * 1024
+
+
+class Sources(Protocol):
+    """The sources as the cache asks for them (:class:`~orch.builders.source.SourceScan` is one)."""
+
+    def state(self, package: PackageFiles | None = None) -> SourceState:
+        """The sources' hash: every file, or only those that can change ``package``."""
+
+    def package_files(self, out_dir: Path, artifact: Path) -> PackageFiles | None:
+        """What went into the package just built in ``out_dir``; None: keep hashing every file."""
+
+
+class _Fixed:
+    """A source state given once: every lookup uses it, no file set is kept."""
+
+    def __init__(self, state: SourceState) -> None:
+        self._state = state
+
+    def state(self, package: PackageFiles | None = None) -> SourceState:
+        return self._state
+
+    def package_files(self, out_dir: Path, artifact: Path) -> PackageFiles | None:
+        return None
 
 
 class CachedArtifact(NamedTuple):
@@ -89,7 +130,7 @@ class ArtifactCache:
     def get_or_build(
         self,
         pdef: PackageDef,
-        source: SourceState,
+        source: SourceState | Sources,
         build: Callable[[Path], Artifact],
         *,
         variant: str = "",
@@ -99,15 +140,20 @@ class ArtifactCache:
 
         ``build`` puts one file into the empty folder it is given and says what it is; its
         :class:`~orch.builders.api.BuildError` (or any other exception) propagates and leaves nothing.
+        ``source`` is asked for its state under the locks, so a wait for another thread's or
+        process's build ends in a lookup with the file set that build kept.
         """
+        sources: Sources = _Fixed(source) if isinstance(source, SourceState) else source
         settings = config_hash(pdef, extra)
-        key = hashlib.sha256(f"{source.hash}\0{settings}\0{variant}".encode()).hexdigest()
         package_dir = self.dist / _slug(pdef.name)
-        folder = package_dir / f"{_slug(variant) or 'any'}-{key[:12]}"
-        wanted = {"source_hash": source.hash, "config_hash": settings, "variant": variant}
-        with self._key_lock(pdef.name, key):
+        with self._key_lock(pdef.name, variant):
             package_dir.mkdir(parents=True, exist_ok=True)
             with file_lock(self.dist / f"{_slug(pdef.name)}.lock"):
+                kept = _read_file_set(package_dir / FILE_SETS, variant, settings)
+                state = sources.state(kept)
+                key = _key(state, settings, variant)
+                folder = package_dir / f"{_slug(variant) or 'any'}-{key[:12]}"
+                wanted = {"source_hash": state.hash, "config_hash": settings, "variant": variant}
                 hit = self._lookup(folder, wanted)
                 if hit is not None:
                     return hit
@@ -115,22 +161,39 @@ class ArtifactCache:
                     "packagedef": pdef.name,
                     "builder": pdef.builder,
                     "variant": variant,
-                    "git_commit": source.git_commit,
-                    "dirty": source.dirty,
-                    "source_hash": source.hash,
-                    "source_files": source.files,
+                    "git_commit": state.git_commit,
+                    "dirty": state.dirty,
+                    "source_hash": state.hash,
+                    "source_files": state.files,
+                    "source_scope": "tree" if kept is None else "package",
                     "config_hash": settings,
                     "extra": dict(extra),
                     "key": key,
                     "orch_version": __version__,
                 }
-                built = self._build(pdef.name, package_dir, folder, build, provenance)
-                self._prune(package_dir, folder)
+                made: list[PackageFiles | None] = [None]
+                final = [folder]
+
+                def place(tmp: Path, produced: Path) -> Path:
+                    """The folder of the artifact: keyed on the hash of the file set it turned out to have."""
+                    made[0] = files = sources.package_files(tmp, produced)
+                    if files is not None:
+                        after = sources.state(files)
+                        new_key = _key(after, settings, variant)
+                        provenance.update(
+                            source_hash=after.hash, source_files=after.files, source_scope="package", key=new_key
+                        )
+                        final[0] = package_dir / f"{_slug(variant) or 'any'}-{new_key[:12]}"
+                    return final[0]
+
+                built = self._build(pdef.name, package_dir, place, build, provenance)
+                _write_file_set(package_dir / FILE_SETS, variant, settings, made[0])
+                self._prune(package_dir, final[0])
                 return built
 
-    def _key_lock(self, name: str, key: str) -> threading.Lock:
+    def _key_lock(self, name: str, variant: str) -> threading.Lock:
         with self._guard:
-            return self._key_locks.setdefault((name, key), threading.Lock())
+            return self._key_locks.setdefault((name, variant), threading.Lock())
 
     def _lookup(self, folder: Path, wanted: Mapping[str, object]) -> CachedArtifact | None:
         """The artifact in ``folder`` when it is complete and intact; a broken folder is removed."""
@@ -169,7 +232,7 @@ class ArtifactCache:
         self,
         name: str,
         package_dir: Path,
-        folder: Path,
+        place: Callable[[Path, Path], Path],
         build: Callable[[Path], Artifact],
         provenance: dict[str, object],
     ) -> CachedArtifact:
@@ -178,6 +241,7 @@ class ArtifactCache:
         try:
             artifact = build(tmp)
             produced = _inside(artifact.path, tmp, name)
+            folder = place(tmp, produced)
             rel = produced.relative_to(tmp).as_posix()
             info, sha = produced.stat(), _sha256(produced)
             if sha is None:
@@ -260,6 +324,36 @@ def list_artifacts(work_dir: Path) -> list[dict[str, object]]:
         if provenance is not None and path is not None:
             found.append({**provenance, "path": str(path)})
     return sorted(found, key=lambda item: tuple(str(item.get(k)) for k in ("packagedef", "variant", "built_at")))
+
+
+def _key(state: SourceState, settings: str, variant: str) -> str:
+    return hashlib.sha256(f"{state.hash}\0{settings}\0{variant}".encode()).hexdigest()
+
+
+def _read_file_set(path: Path, variant: str, settings: str) -> PackageFiles | None:
+    """The file set the last build of ``variant`` with these settings kept; None before the first."""
+    data = _read_sidecar(path)
+    entry = data.get(variant or "any") if data is not None and data.get("version") == 1 else None
+    if not isinstance(entry, dict) or entry.get("config_hash") != settings:
+        return None
+    return PackageFiles.from_json(entry)
+
+
+def _write_file_set(path: Path, variant: str, settings: str, files: PackageFiles | None) -> None:
+    """Keep (or, with None, forget) ``variant``'s file set; called under the packagedef's file lock."""
+    data = _read_sidecar(path)
+    data = data if data is not None and data.get("version") == 1 else {"version": 1}
+    if files is None:
+        if data.pop(variant or "any", None) is None:
+            return
+    else:
+        data[variant or "any"] = {"config_hash": settings, **files.to_json()}
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # without it the next run hashes every source file: slower, never wrong
+        tmp.unlink(missing_ok=True)
 
 
 def _read_sidecar(path: Path) -> dict[str, object] | None:

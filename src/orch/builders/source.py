@@ -1,9 +1,13 @@
 """What the project's sources look like right now, as one hash: the artifact cache's half of the key.
 
-In a git checkout the files are the ones git knows about (tracked, plus untracked ones that are not
-ignored), so editor backups and build output listed in ``.gitignore`` never force a rebuild; elsewhere
-a walk of the folder that skips the usual caches, envs and build output. Each file adds its relative
-path, whether it is executable (or a symlink, with its target) and the sha256 of its content.
+Which files count: before a packagedef's first build, every source file. In a git checkout those
+are the ones git knows about (tracked, plus untracked ones that are not ignored), so editor backups
+and build output listed in ``.gitignore`` never force a rebuild; elsewhere a walk of the folder that
+skips the usual caches, envs and build output. Once a package was built, only what goes into it
+(:mod:`orch.builders.package_files`): its files, every file under the top-level folders holding
+them, and the build config; so ``.coverage`` or ``htmlcov/`` written by a command never rebuild it.
+Each file adds its relative path, whether it is executable (or a symlink, with its target) and the
+sha256 of its content.
 
 Hashing every file on every ``orch run`` would cost more than it saves, so per-file hashes are kept
 in a small JSON cache keyed by (size, mtime, ctime, inode): an unchanged tree costs one ``stat`` per
@@ -25,9 +29,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
+from orch.builders.package_files import PackageFiles, covers, is_config, of_build
 from orch.execute import capture
 
-__all__ = ["RACY_SECONDS", "SKIP_DIRS", "SKIP_TOP_DIRS", "SourceState", "source_files", "source_state"]
+__all__ = [
+    "RACY_SECONDS",
+    "SKIP_DIRS",
+    "SKIP_TOP_DIRS",
+    "SourceScan",
+    "SourceState",
+    "source_files",
+    "source_state",
+]
 
 # Never part of the sources: VCS data, orch/tox/nox work dirs, virtual envs, tool caches.
 SKIP_DIRS = frozenset(
@@ -71,24 +84,13 @@ class _Entry(NamedTuple):
 
 
 def source_state(root: Path, *, cache_file: Path | None = None, exclude: Iterable[Path] = ()) -> SourceState:
-    """Hash the sources under ``root``; ``cache_file`` keeps per-file hashes between calls.
+    """Hash every source file under ``root``; ``cache_file`` keeps per-file hashes between calls.
 
     ``exclude`` names folders that are never sources even when git does not ignore them (orch's work
     dir when it lies inside the project), so orch's own output cannot change the hash; the folder of
     ``cache_file`` is one of them. Only folders inside ``root`` count.
     """
-    top = os.path.abspath(root)
-    entries, commit, dirty = _entries(top, [*exclude, *([] if cache_file is None else [cache_file.parent])])
-    cache = _Cache(cache_file, top)
-    digest = hashlib.sha256()
-    files = 0
-    for entry in entries:
-        part = _file_part(entry, cache)
-        if part is not None:
-            digest.update(part)
-            files += 1
-    cache.save()
-    return SourceState(digest.hexdigest(), files, commit, dirty, cache.hashed)
+    return SourceScan(root, cache_file=cache_file, exclude=exclude).state()
 
 
 def source_files(root: Path, *, exclude: Iterable[Path] = ()) -> list[str]:
@@ -98,12 +100,103 @@ def source_files(root: Path, *, exclude: Iterable[Path] = ()) -> list[str]:
     return [entry.rel for entry in entries]
 
 
-def _entries(top: str, folders: list[Path]) -> tuple[list[_Entry], str | None, bool | None]:
+class SourceScan:
+    """One look at the sources, shared by the packagedefs of a run; safe to use from several threads.
+
+    :meth:`state` hashes every source file, or, given what went into a package, only the files that
+    can change it. A file is hashed once per scan: a hash asked for again after a build (to key the
+    new artifact) is the one taken before it, so an edit made while the backend ran is seen next time.
+    """
+
+    def __init__(self, root: Path, *, cache_file: Path | None = None, exclude: Iterable[Path] = ()) -> None:
+        self.top = os.path.abspath(root)
+        folders = [*exclude, *([] if cache_file is None else [cache_file.parent])]
+        self._excluded = tuple(
+            path for path in map(os.path.abspath, folders) if _under(path, (self.top,)) and path != self.top
+        )
+        self._lock = threading.Lock()
+        self._cache = _Cache(cache_file, self.top)
+        self._git = _in_git(Path(self.top))
+        self._listing: tuple[list[_Entry], str | None, bool | None] | None = None
+        self._parts: dict[str, bytes | None] = {}
+        self._states: dict[PackageFiles | None, SourceState] = {}
+
+    def state(self, package: PackageFiles | None = None) -> SourceState:
+        """The hash of every source file, or (given ``package``) of those :func:`covers` says count."""
+        with self._lock:
+            known = self._states.get(package)
+            if known is not None:
+                return known
+            before = self._cache.hashed
+            if package is None or self._git:
+                entries, commit, dirty = self._listed()
+            else:
+                entries, commit, dirty = self._walk_folders(package.folders), None, None
+            if package is not None:
+                entries = self._covered(entries, package)
+            digest = hashlib.sha256()
+            files = 0
+            for entry in entries:
+                part = self._part(entry)
+                if part is not None:
+                    digest.update(part)
+                    files += 1
+            self._cache.save(full=package is None)
+            state = SourceState(digest.hexdigest(), files, commit, dirty, self._cache.hashed - before)
+            self._states[package] = state
+            return state
+
+    def package_files(self, out_dir: Path, artifact: Path) -> PackageFiles | None:
+        """What went into the package built in ``out_dir`` (see :func:`~orch.builders.package_files.of_build`)."""
+        with self._lock:
+            entries, _, _ = self._listed()
+        known = [entry.rel for entry in entries]
+        return of_build(out_dir, artifact, Path(self.top), known, self._keep)
+
+    def _listed(self) -> tuple[list[_Entry], str | None, bool | None]:
+        if self._listing is None:
+            self._listing = _entries(self.top, [Path(path) for path in self._excluded], git=self._git)
+        return self._listing
+
+    def _walk_folders(self, folders: Iterable[str]) -> list[_Entry]:
+        entries: list[_Entry] = []
+        for folder in folders:
+            path = os.path.join(self.top, *folder.split("/"))
+            if os.path.isdir(path) and not os.path.islink(path) and not _under(path, self._excluded):
+                entries.extend(_walk(path, f"{folder}/", self._excluded))
+        return entries
+
+    def _covered(self, listed: list[_Entry], package: PackageFiles) -> list[_Entry]:
+        """The listed files ``package`` covers, its own files (listed or not: git may ignore one), the config."""
+        chosen = {entry.rel: entry for entry in listed if covers(package, entry.rel)}
+        for rel in package.files:
+            chosen.setdefault(rel, _Entry(rel, os.path.join(self.top, *rel.split("/"))))
+        try:
+            with os.scandir(self.top) as scan:
+                tops = [item.name for item in scan if is_config(item.name) and not item.is_dir()]
+        except OSError:
+            tops = []
+        for name in tops:
+            chosen.setdefault(name, _Entry(name, os.path.join(self.top, name)))
+        return [chosen[rel] for rel in sorted(chosen) if not _under(chosen[rel].path, self._excluded)]
+
+    def _part(self, entry: _Entry) -> bytes | None:
+        if entry.rel not in self._parts:
+            self._parts[entry.rel] = _file_part(entry, self._cache)
+        return self._parts[entry.rel]
+
+    def _keep(self, rel: str) -> bool:
+        """Whether ``rel`` is a file of the sources on disk (a packaged file must be one)."""
+        path = os.path.join(self.top, *rel.split("/"))
+        return os.path.isfile(path) and not _junk(rel, untracked=False) and not _under(path, self._excluded)
+
+
+def _entries(top: str, folders: list[Path], *, git: bool | None = None) -> tuple[list[_Entry], str | None, bool | None]:
     excluded = tuple(path for path in map(os.path.abspath, folders) if _under(path, (top,)) and path != top)
-    git = _git_state(top) if _in_git(Path(top)) else None
-    if git is not None:
-        listed, commit, dirty = git
-        return [entry for entry in listed if not _under(entry.path, excluded)], commit, dirty
+    listed = _git_state(top, excluded) if (_in_git(Path(top)) if git is None else git) else None
+    if listed is not None:
+        entries, commit, dirty = listed
+        return [entry for entry in entries if not _under(entry.path, excluded)], commit, dirty
     return sorted(_walk(top, "", excluded), key=lambda entry: entry.rel), None, None
 
 
@@ -111,12 +204,15 @@ def _in_git(root: Path) -> bool:
     return any((folder / ".git").exists() for folder in (root, *root.parents))
 
 
-def _git_state(top: str) -> tuple[list[_Entry], str | None, bool | None] | None:
-    """Git's files, HEAD and dirty flag (the three asked at once); None when git cannot list the files."""
+def _git_state(top: str, excluded: tuple[str, ...] = ()) -> tuple[list[_Entry], str | None, bool | None] | None:
+    """Git's files, HEAD and dirty flag (the three asked at once); None when git cannot list the files.
+
+    The excluded folders (orch's work dir) do not make the sources dirty."""
+    skip = [f":(exclude){os.path.relpath(path, top).replace(os.sep, '/')}" for path in excluded]
     with ThreadPoolExecutor(3, thread_name_prefix="orch-git") as pool:
         listing = pool.submit(_git, top, "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard")
         head = pool.submit(_git, top, "rev-parse", "--verify", "-q", "HEAD")
-        status = pool.submit(_git, top, "status", "--porcelain", "-z", "--", ".")
+        status = pool.submit(_git, top, "status", "--porcelain", "-z", "--", ".", *skip)
     out = listing.result()
     entries = None if out is None else _git_files(top, out)
     if entries is None:
@@ -147,10 +243,12 @@ def _git_files(top: str, out: bytes) -> list[_Entry] | None:
     return [entries[rel] for rel in sorted(entries)]
 
 
-def _junk(rel: str) -> bool:
+def _junk(rel: str, *, untracked: bool = True) -> bool:
+    """Build output, caches, envs; ``untracked=False`` leaves top-level ``build/`` and ``dist/`` in
+    (a packaged file may live there)."""
     parts = rel.split("/")
     return (
-        parts[0] in SKIP_TOP_DIRS
+        (untracked and parts[0] in SKIP_TOP_DIRS)
         or any(part in SKIP_DIRS or part.endswith(".egg-info") for part in parts[:-1])
         or parts[-1].endswith(".egg-info")
     )
@@ -226,6 +324,7 @@ class _Cache:
         self.data: dict[str, object] = {}
         if path is not None:
             self._load(path)
+        self.saved: dict[str, list[object]] = dict(self.old)
 
     def _load(self, path: Path) -> None:
         try:
@@ -256,11 +355,14 @@ class _Cache:
             self.new[rel] = [*key, sha]
         return sha
 
-    def save(self) -> None:
-        if self.path is None or self.new == self.old:
+    def save(self, *, full: bool = True) -> None:
+        """Write the hashes seen; ``full=False`` (only some files were looked at) keeps the others'."""
+        section = self.new if full else {**self.old, **self.new}
+        if self.path is None or section == self.saved:
             return
+        self.saved = dict(section)
         roots = dict(self.data)
-        roots[self.root] = self.new
+        roots[self.root] = section
         text = json.dumps({"version": _CACHE_VERSION, "roots": roots}, separators=(",", ":"))
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
         try:

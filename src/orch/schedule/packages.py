@@ -33,7 +33,8 @@ from orch.paths import cache_dir
 if TYPE_CHECKING:
     from orch.builders.api import Builder
     from orch.builders.cache import ArtifactCache, CachedArtifact
-    from orch.builders.source import SourceState
+    from orch.builders.package_files import PackageFiles
+    from orch.builders.source import SourceScan, SourceState
     from orch.config.model import EnvConfig, PackageDef
     from orch.config.project import Config
     from orch.envs.api import PreparedEnv
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
     from orch.plugin.manager import Plugins
 
 RECORD = ".orch-package.json"
+# Builders whose package orch can read back (an sdist's file list, a wheel's files): only their
+# fingerprint narrows to what went into the package; any other keeps hashing every source file.
+NARROWED = frozenset({"sdist", "wheel", "editable"})
 
 
 class IncompatiblePackage(EnvSetupError):
@@ -135,20 +139,21 @@ class PackageStage:
         self.environ = os.environ if environ is None else environ
         self.installpkg = installpkg
         self._lock = threading.Lock()
-        self._source: SourceState | None = None
+        self._scan: SourceScan | None = None
         self._cache: ArtifactCache | None = None
         self.built: list[CachedArtifact] = []
 
     # ---------------------------------------------------------------------------------- build
-    def source(self) -> SourceState:
+    def scan(self) -> SourceScan:
+        """The run's one look at the sources, shared by every packagedef."""
         with self._lock:
-            if self._source is None:
-                from orch.builders.source import source_state
+            if self._scan is None:
+                from orch.builders.source import SourceScan
 
                 work_dir = self.config.core.work_dir
                 cache_file = work_dir / "dist" / ".source-cache.json"
-                self._source = source_state(self.config.root, cache_file=cache_file, exclude=[work_dir])
-            return self._source
+                self._scan = SourceScan(self.config.root, cache_file=cache_file, exclude=[work_dir])
+            return self._scan
 
     def _artifact_cache(self) -> ArtifactCache:
         with self._lock:
@@ -179,6 +184,8 @@ class PackageStage:
         work_dir = self.config.core.work_dir
         from orch import __version__
 
+        sources = _Sources(self.scan(), narrow=pdef.builder in NARROWED)
+
         def run_build(out_dir: Path) -> Artifact:
             self.note(f".pkg[{pdef.name}]", f"building a {pdef.builder} with {build_python.describe()}")
             request = BuildRequest(
@@ -191,14 +198,14 @@ class PackageStage:
                 note=lambda text: self.note(f".pkg[{pdef.name}]", text),
                 environ=self.environ,
                 exclude=(work_dir,),
-                source_hash=self.source().hash,
+                source_hash=sources.last.hash if sources.last is not None else "",
             )
             request.log.parent.mkdir(parents=True, exist_ok=True)
             request.log.write_bytes(b"")  # the log of the latest build only
             return builder.build(request)
 
         extra = {"orch": __version__, "build_python": build_python.major_minor}
-        cached = self._artifact_cache().get_or_build(pdef, self.source(), run_build, variant=variant, extra=extra)
+        cached = self._artifact_cache().get_or_build(pdef, sources, run_build, variant=variant, extra=extra)
         with self._lock:
             self.built.append(cached)
         return cached
@@ -338,6 +345,22 @@ class PackageStage:
         if no_deps:
             flags.append("--no-deps")
         return [*flags, *target]
+
+
+class _Sources:
+    """The scan as one packagedef's build sees it: ``last`` is the state the cache keyed on, and only
+    the builders in :data:`NARROWED` report what went into their package."""
+
+    def __init__(self, scan: SourceScan, *, narrow: bool) -> None:
+        self.scan, self.narrow = scan, narrow
+        self.last: SourceState | None = None
+
+    def state(self, package: PackageFiles | None = None) -> SourceState:
+        self.last = self.scan.state(package if self.narrow else None)
+        return self.last
+
+    def package_files(self, out_dir: Path, artifact: Path) -> PackageFiles | None:
+        return self.scan.package_files(out_dir, artifact) if self.narrow else None
 
 
 def _needs_own_build(cached: CachedArtifact, interpreter: Interpreter) -> bool:
