@@ -39,7 +39,22 @@ def load(args: argparse.Namespace, plugins: Plugins) -> Config:
     if args.quiet < 1:
         for warning in [*config.source.warnings, *unknown_keys(config.source, plugins.settings)]:
             print(f"warning: {warning}", file=sys.stderr)
+        _requires(config)
     return config
+
+
+def _requires(config: Config) -> None:
+    """tox plugins in ``requires``: a note for those orch replaces, a warning for each other one."""
+    from orch.config.tox_plugins import requires_messages
+
+    try:
+        note, warnings = requires_messages(config.core.requires, config.path.name)
+    except ConfigError:
+        return  # a requires orch cannot compute: tox's provisioning, not orch's business
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def selected(args: argparse.Namespace, config: Config, *, include_all: bool = False) -> list[str]:
