@@ -297,6 +297,10 @@ def _run(args: argparse.Namespace, plugins: Plugins) -> int:
 
     config = load(args, plugins)
     names = selected(args, config)
+    if (mapped := _github_envs(args, config)) is not None:
+        names = mapped
+        if not names:
+            return 0
     if getattr(args, "shard", None):
         names = _shard(args, config, names)
         if not names:
@@ -330,6 +334,26 @@ def _shard(args: argparse.Namespace, config: Config, names: list[str]) -> list[s
         else:
             print(f"orch: shard {k}/{n} has no env ({len(names)} envs in {n} shards)")
     return part
+
+
+def _github_envs(args: argparse.Namespace, config: Config) -> list[str] | None:
+    """Under GitHub Actions with no env named: the envs ``[gh-actions]`` / ``[gh]`` map the job's Python
+    to (tox-gh-actions, tox-gh; see :mod:`orch.config.gh`); ``None`` when that does not apply."""
+    from orch.config.gh import gh_choice, job_python, on_github
+
+    named = (args.envs and ",".join(args.envs).strip(",\n ")) or args.labels or args.factors
+    if not on_github(os.environ) or named or os.environ.get("ORCH_ENV") or os.environ.get("TOXENV"):
+        return None
+    choice = gh_choice(config, job_python(os.environ), os.environ)
+    if choice is None:
+        return None
+    mapped = Selection.from_args(choice.envs, None, None, args.skip_env, os.environ)
+    names = select(config, mapped) if choice.envs else []
+    if not names:
+        print(f"warning: {choice.section} maps no default env to {choice.python}: nothing to run", file=sys.stderr)
+    elif args.quiet < 1:
+        print(f"orch: GitHub Actions, {choice.python}: {choice.section} selects {', '.join(names)}")
+    return names
 
 
 def _step_summary(results: list[EnvResult], duration: float) -> None:
