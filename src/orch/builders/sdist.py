@@ -42,6 +42,8 @@ def stage(root: Path, into: Path, exclude: tuple[Path, ...]) -> None:
     build output into the sdist."""
     for rel in source_files(root, exclude=exclude):
         source, target = root / rel, into / rel
+        if not os.path.lexists(source):  # tracked, but deleted in the work tree
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target, follow_symlinks=False)
     if (root / ".git").exists():
