@@ -210,8 +210,11 @@ def load_config(
     posargs: Sequence[str] | None = None,
     environ: Mapping[str, str] | None = None,
     is_tty: Callable[[], bool] | None = None,
+    root: Path | None = None,
 ) -> Config:
-    """Load a project's config: find the file, read it, and wrap it in a lazy :class:`Config`."""
+    """Load a project's config: find the file, read it, and wrap it in a lazy :class:`Config`.
+
+    ``root`` (tox's ``--root``) replaces the config file's folder as the project root (``tox_root``)."""
     cwd = Path.cwd() if cwd is None else cwd
     if config_file is None:
         found = discover(cwd)
@@ -224,6 +227,7 @@ def load_config(
         else:
             found = classify(path.resolve())
     source = read_source(found)
+    source.chosen_root = root
     resolver = Resolver(
         source,
         registry,

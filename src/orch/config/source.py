@@ -63,11 +63,12 @@ class Source:
         self.sections: dict[str, RawSection] = {s.name: s for s in sections}
         self.warnings: list[str] = []  # things the reader accepted but wants the user to change
         self.generated: dict[str, str] = {}  # env name -> the TOML [env_base.NAME] that generates it
+        self.chosen_root: Path | None = None  # --root
 
     @property
     def root(self) -> Path:
-        """The project root: the folder holding the config file (tox's ``{toxinidir}``)."""
-        return self.path.parent
+        """The project root: the folder holding the config file (tox's ``{toxinidir}``), or ``--root``."""
+        return self.path.parent if self.chosen_root is None else self.chosen_root
 
     def read(self, value: RawValue) -> str:
         """The text of a value with the source's own syntax removed (comments in ini files)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 # In the spirit of tox 4's defaults: locale, home and temp folders, proxies and certificates,
@@ -74,8 +74,16 @@ def command_environ(
     bin_dirs: Iterable[Path],
     env_name: str,
     env_dir: Path,
+    work_dir: Path | None = None,
+    hash_seed: int | None = None,
+    packages: Sequence[Path] = (),
 ) -> dict[str, str]:
-    """The full environment of the env's commands."""
+    """The full environment of the env's commands.
+
+    As tox 4 sets them (``tox_env/api.py``, ``python/api.py``, ``runner.py``): ``TOX_WORK_DIR``, and
+    ``PYTHONHASHSEED`` (the run's ``--hashseed``) under ``set_env``, which may replace them; ``TOX_PACKAGE``, the
+    installed package files joined with ``os.pathsep``.
+    """
     result = passed(caller, (*DEFAULT_PASS_ENV, *pass_env))
     result.update(backend)
     result.update(
@@ -85,7 +93,13 @@ def command_environ(
         TOX_ENV_DIR=str(env_dir),
         PIP_DISABLE_PIP_VERSION_CHECK="1",
     )
+    if work_dir is not None:
+        result["TOX_WORK_DIR"] = str(work_dir)
+    if hash_seed is not None:
+        result["PYTHONHASHSEED"] = str(hash_seed)
     result.update(set_env)
+    if packages:
+        result["TOX_PACKAGE"] = os.pathsep.join(str(p) for p in packages)
     path = set_env.get("PATH", caller.get("PATH", os.defpath))
     result["PATH"] = os.pathsep.join([*(str(d) for d in bin_dirs), path])
     return result

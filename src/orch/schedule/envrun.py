@@ -81,6 +81,7 @@ class RunOptions(NamedTuple):
     notest: bool = False  # set envs up, run no commands
     skip_missing: bool | None = None  # --skip-missing-interpreters; None: the config decides
     exec_argv: tuple[str, ...] | None = None  # orch exec: run this instead of the env's commands
+    hash_seed: int | None = None  # PYTHONHASHSEED for the commands (--hashseed); None: not set
 
 
 class CommandRejected(OrchError):
@@ -162,6 +163,7 @@ class EnvRunner:
         self.interrupted = False
         self._local = threading.local()  # the running env's cancel event and deadline, per worker thread
         self.packages = packages  # None: envs install no package (orch exec on a reused env still has it)
+        self.package_files: dict[str, Path] = {}  # env name -> the package file it installed (TOX_PACKAGE)
         self._ahead: dict[str, Future[_Ahead | None]] = {}  # setups started ahead (setup_ahead)
         self._ahead_pool: ThreadPoolExecutor | None = None
         self._ahead_cancel = threading.Event()  # set by stop_ahead: stops the setups still running
@@ -260,6 +262,7 @@ class EnvRunner:
                     result.actions += (installed.action,)
                     result.installer_runs += installed.installer_runs
                     result.package = dict(installed.provenance)
+                    self.package_files[env.name] = cached.artifact.path  # TOX_PACKAGE
         except (BuildError, EnvSetupError) as exc:
             if cancel is not None and cancel.is_set():
                 raise KeyboardInterrupt from exc
@@ -414,6 +417,9 @@ class EnvRunner:
             bin_dirs=prepared.bin_dirs,
             env_name=env.name,
             env_dir=env.env_dir,
+            work_dir=self.config.core.work_dir,
+            hash_seed=self.options.hash_seed,
+            packages=[self.package_files[env.name]] if env.name in self.package_files else [],
         )
         self._local.masker = remember(Masker.from_environ(environ))  # shown and written text only
         if self.options.exec_argv is not None:
