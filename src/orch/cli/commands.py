@@ -33,8 +33,13 @@ def load(args: argparse.Namespace, plugins: Plugins) -> Config:
         type_factors=plugins.env_types.type_factors(),
         builders=plugins.builders.names(),
         config_file=Path(args.conf) if args.conf else None,
-        overrides=[*args.override, *([f"tox.work_dir={Path(args.workdir).resolve()}"] if args.workdir else [])],
+        overrides=[
+            *args.override,
+            *([f"tox.work_dir={Path(args.workdir).resolve()}"] if args.workdir else []),
+            *cli_overrides(args),
+        ],
         posargs=args.posargs,
+        root=Path(args.root).resolve() if getattr(args, "root", None) else None,
     )
     if args.quiet < 1:
         for warning in [*config.source.warnings, *unknown_keys(config.source, plugins.settings)]:
@@ -57,6 +62,14 @@ def _requires(config: Config) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
+def cli_overrides(args: argparse.Namespace) -> list[str]:
+    """tox's options that change every env's config: ``--develop``, ``--skip-pkg-install`` (the last wins)."""
+    return [
+        *(["testenv.use_develop=true"] if getattr(args, "develop", False) else []),
+        *(["testenv.skip_install=true"] if getattr(args, "skip_pkg_install", False) else []),
+    ]
+
+
 def selected(args: argparse.Namespace, config: Config, *, include_all: bool = False) -> list[str]:
     """Stage 2: the envs the command acts on."""
     if args.envs is not None and not ",".join(args.envs).strip(",\n ") and args.quiet < 1:
@@ -70,7 +83,7 @@ def selected(args: argparse.Namespace, config: Config, *, include_all: bool = Fa
 
 def cmd_list(args: argparse.Namespace, plugins: Plugins) -> int:
     config = load(args, plugins)
-    names = selected(args, config, include_all=args.all)
+    names = selected(args, config, include_all=args.all and not args.default_only)
     if args.json:
         import json
 
@@ -88,7 +101,10 @@ def cmd_config(args: argparse.Namespace, plugins: Plugins) -> int:
     keys = tuple(args.keys) if args.keys else None
     render = {"ini": config_as_ini, "json": config_as_json, "toml": config_as_toml}[args.format]
     shown = config_values(config, names, keys, core=args.core)
-    sys.stdout.write(render(config, shown))
+    if args.output_file:
+        Path(args.output_file).write_text(render(config, shown), encoding="utf-8")
+    else:
+        sys.stdout.write(render(config, shown))
     if shown.errors:
         # every other value is shown; the exit code is that of any configuration error
         sys.stdout.flush()
@@ -140,7 +156,13 @@ def _console(args: argparse.Namespace, config: Config, *, github: bool = False) 
 
     stream = sys.stderr if getattr(args, "json", False) else None
     live = bool(getattr(args, "live", False))
-    return cast("Console", ParallelConsole(stream, show_output=show_output, live=live, verbosity=verbosity))
+    colored = getattr(args, "colored", None)  # --colored yes|no, as FORCE_COLOR / NO_COLOR would
+    environ = {**os.environ, **({"FORCE_COLOR": "1"} if colored == "yes" else {})}
+    if colored is not None:
+        environ.pop("NO_COLOR" if colored == "yes" else "FORCE_COLOR", None)
+        environ.update({"NO_COLOR": "1"} if colored == "no" else {})
+    parallel = ParallelConsole(stream, show_output=show_output, live=live, verbosity=verbosity, environ=environ)
+    return cast("Console", parallel)
 
 
 def _jobs(args: argparse.Namespace) -> int | None:
@@ -194,7 +216,28 @@ def _run_options(args: argparse.Namespace, exec_argv: tuple[str, ...] | None = N
 
     skip = {"true": True, "false": False}.get(args.skip_missing_interpreters)
     notest = bool(getattr(args, "notest", False))
-    return RunOptions(recreate=args.recreate, notest=notest, skip_missing=skip, exec_argv=exec_argv)
+    seed = hash_seed(args)
+    return RunOptions(recreate=args.recreate, notest=notest, skip_missing=skip, exec_argv=exec_argv, hash_seed=seed)
+
+
+def hash_seed(args: argparse.Namespace) -> int | None:
+    """PYTHONHASHSEED for the commands, chosen once per run as tox 4 does: ``--hashseed N``, none for ``notset``,
+    else the caller's ``$PYTHONHASHSEED`` (unless empty or ``random``), else a random one. Printed (at the default
+    verbosity) so that a failure depending on it can be reproduced; ``args.hash_seed`` then keeps it."""
+    import random
+
+    chosen = getattr(args, "hash_seed", None)
+    if chosen == "notset":
+        return None
+    if chosen is None:
+        caller = os.environ.get("PYTHONHASHSEED", "")
+        top = 1024 if sys.platform == "win32" else 4294967295
+        chosen = int(caller) if caller.isdigit() and int(caller) > 0 else random.randint(1, top)
+        args.hash_seed = chosen
+        command = getattr(args, "command", None)
+        if command != "build" and args.verbose - args.quiet >= (1 if command in ("exec", "e") else 0):
+            print(f"orch: PYTHONHASHSEED={chosen} (--hashseed {chosen} repeats it)", file=sys.stderr)
+    return int(chosen)
 
 
 def _again(args: argparse.Namespace, config: Config, names: list[str]) -> tuple[list[str], dict[str, EnvResult]]:

@@ -30,7 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from orch.cli.parser import ALIASES, build_parser
+    from orch.cli import env_options
+    from orch.cli.parser import ALIASES, build_parser, spell_out
     from orch.plugin.manager import load_plugins
 
     args_in = list(sys.argv[1:] if argv is None else argv)
@@ -42,12 +43,18 @@ def _main(argv: Sequence[str] | None) -> int:
         if "--" in args_in:
             at = args_in.index("--")
             args_in, posargs = args_in[:at], args_in[at + 1 :]
+        for warning in env_options.apply(parser, os.environ):  # ORCH_<OPTION>, TOX_<OPTION>
+            print(f"warning: {warning}", file=sys.stderr)
+        args_in = spell_out(args_in)
+        parser.argv = args_in
         args = parser.parse_args(args_in)
         args.posargs = posargs
-        command = ALIASES.get(args.command, args.command) or "run"  # `orch` alone runs the default envs
-        from orch.cli import commands
+        command = ALIASES.get(args.command, args.command) or "legacy"  # `orch` alone: tox's, run unless -l, -a...
+        from orch.cli import commands, tox_commands
 
-        handler = getattr(commands, f"cmd_{command.replace('-', '_')}")
+        tox_commands.explain_accepted(args, args_in)
+        name = f"cmd_{command.replace('-', '_')}"
+        handler = getattr(commands, name, None) or getattr(tox_commands, name)
         return int(handler(args, plugins))
     except OrchError as exc:
         if verbose >= 2:
