@@ -23,6 +23,7 @@ import os
 import re
 import tarfile
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -182,8 +183,9 @@ def of_wheel(
 ) -> PackageFiles:
     """A wheel's files mapped back to the source files they came from.
 
-    ``pkg/mod.py`` maps to the source file that ends with it with the fewest folders in front
-    (``src/pkg/mod.py``); a file no listed source ends with (a git-ignored data file) is looked for
+    ``pkg/mod.py`` maps to the source file that ends with it (``src/pkg/mod.py``); of several, the
+    one whose folder in front explains the most of the wheel's files, then the one with the fewest
+    folders in front. A file no listed source ends with (a git-ignored data file) is looked for
     under the prefixes found so. Files under ``NAME.data/SCHEME/`` map by what follows. The
     ``texts`` of an editable wheel's ``.pth`` files and top-level modules name the folders it
     points at: those folders count too.
@@ -191,24 +193,28 @@ def of_wheel(
     by_name: dict[str, list[str]] = {}
     for rel in known:
         by_name.setdefault(rel.rpartition("/")[2], []).append(rel)
-    files: set[str] = set()
-    prefixes = {""}
+    candidates: dict[str, list[str]] = {}  # wheel path -> the prefixes of the sources ending with it
     unmatched: list[str] = []
     for name in names:
         inner = _inner(name)
         if inner is None:
             continue
         hits = [rel for rel in by_name.get(inner.rpartition("/")[2], ()) if rel == inner or rel.endswith("/" + inner)]
-        if not hits:
+        if hits:
+            candidates[inner] = [rel[: len(rel) - len(inner)] for rel in hits]
+        else:
             unmatched.append(inner)
-            continue
-        depth = min(rel.count("/") for rel in hits)
-        for rel in hits:
-            if rel.count("/") == depth:
-                files.add(rel)
-                prefixes.add(rel[: len(rel) - len(inner)])
+    votes = Counter(prefix for prefixes in candidates.values() for prefix in set(prefixes))
+    files: set[str] = set()
+    chosen = {""}
+    for inner, prefixes in candidates.items():
+        best = max((votes[prefix], -prefix.count("/")) for prefix in prefixes)
+        for prefix in prefixes:
+            if (votes[prefix], -prefix.count("/")) == best:
+                files.add(prefix + inner)
+                chosen.add(prefix)
     for inner in unmatched:
-        files.update(prefix + inner for prefix in sorted(prefixes) if keep(prefix + inner))
+        files.update(prefix + inner for prefix in sorted(chosen) if keep(prefix + inner))
     folders: set[str] = set()
     for text in texts.values():
         for rel in _paths_under(root, text):
