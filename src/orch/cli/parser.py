@@ -49,6 +49,17 @@ DIFFERENCES = """where orch differs from tox:
 """
 
 
+EXIT_CODES = """exit codes (tox's rule, sequential and -p alike):
+  0        every env passed, was ignored (ignore_outcome) or skipped; 1 when all were skipped
+  N        the one selected env failed: its first failing command's exit code (2: not found,
+           128+S: killed by signal S, 1: setup failed or no code)
+  1        several envs selected and one or more failed
+  N        with --fail-fast (or fail_fast = true): the code of the first failed env, in env order
+  2        a usage or configuration error before any env ran
+  130      interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP)
+"""
+
+
 class OrchArgumentParser(argparse.ArgumentParser):
     """argparse's errors as orch's: one ``error:`` line (exit 2) and a short usage hint, never a usage dump."""
 
@@ -160,9 +171,21 @@ def common_parser(*, inherited: bool) -> OrchArgumentParser:
         "--workdir", metavar="DIR", default=_default(inherited, None), help="where envs live (work_dir; default .orch)"
     )
     group.add_argument(
-        "-v", "--verbose", action="count", default=_default(inherited, 0), help="more output; -vv shows tracebacks"
+        "-v",
+        "--verbose",
+        action="count",
+        default=_default(inherited, 0),
+        help="more of orch's lines: -v setup detail (installer commands and output, why an env is reused or "
+        "recreated), -vv also timings and tracebacks; only those before -- count",
     )
-    group.add_argument("-q", "--quiet", action="count", default=_default(inherited, 0), help="less output")
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="count",
+        default=_default(inherited, 0),
+        help="fewer of orch's lines: -q failures and the summary, -qq failures only; "
+        "the commands' own output is always shown",
+    )
     group.add_argument(
         "--root",
         metavar="DIR",
@@ -383,16 +406,27 @@ def build_parser(
             aliases=[alias],
             parents=[common, selection, running, shard_parser(inherited=True)],
             help=what,
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p_run.add_argument(
             "-n", "--notest", action="store_true", default=argparse.SUPPRESS, help="set the envs up, run no commands"
         )
 
-    sub.add_parser(
+    p_exec = sub.add_parser(
         "exec",
         aliases=["e"],
         parents=[common, selection, running],
         help="run a command in one env: orch exec -e ENV -- CMD ARGS",
+        description="Run a command in one env, created or reused with its deps but, as tox exec, without "
+        "building or installing the project's package (--install or --installpkg FILE installs one). Only the "
+        "command's output goes to stdout, orch's lines to stderr; the exit code is the command's.",
+    )
+    p_exec.add_argument(
+        "--install",
+        action="store_true",
+        default=False,
+        help="build and install the project's package first, as orch run does (tox exec never does)",
     )
 
     p_build = sub.add_parser(

@@ -9,10 +9,12 @@ finished and none of its ``resources`` is taken; among the ready ones, those tha
 last time go first. Package builds happen inside the env tasks, after the env's own setup, and the
 artifact cache makes concurrent askers build once.
 
-Exit codes: 0 when every env passed, was skipped or ignored; 1 when one failed or timed out; 130
-when the run was interrupted (Ctrl-C), 143 when stopped by SIGTERM, 129 by SIGHUP. Configuration
-and usage errors (2) happen before the start, except a value of one env that cannot be computed:
-that env fails in its turn, the others run.
+Exit codes follow tox's rule (:mod:`orch.schedule.exitcode`): 0 when every env passed, was ignored
+or skipped (but not all skipped); the failing command's code when the one selected env failed; 1
+when several were selected and one failed (under fail-fast: the first failed env's code); 130 when
+the run was interrupted (Ctrl-C), 143 when stopped by SIGTERM, 129 by SIGHUP. Configuration and
+usage errors (2) happen before the start, except a value of one env that cannot be computed: that
+env fails in its turn, the others run.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from orch.execute import signals
 from orch.report.record import write_record
+from orch.schedule.exitcode import run_code
 from orch.schedule.graph import by_history, dependencies
 from orch.schedule.results import EnvResult, EnvStatus
 
 if TYPE_CHECKING:
     from orch.schedule.envrun import EnvRunner
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_INTERRUPTED = 130
 
 
 class Plan(NamedTuple):
@@ -83,10 +86,8 @@ def run_envs(runner: EnvRunner, names: Sequence[str], plan: Plan | None = None) 
         complete=not runner.interrupted,
     )
     runner.console.summary(ordered, progress.duration())
-    if runner.interrupted:
-        code = signals.exit_code(EXIT_INTERRUPTED)  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP
-    else:
-        code = EXIT_FAILED if any(r.status.fails_run for r in ordered) else EXIT_OK
+    # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP; else tox's rule (orch.schedule.exitcode)
+    code = signals.exit_code(EXIT_INTERRUPTED) if runner.interrupted else run_code(ordered, fail_fast=plan.fail_fast)
     return code, ordered
 
 
