@@ -123,29 +123,41 @@ def cmd_convert(args: argparse.Namespace, plugins: Plugins) -> int:
 
 
 def _runner(
-    args: argparse.Namespace, plugins: Plugins, config: Config, options: RunOptions, *, github: bool = False
+    args: argparse.Namespace,
+    plugins: Plugins,
+    config: Config,
+    options: RunOptions,
+    *,
+    github: bool = False,
+    exec_mode: bool = False,
 ) -> EnvRunner:
-    """``github``: under GitHub Actions, fold each env's output into a ``::group::`` (orch run)."""
+    """``github``: under GitHub Actions, fold each env's output into a ``::group::`` (orch run).
+    ``exec_mode`` (orch exec): orch's lines go to stderr, and no package is built or installed, as in tox
+    exec, unless ``--install`` or ``--installpkg FILE`` asks for one."""
     from orch.envs.discovery import Discovery
     from orch.schedule.envrun import EnvRunner
     from orch.schedule.packages import PackageStage
 
     _check_paths(args, config)
     discovery = Discovery(extra=[Path(p) for p in args.discover])
-    console = _console(args, config, github=github)
+    console = _console(args, config, github=github, exec_mode=exec_mode)
     installpkg = Path(args.installpkg) if getattr(args, "installpkg", None) else None
     packages = PackageStage(config, plugins, discovery, console.note, installpkg=installpkg)
+    if exec_mode and installpkg is None and not getattr(args, "install", False):
+        return EnvRunner(config, plugins, discovery, console, options, packages=None)
     return EnvRunner(config, plugins, discovery, console, options, packages=packages)
 
 
-def _console(args: argparse.Namespace, config: Config, *, github: bool = False) -> Console:
+def _console(args: argparse.Namespace, config: Config, *, github: bool = False, exec_mode: bool = False) -> Console:
     """The sequential console (output streams through), or the parallel one for -p."""
     from orch.report.console import Console
 
     verbosity = args.verbose - args.quiet
-    if _jobs(args) == 1:
-        # with --json, stdout carries only the JSON document: progress goes to stderr
-        console = Console(sys.stderr if getattr(args, "json", False) else None, verbosity=verbosity)
+    if _jobs(args) == 1 or exec_mode:
+        # with --json, stdout carries only the JSON document: progress goes to stderr; orch exec: stdout
+        # carries only the command's output (`V=$(orch exec -e py -- python -c 'print(1)')`)
+        lines_to_stderr = exec_mode or bool(getattr(args, "json", False))
+        console = Console(sys.stderr if lines_to_stderr else None, verbosity=verbosity, output=sys.stdout)
         from orch.report.github import GitHubConsole, on_github
 
         return cast("Console", GitHubConsole(console)) if github and on_github(os.environ) else console
@@ -448,21 +460,21 @@ def cmd_exec(args: argparse.Namespace, plugins: Plugins) -> int:
 
 
 def _exec(args: argparse.Namespace, plugins: Plugins) -> int:
+    from orch.schedule.exitcode import run_code
+
     if not args.posargs:
         raise UsageError("orch exec needs a command after --: orch exec -e ENV -- CMD ARGS")
     config = load(args, plugins)
     names = selected(args, config)
     if len(names) != 1:
         raise UsageError(f"orch exec runs in exactly one env; the selection has {len(names)}: {', '.join(names)}")
-    runner = _runner(args, plugins, config, _run_options(args, exec_argv=tuple(args.posargs)))
+    runner = _runner(args, plugins, config, _run_options(args, exec_argv=tuple(args.posargs)), exec_mode=True)
     result = runner.run(names[0])
     if runner.interrupted:
         return 130
-    if result.commands:
-        code = result.commands[-1].exit_code
-        return 1 if code is None else code
-    runner.console.summary([result], result.duration)
-    return 1 if result.status.fails_run else 0
+    if not result.commands:
+        runner.console.summary([result], result.duration)
+    return run_code([result])  # the command's exit code, as tox exec
 
 
 def cmd_build(args: argparse.Namespace, plugins: Plugins) -> int:

@@ -35,7 +35,9 @@ def _main(argv: Sequence[str] | None) -> int:
     from orch.plugin.manager import load_plugins
 
     args_in = list(sys.argv[1:] if argv is None else argv)
-    verbose = sum(a.count("v") for a in args_in if a.startswith("-") and set(a[1:]) == {"v"})
+    # only orch's own -v counts: `orch run -- pytest -vv` turns on no traceback of orch's
+    own = args_in[: args_in.index("--")] if "--" in args_in else args_in
+    verbose = sum(a.count("v") for a in own if a.startswith("-") and set(a[1:]) == {"v"}) + own.count("--verbose")
     try:
         plugins = load_plugins()
         parser = build_parser(plugins.add_options)
@@ -48,6 +50,7 @@ def _main(argv: Sequence[str] | None) -> int:
         args_in = spell_out(args_in)
         parser.argv = args_in
         args = parser.parse_args(args_in)
+        verbose = getattr(args, "verbose", verbose)
         args.posargs = posargs
         command = ALIASES.get(args.command, args.command) or "legacy"  # `orch` alone: tox's, run unless -l, -a...
         from orch.cli import commands, tox_commands

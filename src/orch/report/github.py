@@ -82,6 +82,9 @@ class GitHubConsole:
     def error(self, env: str, text: str) -> None:
         self.console.error(env, text)
 
+    def setup_detail(self, env: str, lines: Sequence[str]) -> None:
+        self.console.setup_detail(env, lines)
+
     def setup_done(self, env: str, actions: Sequence[str]) -> None:
         self.console.setup_done(env, actions)
 

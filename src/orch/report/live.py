@@ -2,8 +2,10 @@
 
 Several envs run at once, so their output does not stream through (it would interleave): it goes
 to each env's log, and when an env ends its output is printed as one block, always for a failure
-or a timeout, for a success only when asked (``-v``, ``parallel_show_output``). ``-o/--live``
-streams instead, each line prefixed with ``env: ``.
+or a timeout (at every verbosity), for a success only when asked (``-v``, ``parallel_show_output``).
+``-o/--live`` streams instead, each line prefixed with ``env: ``, at every verbosity. ``-q`` keeps
+failures and the summary, ``-qq`` failures only; ``-v`` adds setup detail (the installer commands and
+their output, before the env's output block), ``-vv`` each env's setup and commands time.
 
 On a terminal a status area at the bottom shows the running envs and their elapsed times, redrawn
 by a daemon thread (:meth:`ParallelConsole.start` / :meth:`ParallelConsole.stop`); everything else
@@ -28,6 +30,7 @@ from typing import TextIO
 import colorama
 
 from orch.execute.masking import current
+from orch.report.console import QUIETER, REUSED, setup_split
 from orch.report.github import escape_data, escape_property
 from orch.report.results_json import output_logs
 from orch.report.summary import command_line, message_lines, summary_lines
@@ -102,6 +105,7 @@ class ParallelConsole:
         self._drawn = 0  # lines of the status area on screen
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._detail: dict[str, list[str]] = {}  # -v: each env's setup detail, shown before its output block
 
     # ------------------------------------------------------------------------- the status area
     def start(self, total: int | None = None) -> None:
@@ -240,7 +244,8 @@ class ParallelConsole:
             line = f"{result.name}: {word}" + (f": {first}" if first else "")
         else:
             detail = f" {first}" if first and status is not EnvStatus.OK else ""
-            line = f"{result.name}: {word}{detail} ({_seconds(result.duration)})"
+            split = f", {setup_split(result)}" if self.verbosity >= 2 else ""
+            line = f"{result.name}: {word}{detail} ({_seconds(result.duration)}{split})"
         shown = more if status is not EnvStatus.OK else []
         return "\n".join((line, *(f"{result.name}: {text}" for text in shown)))
 
@@ -258,7 +263,19 @@ class ParallelConsole:
     def error(self, env: str, text: str) -> None:
         self._print(f"{env}: error: {text}")
 
+    def setup_detail(self, env: str, lines: Sequence[str]) -> None:
+        """``-v``: what setup ran and printed; streamed with ``-o``, else shown with the env's block."""
+        if self.verbosity < 1:
+            return
+        if self.live:
+            self._print(*(f"{env}: {line}" for line in lines))
+        else:
+            with self._lock:
+                self._detail.setdefault(env, []).extend(lines)
+
     def setup_done(self, env: str, actions: Sequence[str]) -> None:
+        if self.verbosity >= 1:
+            actions = [REUSED if a == "reused" else a for a in actions]
         text = ", ".join(actions) or "ready"
         self._doing(env, text)
         if self.live and self.verbosity >= 0:
@@ -272,7 +289,7 @@ class ParallelConsole:
     def output_sink(self, env: str) -> Callable[[bytes], None] | None:
         """``None`` (the output goes to the env's log only) unless ``live``: then each line is
         printed as it comes, prefixed with ``env: ``."""
-        if not self.live or self.verbosity < 0:
+        if not self.live:
             return None
 
         def write(chunk: bytes) -> None:
@@ -296,6 +313,9 @@ class ParallelConsole:
             self._running.pop(result.name, None)
             self._done.append(result)
             self._finished.add(result.name)
+            detail = self._detail.pop(result.name, [])
+            if detail and show:
+                self._write("".join(f"{result.name}: {line}\n" for line in detail))
             if not self.live and show:
                 self._block(result)
             if self.github and result.status in _SHOWN:
@@ -310,4 +330,5 @@ class ParallelConsole:
     def summary(self, results: Sequence[EnvResult], duration: float) -> None:
         """The closing table (see :func:`orch.report.summary.summary_lines`)."""
         self.stop()
-        self._print(*summary_lines(results, duration, self._paint))
+        if self.verbosity > QUIETER:
+            self._print(*summary_lines(results, duration, self._paint))

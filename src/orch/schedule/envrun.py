@@ -33,6 +33,7 @@ from orch.envs.uvsync import uses_lock
 from orch.errors import ConfigError, OrchError
 from orch.execute import Request, Status, cancel_scope
 from orch.execute.masking import Masker, current, execute_masked, remember
+from orch.report.console import log_lines_since
 from orch.schedule.packages import IncompatiblePackage
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
@@ -167,6 +168,7 @@ class EnvRunner:
         self._ahead: dict[str, Future[_Ahead | None]] = {}  # setups started ahead (setup_ahead)
         self._ahead_pool: ThreadPoolExecutor | None = None
         self._ahead_cancel = threading.Event()  # set by stop_ahead: stops the setups still running
+        self._setup_from: dict[str, int] = {}  # -v: where each env's setup began writing its setup.log
 
     # ------------------------------------------------------------------------------- stages
     def run(self, name: str, cancel: threading.Event | None = None) -> EnvResult:
@@ -224,6 +226,7 @@ class EnvRunner:
         except EnvSetupError as exc:
             if cancel is not None and cancel.is_set():
                 raise KeyboardInterrupt from exc
+            self._show_setup(name, request.log)
             self._fail(result, env, _with_tail(exc))
             return
         if parts.provides_python:
@@ -233,6 +236,7 @@ class EnvRunner:
         result.actions, result.installer_runs = prepared.actions, prepared.installer_runs
         if not self._install_package(env, prepared, interpreter, result, cancel):
             return
+        self._show_setup(name, request.log)
         self.console.setup_done(name, result.actions)
         if self.options.notest:
             return
@@ -303,6 +307,7 @@ class EnvRunner:
         return self.discovery.find([str(prepared.python)]) or parts.interpreter
 
     def _request(self, env: EnvConfig, parts: _Parts, note: Callable[[str], None]) -> SetupRequest:
+        self._setup_from.setdefault(env.name, _size(env.env_log_dir / "setup.log"))  # the first: maybe ahead
         return SetupRequest(
             config=env,
             interpreter=parts.interpreter,
@@ -313,6 +318,12 @@ class EnvRunner:
             python_version=parts.python_version,
             work_dir=self.config.core.work_dir,
         )
+
+    def _show_setup(self, name: str, log: Path) -> None:
+        """``-v``: what this setup wrote to ``setup.log`` (the installer commands and their output)."""
+        start = self._setup_from.pop(name, 0)
+        if getattr(self.console, "verbosity", 0) >= 1:
+            self.console.setup_detail(name, log_lines_since(log, start))
 
     # ------------------------------------------------------------------------- setup ahead
     def setup_ahead(self, names: Sequence[str], workers: int) -> None:
@@ -426,7 +437,8 @@ class EnvRunner:
             command = Command(self.options.exec_argv)
             outcome = self._command(env, prepared, environ, "exec", 0, command, log, check=False)
             if not outcome.ok:
-                self._fail(result, env, f"exec exit {outcome.exit_code}")
+                how = f"exit {outcome.exit_code}" if outcome.status == "exited" else outcome.status
+                self._fail(result, env, f"exec {how}")
             result.commands.append(outcome)
             return
         failed: CommandResult | None = None
