@@ -78,6 +78,12 @@ class EnvConfig:
     conda_deps: tuple[str, ...]
     conda_env: str
     conda_exe: str
+    seed_pip: bool = True
+    system_site_packages: bool = False
+    always_copy: bool = False
+    download: bool = False
+    constraints: tuple[str, ...] = ()
+    extra_setup_commands: tuple[Command, ...] = ()
     extra: Mapping[str, object] = field(default_factory=dict)
     sources: Mapping[str, Location] = field(default_factory=dict)
 

@@ -487,6 +487,48 @@ ENV = (
     Setting("parallel_show_output", Kind.BOOL, False, "show the output of a passing env in parallel runs"),
     Setting("recreate", Kind.BOOL, False, "always create the env anew"),
     Setting(
+        "seed_pip",
+        Kind.BOOL,
+        True,
+        "virtualenv envs: install pip (and setuptools before Python 3.12) into the env, as tox does;"
+        " false leaves them out (tox-uv's `uv_seed` is read as this key); a change recreates the env",
+        aliases=("uv_seed",),
+    ),
+    Setting(
+        "system_site_packages",
+        Kind.BOOL,
+        False,
+        "virtualenv envs: the env also sees the base interpreter's site-packages",
+        aliases=("sitepackages",),
+    ),
+    Setting(
+        "always_copy",
+        Kind.BOOL,
+        False,
+        "virtualenv envs: copy the interpreter's files into the env instead of linking them",
+        aliases=("alwayscopy",),
+    ),
+    Setting(
+        "download",
+        Kind.BOOL,
+        False,
+        "virtualenv envs: seed the newest pip (and setuptools) from the index, not the wheels virtualenv embeds",
+    ),
+    Setting(
+        "constraints",
+        Kind.LINES,
+        (),
+        "constraints files or URLs applied to deps, dependency groups and the package (`-c FILE` each)",
+    ),
+    Setting(
+        "extra_setup_commands",
+        Kind.COMMANDS,
+        (),
+        "commands run after the deps and the package are installed, before `commands_pre`, on every run"
+        " (also with --notest), as in tox",
+        post=_no_nul("extra_setup_commands"),
+    ),
+    Setting(
         "conda_channels",
         Kind.LIST,
         ("conda-forge",),

@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from orch.envs import bytecode, fingerprint, ownership
+from orch.envs import bytecode, constraints, fingerprint, ownership
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.conda_engine import EngineError, select_engine
 from orch.envs.installer import Installer, installer_environ, requirement_args
@@ -100,7 +100,13 @@ def plan(config: EnvConfig, python_version: tuple[int, int], root: Path) -> Cond
     specs = [f"python {major}.{minor}.*", *yml_conda, *config.conda_deps]
     if Installer(config.name, config.installer, config.install_command).needs_pip:
         specs.append("pip")
-    return CondaPlan((*channels, *configured), tuple(configured), tuple(specs), (*yml_pip, *config.deps), env_hash)
+    return CondaPlan(
+        (*channels, *configured),
+        tuple(configured),
+        tuple(specs),
+        constraints.applied(config, (*yml_pip, *config.deps)),
+        env_hash,
+    )
 
 
 class CondaBackend:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from orch.envs import fingerprint, ownership
 from orch.envs.api import PreparedEnv, SetupRequest
+from orch.envs.constraints import applied as constraints_applied
 from orch.envs.installer import Installer, installer_environ, requirement_args
 from orch.envs.interpreter import Interpreter
 
@@ -45,7 +46,7 @@ class CurrentBackend:
             interpreter=interpreter,
             installer=config.installer,
             install_command=config.install_command,
-            deps=config.deps,
+            deps=constraints_applied(config, config.deps),
             root=request.root,
         )
         installer = Installer(config.name, config.installer, config.install_command)
@@ -63,9 +64,11 @@ class CurrentBackend:
                 decision = fingerprint.Decision("recreate", "asked")
             if decision.kind == "reuse":
                 return prepared(("reused",), 0)
-            deps = decision.added if decision.kind == "add" else config.deps
+            deps = decision.added if decision.kind == "add" else constraints_applied(config, config.deps)
             if decision.kind == "add":
-                constraints = tuple(dep for dep in config.deps if fingerprint.file_option(dep)[0] == "-c")
+                constraints = tuple(
+                    dep for dep in constraints_applied(config, config.deps) if fingerprint.file_option(dep)[0] == "-c"
+                )
                 request.note(f"update: {decision.reason}")
             else:
                 constraints = ()

@@ -44,7 +44,7 @@ def requirement_args(deps: Iterable[str], root: Path) -> list[str]:
     for dep in deps:
         option, value = file_option(dep)
         if option:
-            args.extend((option, str(root / value)))
+            args.extend((option, value if "://" in value else str(root / value)))  # a URL as is
         elif dep.startswith(("-e ", "--editable ")):
             args.extend(dep.split(None, 1))
         else:

@@ -3,14 +3,17 @@
 How an env is created (everything works offline):
 
 * Python 3.9 and newer: virtualenv's Python API (``virtualenv.cli_run``), imported only here and
-  only when an env is created. Without pip (``--no-seed``) for the uv installer; with the pip wheel
-  embedded in virtualenv (no download) for the pip installer or an ``install_command``. Its app-data
-  folder lives in orch's cache (``$ORCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/orch``, else
-  ``~/.cache/orch``), not the user's, and it never checks for updates.
+  only when an env is created. Its app-data folder lives in orch's cache (``$ORCH_CACHE_DIR``, else
+  ``$XDG_CACHE_HOME/orch``, else ``~/.cache/orch``), not the user's, and it never checks for updates.
+  pip is there by default, as in tox (``seed_pip``, tox-uv's ``uv_seed``): for the uv installer
+  the env is created ``--no-seed`` and uv installs virtualenv's embedded wheels (:mod:`orch.envs.seed`);
+  for the pip installer or an ``install_command``, virtualenv's seeder copies them.
 * Python 3.7 and 3.8, which virtualenv 21 no longer serves well (it will not seed pip, and its
-  ``--no-seed`` 3.7 env fails at startup): ``uv venv`` for the uv installer (fast, no pip needed),
-  ``<python> -m venv`` when the env needs pip (``ensurepip`` installs the pip wheel bundled with
-  that Python; ``uv venv --seed`` would download pip).
+  ``--no-seed`` 3.7 env fails at startup): ``<python> -m venv`` when the env gets pip
+  (``ensurepip`` installs the pip wheel bundled with that Python; ``uv venv --seed`` would download
+  pip) or ``always_copy``; ``uv venv`` otherwise (fast).
+* tox's ``system_site_packages`` (``sitepackages``), ``always_copy`` and ``download`` are passed to
+  the creator; each is in the env's record, so changing one recreates the env.
 * Older Pythons are refused by :meth:`VirtualenvBackend.cannot_create`.
 
 After an install, the env gets the bytecode other envs compiled for the same files
@@ -29,7 +32,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orch.envs import bytecode, fingerprint, groups, ownership, uvsync
+from orch.envs import bytecode, constraints, fingerprint, groups, ownership, seed, uvsync
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.installer import Installer, installer_environ, requirement_args, uv_bin
 from orch.paths import cache_dir
@@ -67,11 +70,14 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     config = request.config
     env_dir, python = config.env_dir, config.env_python
     installer = Installer(config.name, config.installer, config.install_command)
-    creator = _creator(interpreter, installer)
+    creator = _creator(interpreter, installer, config)
     lock = uvsync.uses_lock(config)  # uv sync from uv.lock: no deps, groups through uv
     deps = () if lock else config.deps
     group_deps = () if lock else _group_requirements(config, request.root)
-    options = {"creator": creator, "pip": "seeded" if installer.needs_pip else "none"}
+    if config.constraints and not lock and (deps or group_deps):
+        deps = constraints.applied(config, deps) if deps else constraints.lines(config)  # tox's `constraints`
+    options = {"creator": creator, "pip": "seeded" if installer.needs_pip or config.seed_pip else "none"}
+    options.update(_creation_options(config, installer))
     if lock:
         options.update(uvsync.record_options(config, request.root))
     elif config.dependency_groups:
@@ -117,8 +123,8 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     if decision.kind == "add":
         request.note(f"update: {decision.reason}")
         fingerprint.remove(env_dir)
-        constraints = tuple(dep for dep in config.deps if fingerprint.file_option(dep)[0] == "-c")
-        install((*constraints, *decision.added))
+        pinned = tuple(dep for dep in deps if fingerprint.file_option(dep)[0] == "-c")
+        install((*pinned, *decision.added))
         bytecode.after_install(env_dir, bytecode.interpreter_tag(interpreter), request.log)
         fingerprint.write(env_dir, new)
         return prepared((f"installed deps: {', '.join(decision.added)}",), 1)
@@ -126,7 +132,12 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     if decision.reason:
         request.note(f"recreate: {decision.reason}")
     ownership.make_room(config.name, env_dir, keep=request.log, work_dir=request.work_dir)
-    _create(request, interpreter, creator, seed=installer.needs_pip)
+    seed_with = _uv_seed(config, interpreter, installer, creator)  # None: the creator seeds pip, or no pip
+    _create(request, interpreter, creator, seed=installer.needs_pip or (config.seed_pip and seed_with is None))
+    if seed_with:  # part of creating the env, as virtualenv's own seeder is: no installer run counted
+        Installer(config.name).install(
+            python, seed_with, cwd=request.root, env=install_env, log=request.log, what="pip"
+        )
     actions = [f"recreated: {decision.reason}" if decision.reason else "created"]
     runs = 0
     if lock:
@@ -159,10 +170,25 @@ def _installed(deps: tuple[str, ...], group_names: tuple[str, ...]) -> str:
     return "installed " + "; ".join(parts)
 
 
-def _creator(interpreter: Interpreter, installer: Installer) -> str:
+def _creator(interpreter: Interpreter, installer: Installer, config: EnvConfig) -> str:
     if interpreter.version[:2] >= VIRTUALENV_FROM:
         return "virtualenv"
-    return "venv" if installer.needs_pip else "uv venv"
+    return "venv" if installer.needs_pip or config.seed_pip or config.always_copy else "uv venv"
+
+
+def _creation_options(config: EnvConfig, installer: Installer) -> dict[str, str]:
+    """tox's creation keys for the record, only when set, so that an env recorded without them is reused."""
+    options = {key: "true" for key in ("system_site_packages", "always_copy") if getattr(config, key)}
+    if config.download and (installer.needs_pip or config.seed_pip):
+        options["download"] = "true"
+    return options
+
+
+def _uv_seed(config: EnvConfig, interpreter: Interpreter, installer: Installer, creator: str) -> tuple[str, ...] | None:
+    """What uv installs to seed pip into an env the uv installer sets up (:mod:`orch.envs.seed`)."""
+    if not config.seed_pip or installer.needs_pip or creator != "virtualenv":
+        return None
+    return seed.requirements(interpreter.version, download=config.download)
 
 
 def _create(request: SetupRequest, interpreter: Interpreter, creator: str, *, seed: bool) -> None:
@@ -170,14 +196,16 @@ def _create(request: SetupRequest, interpreter: Interpreter, creator: str, *, se
     env_dir = config.env_dir
     env_dir.parent.mkdir(parents=True, exist_ok=True)
     if creator == "virtualenv":
-        _create_with_virtualenv(config.name, interpreter, env_dir, seed=seed)
+        _create_with_virtualenv(config, interpreter, seed=seed)
         return
     from orch.execute import Request, execute
 
     if creator == "uv venv":
         argv = [uv_bin(config.name), "venv", "--allow-existing", "--no-project", "--python", interpreter.path]
     else:
-        argv = [interpreter.path, "-m", "venv"]
+        argv = [interpreter.path, "-m", "venv", *(["--copies"] if config.always_copy else [])]
+    if config.system_site_packages:
+        argv.append("--system-site-packages")
     argv.append(str(env_dir))
     env = installer_environ(os.environ, set_env={}, bin_dir=None, virtual_env=None)
     request.log.parent.mkdir(parents=True, exist_ok=True)
@@ -189,12 +217,19 @@ def _create(request: SetupRequest, interpreter: Interpreter, creator: str, *, se
         )
 
 
-def _create_with_virtualenv(env_name: str, interpreter: Interpreter, env_dir: Path, *, seed: bool) -> None:
+def _create_with_virtualenv(config: EnvConfig, interpreter: Interpreter, *, seed: bool) -> None:
     from virtualenv import cli_run
 
-    args = [str(env_dir), "--python", interpreter.path, "--no-periodic-update", "--app-data", str(_app_data())]
+    env_name = config.name
+    args = [str(config.env_dir), "--python", interpreter.path, "--no-periodic-update", "--app-data", str(_app_data())]
     if not seed:
         args.append("--no-seed")
+    elif config.download:
+        args.append("--download")
+    if config.system_site_packages:
+        args.append("--system-site-packages")
+    if config.always_copy:
+        args.append("--copies")
     try:
         cli_run(args, setup_logging=False)
     except (Exception, SystemExit) as exc:  # virtualenv exits on bad arguments and raises on failed probes

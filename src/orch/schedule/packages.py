@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from orch.builders.api import Artifact, BuildError, BuildRequest
+from orch.envs import constraints
 from orch.envs import lock as env_lock
 from orch.envs.api import EnvSetupError
 from orch.envs.installer import Installer, installer_environ
@@ -287,6 +288,7 @@ class PackageStage:
         else:
             installer = Installer(env.name, env.installer, env.install_command)
             args = self._install_args(env, artifact, installer, reinstall=old is not None, no_deps=same_deps)
+            args += constraints.args(env, self.config.root)  # tox's `constraints` bind the package too
             environ = installer_environ(
                 self.environ,
                 set_env=env.set_env,

@@ -495,7 +495,7 @@ def test_keys_tox_reads_typed(tmp_path: Path) -> None:
     data = _converted(tmp_path, ini)
     assert data["skip_missing_interpreters"] is False
     run_base = data["env_run_base"]
-    assert (run_base["sitepackages"], run_base["suicide_timeout"]) == (False, 0.5)
+    assert (run_base["system_site_packages"], run_base["suicide_timeout"]) == (False, 0.5)  # orch reads it now
     assert (run_base["extra_setup_commands"], run_base["constraints"]) == ([["pip", "list"]], ["c.txt"])
 
 
