@@ -238,10 +238,10 @@ class EnvRunner:
             return
         self._show_setup(name, request.log)
         self.console.setup_done(name, result.actions)
-        if self.options.notest:
+        if self.options.notest and not env.extra_setup_commands:
             return
         try:
-            self._commands(env, prepared, result)
+            self._commands(env, prepared, result, setup_only=self.options.notest)
         finally:
             bytecode.after_run(env.env_dir, bytecode.interpreter_tag(interpreter))
 
@@ -416,7 +416,7 @@ class EnvRunner:
         return str(self.config.core.skip_missing_interpreters).lower() in ("true", "1", "yes")
 
     # ---------------------------------------------------------------------------- commands
-    def _commands(self, env: EnvConfig, prepared: PreparedEnv, result: EnvResult) -> None:
+    def _commands(self, env: EnvConfig, prepared: PreparedEnv, result: EnvResult, *, setup_only: bool = False) -> None:
         self._local.deadline = time.monotonic() + env.timeout if env.timeout > 0 else None
         log = self._fresh_dirs(env, result) / "commands.log"
         log.write_bytes(b"")
@@ -433,6 +433,8 @@ class EnvRunner:
             packages=[self.package_files[env.name]] if env.name in self.package_files else [],
         )
         self._local.masker = remember(Masker.from_environ(environ))  # shown and written text only
+        if not self._extra_setup(env, prepared, environ, log, result) or setup_only:
+            return
         if self.options.exec_argv is not None:
             command = Command(self.options.exec_argv)
             outcome = self._command(env, prepared, environ, "exec", 0, command, log, check=False)
@@ -462,6 +464,28 @@ class EnvRunner:
             self._fail(result, env, detail)
             if failed.status == Status.TIMEOUT.value and result.status is EnvStatus.FAILED:
                 result.status = EnvStatus.TIMEOUT
+
+    def _extra_setup(
+        self, env: EnvConfig, prepared: PreparedEnv, environ: dict[str, str], log: Path, result: EnvResult
+    ) -> bool:
+        """tox's ``extra_setup_commands``: after the deps and the package, before ``commands_pre``, on
+        every run and with ``--notest`` too (tox runs them whenever it sets the env up). ``False`` when
+        one failed and ``ignore_errors`` is off: the env fails and runs no other command."""
+        failed: CommandResult | None = None
+        for index, command in enumerate(env.extra_setup_commands):
+            outcome = self._command(env, prepared, environ, "extra_setup_commands", index, command, log, check=True)
+            result.commands.append(outcome)
+            if outcome.ok or outcome.ignored:
+                continue
+            if outcome.status == Status.INTERRUPTED.value:
+                raise KeyboardInterrupt
+            failed = failed or outcome
+            if not env.ignore_errors:
+                break
+        if failed is not None:
+            status = f"exit {failed.exit_code}" if failed.status == "exited" else failed.status
+            self._fail(result, env, f"extra_setup_commands[{failed.index}] {status}")
+        return failed is None or env.ignore_errors
 
     def _fresh_dirs(self, env: EnvConfig, result: EnvResult) -> Path:
         """Empty ``{envtmpdir}`` and old logs when no other orch run uses the env; else leave them to
