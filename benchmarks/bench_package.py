@@ -5,13 +5,13 @@ The project is a real package -- ``pyproject.toml`` with the hatchling backend, 
 ``src/bench_pkg/__init__.py``, no dependencies -- and its ``tox.ini`` is the one of ``bench_run.py`` without
 ``skip_install``: ``env_list = py39, py310, py311, py312, py313``, ``deps = pytest``, ``commands = pytest -q
 {posargs}``; its test imports ``bench_pkg``. So tox builds the package's sdist on every run, and orch uses its
-default sdist packagedef (sdist, then a wheel from it, cached under ``.orch/dist/`` by source fingerprint).
+default sdist packagedef (sdist, then a wheel from it, cached under ``.tox/.orch/dist/`` by source fingerprint).
 The project is a git repository with a ``.gitignore`` (``--no-git``: a plain folder), as a real one would be.
 
 Measured one env after another (no parallelism), in the same run, for orch, tox and tox-uv:
 
 * **warm**: sources unchanged since the tool's previous run. orch must run no build backend and no installer:
-  checked on every timed run from ``.orch/last-run.json`` (every env ``installer_runs == 0`` and an action
+  checked on every timed run from ``.tox/.orch/last-run.json`` (every env ``installer_runs == 0`` and an action
   ``package unchanged ...``) and from the absence of ``.pkg[...]: building`` lines in its output;
 * **commands alone**: ``python -m pytest -q`` with the interpreter of each of orch's five envs;
 * **touched**: a comment line with a counter appended to ``src/bench_pkg/__init__.py`` before every timed run,
@@ -121,7 +121,7 @@ def test_one():
 """
 
 GITIGNORE = """\
-.orch/
+.tox/.orch/
 .tox/
 .tox-uv/
 __pycache__/
@@ -189,7 +189,7 @@ class Toucher:
 
 @dataclass
 class RunCheck:
-    """What one orch run did, from its output and ``.orch/last-run.json``, and whether that was expected."""
+    """What one orch run did, from its output and ``.tox/.orch/last-run.json``, and whether that was expected."""
 
     phase: str
     timed: bool

@@ -5,7 +5,7 @@ The project is ``bench_run.py``'s: a ``tox.ini`` with ``env_list = py39, py310, 
 ``skip_install = true``, ``deps = pytest``, ``commands = pytest -q {posargs}``, and one test file. Every tool
 runs its envs in parallel, in the same run:
 
-* **warm** (envs in place, nothing changed): ``orch -p auto`` (work dir ``.orch``), ``tox -p auto`` (``.tox``),
+* **warm** (envs in place, nothing changed): ``orch -p auto`` (work dir ``.tox/.orch``), ``tox -p auto`` (``.tox``),
   tox with the tox-uv plugin (``tox -p auto -x tox.work_dir=.tox-uv``), and the commands alone run in parallel
   the way a shell would (``cmd1 & cmd2 & ... & wait``): the five ``ENV/bin/python -m pytest -q`` of orch's envs
   started at once, timed as one whole;
@@ -17,7 +17,7 @@ runs its envs in parallel, in the same run:
   resolve/install times from the env's ``log/setup.log``, and ``.pyc`` files in it before and after the first run.
 
 The tools take turns within each round (orch, tox, tox-uv, commands), so a burst of load on the machine hits
-them alike. Every orch run is checked from ``.orch/last-run.json``: rewritten by that run, complete, every env
+them alike. Every orch run is checked from ``.tox/.orch/last-run.json``: rewritten by that run, complete, every env
 ``ok``; a warm run must have started no installer (every env ``installer_runs == 0``), a cold one must have
 created every env. A timed run that does otherwise is an error (exit 1).
 
@@ -131,7 +131,7 @@ def find_tools(args: argparse.Namespace, project: Path, env: Mapping[str, str], 
         except OrchNotFound as exc:
             results.error(f"orch not available, orch side skipped (tox and tox-uv are still measured): {exc}")
         else:
-            tool = Tool("orch", [*orch.cmd, *PARALLEL], project / ".orch")
+            tool = Tool("orch", [*orch.cmd, *PARALLEL], project / ".tox" / ".orch")
             tool.version = tool_version(orch.cmd, cwd=project, env=env)
             tools.append(tool)
     for name, explicit, packages, work_dir in (
@@ -218,7 +218,7 @@ def record_stamp(work_dir: Path) -> tuple[int, int] | None:
 
 @dataclass
 class RunCheck:
-    """What one orch run did, from ``.orch/last-run.json``, and whether that was expected."""
+    """What one orch run did, from ``.tox/.orch/last-run.json``, and whether that was expected."""
 
     phase: str
     timed: bool

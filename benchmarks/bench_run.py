@@ -5,7 +5,7 @@ Generates a project in a temporary folder -- a ``tox.ini`` with ``env_list = py3
 ``skip_install = true``, ``deps = pytest``, ``commands = pytest -q {posargs}``, and one test file -- then
 measures, one env after another (no parallelism), in the same run:
 
-* **cold**: ``orch run`` (work dir ``.orch``), ``tox run`` (``.tox``) and tox with the tox-uv plugin
+* **cold**: ``orch run`` (work dir ``.tox/.orch``), ``tox run`` (``.tox``) and tox with the tox-uv plugin
   (``tox run -x tox.work_dir=.tox-uv``), each with its env folder deleted before every timed run but with warm
   uv/pip caches (each tool does one untimed run first); the tools take turns within each round;
 * **cold, bytecode not shared** (no target): ``orch run`` cold again with ``ORCH_SHARE_BYTECODE=0``, so each
@@ -197,7 +197,7 @@ def find_tools(args: argparse.Namespace, project: Path, results: Results) -> lis
         except OrchNotFound as exc:
             results.error(f"orch not available, orch side skipped (tox and tox-uv are still measured): {exc}")
         if orch is not None:
-            tools.append(Tool("orch", [*orch.cmd, "run"], project / ".orch"))
+            tools.append(Tool("orch", [*orch.cmd, "run"], project / ".tox" / ".orch"))
     for name, explicit, packages, work_dir in (
         ("tox", args.tox, ["tox"], ".tox"),
         ("tox-uv", args.tox_uv, ["tox", "tox-uv"], ".tox-uv"),

@@ -193,7 +193,7 @@ def _overrides(case: Case, expected: dict[str, object]) -> list[str]:
 
 # ------------------------------------------------------------------------------ comparing
 def _norm(text: str, root: str, home: str) -> str:
-    text = text.replace(f"{root}/.orch", f"{root}/.tox").replace(root, "{toxinidir}")
+    text = text.replace(f"{root}/.tox/.orch", f"{root}/.tox").replace(root, "{toxinidir}")
     return text.replace(sys.executable, "{tox_python}").replace(home, "{env:HOME}")
 
 

@@ -4,7 +4,7 @@ tox runs in a long-lived worker process (:mod:`tests.fuzz.tox_worker`) started w
 environment of the compat corpus (shared/compat/README.md): only ``PATH``, ``HOME``, ``LANG`` and a
 ``TOX_USER_CONFIG_FILE`` that does not exist. orch reads the same folder in this process with the
 same environment. Both sides are normalised the corpus' way: the project folder becomes
-``{toxinidir}`` (orch's ``.orch`` becomes ``.tox``), the interpreter ``{tox_python}``, HOME
+``{toxinidir}`` (orch's ``.tox/.orch`` becomes ``.tox``), the interpreter ``{tox_python}``, HOME
 ``{env:HOME}``; set_env drops the keys tox adds itself, pass_env drops tox's built-in defaults; a
 value that raised becomes ``# Exception``.
 """
@@ -207,7 +207,7 @@ class Normaliser:
         self.root, self.home, self.pythons = str(root), str(home), pythons
 
     def text(self, text: str) -> str:
-        text = text.replace(f"{self.root}/.orch", f"{self.root}/.tox").replace(self.root, "{toxinidir}")
+        text = text.replace(f"{self.root}/.tox/.orch", f"{self.root}/.tox").replace(self.root, "{toxinidir}")
         for python in self.pythons:
             text = text.replace(python, "{tox_python}")
         return text.replace(self.home, "{env:HOME}")

@@ -43,7 +43,7 @@ def orch(
 
 
 def record(root: Path) -> dict[str, dict[str, object]]:
-    return json.loads((root / ".orch" / "last-run.json").read_text())["envs"]  # type: ignore[no-any-return]
+    return json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())["envs"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_py38_and_py312_conda_envs_are_created_then_reused(
     assert first.returncode == 0, first.stdout + first.stderr
     assert "pytest 8.3" in first.stdout and "pytest 9." in first.stdout
     for name in ("py38-conda", "py312-conda"):
-        prefix = project / ".orch" / name
+        prefix = project / ".tox" / ".orch" / name
         assert f"PREFIX {prefix} {prefix}" in first.stdout
         assert (prefix / "conda-meta").is_dir()
     envs = record(project)
@@ -74,7 +74,9 @@ def test_py38_and_py312_conda_envs_are_created_then_reused(
         "installed deps: iniconfig",
     ]
     assert envs["py38-conda"]["installer_runs"] == 2  # the conda engine, then uv for deps
-    assert list((project / ".orch" / "py312-conda" / "lib" / "python3.12" / "site-packages").glob("iniconfig*"))
+    assert list(
+        (project / ".tox" / ".orch" / "py312-conda" / "lib" / "python3.12" / "site-packages").glob("iniconfig*")
+    )
 
     again = orch(project, cache, local_channel)
     assert again.returncode == 0, again.stdout + again.stderr
@@ -85,7 +87,7 @@ def test_py38_and_py312_conda_envs_are_created_then_reused(
 
 def test_added_specs_are_installed_without_recreating(project: Path, cache: Path, local_channel: LocalChannel) -> None:
     assert orch(project, cache, local_channel, "-e", "py312-conda").returncode == 0
-    marker = project / ".orch" / "py312-conda" / "kept"
+    marker = project / ".tox" / ".orch" / "py312-conda" / "kept"
     marker.write_text("")
     more = orch(project, cache, local_channel, "-e", "py312-conda", "-x", "testenv.conda_deps=pytest\npygments")
     assert more.returncode == 0, more.stdout + more.stderr
@@ -104,7 +106,7 @@ def test_an_unsolvable_spec_fails_the_env_with_the_log(project: Path, cache: Pat
     done = orch(project, cache, local_channel, "-e", "py312-conda", "-x", "testenv.conda_deps=no-such-thing")
     assert done.returncode == 1
     assert "creating the conda env with py-rattler failed: Cannot solve the request" in done.stdout + done.stderr
-    assert "no-such-thing" in (project / ".orch" / "py312-conda" / "log" / "setup.log").read_text()
+    assert "no-such-thing" in (project / ".tox" / ".orch" / "py312-conda" / "log" / "setup.log").read_text()
 
 
 def test_no_engine_is_a_reason(project: Path, cache: Path, local_channel: LocalChannel) -> None:
@@ -128,7 +130,7 @@ def test_a_conda_env_needs_no_interpreter_of_its_version_on_the_machine(
         pytest.skip("this machine has a system python3.12, which discovery would find")
     done = orch(project, cache, local_channel, "-e", "py312-conda", extra=hidden)
     assert done.returncode == 0, done.stdout + done.stderr
-    prefix = project / ".orch" / "py312-conda"
+    prefix = project / ".tox" / ".orch" / "py312-conda"
     assert "py312-conda: CPython 3.12." in done.stdout
     shown = record(project)["py312-conda"]["interpreter"]
     assert str(prefix) in str(shown), shown  # the env's own Python, not one found on the machine

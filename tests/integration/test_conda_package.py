@@ -63,18 +63,18 @@ def orch(root: Path, channel: LocalChannel, *args: str) -> subprocess.CompletedP
 
 
 def record(root: Path) -> dict[str, dict[str, object]]:
-    return json.loads((root / ".orch" / "last-run.json").read_text())["envs"]  # type: ignore[no-any-return]
+    return json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())["envs"]  # type: ignore[no-any-return]
 
 
 def packages(root: Path, where: str) -> list[str]:
-    return sorted(p.name for p in (root / ".orch" / where).rglob("*.conda"))
+    return sorted(p.name for p in (root / ".tox" / ".orch" / where).rglob("*.conda"))
 
 
 def test_installed_reused_and_rebuilt_on_change(tmp_path: Path, local_channel: LocalChannel) -> None:
     root = make(tmp_path / "proj", "py312-conda")
     first = orch(root, local_channel)
     assert first.returncode == 0, first.stdout + first.stderr
-    prefix = root / ".orch" / "py312-conda"
+    prefix = root / ".tox" / ".orch" / "py312-conda"
     assert f"VALUE 1 {prefix}" in first.stdout
     env = record(root)["py312-conda"]
     assert env["actions"] == [
@@ -85,7 +85,7 @@ def test_installed_reused_and_rebuilt_on_change(tmp_path: Path, local_channel: L
     assert env["package"]["kind"] == "conda"  # type: ignore[index]
     channel = packages(root, "conda-channel")
     assert len(channel) == 1 and channel[0].startswith("demo-pkg-1.0-py_")  # noarch: one build serves all
-    assert (root / ".orch" / "conda-channel" / "noarch" / "repodata.json").exists()
+    assert (root / ".tox" / ".orch" / "conda-channel" / "noarch" / "repodata.json").exists()
     assert list((prefix / "conda-meta").glob("demo-pkg-1.0-py_*.json"))
 
     again = orch(root, local_channel)
@@ -112,8 +112,8 @@ def test_python_markers_give_one_package_per_python(tmp_path: Path, local_channe
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("VALUE 1") == 2
     assert len(packages(root, "conda-channel")) == 2
-    assert list((root / ".orch" / "py38-conda" / "conda-meta").glob("tomli-*.json"))
-    assert not list((root / ".orch" / "py312-conda" / "conda-meta").glob("tomli-*.json"))
+    assert list((root / ".tox" / ".orch" / "py38-conda" / "conda-meta").glob("tomli-*.json"))
+    assert not list((root / ".tox" / ".orch" / "py312-conda" / "conda-meta").glob("tomli-*.json"))
 
 
 def test_a_conda_package_does_not_go_into_a_virtualenv(tmp_path: Path, local_channel: LocalChannel) -> None:

@@ -65,7 +65,7 @@ def orch(root: Path, channel: LocalChannel, *args: str) -> subprocess.CompletedP
 
 
 def packages(root: Path) -> list[str]:
-    return sorted(p.name for p in (root / ".orch" / "conda-channel").rglob("*.conda"))
+    return sorted(p.name for p in (root / ".tox" / ".orch" / "conda-channel").rglob("*.conda"))
 
 
 def test_recipe_built_installed_reused_and_rebuilt(tmp_path: Path, local_channel: LocalChannel) -> None:
@@ -74,12 +74,12 @@ def test_recipe_built_installed_reused_and_rebuilt(tmp_path: Path, local_channel
     assert first.returncode == 0, first.stdout + first.stderr
     assert "DATA first" in first.stdout
     assert "with rattler-build" in first.stdout
-    env = json.loads((root / ".orch" / "last-run.json").read_text())["envs"]["py312-conda"]
+    env = json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())["envs"]["py312-conda"]
     assert env["actions"][-1] == "installed demo-data 1.0"
     assert env["package"]["kind"] == "conda"
     built = packages(root)
     assert len(built) == 1 and built[0].startswith("demo-data-1.0-")
-    assert (root / ".orch" / "conda-channel" / "noarch" / built[0]).exists()
+    assert (root / ".tox" / ".orch" / "conda-channel" / "noarch" / built[0]).exists()
 
     again = orch(root, local_channel)
     assert again.returncode == 0, again.stdout + again.stderr
@@ -103,5 +103,5 @@ def test_a_failing_recipe_fails_the_env_with_the_log(tmp_path: Path, local_chann
     done = orch(root, local_channel)
     assert done.returncode == 1
     assert "rattler-build failed" in done.stdout + done.stderr
-    log = (root / ".orch" / "dist" / "conda.log").read_text()
+    log = (root / ".tox" / ".orch" / "dist" / "conda.log").read_text()
     assert "missing.txt" in log

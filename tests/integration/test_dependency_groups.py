@@ -1,7 +1,7 @@
 """PEP 735 dependency groups and tox-uv's runners, on the sample projects in tests/packages/.
 
 The real CLI in a subprocess, real venvs, real uv; work done or not done is read from the run
-record (`.orch/last-run.json`).
+record (`.tox/.orch/last-run.json`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def sample(name: str, root: Path, tox_ini: str, cache: Path) -> Run:
 
 
 def record(root: Path, env: str) -> dict[str, object]:
-    data = json.loads((root / ".orch" / "last-run.json").read_text())
+    data = json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())
     return data["envs"][env]  # type: ignore[no-any-return]
 
 

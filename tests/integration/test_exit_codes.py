@@ -126,7 +126,7 @@ def test_exec_installs_no_package_unless_asked(tmp_path: Path) -> None:
     plain = orch(tmp_path, "exec", "-e", "py", "--", "python", "-c", HAS_PACKAGE)
     assert plain.returncode == 0, plain.stdout + plain.stderr
     assert plain.stdout == "HAS False\n"
-    assert not (tmp_path / ".orch" / "dist").exists()  # nothing was built
+    assert not (tmp_path / ".tox" / ".orch" / "dist").exists()  # nothing was built
     installed = orch(tmp_path, "exec", "--install", "-e", "py", "--", "python", "-c", HAS_PACKAGE)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     assert installed.stdout == "HAS True\n"

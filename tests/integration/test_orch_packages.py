@@ -58,11 +58,11 @@ def orch(root: Path, cache_dir: Path, *args: str) -> subprocess.CompletedProcess
 
 
 def record(root: Path) -> dict[str, dict[str, object]]:
-    return json.loads((root / ".orch" / "last-run.json").read_text())["envs"]  # type: ignore[no-any-return]
+    return json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())["envs"]  # type: ignore[no-any-return]
 
 
 def artifacts(root: Path, packagedef: str) -> list[Path]:
-    folder = root / ".orch" / "dist" / packagedef
+    folder = root / ".tox" / ".orch" / "dist" / packagedef
     return sorted(p for p in folder.glob("*/*") if p.suffix in (".whl", ".gz")) if folder.is_dir() else []
 
 
@@ -119,7 +119,7 @@ def test_changed_source_rebuilds_and_reinstalls_without_deps(demo: Path, cache_d
 def test_skip_env_builds_nothing(demo: Path, cache_dir: Path) -> None:
     result = orch(demo, cache_dir, "run", "-e", "lint")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert not (demo / ".orch" / "dist").exists()
+    assert not (demo / ".tox" / ".orch" / "dist").exists()
 
 
 @needs_two
@@ -167,10 +167,10 @@ def test_installpkg_installs_the_given_wheel(
     [wheel] = artifacts(demo, "wheel")[-1:]
     given = tmp_path_factory.mktemp("given") / wheel.name
     shutil.copy(wheel, given)
-    shutil.rmtree(demo / ".orch" / "dist")
+    shutil.rmtree(demo / ".tox" / ".orch" / "dist")
     result = orch(demo, cache_dir, "run", "-e", ENVS[0], "--installpkg", str(given))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert not (demo / ".orch" / "dist" / "wheel").exists()  # nothing was built
+    assert not (demo / ".tox" / ".orch" / "dist" / "wheel").exists()  # nothing was built
     assert record(demo)[ENVS[0]]["package"]["given"] == str(given)  # type: ignore[index]
 
 
@@ -212,7 +212,7 @@ def test_sdist_never_packs_the_work_dir(demo: Path, cache_dir: Path) -> None:
     (demo / "tox.ini").write_text((demo / "tox.ini").read_text().replace("package = wheel", "package = sdist"))
     first = orch(demo, cache_dir, "run", "-e", ENVS[0])
     assert first.returncode == 0, first.stdout + first.stderr
-    [sdist] = sorted((demo / ".orch" / "dist" / "sdist").glob("*/*.tar.gz"))
+    [sdist] = sorted((demo / ".tox" / ".orch" / "dist" / "sdist").glob("*/*.tar.gz"))
     with tarfile.open(sdist) as archive:
         names = archive.getnames()
     assert not [n for n in names if "/.orch" in n], names

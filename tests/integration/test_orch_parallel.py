@@ -39,7 +39,7 @@ def orch(root: Path, *args: str, timeout: float = 120) -> subprocess.CompletedPr
 
 
 def record(root: Path) -> dict[str, object]:
-    return json.loads((root / ".orch" / "last-run.json").read_text())  # type: ignore[no-any-return]
+    return json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())  # type: ignore[no-any-return]
 
 
 def span(root: Path, name: str) -> tuple[float, float]:
@@ -138,7 +138,7 @@ def test_failed_and_resume(tmp_path: Path) -> None:
     data.update(
         selected=["ok1", "bad", "ok2"], complete=False, envs={"ok1": {"status": "ok", "duration": 0.1, "commands": []}}
     )
-    (tmp_path / ".orch" / "last-run.json").write_text(json.dumps(data))
+    (tmp_path / ".tox" / ".orch" / "last-run.json").write_text(json.dumps(data))
     resumed = orch(tmp_path, "run", "--resume")
     assert resumed.returncode == 1
     envs = record(tmp_path)["envs"]
@@ -184,7 +184,7 @@ def test_huge_output_keeps_memory_bounded(tmp_path: Path) -> None:
     )
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert result.returncode == 1
-    assert (tmp_path / ".orch" / "loud" / "log" / "commands.log").stat().st_size >= 100_000 * 1024
+    assert (tmp_path / ".tox" / ".orch" / "loud" / "log" / "commands.log").stat().st_size >= 100_000 * 1024
     assert max(peak_kib, before) < 200 * 1024, f"peak RSS {peak_kib} KiB"
 
 

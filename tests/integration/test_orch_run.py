@@ -1,6 +1,6 @@
 """`orch run` as a user runs it: the real CLI in a subprocess, real interpreters, real envs.
 
-Work not done is asserted from the run record (`.orch/last-run.json`), never from timing.
+Work not done is asserted from the run record (`.tox/.orch/last-run.json`), never from timing.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Result:
     err: str
 
     def record(self, root: Path) -> dict[str, dict[str, object]]:
-        data = json.loads((root / ".orch" / "last-run.json").read_text())
+        data = json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())
         return data["envs"]  # type: ignore[no-any-return]
 
 
@@ -309,7 +309,7 @@ def test_a_new_env_uses_the_bytecode_another_env_compiled(project, tmp_path: Pat
     """
     run = project(ini)
     assert run("run", "-e", "first").code == 0
-    site = next((tmp_path / ".orch" / "first" / "lib").glob("python3*/site-packages"))
+    site = next((tmp_path / ".tox" / ".orch" / "first" / "lib").glob("python3*/site-packages"))
     if (site / "iniconfig" / "__init__.py").stat().st_nlink == 1:
         pytest.skip("uv copied iniconfig instead of linking it (its cache is on another file system)")
     tag = f"cpython-{NEWEST.replace('.', '')}"
@@ -448,5 +448,5 @@ def test_ctrl_c_stops_installers_too(project, tmp_path: Path, cache_dir: Path, j
     for pid in pids:
         stat = Path(f"/proc/{pid.read_text()}/stat")
         assert not stat.exists() or stat.read_text().split()[2] == "Z", f"{pid.name} survived"
-    assert not (tmp_path / ".orch" / "later" / ".orch-env.json").exists()
+    assert not (tmp_path / ".tox" / ".orch" / "later" / ".orch-env.json").exists()
     assert "LATER-RAN" not in out

@@ -84,7 +84,7 @@ def orch_run(root: Path, cache_dir: Path) -> tuple[dict[str, object], str]:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "IMPORTED" in done.stdout
-    record = json.loads((root / ".orch" / "last-run.json").read_text(encoding="utf-8"))["envs"]["py"]
+    record = json.loads((root / ".tox" / ".orch" / "last-run.json").read_text(encoding="utf-8"))["envs"]["py"]
     return record, done.stdout
 
 
@@ -122,7 +122,7 @@ def test_untracked_output_starts_no_build_and_no_installer(
     for _ in range(2):  # each run writes .coverage, htmlcov/... anew
         record, output = orch_run(root, cache_dir)
         assert_nothing_done(record, output, first)
-    assert len(list((root / ".orch" / "dist" / "sdist").glob("*/*.whl"))) == 1
+    assert len(list((root / ".tox" / ".orch" / "dist" / "sdist").glob("*/*.whl"))) == 1
 
 
 @needs_git

@@ -51,7 +51,7 @@ def test_commands_get_pythonhashseed_work_dir_and_package(project: Path) -> None
     assert first.returncode == 0, first.stdout + first.stderr
     (seed,) = lines(first.stdout, "SEED")
     assert 0 < int(seed) <= 4294967295 and f"PYTHONHASHSEED={seed}" in first.stderr  # random, and said
-    assert lines(first.stdout, "WORK") == [str(project / ".orch")]
+    assert lines(first.stdout, "WORK") == [str(project / ".tox" / ".orch")]
     (package,) = lines(first.stdout, "PKG")
     assert Path(package).name.startswith("setuptools_proj-1.0") and Path(package).is_file()
     fixed = orch(project, "run", "-e", "dev", "--hashseed", "1234")

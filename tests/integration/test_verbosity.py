@@ -81,7 +81,7 @@ def test_quiet_shows_a_failing_commands_output_and_its_log(root: Path) -> None:
     quiet = orch(root, "run", "-q", "-e", "good,bad")
     assert quiet.returncode == 1
     assert "GOOD-OUTPUT" in quiet.stdout and "BAD-OUTPUT" in quiet.stdout  # a command's output is always shown
-    log = Path(".orch", "bad", "log", "commands.log")
+    log = Path(".tox/.orch", "bad", "log", "commands.log")
     assert f"bad: log: {log}" in quiet.stdout
     assert "BAD-OUTPUT" in (root / log).read_text()
     assert "commands[0]>" not in quiet.stdout  # -q: no per-command lines...
@@ -98,7 +98,7 @@ def test_qq_is_quieter_than_q(root: Path) -> None:
         "BAD-OUTPUT",
         lines[2],  # bad: commands[0] exit 3 in ... s
         lines[3],  # bad: failed in ... s: commands[0] exit 3
-        f"bad: log: {Path('.orch', 'bad', 'log', 'commands.log')}",
+        f"bad: log: {Path('.tox/.orch', 'bad', 'log', 'commands.log')}",
     ]
     assert lines[2].startswith("bad: commands[0] exit 3") and lines[3].startswith("bad: failed in")
 

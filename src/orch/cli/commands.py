@@ -195,6 +195,9 @@ def _check_paths(args: argparse.Namespace, config: Config) -> None:
     if problem is not None:
         source = f"--workdir {args.workdir}" if args.workdir else f"work_dir {config.core.work_dir}"
         raise UsageError(f"{source}: {problem}")
+    from orch.envs.ownership import make_work_dir
+
+    make_work_dir(config.core.work_dir)
     for option, value in (
         ("--result-json", getattr(args, "result_json", None)),
         ("--junit", getattr(args, "junit", None)),

@@ -168,7 +168,10 @@ def common_parser(*, inherited: bool) -> OrchArgumentParser:
         help="override a config value; SECTION.KEY+=VALUE appends a line (repeatable)",
     )
     group.add_argument(
-        "--workdir", metavar="DIR", default=_default(inherited, None), help="where envs live (work_dir; default .orch)"
+        "--workdir",
+        metavar="DIR",
+        default=_default(inherited, None),
+        help="where envs live (work_dir; default .tox/.orch)",
     )
     group.add_argument(
         "-v",

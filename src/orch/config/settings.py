@@ -182,7 +182,10 @@ def _site_packages(lookup: Lookup) -> Path:
 
 
 def _work_dir(lookup: Lookup) -> Path:
-    return lookup.root / ".orch"
+    # Inside .tox: every linter, test runner and packaging tool skips .tox out of the box, git
+    # shows nothing (a project ignores .tox, and orch writes a .gitignore), and tox's own
+    # .tox/<env> folders are left alone, so both tools work on one checkout.
+    return lookup.root / ".tox" / ".orch"
 
 
 def _temp_dir(lookup: Lookup) -> Path:
@@ -205,7 +208,7 @@ CORE = (
         "where envs, packages and run records live",
         Scope.CORE,
         ("toxworkdir",),
-        "{tox_root}/.orch",
+        "{tox_root}/.tox/.orch",
     ),
     Setting(
         "temp_dir",

@@ -193,3 +193,16 @@ def fresh_tmp(name: str, tmp_dir: Path, env_dir: Path) -> None:
         raise ConfigError(str(exc)) from None
     except OSError as exc:
         raise ConfigError(f"{name}: cannot prepare env_tmp_dir {tmp_dir}: {exc.strerror or exc}") from None
+
+
+GITIGNORE = "# orch's work dir: envs, packages and run records, nothing to commit.\n*\n"
+
+
+def make_work_dir(work_dir: Path) -> None:
+    """Create the work dir if it is missing, with a ``.gitignore`` that hides it from git even in a
+    project whose own ``.gitignore`` does not list it (as virtualenv does for an env). A folder that
+    exists already is left as it is: it may be the user's."""
+    if work_dir.is_dir():
+        return
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / ".gitignore").write_text(GITIGNORE, encoding="utf-8")

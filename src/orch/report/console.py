@@ -39,7 +39,7 @@ def setup_split(result: EnvResult) -> str:
 
 
 def log_line(result: EnvResult) -> str | None:
-    """``py311: log: .orch/py311/log/commands.log``: where a failed env's output is (relative when below the
+    """``py311: log: .tox/.orch/py311/log/commands.log``: where a failed env's output is (relative when below the
     current folder), or None without a log."""
     logs = output_logs(result)
     if not logs:

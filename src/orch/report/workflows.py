@@ -79,7 +79,7 @@ def github_workflow(
             "name": "Cache uv and orch",
             "uses": "actions/cache@v4",
             "with": {
-                "path": f"~/.cache/uv\n~/.cache/orch\n{_under(project_dir, '.orch')}\n",
+                "path": f"~/.cache/uv\n~/.cache/orch\n{_under(project_dir, '.tox/.orch')}\n",
                 "key": f"{key}${{{{ hashFiles('{_under(project_dir, config_file)}') }}}}",
                 "restore-keys": f"{key}\n",
             },
@@ -148,7 +148,7 @@ def gitlab_ci(
             **gitlab_matrix(entries, runner_python),
             "cache": {
                 "key": {"files": [_under(project_dir, config_file)], "prefix": "orch-$ORCH_ENV-$PYTHON"},
-                "paths": [".cache/pip", ".cache/uv", ".cache/orch", _under(project_dir, ".orch")],
+                "paths": [".cache/pip", ".cache/uv", ".cache/orch", _under(project_dir, ".tox/.orch")],
             },
             "before_script": [
                 install,

@@ -70,7 +70,7 @@ def shard(names: Sequence[str], durations: Mapping[str, float], k: int, n: int) 
 
 
 def read_durations(path: Path) -> dict[str, float]:
-    """Durations from a run record (``{"envs": {name: {"duration": s}}}``, as ``.orch/last-run.json``)
+    """Durations from a run record (``{"envs": {name: {"duration": s}}}``, as ``.tox/.orch/last-run.json``)
     or from a plain ``{name: seconds}`` object."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -83,7 +83,7 @@ def read_durations(path: Path) -> dict[str, float]:
     if isinstance(data, dict) and all(_seconds(v) is not None for v in data.values()):
         return {str(name): float(value) for name, value in data.items()}
     raise UsageError(
-        f"--durations {path}: expected a run record (.orch/last-run.json) or an object of env name -> seconds"
+        f"--durations {path}: expected a run record (.tox/.orch/last-run.json) or an object of env name -> seconds"
     )
 
 

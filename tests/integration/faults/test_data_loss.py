@@ -97,7 +97,7 @@ class Project:
 
 @pytest.fixture
 def project(tmp_path: Path, cache_dir: Path) -> Project:
-    """A project with user files (sources, data) and an env ``a`` orch created in ``.orch/a``."""
+    """A project with user files (sources, data) and an env ``a`` orch created in ``.tox/.orch/a``."""
     root = tmp_path / "project"
     (root / "src" / "pkg").mkdir(parents=True)
     (root / "src" / "pkg" / "__init__.py").write_text("VALUE = 1\n")
@@ -112,8 +112,8 @@ def project(tmp_path: Path, cache_dir: Path) -> Project:
 
 
 def test_orch_marks_the_env_folders_it_creates(project: Project) -> None:
-    assert (project.root / ".orch" / "a" / MARKER).is_file()
-    assert not os.listdir(project.root / ".orch" / "a" / "tmp")  # {envtmpdir} inside the env: no marker
+    assert (project.root / ".tox" / ".orch" / "a" / MARKER).is_file()
+    assert not os.listdir(project.root / ".tox" / ".orch" / "a" / "tmp")  # {envtmpdir} inside the env: no marker
 
 
 SINGLE = "not a valid single path component"
@@ -181,7 +181,7 @@ def test_recreate_through_a_symlinked_env_dir_keeps_the_target(project: Project,
     (elsewhere / "sub").mkdir(parents=True)
     (elsewhere / "precious.txt").write_text("not orch's\n")
     (elsewhere / "sub" / "deep.txt").write_text("not orch's either\n")
-    link = project.root / ".orch" / "b"
+    link = project.root / ".tox" / ".orch" / "b"
     link.symlink_to(elsewhere, target_is_directory=True)
     project.write(env_list="a, b")
     before, outside = project.tree(), tree(elsewhere)
@@ -196,7 +196,7 @@ def test_recreating_an_env_removes_links_inside_it_not_their_targets(project: Pr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "precious.txt").write_text("not orch's\n")
-    env = project.root / ".orch" / "a"
+    env = project.root / ".tox" / ".orch" / "a"
     (env / "linked").symlink_to(elsewhere, target_is_directory=True)
     (env / "lib" / "linked").symlink_to(elsewhere, target_is_directory=True)
     outside = tree(elsewhere)
@@ -207,7 +207,7 @@ def test_recreating_an_env_removes_links_inside_it_not_their_targets(project: Pr
 
 
 def test_an_env_folder_replaced_by_a_file_is_refused_and_kept(project: Project) -> None:
-    env = project.root / ".orch" / "a"
+    env = project.root / ".tox" / ".orch" / "a"
     subprocess.run(["rm", "-rf", str(env)], check=True)
     env.write_text("a user's file where the env was\n")
     before = project.tree()
@@ -217,7 +217,7 @@ def test_an_env_folder_replaced_by_a_file_is_refused_and_kept(project: Project) 
 
 
 def test_a_lock_that_is_a_folder_is_a_one_line_error(project: Project) -> None:
-    lock = project.root / ".orch" / "a.lock"
+    lock = project.root / ".tox" / ".orch" / "a.lock"
     lock.unlink()
     lock.mkdir()
     (lock / "note.txt").write_text("a folder where orch's lock file was\n")
@@ -227,7 +227,7 @@ def test_a_lock_that_is_a_folder_is_a_one_line_error(project: Project) -> None:
 
 
 def test_a_folder_without_orchs_marker_is_not_emptied_by_a_recreate(project: Project) -> None:
-    env = project.root / ".orch" / "a"
+    env = project.root / ".tox" / ".orch" / "a"
     for child in env.iterdir():
         subprocess.run(["rm", "-rf", str(child)], check=True)
     (env / "notes.txt").write_text("the user's now\n")
@@ -238,7 +238,7 @@ def test_a_folder_without_orchs_marker_is_not_emptied_by_a_recreate(project: Pro
 
 def test_an_env_an_older_orch_made_is_still_recreated(project: Project) -> None:
     """Without the marker, orch's record next to pyvenv.cfg inside work_dir proves orch made the env."""
-    env = project.root / ".orch" / "a"
+    env = project.root / ".tox" / ".orch" / "a"
     (env / MARKER).unlink()
     (env / "stray.txt").write_text("left in orch's env\n")
     run = project.run("run", "-e", "a", "-r")
@@ -249,7 +249,7 @@ def test_an_env_an_older_orch_made_is_still_recreated(project: Project) -> None:
 
 def test_the_folder_of_a_current_env_is_recreated_as_a_virtualenv(project: Project) -> None:
     """A current env's folder (by an older orch: no marker) holds orch's record and log only."""
-    env = project.root / ".orch" / "a"
+    env = project.root / ".tox" / ".orch" / "a"
     for child in env.iterdir():
         if child.name not in (".orch-env.json", "log"):
             subprocess.run(["rm", "-rf", str(child)], check=True)

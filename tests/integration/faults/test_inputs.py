@@ -154,7 +154,7 @@ def test_a_report_under_a_file_is_refused_before_any_env_runs(tmp_path: Path, op
     result = orch(tmp_path, "run", option, "tox.ini/report")
     result.assert_error(option, "tox.ini is not a folder")
     assert "ran" not in result.out
-    assert not (tmp_path / ".orch" / "a").exists()
+    assert not (tmp_path / ".tox" / ".orch" / "a").exists()
 
 
 def test_a_report_that_is_a_folder_is_refused(tmp_path: Path) -> None:
@@ -193,8 +193,8 @@ def test_a_run_record_of_the_wrong_shape_is_ignored_with_a_warning_and_replaced(
     tmp_path: Path, record: str, option: str | None
 ) -> None:
     project(tmp_path)
-    (tmp_path / ".orch").mkdir()
-    target = tmp_path / ".orch" / "last-run.json"
+    (tmp_path / ".tox" / ".orch").mkdir(parents=True)
+    target = tmp_path / ".tox" / ".orch" / "last-run.json"
     target.write_text(record)
     result = orch(tmp_path, "run", *([option] if option else []))
     assert result.code == 0, result

@@ -3,7 +3,7 @@
 The real CLI runs envs holding secrets the ways a user passes them: a token passed from the caller
 (``pass_env``) and given as ``--token={env:GITHUB_TOKEN}``, a ``set_env`` secret, a password in a
 secret option, and a password in a deps URL. The commands print them all. Then stdout, stderr,
-every file of the project (``.orch`` included) and the ``--result-json`` and ``--junit`` reports
+every file of the project (``.tox/.orch`` included) and the ``--result-json`` and ``--junit`` reports
 are searched for each secret: none may hold one, and the masked forms must be there.
 """
 
@@ -104,7 +104,7 @@ def outputs(tmp_path: Path, run: Run) -> dict[str, bytes]:
 def test_no_output_of_a_run_holds_a_secret(tmp_path: Path, run: Run) -> None:
     assert run.code == 1, run.out + run.err
     written = outputs(tmp_path, run)
-    assert {"reports/result.json", "reports/junit.xml", "project/.orch/last-run.json"} <= set(written)
+    assert {"reports/result.json", "reports/junit.xml", "project/.tox/.orch/last-run.json"} <= set(written)
     assert any(name.endswith("leak/log/commands.log") for name in written)
     assert any(name.endswith("broken/log/setup.log") for name in written)
 
@@ -125,7 +125,7 @@ def test_no_output_of_a_run_holds_a_secret(tmp_path: Path, run: Run) -> None:
 
 def test_a_failed_install_names_its_env_once_and_shows_the_installer_error(tmp_path: Path, run: Run) -> None:
     assert "broken: broken:" not in run.out
-    record = json.loads((tmp_path / "project" / ".orch" / "last-run.json").read_text())
+    record = json.loads((tmp_path / "project" / ".tox" / ".orch" / "last-run.json").read_text())
     message = record["envs"]["broken"]["message"]
     first, *tail = message.splitlines()
     assert first.startswith("installing deps failed (exit"), message

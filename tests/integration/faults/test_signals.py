@@ -142,7 +142,7 @@ def assert_gone(pids: list[int]) -> None:
 
 
 def record(root: Path) -> dict[str, object]:
-    return json.loads((root / ".orch" / "last-run.json").read_text())  # type: ignore[no-any-return]
+    return json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())  # type: ignore[no-any-return]
 
 
 def status(root: Path, name: str) -> object:
@@ -203,7 +203,7 @@ def test_a_parallel_run_leaves_no_command_and_resumes(tmp_path: Path, started: l
     proc = start(tmp_path, started, "run", *parallel())
     pids = pids_of(tmp_path, ["a", "b"], proc)
     deadline = time.monotonic() + STARTUP  # with 3 jobs or more, first may end after a and b start
-    while (tmp_path / ".orch" / "last-run.json").exists() is False or status(tmp_path, "first") != "ok":
+    while (tmp_path / ".tox" / ".orch" / "last-run.json").exists() is False or status(tmp_path, "first") != "ok":
         assert time.monotonic() < deadline, "first never made it into the record"
         time.sleep(0.05)
     stop(proc, kill)

@@ -147,14 +147,14 @@ def test_two_runs_of_one_env_keep_their_tmp_files_and_logs(tmp_path: Path) -> No
     code, out = finish(orch(root, cache, "run", "--notest"))
     assert code == 0, out
     first = orch(root, cache, "run", "--", "one", "two")
-    wait_for(root / ".orch" / ENV / "tmp" / "one", [first])  # the first run is in its command
+    wait_for(root / ".tox" / ".orch" / ENV / "tmp" / "one", [first])  # the first run is in its command
     second = orch(root, cache, "run", "--", "two", "one")
     results = [finish(first), finish(second)]
     assert [code for code, _ in results] == [0, 0], results
 
-    tmp = root / ".orch" / ENV / "tmp"
+    tmp = root / ".tox" / ".orch" / ENV / "tmp"
     assert (tmp / "one").read_text() == "one" and (tmp / "two").read_text() == "two"
-    logs = {path: path.read_text() for path in (root / ".orch" / ENV / "log").rglob("commands.log")}
+    logs = {path: path.read_text() for path in (root / ".tox" / ".orch" / ENV / "log").rglob("commands.log")}
     for me, other in (("one", "two"), ("two", "one")):
         [text] = [text for text in logs.values() if f"start {me}" in text]  # each run's log, whole
         assert f"end {me} mine=True theirs=True" in text, logs
@@ -199,7 +199,7 @@ def test_recreate_waits_for_a_run_using_the_env(tmp_path: Path) -> None:
     assert code == 0 and "env intact: True" in out, out
     code, rest = finish(recreate)
     assert code == 0, "".join(seen) + rest
-    record = json.loads((root / ".orch" / "last-run.json").read_text())["envs"][ENV]
+    record = json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())["envs"][ENV]
     assert record["actions"][0].startswith("recreated"), record
 
 
@@ -236,7 +236,7 @@ def test_a_folder_in_place_of_a_build_lock_is_an_error_line(tmp_path: Path) -> N
     root, cache = tmp_path / "flit_proj", tmp_path / "cache"
     shutil.copytree(PACKAGES / "flit_proj", root)
     (root / "tox.ini").write_text("[tox]\nenv_list = x\n[testenv]\npackage = wheel\n")
-    (root / ".orch" / "dist" / "wheel.lock").mkdir(parents=True)
+    (root / ".tox" / ".orch" / "dist" / "wheel.lock").mkdir(parents=True)
     code, out = finish(orch(root, cache, "build"))
     assert code != 0 and "Traceback" not in out, out
     assert "wheel.lock is a folder, not orch's lock file" in out, out

@@ -230,8 +230,8 @@ def test_the_dirty_flag_ignores_the_work_dir(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-q", "-m", "first")
-    write(tmp_path, ".orch/dist/x.whl")
-    assert SourceScan(tmp_path, exclude=[tmp_path / ".orch"]).state().dirty is False
+    write(tmp_path, ".tox/.orch/dist/x.whl")
+    assert SourceScan(tmp_path, exclude=[tmp_path / ".tox" / ".orch"]).state().dirty is False
     assert SourceScan(tmp_path).state().dirty is True
 
 
@@ -248,23 +248,23 @@ class Build:
         self.calls += 1
         modules = sorted(p.relative_to(self.root / "src").as_posix() for p in (self.root / "src").rglob("*.py"))
         everything = sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
-        sdist(out_dir / "demo-1.0.tar.gz", [rel for rel in everything if not rel.startswith(".orch/")])
+        sdist(out_dir / "demo-1.0.tar.gz", [rel for rel in everything if not rel.startswith(".tox/.orch/")])
         path = wheel(out_dir / "demo-1.0-py3-none-any.whl", dict.fromkeys(modules, ""))
         return Artifact(path, "wheel", "demo", "1.0", pure=True)
 
 
 def test_the_first_build_is_kept_under_its_file_set_key(tree: Path) -> None:
-    cache, build = ArtifactCache(tree / ".orch"), Build(tree)
+    cache, build = ArtifactCache(tree / ".tox" / ".orch"), Build(tree)
     write(tree, ".coverage", "1")  # lying around at the first build: the sdist packs it
-    first = cache.get_or_build(PDEF, SourceScan(tree, exclude=[tree / ".orch"]), build)
+    first = cache.get_or_build(PDEF, SourceScan(tree, exclude=[tree / ".tox" / ".orch"]), build)
     assert (first.reused, first.provenance["source_scope"]) == (False, "package")
-    assert (tree / ".orch" / "dist" / "sdist" / FILE_SETS).is_file()
+    assert (tree / ".tox" / ".orch" / "dist" / "sdist" / FILE_SETS).is_file()
     write(tree, ".coverage", "2")
     write(tree, "htmlcov/index.html")
-    again = cache.get_or_build(PDEF, SourceScan(tree, exclude=[tree / ".orch"]), build)
+    again = cache.get_or_build(PDEF, SourceScan(tree, exclude=[tree / ".tox" / ".orch"]), build)
     assert (again.reused, build.calls, again.provenance["key"]) == (True, 1, first.provenance["key"])
     write(tree, "src/demo/new.py")
-    rebuilt = cache.get_or_build(PDEF, SourceScan(tree, exclude=[tree / ".orch"]), build)
+    rebuilt = cache.get_or_build(PDEF, SourceScan(tree, exclude=[tree / ".tox" / ".orch"]), build)
     assert (rebuilt.reused, build.calls) == (False, 2)
-    warm = cache.get_or_build(PDEF, SourceScan(tree, exclude=[tree / ".orch"]), build)
+    warm = cache.get_or_build(PDEF, SourceScan(tree, exclude=[tree / ".tox" / ".orch"]), build)
     assert (warm.reused, build.calls) == (True, 2)

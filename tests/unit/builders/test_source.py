@@ -119,7 +119,7 @@ def test_executable_bit_changes_the_hash(repo: Path) -> None:
 @needs_git
 def test_untracked_output_and_envs_do_not_count_in_git_even_when_not_ignored(repo: Path) -> None:
     before = source_state(repo)
-    for rel in (".orch/dist/pkg/x.whl", ".tox/py/bin/python", "build/lib/demo/__init__.py", "dist/demo.tar.gz"):
+    for rel in (".tox/.orch/dist/pkg/x.whl", ".tox/py/bin/python", "build/lib/demo/__init__.py", "dist/demo.tar.gz"):
         write(repo, rel)
     write(repo, "src/demo.egg-info/PKG-INFO")
     write(repo, "src/demo/__pycache__/mod.cpython-311.pyc")
@@ -144,7 +144,7 @@ def test_walk_without_git_skips_envs_caches_and_build_output(tmp_path: Path) -> 
     before = source_state(root)
     assert (before.files, before.git_commit, before.dirty) == (2, None, None)
     for rel in (
-        ".orch/dist/x.whl",
+        ".tox/.orch/dist/x.whl",
         ".tox/py/x",
         ".nox/x",
         ".git/HEAD",
@@ -205,7 +205,7 @@ def test_per_file_cache_hashes_only_changed_files(tmp_path: Path, use_git: bool)
         write(root, f"pkg/m{index}.py", f"N = {index:03}\n")
     if use_git:
         git(root, "init", "-q")
-    cache = root / ".orch" / "dist" / ".source-cache.json"
+    cache = root / ".tox" / ".orch" / "dist" / ".source-cache.json"
     cold = source_state(root, cache_file=cache)
     warm = source_state(root, cache_file=cache)
     assert (cold.files, cold.hashed_files, warm.hashed_files, warm.hash) == (20, 20, 0, cold.hash)

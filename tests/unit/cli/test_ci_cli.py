@@ -82,7 +82,7 @@ def test_github_workflow(orch, args: list[str], names: list[str]) -> None:
         assert conda is None
     cache = step(orch_job, "actions/cache@")
     assert cache is not None
-    assert cache["with"]["path"].splitlines() == ["~/.cache/uv", "~/.cache/orch", ".orch"]
+    assert cache["with"]["path"].splitlines() == ["~/.cache/uv", "~/.cache/orch", ".tox/.orch"]
     key = cache["with"]["key"]
     assert "${{ runner.os }}" in key and "${{ matrix.python }}" in key and "${{ hashFiles('tox.ini') }}" in key
     runs = [s["run"] for s in orch_job["steps"] if "run" in s]
@@ -126,7 +126,7 @@ def test_github_project_in_a_subfolder(orch, tmp_path: Path) -> None:
     assert orch_job["defaults"]["run"] == {"shell": "bash", "working-directory": "pkg/sub"}
     cache = step(orch_job, "actions/cache@")
     assert cache is not None
-    assert cache["with"]["path"].splitlines()[-1] == "pkg/sub/.orch"
+    assert cache["with"]["path"].splitlines()[-1] == "pkg/sub/.tox/.orch"
     assert "hashFiles('pkg/sub/tox.ini')" in cache["with"]["key"]
     upload = step(orch_job, "actions/upload-artifact@")
     assert upload is not None
@@ -180,7 +180,7 @@ def test_gitlab_ci(orch, args: list[str], names: list[str]) -> None:
         conda = row["ENV_TYPE"] == "conda"
         assert row["IMAGE"] == ("condaforge/miniforge3:latest" if conda else f"python:{row['PYTHON']}")
     assert orch_job["cache"]["key"] == {"files": ["tox.ini"], "prefix": "orch-$ORCH_ENV-$PYTHON"}
-    assert set(orch_job["cache"]["paths"]) == {".cache/pip", ".cache/uv", ".cache/orch", ".orch"}
+    assert set(orch_job["cache"]["paths"]) == {".cache/pip", ".cache/uv", ".cache/orch", ".tox/.orch"}
     assert orch_job["before_script"][0] == "python -m pip install orch"
     assert orch_job["script"] == [
         'orch run -e "$ORCH_ENV" --junit "reports/junit-$ORCH_ENV.xml" --result-json "reports/result-$ORCH_ENV.json"'

@@ -17,7 +17,9 @@ from orch.config import factors
 from orch.config.factors import (
     LATEST_PYTHON_MINOR_MAX,
     LATEST_PYTHON_MINOR_MIN,
+    MAX_NAMES,
     Condition,
+    ExpansionLimit,
     active_factors,
     angle_to_braces,
     expand_env_list,
@@ -485,7 +487,12 @@ def test_expand_names_like_tox(tox_factor: ModuleType, text: str) -> None:
 @given(text=st.lists(st.sampled_from(["1", "12", "-", "-", ",", "{", "}", "a", ".", "_", "3-", " "]), max_size=16))
 def test_expand_ranges_like_tox(tox_factor: ModuleType, text: list[str]) -> None:
     joined = "".join(text)
-    assert expand_ranges(joined) == tox_factor.expand_ranges(joined)
+    try:
+        ours = expand_ranges(joined)
+    except ExpansionLimit:  # orch's cap on a range (tox expands it, however long)
+        assert tox_factor.expand_ranges(joined).count(",") >= MAX_NAMES
+        return
+    assert ours == tox_factor.expand_ranges(joined)
 
 
 _CONTENTS = st.sampled_from(["x", "y \\", "\\", "", "  ", "z", "a: b", "c \\"])

@@ -131,7 +131,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def ran(root: Path) -> list[str]:
-    return list(json.loads((root / ".orch" / "last-run.json").read_text())["envs"])
+    return list(json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())["envs"])
 
 
 @pytest.mark.parametrize(
@@ -166,5 +166,5 @@ def test_no_env_for_the_python_runs_nothing(
 ) -> None:
     monkeypatch.setenv("TOX_GH_MAJOR_MINOR", "3.9")
     assert main(["run"]) == 0
-    assert not (project / ".orch" / "last-run.json").exists()
+    assert not (project / ".tox" / ".orch" / "last-run.json").exists()
     assert "warning: [gh-actions] maps no default env to Python 3.9: nothing to run" in capsys.readouterr().err

@@ -422,13 +422,17 @@ PYTHON = "python.exe" if sys.platform == "win32" else "python"
 @pytest.mark.parametrize(
     ("ini", "env", "key", "expected"),
     [
-        pytest.param("", "py38", "env_dir", "{root}/.orch/py38", id="env-dir"),
-        pytest.param("", "py38", "env_tmp_dir", "{root}/.orch/py38/tmp", id="env-tmp-dir"),
-        pytest.param("", "py38", "env_log_dir", "{root}/.orch/py38/log", id="env-log-dir"),
-        pytest.param("", "py38", "env_bin_dir", f"{{root}}/.orch/py38/{BIN}", id="env-bin-dir"),
-        pytest.param("", "py38", "env_python", f"{{root}}/.orch/py38/{BIN}/{PYTHON}", id="env-python"),
+        pytest.param("", "py38", "env_dir", "{root}/.tox/.orch/py38", id="env-dir"),
+        pytest.param("", "py38", "env_tmp_dir", "{root}/.tox/.orch/py38/tmp", id="env-tmp-dir"),
+        pytest.param("", "py38", "env_log_dir", "{root}/.tox/.orch/py38/log", id="env-log-dir"),
+        pytest.param("", "py38", "env_bin_dir", f"{{root}}/.tox/.orch/py38/{BIN}", id="env-bin-dir"),
+        pytest.param("", "py38", "env_python", f"{{root}}/.tox/.orch/py38/{BIN}/{PYTHON}", id="env-python"),
         pytest.param(
-            "", "py38", "env_site_packages_dir", "{root}/.orch/py38/lib/python3.8/site-packages", id="site-packages"
+            "",
+            "py38",
+            "env_site_packages_dir",
+            "{root}/.tox/.orch/py38/lib/python3.8/site-packages",
+            id="site-packages",
         ),
         pytest.param("[tox]\nwork_dir = build/w\n", "py38", "env_dir", "{root}/build/w/py38", id="relative-work-dir"),
         pytest.param("[testenv]\nenv_dir = {toxinidir}/e\n", "py38", "env_dir", "{root}/e", id="explicit-env-dir"),
@@ -442,7 +446,7 @@ PYTHON = "python.exe" if sys.platform == "win32" else "python"
             "[testenv]\nchange_dir = {envtmpdir}\n",
             "py38",
             "change_dir",
-            "{root}/.orch/py38/tmp",
+            "{root}/.tox/.orch/py38/tmp",
             id="change-dir-env-path",
         ),
         pytest.param(
@@ -450,15 +454,15 @@ PYTHON = "python.exe" if sys.platform == "win32" else "python"
             "|{toxworkdir}\n",
             "py38",
             "description",
-            f"{{root}}/.orch/py38/tmp|{{root}}/.orch/py38/{BIN}|{{root}}/.orch/py38/{BIN}/{PYTHON}|{{root}}/.orch/py38"
-            "|py38|{root}|{root}/.orch",
+            f"{{root}}/.tox/.orch/py38/tmp|{{root}}/.tox/.orch/py38/{BIN}|{{root}}/.tox/.orch/py38/{BIN}/{PYTHON}|{{root}}/.tox/.orch/py38"
+            "|py38|{root}|{root}/.tox/.orch",
             id="legacy-path-references",
         ),
         pytest.param(
             "[testenv]\ndescription = {env_tmp_dir}|{env_name}|{tox_root}|{work_dir}\n",
             "py38",
             "description",
-            "{root}/.orch/py38/tmp|py38|{root}|{root}/.orch",
+            "{root}/.tox/.orch/py38/tmp|py38|{root}|{root}/.tox/.orch",
             id="path-references",
         ),
     ],

@@ -157,7 +157,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def ran(root: Path) -> list[str]:
-    return list(json.loads((root / ".orch" / "last-run.json").read_text())["envs"])
+    return list(json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())["envs"])
 
 
 def test_run_shard_runs_exactly_that_shard(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -175,8 +175,8 @@ def test_shard_applies_to_the_selection(project: Path) -> None:
 
 def test_shard_without_command_ignores_the_last_run_record(project: Path) -> None:
     record = {"envs": {name: {"duration": seconds, "status": "ok"} for name, seconds in DURATIONS.items()}}
-    (project / ".orch").mkdir()
-    (project / ".orch" / "last-run.json").write_text(json.dumps(record))
+    (project / ".tox" / ".orch").mkdir(parents=True)
+    (project / ".tox" / ".orch" / "last-run.json").write_text(json.dumps(record))
     assert main(["--shard", "1/3"]) == 0
     assert ran(project) == assign(list(DURATIONS), {}, 3)[0] == ["a-system", "d-system"]
 
@@ -198,14 +198,14 @@ def test_shards_in_sequence_in_one_work_dir_run_every_env_once(
     next one must still compute the same split (the bug: py311 twice, py312 never)."""
     if with_record:  # a full run left a record whose durations differ from durations.json
         assert main(["run"]) == 0
-        record = json.loads((project / ".orch" / "last-run.json").read_text())
+        record = json.loads((project / ".tox" / ".orch" / "last-run.json").read_text())
         for name, seconds in zip(DURATIONS, (50, 1, 2, 40, 3)):
             record["envs"][name]["duration"] = seconds
-        (project / ".orch" / "last-run.json").write_text(json.dumps(record))
+        (project / ".tox" / ".orch" / "last-run.json").write_text(json.dumps(record))
     for n in range(1, 9):
         runs: list[str] = []
         for k in range(1, n + 1):
-            record = project / ".orch" / "last-run.json"
+            record = project / ".tox" / ".orch" / "last-run.json"
             before = record.read_text() if record.exists() else None
             assert main(["run", "-q", "--shard", f"{k}/{n}", *durations]) == 0
             if record.exists() and record.read_text() != before:
@@ -216,7 +216,7 @@ def test_shards_in_sequence_in_one_work_dir_run_every_env_once(
 def test_empty_shard_runs_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "-e", "a-system", "--shard", "2/2"]) == 0
     assert "orch: shard 2/2 has no env (1 envs in 2 shards)" in capsys.readouterr().out
-    assert not (project / ".orch" / "last-run.json").exists()
+    assert not (project / ".tox" / ".orch" / "last-run.json").exists()
 
 
 def test_bad_shard_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
