@@ -8,7 +8,7 @@ venvs; work done or not done is read from the run record, never from timing.
 from __future__ import annotations
 
 import pytest
-from tests.integration.test_orch_run import NEWEST, PYENV_NAME, cache_dir, needs_python, project
+from test_orch_run import NEWEST, PYENV_NAME, cache_dir, needs_python, project
 
 __all__ = ["cache_dir", "project"]  # fixtures used by name
 

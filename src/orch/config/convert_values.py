@@ -49,7 +49,8 @@ def plain(text: str) -> str | list[str]:
     return text if "\n" not in text else text.split("\n")
 
 
-_Item = tuple[str | None, object]  # (condition in tox's expression language or None, content)
+if TYPE_CHECKING:  # an alias for annotations only: `str | None` cannot be evaluated on Python 3.9
+    _Item = tuple[str | None, object]  # (condition in tox's expression language or None, content)
 
 
 class ValueConverter:
