@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, cast
 
 from orch.cli.render import config_as_ini, config_as_json, config_as_toml, config_values, list_lines, list_rows
 from orch.config.load import load_config
@@ -274,66 +272,6 @@ def _again(args: argparse.Namespace, config: Config, names: list[str]) -> tuple[
     return [str(n) for n in selected_before] if isinstance(selected_before, list) else names, kept
 
 
-class _PipeGuard:
-    """A stream that outlives a broken pipe: ``orch run | head -1`` runs every env to its end.
-
-    The first write or flush that finds the reader gone points the stream's file descriptor at the null device, so
-    every later write (orch's own, the commands' output, the final flush at exit) succeeds and is discarded; the run
-    goes on and exits with its real result. ``broken`` says whether that happened.
-    """
-
-    def __init__(self, stream: Any, owner: _PipeGuard | None = None) -> None:
-        self._stream = stream
-        self._owner = owner or self
-        self.broken = False
-        buffer = getattr(stream, "buffer", None)
-        if owner is None and buffer is not None:
-            self.buffer = _PipeGuard(buffer, self)
-
-    def _guarded(self, action: Callable[[], object]) -> object:
-        if self._owner.broken:
-            with contextlib.suppress(OSError, ValueError):
-                return action()
-            return None
-        try:
-            return action()
-        except BrokenPipeError:
-            self._owner._discard()
-            return None
-
-    def _discard(self) -> None:
-        self.broken = True
-        with contextlib.suppress(OSError, ValueError):
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, self._stream.fileno())
-            os.close(null)
-
-    def write(self, data: Any) -> int:
-        self._guarded(lambda: self._stream.write(data))
-        return len(data)
-
-    def flush(self) -> None:
-        self._guarded(self._stream.flush)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-@contextlib.contextmanager
-def _survive_broken_pipes() -> Iterator[None]:
-    """While envs run: stdout and stderr as :class:`_PipeGuard`; afterwards, a word on stderr if stdout broke."""
-    out, err = sys.stdout, sys.stderr
-    guards = _PipeGuard(out), _PipeGuard(err)
-    sys.stdout, sys.stderr = cast("TextIO", guards[0]), cast("TextIO", guards[1])
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = out, err
-        if guards[0].broken and not guards[1].broken:
-            with contextlib.suppress(OSError):
-                print("orch: stdout was closed (broken pipe): the rest of the output was discarded", file=err)
-
-
 def cmd_run_parallel(args: argparse.Namespace, plugins: Plugins) -> int:
     """``orch run-parallel`` (``orch p``, tox's ``run-parallel``): ``orch run -p auto`` unless ``-p`` is given."""
     if getattr(args, "parallel", None) is None:
@@ -346,8 +284,7 @@ def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
 
     A broken stdout (``orch run | head -1``) discards the rest of the output: the envs still run, and the exit
     code is their real result."""
-    with _survive_broken_pipes():
-        return _run(args, plugins)
+    return _run(args, plugins)  # stdout guarded in cli.main
 
 
 def _run(args: argparse.Namespace, plugins: Plugins) -> int:
@@ -458,8 +395,7 @@ def _reports(args: argparse.Namespace, config: Config, results: list[EnvResult],
 
 def cmd_exec(args: argparse.Namespace, plugins: Plugins) -> int:
     """Run any command in one env, created or reused: ``orch exec -e ENV -- CMD ARGS`` (a broken stdout: as run)."""
-    with _survive_broken_pipes():
-        return _exec(args, plugins)
+    return _exec(args, plugins)
 
 
 def _exec(args: argparse.Namespace, plugins: Plugins) -> int:
@@ -482,8 +418,7 @@ def _exec(args: argparse.Namespace, plugins: Plugins) -> int:
 
 def cmd_build(args: argparse.Namespace, plugins: Plugins) -> int:
     """Build what the selected envs need (or one packagedef) and print the artifacts (a broken stdout: as run)."""
-    with _survive_broken_pipes():
-        return _build(args, plugins)
+    return _build(args, plugins)
 
 
 def _build(args: argparse.Namespace, plugins: Plugins) -> int:

@@ -18,18 +18,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     SIGTERM and SIGHUP stop the run like Ctrl-C (see :mod:`orch.execute.signals`); the exit code is
     then 128 + the signal's number (143, 129) where Ctrl-C gives 130.
     """
+    from orch.cli import streams
     from orch.execute import signals
 
-    with signals.handle_stop_signals():
+    runs_envs = [True]  # until the command is known: a broken pipe gets its note
+
+    def announce(guard: streams.Guard) -> bool:
+        return runs_envs[0] or streams.quiet_broken_pipe(guard)
+
+    with signals.handle_stop_signals(), streams.guarded_streams(announce):
         try:
-            code = _main(argv)
+            code = _main(argv, runs_envs)
         except KeyboardInterrupt:  # one that came outside _main's own handler
             print("interrupted", file=sys.stderr)
             code = 130
         return signals.exit_code(code) if code == 130 else code
 
 
-def _main(argv: Sequence[str] | None) -> int:
+def _main(argv: Sequence[str] | None, runs_envs: list[bool]) -> int:
     from orch.cli import env_options
     from orch.cli.parser import ALIASES, build_parser, spell_out
     from orch.plugin.manager import load_plugins
@@ -53,6 +59,7 @@ def _main(argv: Sequence[str] | None) -> int:
         verbose = getattr(args, "verbose", verbose)
         args.posargs = posargs
         command = ALIASES.get(args.command, args.command) or "legacy"  # `orch` alone: tox's, run unless -l, -a...
+        runs_envs[0] = command in ("run", "run-parallel", "exec", "build", "legacy")
         from orch.cli import commands, tox_commands
 
         tox_commands.explain_accepted(args, args_in)
@@ -71,9 +78,6 @@ def _main(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP before or after the envs ran
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `orch list | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 def run() -> None:

@@ -261,6 +261,41 @@ def test_a_broken_stdout_keeps_the_exit_code_of_exec(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+def with_stdout(folder: Path, redirect: str, *args: str) -> Result:
+    """``orch ARGS REDIRECT`` through a shell: ``>&-`` closes stdout, ``>/dev/full`` fills it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_"))}
+    script = f'exec "$0" -m orch "$@" {redirect}'
+    proc = subprocess.run(
+        ["sh", "-c", script, sys.executable, *args], cwd=folder, env=env, stderr=subprocess.PIPE, text=True, check=False
+    )
+    return Result(proc.returncode, "", proc.stderr)
+
+
+@pytest.mark.parametrize("b_exit", [0, 4])
+def test_a_closed_stdout_runs_every_env_and_exits_with_the_real_result(tmp_path: Path, b_exit: int) -> None:
+    write(tmp_path, BROKEN_PIPE_INI.replace("{env:B_EXIT:0}", str(b_exit)))
+    result = with_stdout(tmp_path, ">&-", "run")
+    assert "Traceback" not in result.err, result.err
+    assert (tmp_path / "ran-a").exists()
+    assert (tmp_path / "ran-b").exists()
+    assert result.code == (1 if b_exit else 0), result
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "command", [["run"], ["list"], ["config", "-e", "a"], ["exec", "-e", "a", "--", "python", "-c", "exit(3)"]]
+)
+def test_a_full_stdout_is_discarded_like_a_broken_pipe(tmp_path: Path, command: list[str]) -> None:
+    write(tmp_path, BROKEN_PIPE_INI)
+    result = with_stdout(tmp_path, ">/dev/full", *command)
+    assert "Traceback" not in result.err, result.err
+    assert result.code == (3 if command[0] == "exec" else 0), result
+    if command[0] != "exec":  # exec's command writes to the inherited fd itself; orch prints nothing on stdout
+        assert "stdout failed (no space left on device): the rest of the output was discarded" in result.err
+    if command == ["run"]:
+        assert (tmp_path / "ran-b").exists()
+
+
 # ------------------------------------------------------------------------------------ discovery
 def test_an_inline_tool_orch_table_is_the_config(tmp_path: Path) -> None:
     write(tmp_path, "[tox]\nenv_list = from_tox\n")
