@@ -23,6 +23,7 @@ from orch.config.overrides import Override, apply_overrides
 from orch.config.registry import Kind, Scope, Setting, SettingsRegistry
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source
 from orch.config.substitute import substitute
+from orch.config.types import Command
 from orch.errors import ConfigError, Location
 
 _WHOLE_REFERENCE = re.compile(r"^\{\[(?P<section>[^\]]+)\](?P<key>[-\w]+)\}$")
@@ -181,6 +182,9 @@ class Resolver:
             result = self._convert(scope, name, setting, text, location)
         if isinstance(result, Path) and not result.is_absolute():
             result = self.root / result
+        if (nul := _with_nul(result)) is not None:
+            at = found[1] if found else None
+            raise ConfigError(f"{self._where(scope, name)} {setting.key}: {_nul_message(nul)}", at)
         if setting.post is not None:
             try:
                 result = setting.post(Lookup(self, scope, name), result, found is not None)
@@ -292,6 +296,8 @@ class Resolver:
             return str(self._cache[cache_key])
         with self._guard(("set_env", str(name), key), where):
             value = substitute(raw[key], self.context(scope, name))
+        if "\0" in key + value:
+            raise ConfigError(f"{self._where(scope, name)} set_env: {_nul_message(f'{key}={value}')}", where)
         self._cache[cache_key] = value
         return value
 
@@ -340,6 +346,23 @@ class Resolver:
 
     def _guard(self, frame: tuple[str, ...], location: Location | None, *, reentry: bool = True) -> _Guard:
         return _Guard(self, frame, location, reentry)
+
+
+def _with_nul(value: object) -> str | None:
+    """The first text of a converted value that holds a NUL byte (a whole command for a command), or None."""
+    if isinstance(value, (str, Path)):
+        return str(value) if "\0" in str(value) else None
+    if isinstance(value, Command):
+        return str(value) if any("\0" in arg for arg in value.args) else None
+    if isinstance(value, Mapping):
+        value = [f"{key}={item}" for key, item in value.items()]
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return next((found for item in value if (found := _with_nul(item)) is not None), None)
+    return None
+
+
+def _nul_message(text: str) -> str:
+    return f"a NUL byte in {text!r}: no path, variable or process argument can hold one"
 
 
 class _Guard:

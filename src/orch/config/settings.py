@@ -107,20 +107,6 @@ def _check_regex(lookup: Lookup, value: object, explicit: bool) -> object:
     return value
 
 
-def _no_nul(key: str) -> PostProcess:
-    """No argument of a command may hold a NUL byte: no process can be started with one."""
-
-    def check(lookup: Lookup, value: object, explicit: bool) -> object:
-        assert isinstance(value, tuple)
-        for command in value:
-            if any("\0" in arg for arg in command.args):
-                shown = str(command).replace("\0", "\\0")
-                raise ValueError(f"{key}: a NUL byte (\\0) in {shown!r}: no process can be started with it")
-        return value
-
-    return check
-
-
 RUNNERS = ("virtualenv", "uv-venv-runner", "uv-venv-lock-runner")  # tox's and tox-uv's that orch implements
 LOCK_RUNNER = "uv-venv-lock-runner"
 
@@ -297,14 +283,13 @@ ENV = (
     ),
     Setting("dependency_groups", Kind.NAMES, (), "PEP 735 dependency groups of pyproject.toml to install"),
     Setting("deps", Kind.DEPS, (), "requirements installed into the env (PEP 508 lines, -r FILE, -c FILE)"),
-    Setting("commands_pre", Kind.COMMANDS, (), "commands run before `commands`", post=_no_nul("commands_pre")),
-    Setting("commands", Kind.COMMANDS, (), "the commands to run", post=_no_nul("commands")),
+    Setting("commands_pre", Kind.COMMANDS, (), "commands run before `commands`"),
+    Setting("commands", Kind.COMMANDS, (), "the commands to run"),
     Setting(
         "commands_post",
         Kind.COMMANDS,
         (),
         "commands run after `commands`, even when they failed",
-        post=_no_nul("commands_post"),
     ),
     Setting("skip_install", Kind.BOOL, False, "do not install the project's package"),
     Setting(
@@ -529,7 +514,6 @@ ENV = (
         (),
         "commands run after the deps and the package are installed, before `commands_pre`, on every run"
         " (also with --notest), as in tox",
-        post=_no_nul("extra_setup_commands"),
     ),
     Setting(
         "conda_channels",

@@ -111,6 +111,35 @@ def test_values_no_run_can_use_are_errors_naming_the_key(tmp_path: Path, lines: 
     orch(tmp_path, "config", "-e", "a", "-k", key).assert_error("tox.ini:5", f"[testenv:a] {key}:", expected)
 
 
+@pytest.mark.parametrize(
+    ("lines", "key"),
+    [
+        ("set_env = A=a\0b", "set_env"),
+        ("deps = a\0b", "deps"),
+        ("change_dir = a\0b", "change_dir"),
+        ("env_dir = a\0b", "env_dir"),
+        ("install_command = pip install \0 {packages}\ndeps = six", "install_command"),
+        ("commands_pre = python -c 1\0", "commands_pre"),
+    ],
+)
+def test_a_nul_byte_in_any_value_is_an_error_naming_the_key(tmp_path: Path, lines: str, key: str) -> None:
+    write(tmp_path, f"[tox]\nenv_list = a\n[testenv]\npackage = skip\n{lines}\ncommands = python -c 1\n")
+    orch(tmp_path, "config", "-e", "a", "-k", key).assert_error("tox.ini:5", f"[testenv:a] {key}:", "NUL byte")
+    result = orch(tmp_path, "run")
+    assert result.code == 1, result
+    assert "Traceback" not in result.err + result.out
+    assert f"[testenv:a] {key}: a NUL byte" in result.out + result.err
+
+
+def test_a_nul_byte_in_the_work_dir_or_a_toml_value_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "[tox]\nwork_dir = a\0b\n[testenv]\npackage = skip\ncommands = python -c 1\n")
+    orch(tmp_path, "run").assert_error("tox.ini:2", "[tox] work_dir:", "NUL byte")
+    (tmp_path / "tox.ini").unlink()
+    toml = '[env_run_base]\npackage = "skip"\nset_env = { A = "a\\u0000b" }\ncommands = [["python", "-c", "1"]]\n'
+    write(tmp_path, toml, "tox.toml")
+    orch(tmp_path, "config", "-e", "py", "-k", "set_env").assert_error("tox.toml:3", "[env.py] set_env:", "NUL byte")
+
+
 def test_a_nul_byte_in_a_command_fails_the_env_without_a_traceback(tmp_path: Path) -> None:
     write(tmp_path, '[tox]\nenv_list = a\n[testenv]\npackage = skip\ncommands = python -c "1\0"\n')
     result = orch(tmp_path, "run")
