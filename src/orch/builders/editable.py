@@ -51,7 +51,7 @@ def _static_name_version(pyproject: Path) -> tuple[str, str] | None:
         return None
     try:
         project = tomllib.loads(text).get("project")
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return None
     if not isinstance(project, dict):
         return None

@@ -38,6 +38,8 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
         message, line, column = _decode_error(exc, text)
         where = "at the end of the file" if column is None else f"column {column}"
         raise ConfigError(f"invalid TOML: {message} ({where})", Location(file, line)) from None
+    except RecursionError:  # x = [[[...]]] some hundreds deep: tomllib recurses once per level
+        raise ConfigError("nested too deep", Location(file)) from None
     return data
 
 

@@ -55,6 +55,8 @@ def resolve(root: Path, groups: Iterable[str]) -> tuple[str, ...]:
         raise GroupError(f"no {PYPROJECT} in {root} to read dependency groups from") from None
     except (OSError, ValueError) as exc:
         raise GroupError(f"cannot read dependency groups from {path}: {exc}") from None
+    except RecursionError:
+        raise GroupError(f"cannot read dependency groups from {path}: nested too deep") from None
     table = data.get("dependency-groups")
     if table is None:
         raise GroupError(f"{path} defines no [dependency-groups]")

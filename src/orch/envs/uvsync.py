@@ -83,7 +83,7 @@ def project_name(root: Path, env_name: str) -> str:
     """``[project] name`` of ``root/pyproject.toml``; an :class:`EnvSetupError` without one."""
     try:
         data = tomllib.loads((root / PROJECT_FILE).read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         data = {}
     project = data.get("project")
     name = project.get("name") if isinstance(project, dict) else None

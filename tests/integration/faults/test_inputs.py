@@ -82,6 +82,14 @@ def test_braces_1000_deep_are_an_error(tmp_path: Path, line: str) -> None:
     orch(tmp_path, "config", "-e", "a", "-k", "commands").assert_error("nested more than")
 
 
+@pytest.mark.parametrize(
+    ("name", "table"), [("orch.toml", ""), ("tox.toml", ""), ("pyproject.toml", "[tool.orch]\n")], ids=str
+)
+def test_toml_nested_500_deep_is_an_error(tmp_path: Path, name: str, table: str) -> None:
+    write(tmp_path, f"{table}x = {'[' * 500}{']' * 500}\n", name)
+    orch(tmp_path, "list").assert_error(f"{name}: nested too deep")
+
+
 def test_a_2000_long_reference_chain_stops_without_a_traceback(tmp_path: Path) -> None:
     chain = "".join(f"[s{i}]\nx = {{[s{i + 1}]x}}\n" for i in range(2000))
     write(tmp_path, f"[tox]\nenv_list = a\n[testenv]\ncommands = echo {{[s0]x}}\n{chain}[s2000]\nx = end\n")
