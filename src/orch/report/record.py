@@ -6,6 +6,7 @@ Tests and tools read it to see work *not* done (``installer_runs`` is 0 for a re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -45,10 +46,15 @@ def write_record(
     }
     target = work_dir / RECORD_NAME
     fd, tmp = tempfile.mkstemp(prefix=".last-run-", suffix=".json", dir=work_dir)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-        handle.write("\n")
-    os.replace(tmp, target)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+            handle.write("\n")
+        os.replace(tmp, target)
+    except BaseException:  # a full disk, a folder named last-run.json, Ctrl-C: no temp file left behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return target
 
 
@@ -63,8 +69,11 @@ def read_record(work_dir: Path) -> dict[str, object] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
-        _warn(path, str(getattr(exc, "strerror", None) or exc))
+    except OSError as exc:  # a folder named last-run.json, no permission: this run cannot replace it either
+        _warn(path, str(exc.strerror or exc), "cannot read the run record {path}: {problem}")
+        return None
+    except ValueError as exc:
+        _warn(path, str(exc))
         return None
     problem = record_problem(data)
     if problem is not None:
@@ -77,11 +86,14 @@ def read_record(work_dir: Path) -> dict[str, object] | None:
 _WARNED: set[Path] = set()
 
 
-def _warn(path: Path, problem: str) -> None:
+_IGNORED = "ignoring the run record {path}: {problem}; this run replaces it"
+
+
+def _warn(path: Path, problem: str, text: str = _IGNORED) -> None:
     if path in _WARNED:
         return
     _WARNED.add(path)
-    print(f"warning: ignoring the run record {path}: {problem}; this run replaces it", file=sys.stderr)
+    print(f"warning: {text.format(path=path, problem=problem)}", file=sys.stderr)
 
 
 _NUMBERS = ("duration", "started", "ended", "installer_runs")

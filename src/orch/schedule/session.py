@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -28,7 +29,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, NamedTuple
 
 from orch.execute import signals
-from orch.report.record import write_record
+from orch.report.record import RECORD_NAME, write_record
 from orch.schedule.exitcode import run_code
 from orch.schedule.graph import by_history, dependencies
 from orch.schedule.results import EnvResult, EnvStatus
@@ -77,14 +78,18 @@ def run_envs(runner: EnvRunner, names: Sequence[str], plan: Plan | None = None) 
     except KeyboardInterrupt:  # one that came between two envs, outside EnvRunner.run's own handler
         runner.interrupted = True
     ordered = progress.ordered()
-    write_record(
-        runner.config.core.work_dir,
-        ordered,
-        started=progress.started,
-        duration=progress.duration(),
-        selected=list(names),
-        complete=not runner.interrupted,
-    )
+    try:
+        write_record(
+            runner.config.core.work_dir,
+            ordered,
+            started=progress.started,
+            duration=progress.duration(),
+            selected=list(names),
+            complete=not runner.interrupted,
+        )
+    except OSError as exc:  # the envs ran: their result stands, only --failed and --resume lose this run
+        where = runner.config.core.work_dir / RECORD_NAME
+        print(f"warning: cannot write the run record {where}: {exc.strerror or exc}", file=sys.stderr)
     runner.console.summary(ordered, progress.duration())
     # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP; else tox's rule (orch.schedule.exitcode)
     code = signals.exit_code(EXIT_INTERRUPTED) if runner.interrupted else run_code(ordered, fail_fast=plan.fail_fast)

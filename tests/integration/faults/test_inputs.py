@@ -242,6 +242,19 @@ def test_a_run_record_of_the_wrong_shape_is_ignored_with_a_warning_and_replaced(
         assert orch(tmp_path, "run", "--failed").err == ""
 
 
+def test_a_folder_named_like_the_run_record_is_a_warning_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    project(tmp_path)
+    work = tmp_path / ".tox" / ".orch"
+    (work / "last-run.json").mkdir(parents=True)
+    for _ in range(2):
+        result = orch(tmp_path, "run")
+        assert result.code == 0, result
+        assert "Traceback" not in result.err, result.err
+        assert f"warning: cannot write the run record {work / 'last-run.json'}: Is a directory" in result.err
+    assert not [p.name for p in work.iterdir() if p.name.startswith(".last-run-")]
+    assert (work / "last-run.json").is_dir()
+
+
 # ------------------------------------------------------------------------------------ a broken stdout
 BROKEN_PIPE_INI = """\
 [tox]
