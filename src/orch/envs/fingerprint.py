@@ -237,9 +237,19 @@ def read(env_dir: Path) -> Fingerprint | None:
         return None
 
 
+def _refuse_a_folder(env_dir: Path) -> None:
+    """A folder where the record goes is not orch's to delete: an :class:`~orch.envs.api.EnvSetupError` naming it."""
+    path = path_of(env_dir)
+    if path.is_dir() and not path.is_symlink():
+        from orch.envs.api import EnvSetupError
+
+        raise EnvSetupError(f"{path} is a folder, not orch's record of the env; move it away and run again")
+
+
 def write(env_dir: Path, fingerprint: Fingerprint) -> None:
     """Record a finished setup: write a temporary file next to the record, then replace it atomically."""
     env_dir.mkdir(parents=True, exist_ok=True)
+    _refuse_a_folder(env_dir)
     fd, tmp = tempfile.mkstemp(dir=env_dir, prefix=f"{FILE_NAME}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
@@ -260,6 +270,7 @@ def remove(env_dir: Path) -> None:
     """
     from orch.envs import lock
 
+    _refuse_a_folder(env_dir)
     lock.before_change(env_dir)
     with contextlib.suppress(FileNotFoundError):
         path_of(env_dir).unlink()

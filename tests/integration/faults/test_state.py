@@ -240,3 +240,20 @@ def test_a_folder_in_place_of_a_build_lock_is_an_error_line(tmp_path: Path) -> N
     code, out = finish(orch(root, cache, "build"))
     assert code != 0 and "Traceback" not in out, out
     assert "wheel.lock is a folder, not orch's lock file" in out, out
+
+
+@pytest.mark.parametrize("recreate", [[], ["-r"]], ids=["run", "recreate"])
+def test_a_folder_in_place_of_the_env_record_is_an_error_line_and_stays(tmp_path: Path, recreate: list[str]) -> None:
+    root, cache = tmp_path / "proj", tmp_path / "cache"
+    root.mkdir()
+    (root / "tox.ini").write_text("[tox]\nenv_list = a\n[testenv]\nskip_install = true\ncommands = python -c 1\n")
+    code, out = finish(orch(root, cache, "run"))
+    assert code == 0, out
+    record = root / ".tox" / ".orch" / "a" / ".orch-env.json"
+    record.unlink()
+    record.mkdir()
+    (record / "mine").write_text("")
+    code, out = finish(orch(root, cache, "run", *recreate))
+    assert code == 1 and "Traceback" not in out, out
+    assert f"{record} is a folder, not orch's record of the env" in out, out
+    assert (record / "mine").exists()
