@@ -27,10 +27,11 @@ from pathlib import Path
 from orch.errors import UsageError
 
 UNKNOWN = 1.0  # seconds an env counts for when no duration is recorded at all
+MAX_SHARDS = 100_000  # as many as the env names a selection may hold; N is the length of a list
 
 
 def parse_shard(text: str) -> tuple[int, int]:
-    """``--shard K/N`` -> ``(K, N)``, 1 <= K <= N."""
+    """``--shard K/N`` -> ``(K, N)``, 1 <= K <= N <= :data:`MAX_SHARDS`."""
     k_text, sep, n_text = text.partition("/")
     try:
         k, n = int(k_text), int(n_text)
@@ -38,6 +39,8 @@ def parse_shard(text: str) -> tuple[int, int]:
         k = n = 0
     if not sep or not 1 <= k <= n:
         raise UsageError(f"--shard {text}: expected K/N with 1 <= K <= N, e.g. --shard 2/3")
+    if n > MAX_SHARDS:
+        raise UsageError(f"--shard {text}: N is more than {MAX_SHARDS:,} shards")
     return k, n
 
 

@@ -185,6 +185,14 @@ def test_a_bad_parallel_value_is_a_usage_error(tmp_path: Path, command: list[str
     orch(tmp_path, *command).assert_error("-p abc", "auto or all")
 
 
+@pytest.mark.parametrize("n", ["99999999999999999999", "100001"])
+def test_a_shard_count_past_the_limit_is_a_usage_error(tmp_path: Path, n: str) -> None:
+    project(tmp_path)
+    result = orch(tmp_path, "run", "--shard", f"1/{n}")
+    result.assert_error(f"--shard 1/{n}", "more than 100,000 shards")
+    assert "ran" not in result.out
+
+
 @pytest.mark.parametrize("option", ["--result-json", "--junit"])
 def test_a_report_under_a_file_is_refused_before_any_env_runs(tmp_path: Path, option: str) -> None:
     project(tmp_path)
