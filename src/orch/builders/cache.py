@@ -147,7 +147,7 @@ class ArtifactCache:
         settings = config_hash(pdef, extra)
         package_dir = self.dist / _slug(pdef.name)
         with self._key_lock(pdef.name, variant):
-            package_dir.mkdir(parents=True, exist_ok=True)
+            _make_folder(package_dir)
             with file_lock(self.dist / f"{_slug(pdef.name)}.lock"):
                 kept = _read_file_set(package_dir / FILE_SETS, variant, settings)
                 state = sources.state(kept)
@@ -385,6 +385,16 @@ def _inside(path: Path, out_dir: Path, name: str) -> Path:
     target = out_dir / path.name
     shutil.copy2(path, target)
     return target
+
+
+def _make_folder(path: Path) -> None:
+    """``path`` and its parents as folders; a file in the way is a :class:`BuildError` naming it, and stays."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        in_the_way = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), path)
+        message = f"{in_the_way} is a file where the package folder should be; move it away and run again"
+        raise BuildError(message) from None
 
 
 def _remove_leftovers(package_dir: Path) -> None:

@@ -257,3 +257,18 @@ def test_a_folder_in_place_of_the_env_record_is_an_error_line_and_stays(tmp_path
     assert code == 1 and "Traceback" not in out, out
     assert f"{record} is a folder, not orch's record of the env" in out, out
     assert (record / "mine").exists()
+
+
+@pytest.mark.parametrize("in_the_way", ["dist", "dist/wheel"])
+def test_a_file_in_place_of_a_package_folder_is_an_error_line_and_stays(tmp_path: Path, in_the_way: str) -> None:
+    root, cache = tmp_path / "flit_proj", tmp_path / "cache"
+    shutil.copytree(PACKAGES / "flit_proj", root)
+    (root / "tox.ini").write_text("[tox]\nenv_list = x\n[testenv]\npackage = wheel\n")
+    blocker = root / ".tox" / ".orch" / in_the_way
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("mine")
+    for command in ("build", "run"):
+        code, out = finish(orch(root, cache, command))
+        assert code != 0 and "Traceback" not in out, out
+        assert f"{blocker} is a file where the package folder should be; move it away" in out, out
+    assert blocker.read_text() == "mine"
