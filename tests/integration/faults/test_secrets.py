@@ -134,3 +134,28 @@ def test_a_failed_install_names_its_env_once_and_shows_the_installer_error(tmp_p
     # the console shows the installer's last lines under the env's result line, masked
     assert f"broken: {tail[-1]}" in run.out.splitlines()
     assert not any(secret in message for secret in SECRETS)
+
+
+def test_config_shows_resolved_values_unmasked_as_tox_config_does(tmp_path: Path) -> None:
+    """``tox config`` (4.x) prints ``--token={env:GITHUB_TOKEN}`` with the caller's token in it; ``orch config``
+    does the same: it writes nothing, and it shows the value asked for (the rule in reliability.md, Secrets)."""
+    (tmp_path / "tox.ini").write_text(
+        "[testenv]\nskip_install = true\npass_env = GITHUB_TOKEN\ncommands = python -c 1 --token={env:GITHUB_TOKEN}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX"))}
+    env["GITHUB_TOKEN"] = GITHUB_TOKEN
+    shown = {}
+    for tool in ("orch", "tox"):
+        proc = subprocess.run(
+            [sys.executable, "-m", tool, "config", "-e", "py", "-k", "commands"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        shown[tool] = next(line for line in proc.stdout.splitlines() if line.startswith("commands"))
+    assert shown["orch"] == shown["tox"] == f"commands = python -c 1 --token={GITHUB_TOKEN}"
+    assert not list(tmp_path.rglob("*.json")), "orch config wrote a file"
