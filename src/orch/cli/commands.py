@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # the run machinery is imported by the commands that run, not
 
 def load(args: argparse.Namespace, plugins: Plugins) -> Config:
     """Stage 1: find and read the config; warn about unknown keys."""
+    if getattr(args, "workdir", None) == "":
+        raise UsageError("--workdir '': an empty path is no folder (leave the option out for the default)")
     config = load_config(
         registry=plugins.settings,
         type_factors=plugins.env_types.type_factors(),

@@ -271,11 +271,11 @@ class Config:
 
 
 def check_env_name(name: str) -> None:
-    """An env name is one path component, as in tox: not ``.`` or ``..``, no ``/``, ``\\`` or NUL.
+    """An env name is one path component, as in tox: not empty, ``.`` or ``..``, no ``/``, ``\\`` or NUL.
 
-    The name is the env's folder below work_dir; ``..`` would make it the project folder.
+    The name is the env's folder below work_dir; ``..`` would make it the project folder, ``""`` work_dir itself.
     """
-    if name in (".", "..") or any(char in name for char in "/\\\0"):
+    if name in ("", ".", "..") or any(char in name for char in "/\\\0"):
         raise ConfigError(f"environment name {name!r} is not a valid single path component")
 
 

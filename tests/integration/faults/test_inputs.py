@@ -185,6 +185,18 @@ def test_a_bad_parallel_value_is_a_usage_error(tmp_path: Path, command: list[str
     orch(tmp_path, *command).assert_error("-p abc", "auto or all")
 
 
+def test_an_empty_workdir_is_a_usage_error(tmp_path: Path) -> None:
+    project(tmp_path)
+    result = orch(tmp_path, "run", "--workdir", "")
+    result.assert_error("--workdir ''", "empty path")
+    assert not (tmp_path / ".tox").exists()
+
+
+def test_an_empty_env_name_is_a_config_error(tmp_path: Path) -> None:
+    write(tmp_path, '[env.""]\ncommands = [["python", "-c", "1"]]\n', "tox.toml")
+    orch(tmp_path, "list").assert_error("environment name '' is not a valid single path component")
+
+
 @pytest.mark.parametrize("n", ["99999999999999999999", "100001"])
 def test_a_shard_count_past_the_limit_is_a_usage_error(tmp_path: Path, n: str) -> None:
     project(tmp_path)
