@@ -27,6 +27,7 @@ from pathlib import Path
 
 from orch.builders.api import Artifact, BuildError, BuildRequest
 from orch.builders.pep517 import Pep517, wheel_artifact
+from orch.distribution import conda_extra_hint
 
 
 class CondaBuilder:
@@ -54,7 +55,7 @@ class CondaBuilder:
             except ImportError:
                 name = request.packagedef.name
                 raise BuildError(
-                    f"[packagedef:{name}] the conda builder needs whl2conda (pip install 'orch[conda]')"
+                    f"[packagedef:{name}] the conda builder needs whl2conda ({conda_extra_hint('whl2conda')})"
                 ) from None
             except Exception as exc:  # whl2conda raises its own errors, and ValueError for bad metadata
                 message = " ".join(str(exc).split()) or type(exc).__name__

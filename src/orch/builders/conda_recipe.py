@@ -1,6 +1,6 @@
 """The ``conda`` builder with a ``recipe``: rattler-build builds the project's ``recipe.yaml``.
 
-rattler-build (py-rattler-build, ``pip install 'orch[conda]'``) runs in a worker subprocess
+rattler-build (py-rattler-build, ``pip install 'orch-tox[conda]'``, Python 3.10+) runs in a worker subprocess
 (:mod:`orch.builders.rattler_build_worker`, started through :mod:`orch.execute`) into a scratch
 folder; the package it makes is moved to ``<out_dir>/<subdir>/``, as the wheel conversion does. The
 recipe's tests are skipped (the envs run the tests). Build and host dependencies come from the
@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from orch.builders.api import Artifact, BuildError, BuildRequest
+from orch.distribution import conda_extra_hint
 
 WORKER = "orch.builders.rattler_build_worker"
 CHANNELS = ("conda-forge",)
@@ -48,7 +49,8 @@ def build_recipe(request: BuildRequest) -> Artifact:
     recipe = recipe_file(request)
     if importlib.util.find_spec("rattler_build") is None:
         name = request.packagedef.name
-        raise BuildError(f"[packagedef:{name}] building a recipe needs py-rattler-build (pip install 'orch[conda]')")
+        hint = conda_extra_hint("py-rattler-build")
+        raise BuildError(f"[packagedef:{name}] building a recipe needs py-rattler-build ({hint})")
     sources = request.source_hash or source_state(request.root, exclude=request.exclude).hash
     number = build_number(sources, recipe.read_text(encoding="utf-8"))
     request.note(f"building {recipe.relative_to(request.root)} with rattler-build (build {number})")

@@ -484,9 +484,9 @@ def build_parser(
     p_ci.add_argument("--force", action="store_true", help="with --write, replace an existing file")
     p_ci.add_argument(
         "--install",
-        metavar="COMMAND",
-        default="python -m pip install orch",
-        help="how each job installs orch (default: python -m pip install orch); pin a version or use a checkout",
+        metavar="SPEC",
+        help="what each job installs orch from: a path (.), a git URL (git+https://...@REF), an index URL "
+        "(this version from that index) or a requirement (default: orch-tox==VERSION, this version from PyPI)",
     )
     _python_option(p_ci)
     _tox_commands(sub, common, selection, running)

@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from orch.distribution import conda_extra_hint
 from orch.envs import bytecode, constraints, fingerprint, ownership
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.conda_engine import EngineError, select_engine
@@ -65,7 +66,7 @@ def read_environment_yml(path: Path) -> tuple[list[str], list[str], list[str]]:
     try:
         import yaml
     except ImportError:
-        raise EnvSetupError(f"reading {path} needs PyYAML (pip install 'orch[conda]')") from None
+        raise EnvSetupError(f"reading {path} needs PyYAML ({conda_extra_hint('PyYAML')})") from None
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

@@ -5,7 +5,7 @@ Which engine an env gets (:func:`select_engine`), the first that applies:
 1. ``ORCH_CONDA_EXE`` in orch's environment, then the env's ``conda_exe`` setting: a path or the
    name of a ``micromamba``, ``mamba`` or ``conda`` executable (the CLI engine), or ``rattler``
    for the embedded engine;
-2. the embedded engine, when py-rattler is installed (``pip install 'orch[conda]'``);
+2. the embedded engine, when py-rattler is installed (``pip install 'orch-tox[conda]'``, Python 3.10+);
 3. ``micromamba``, ``mamba``, then ``conda``, the first found on ``PATH`` (the CLI engine).
 
 The **CLI engine** runs ``<exe> create|install --yes --prefix P --override-channels -c CHANNEL...
@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orch.distribution import conda_extra_hint
 from orch.envs.api import EnvSetupError
 
 if TYPE_CHECKING:
@@ -84,7 +85,8 @@ def select_engine(conda_exe: str, environ: Mapping[str, str]) -> CondaEngine:
         source = EXE_VARIABLE if environ.get(EXE_VARIABLE) else "conda_exe"
         if wanted == EMBEDDED:
             if not embedded_available():
-                raise EngineError(f"{source} = {EMBEDDED}, but py-rattler is not installed (pip install 'orch[conda]')")
+                hint = conda_extra_hint("py-rattler")
+                raise EngineError(f"{source} = {EMBEDDED}, but py-rattler is not installed ({hint})")
             return RattlerEngine(_rattler_cache(environ))
         found = wanted if os.sep in wanted else shutil.which(wanted, path=environ.get("PATH"))
         if found is None or not Path(found).exists():
@@ -97,7 +99,7 @@ def select_engine(conda_exe: str, environ: Mapping[str, str]) -> CondaEngine:
         if found is not None:
             return CliEngine(found)
     raise EngineError(
-        "no conda engine: install orch's conda extra (pip install 'orch[conda]'), "
+        f"no conda engine: install orch's conda extra ({conda_extra_hint('py-rattler')}), "
         f"put {', '.join(CLI_TOOLS)} on PATH, or set conda_exe"
     )
 
@@ -189,7 +191,8 @@ class CliEngine:
 
     def index(self, channel: Path, *, log: Path, environ: Mapping[str, str]) -> None:
         if not embedded_available():
-            raise EngineError(f"indexing the local channel {channel} needs py-rattler (pip install 'orch[conda]')")
+            hint = conda_extra_hint("py-rattler")
+            raise EngineError(f"indexing the local channel {channel} needs py-rattler ({hint})")
         RattlerEngine(_rattler_cache(os.environ)).index(channel, log=log, environ=environ)
 
 

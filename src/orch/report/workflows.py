@@ -2,8 +2,9 @@
 
 Both are built here as plain data from :class:`~orch.report.matrix.MatrixEntry` lists and written
 with :mod:`orch.report.yaml`. Each job sets up the env's Python (and conda for conda envs),
-restores the uv and orch caches, installs orch, runs ``orch run -e ENV`` with JUnit and JSON
-reports, and keeps the reports whatever the outcome.
+restores the uv and orch caches, installs orch (``orch-tox==X.Y.Z``, the version that wrote the
+file, or what ``--install SPEC`` names: see :func:`install_command`), runs ``orch run -e ENV``
+with JUnit and JSON reports, and keeps the reports whatever the outcome.
 """
 
 from __future__ import annotations
@@ -12,12 +13,49 @@ import shlex
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
+from orch.distribution import DISTRIBUTION, pinned
+from orch.errors import UsageError
 from orch.report.matrix import DEFAULT_OS, DEFAULT_PYTHON, MatrixEntry, github_matrix, gitlab_matrix
 from orch.report.yaml import dump
 
 GITHUB_PATH = ".github/workflows/orch.yml"
 GITLAB_PATH = ".gitlab-ci.yml"
-INSTALL = "python -m pip install orch"
+PIP_INSTALL = "python -m pip install"
+_COMMANDS = frozenset({"python", "python3", "py", "pip", "pip3", "uv", "pipx"})
+_ARCHIVES = (".whl", ".tar.gz", ".zip")
+
+
+def install_command(spec: str | None = None) -> str:
+    """The command a job installs orch with, from ``orch ci --install SPEC``.
+
+    * no SPEC: ``python -m pip install orch-tox==X.Y.Z``, the version generating the file;
+    * an index URL (``http(s)://`` not naming an archive): that version from that index only,
+      ``python -m pip install --index-url URL orch-tox==X.Y.Z`` (the index serves orch's
+      dependencies too, as a PyPI mirror or proxy does);
+    * anything else pip installs, as given: a path (``.``, ``-e .``, ``./orch``), a git URL
+      (``git+https://...@REF``), an archive URL, a requirement (``orch-tox[conda]==0.2.*``),
+      words split as a shell splits them.
+
+    A SPEC that is a command (``python -m pip install ...``) is a :class:`UsageError`: the job
+    runs ``python -m pip install`` itself.
+    """
+    if spec is None:
+        return f"{PIP_INSTALL} {shlex.quote(pinned())}"
+    try:
+        words = shlex.split(spec)
+    except ValueError as exc:
+        raise UsageError(f"--install {spec!r}: {exc}") from None
+    if not words:
+        raise UsageError("--install needs what to install: a path, a git URL, an index URL or a requirement")
+    if PurePosixPath(words[0]).name in _COMMANDS:
+        raise UsageError(
+            f"--install {spec!r}: give what to install, not a command (the job runs {PIP_INSTALL!r} itself)",
+            hint=f"for example --install ., --install git+https://HOST/OWNER/REPO@main, --install {DISTRIBUTION}==X.Y",
+        )
+    url = words[0].lower()
+    if len(words) == 1 and url.startswith(("http://", "https://")) and not url.split("#")[0].endswith(_ARCHIVES):
+        words = ["--index-url", words[0], pinned()]
+    return f"{PIP_INSTALL} {' '.join(shlex.quote(w) for w in words)}"
 
 
 def _header(command: str) -> str:
@@ -47,13 +85,14 @@ def github_workflow(
     project_dir: str = "",
     run_options: Sequence[str] = (),
     runner_python: str = DEFAULT_PYTHON,
-    install: str = INSTALL,
+    install: str | None = None,
 ) -> dict[str, object]:
     """``.github/workflows/orch.yml``: one job per entry through ``strategy.matrix``.
 
     ``config_file`` (relative to the project) keys the cache; ``project_dir`` is the project's
     folder inside the repository; ``run_options`` go to every ``orch run`` (``-c FILE``);
-    ``runner_python`` is set up last, so ``python`` (and orch) run on it whatever the env needs.
+    ``runner_python`` is set up last, so ``python`` (and orch) run on it whatever the env needs;
+    ``install`` is ``--install SPEC`` (see :func:`install_command`).
     """
     env = "${{ matrix.env }}"
     key = f"orch-${{{{ runner.os }}}}-${{{{ matrix.python }}}}-{env}-"
@@ -84,7 +123,7 @@ def github_workflow(
                 "restore-keys": f"{key}\n",
             },
         },
-        {"name": "Install orch", "run": install},
+        {"name": "Install orch", "run": install_command(install)},
         {"name": f"Run {env}", "run": _run_command(env, env, run_options)},
         {
             "name": "Upload reports",
@@ -129,7 +168,7 @@ def gitlab_ci(
     project_dir: str = "",
     run_options: Sequence[str] = (),
     runner_python: str = DEFAULT_PYTHON,
-    install: str = INSTALL,
+    install: str | None = None,
 ) -> dict[str, object]:
     """``.gitlab-ci.yml``: one ``orch`` job fanned out with ``parallel:matrix``, on Linux Docker
     runners (entries for other systems are the caller's to leave out: see :func:`linux_only`)."""
@@ -151,7 +190,7 @@ def gitlab_ci(
                 "paths": [".cache/pip", ".cache/uv", ".cache/orch", _under(project_dir, ".tox/.orch")],
             },
             "before_script": [
-                install,
+                install_command(install),
                 'if [ -n "${UV_PYTHON_INSTALL:-}" ]; then python -m uv python install "$UV_PYTHON_INSTALL"; fi',
                 *where,
             ],

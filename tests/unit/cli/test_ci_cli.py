@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from orch import __version__
+
 TOX_INI = """
 [tox]
 env_list = {py311,py312}-{venv,conda}, lint, py312-macos
@@ -86,7 +88,7 @@ def test_github_workflow(orch, args: list[str], names: list[str]) -> None:
     key = cache["with"]["key"]
     assert "${{ runner.os }}" in key and "${{ matrix.python }}" in key and "${{ hashFiles('tox.ini') }}" in key
     runs = [s["run"] for s in orch_job["steps"] if "run" in s]
-    assert runs[0] == "python -m pip install orch"
+    assert runs[0] == f"python -m pip install orch-tox=={__version__}"
     assert runs[1].startswith(RUN)
     assert "--result-json reports/result-${{ matrix.env }}.json" in runs[1]
     upload = step(orch_job, "actions/upload-artifact@v4")
@@ -181,7 +183,7 @@ def test_gitlab_ci(orch, args: list[str], names: list[str]) -> None:
         assert row["IMAGE"] == ("condaforge/miniforge3:latest" if conda else f"python:{row['PYTHON']}")
     assert orch_job["cache"]["key"] == {"files": ["tox.ini"], "prefix": "orch-$ORCH_ENV-$PYTHON"}
     assert set(orch_job["cache"]["paths"]) == {".cache/pip", ".cache/uv", ".cache/orch", ".tox/.orch"}
-    assert orch_job["before_script"][0] == "python -m pip install orch"
+    assert orch_job["before_script"][0] == f"python -m pip install orch-tox=={__version__}"
     assert orch_job["script"] == [
         'orch run -e "$ORCH_ENV" --junit "reports/junit-$ORCH_ENV.xml" --result-json "reports/result-$ORCH_ENV.json"'
     ]
@@ -261,3 +263,48 @@ def test_no_github_output_elsewhere(orch, tmp_path: Path) -> None:
     assert "::" not in result.out
     assert not (tmp_path / "summary.md").exists()
     assert list(json.loads((tmp_path / "out.json").read_text())["envs"]) == ["good-system", "bad-system"]
+
+
+# --------------------------------------------------------------------------------------- --install
+@pytest.mark.parametrize(
+    ("spec", "command"),
+    [
+        pytest.param(".", "python -m pip install .", id="path"),
+        pytest.param("-e .", "python -m pip install -e .", id="editable"),
+        pytest.param("./tools/orch dir", "python -m pip install ./tools/orch dir", id="words"),
+        pytest.param("'./tools/orch dir'", "python -m pip install './tools/orch dir'", id="quoted-path"),
+        pytest.param(
+            "git+https://github.com/orch-dev/orch-tox@main",
+            "python -m pip install git+https://github.com/orch-dev/orch-tox@main",
+            id="git",
+        ),
+        pytest.param(
+            "https://pypi.example.org/simple/",
+            f"python -m pip install --index-url https://pypi.example.org/simple/ orch-tox=={__version__}",
+            id="index",
+        ),
+        pytest.param(
+            "https://example.org/orch_tox-0.1.0-py3-none-any.whl",
+            "python -m pip install https://example.org/orch_tox-0.1.0-py3-none-any.whl",
+            id="archive-url",
+        ),
+        pytest.param("orch-tox[conda]==0.1.*", "python -m pip install 'orch-tox[conda]==0.1.*'", id="requirement"),
+    ],
+)
+@pytest.mark.parametrize("system", ["github", "gitlab"])
+def test_install_spec(orch, system: str, spec: str, command: str) -> None:
+    result = orch()("ci", system, "-e", "lint", f"--install={spec}")  # = for a SPEC starting with -
+    assert result.code == 0, result.err
+    document = yaml.safe_load(result.out)
+    if system == "github":
+        installs = [s["run"] for s in document["jobs"]["orch"]["steps"] if s.get("name") == "Install orch"]
+    else:
+        installs = document["orch"]["before_script"][:1]
+    assert installs == [command]
+
+
+@pytest.mark.parametrize("spec", ["python -m pip install orch-tox", "pip install .", "uv pip install .", ""])
+def test_install_spec_is_not_a_command(orch, spec: str) -> None:
+    result = orch()("ci", "github", "--install", spec)
+    assert result.code == 2
+    assert "error: --install" in result.err
