@@ -56,3 +56,18 @@ def test_no_install_of_orch_by_the_name_on_pypi() -> None:
     files += sorted((ROOT / "src" / "orch").rglob("*.py"))
     found = [f"{p.relative_to(ROOT)}: {m.group(0)}" for p in files for m in wrong.finditer(p.read_text("utf-8"))]
     assert found == []
+
+
+def test_metadata() -> None:
+    """A LICENSE beside pyproject.toml, the project's URLs, a classifier per supported Python, and
+    py.typed in the package (the wheel ships everything under src/orch)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == "MIT"
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    assert {"Homepage", "Source", "Issues", "Documentation", "Changelog"} <= set(project["urls"])
+    assert "Typing :: Typed" in project["classifiers"]
+    minimum = int(project["requires-python"].removeprefix(">=3."))
+    prefix = "Programming Language :: Python :: 3."
+    versions = [c.rsplit(" ", 1)[1] for c in project["classifiers"] if c.startswith(prefix)]
+    assert versions == [f"3.{m}" for m in range(minimum, minimum + len(versions))]
+    assert (ROOT / "src" / "orch" / "py.typed").is_file()
