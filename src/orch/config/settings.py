@@ -120,6 +120,11 @@ def _check_runner(lookup: Lookup, value: object, explicit: bool) -> object:
     return value
 
 
+def _seed_pip(lookup: Lookup) -> bool:
+    """pip in the env, as tox; an env tox-uv's lock runner syncs has none, as tox-uv makes it."""
+    return lookup.get("runner") != "uv-venv-lock-runner"
+
+
 def _env_type(lookup: Lookup) -> str:
     return lookup.implied_env_type() or "virtualenv"
 
@@ -477,10 +482,11 @@ ENV = (
     Setting(
         "seed_pip",
         Kind.BOOL,
-        True,
+        _seed_pip,
         "virtualenv envs: install pip (and setuptools before Python 3.12) into the env, as tox does;"
         " false leaves them out (tox-uv's `uv_seed` is read as this key); a change recreates the env",
         aliases=("uv_seed",),
+        default_doc="true, except with runner = uv-venv-lock-runner (as tox-uv: no pip)",
     ),
     Setting(
         "system_site_packages",

@@ -623,3 +623,10 @@ def test_deps_errors(tmp_path: Path, value: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         config.resolver.env("x", "deps")
     assert str(caught.value) == f"tox.ini:2: [testenv:x] deps: {message}"
+
+
+def test_a_lock_runner_env_has_no_pip_unless_asked_as_tox_uv_makes_it(tmp_path: Path) -> None:
+    lock = "runner = uv-venv-lock-runner\n"
+    ini = f"[testenv:a]\n{lock}[testenv:b]\n[testenv:c]\n{lock}uv_seed = true\n"
+    config = load(tmp_path, ini)
+    assert [config.resolver.env(env, "seed_pip") for env in "abc"] == [False, True, True]
