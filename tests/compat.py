@@ -45,6 +45,7 @@ from functools import cache
 from pathlib import Path
 
 from orch.cli.main import main
+from orch.config import context as orch_context
 
 REPO = Path(__file__).resolve().parents[1]
 COMPAT = Path(os.environ.get("ORCH_COMPAT_DIR", REPO.parent / "shared" / "compat"))
@@ -68,6 +69,7 @@ KEYS = [
     "pass_env",
 ]
 CORPORA = {"toxini": "expected", "toxtoml": "toxtoml_expected"}  # corpus folder -> tox's output folder
+TOX_PYTHON = (3, 11)  # the CPython tox ran on when both corpora were made (see the corpus README)
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,28 @@ def _inside(folder: Path, environ: dict[str, str]) -> Iterator[None]:
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
+
+
+class _SysOfToxPython:
+    """``sys`` as orch's config code sees it, but with the version of the Python tox ran on."""
+
+    version_info = TOX_PYTHON
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(sys, name)
+
+
+@contextlib.contextmanager
+def _as_tox_python() -> Iterator[None]:
+    """orch running on the corpus' Python, as far as values go: an env with no version in its
+    base_python takes the X.Y of the interpreter running orch ({envsitepackagesdir}, {py_dot_ver}),
+    as tox's takes its own, and tox ran on 3.11 (the interpreter path itself is ``{tox_python}``)."""
+    saved = orch_context.sys
+    orch_context.sys = _SysOfToxPython()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        orch_context.sys = saved
 
 
 def orch(*argv: str) -> tuple[int, str, str]:
@@ -292,7 +316,7 @@ def compare(name: str) -> FileResult:
         root.mkdir(parents=True)
         (root / case.filename).write_bytes(case.source.read_bytes())
         environ = scrubbed_environment(work)
-        with _inside(root, environ):
+        with _inside(root, environ), _as_tox_python():
             return _run_case(case, expected, root, Path(environ["HOME"]))
 
 

@@ -11,17 +11,18 @@ figures with a minimised example of each kind of divergence.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 from collections.abc import Iterator
 
 import pytest
 
+from tox_oracle import needs_oracle_tox
+
 from .oracle import Differ
 from .run import Summary, collect, report
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("tox") is None, reason="tox (test extras) is not installed")
+pytestmark = needs_oracle_tox
 
 DEFAULT_EXAMPLES = 8
 

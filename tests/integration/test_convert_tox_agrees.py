@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -14,10 +13,11 @@ from orch.config.convert_toml import convert_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from compat import COMPAT, scrubbed_environment
+from tox_oracle import needs_oracle_tox
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(importlib.util.find_spec("tox") is None, reason="tox is not installed"),
+    needs_oracle_tox,
 ]
 
 # Small corpus files that convert exactly and that tox reads fast; pluggy and pytest-django have an
