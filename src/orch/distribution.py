@@ -16,7 +16,8 @@ DISTRIBUTION = "orch-tox"
 
 # Packages of the conda extra that are installed only on newer Pythons (their markers in
 # pyproject.toml): on an older one the extra installs without them.
-_CONDA_EXTRA_MINIMUM = {"py-rattler": (3, 10), "py-rattler-build": (3, 10)}
+# whl2conda: 25, the newest on 3.9, writes every build as py_0 (so rebuilds collide) and has no conda_target.
+_CONDA_EXTRA_MINIMUM = {"py-rattler": (3, 10), "py-rattler-build": (3, 10), "whl2conda": (3, 10)}
 
 
 def pinned() -> str:

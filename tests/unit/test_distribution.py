@@ -34,7 +34,7 @@ def test_install_hint() -> None:
     assert install_hint("conda") == "pip install 'orch-tox[conda]'"
 
 
-@pytest.mark.parametrize("package", ["py-rattler", "py-rattler-build"])
+@pytest.mark.parametrize("package", ["py-rattler", "py-rattler-build", "whl2conda"])
 def test_conda_extra_hint_names_the_python_the_package_needs(package: str) -> None:
     assert conda_extra_hint(package, running=(3, 10)) == "pip install 'orch-tox[conda]'"
     hint = conda_extra_hint(package, running=(3, 9))
@@ -42,10 +42,6 @@ def test_conda_extra_hint_names_the_python_the_package_needs(package: str) -> No
         f"{package} needs Python 3.10 or newer and this orch runs on Python 3.9: "
         "install 'orch-tox[conda]' with a newer Python"
     )
-
-
-def test_conda_extra_hint_for_what_installs_everywhere() -> None:
-    assert conda_extra_hint("whl2conda", running=(3, 9)) == "pip install 'orch-tox[conda]'"
 
 
 def test_no_install_of_orch_by_the_name_on_pypi() -> None:

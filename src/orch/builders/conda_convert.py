@@ -85,12 +85,15 @@ def convert_wheel(
     ``conda_forge_names`` is false: whl2conda names the package itself by its normalised PyPI name
     (``typing-extensions``), so a channel made only of converted wheels needs PyPI names throughout.
 
-    Raises ``Exception`` subclasses of whl2conda on a wheel it cannot convert.
+    Raises ``ImportError`` without whl2conda 26.7+, ``Exception`` subclasses of whl2conda on a wheel it
+    cannot convert.
     """
     import logging
 
     from whl2conda.api.converter import Wheel2CondaConverter
 
+    if not hasattr(Wheel2CondaConverter, "conda_target"):  # whl2conda 25 (3.9's newest) names every build py_0
+        raise ImportError("whl2conda 26.7 or newer is needed")
     logging.getLogger("whl2conda").setLevel(logging.ERROR)  # it warns for every marker dependency
     converter = Wheel2CondaConverter(wheel, out_dir)
     converter.build_number = number

@@ -75,7 +75,7 @@ def test_build_numbers_are_stable_and_differ_per_input(tmp_path: Path) -> None:
 
 
 def test_convert_a_pure_wheel_with_its_marker_dependencies(tmp_path: Path) -> None:
-    pytest.importorskip("whl2conda")
+    pytest.importorskip("whl2conda", minversion="26.7")
     from conda_package_streaming import package_streaming
 
     from orch.builders.conda_convert import convert_wheel
