@@ -33,6 +33,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from orch.execute.masking import USERINFO  # one definition of a URL's user:password part
+
 if TYPE_CHECKING:
     from orch.envs.interpreter import Interpreter
 
@@ -85,9 +87,6 @@ class Fingerprint:
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"bad record: {exc}") from None
-
-
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<userinfo>[^/@\s]+)@")
 
 
 class Decision(NamedTuple):
@@ -220,8 +219,8 @@ def compare(old: Fingerprint | None, new: Fingerprint) -> Decision:
 def recorded(dep: str) -> str:
     """A dep as the record keeps it: a URL's user and password replaced by a digest of them, so the
     record never holds a password yet still tells when it changed."""
-    return _USERINFO.sub(
-        lambda m: f"{m['scheme']}://sha256-{hashlib.sha256(m['userinfo'].encode()).hexdigest()[:12]}@", dep
+    return USERINFO.sub(
+        lambda m: f"{m['scheme']}sha256-{hashlib.sha256(m['userinfo'].encode()).hexdigest()[:12]}@", dep
     )
 
 

@@ -80,7 +80,8 @@ _URL = r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/?#\s]+)@"
 _OPTION = r"(?P<option>(?<![^\s'\"=;,(\[])--?[A-Za-z0-9_.-]*(?i:{words})[A-Za-z0-9_.-]*=)[^\s'\"]+".format(
     words="|".join(SECRET_OPTION_WORDS)
 )
-_USERINFO = re.compile(_URL)
+USERINFO = re.compile(_URL)
+"""A URL's ``scheme://`` and its ``user:password`` part (groups ``scheme`` and ``userinfo``)."""
 
 
 def is_secret_name(name: str) -> bool:
@@ -101,7 +102,7 @@ def _maskable(value: str) -> bool:
 def url_secrets(text: str) -> set[str]:
     """The passwords (or lone user parts) of the URLs in ``text`` long enough to mask elsewhere."""
     found: set[str] = set()
-    for match in _USERINFO.finditer(text):
+    for match in USERINFO.finditer(text):
         userinfo = match["userinfo"]
         secret = userinfo.split(":", 1)[1] if ":" in userinfo else userinfo
         found.update(value for value in (secret, userinfo) if _maskable(value))
