@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from orch.config.context import MAX_REFERENCE_DEPTH, Context, Lookup, stringify
+from orch.config.context import Context, Lookup
 from orch.config.convert import CONVERTERS, to_list
 from orch.config.env_file import read_env_file
 from orch.config.factors import expand_names, filter_for_env
@@ -387,19 +387,3 @@ class _Guard:
     def __exit__(self, *exc: object) -> None:
         if self.fresh:
             self.resolver._active.pop()
-
-
-def iter_keys(section: RawSection) -> Iterator[tuple[str, RawValue]]:
-    yield from section.values.items()
-
-
-__all__ = [
-    "MAX_REFERENCE_DEPTH",
-    "Context",
-    "Lookup",
-    "Override",
-    "PackageRules",
-    "Resolver",
-    "apply_overrides",
-    "stringify",
-]

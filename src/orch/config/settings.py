@@ -107,8 +107,8 @@ def _check_regex(lookup: Lookup, value: object, explicit: bool) -> object:
     return value
 
 
-RUNNERS = ("virtualenv", "uv-venv-runner", "uv-venv-lock-runner")  # tox's and tox-uv's that orch implements
 LOCK_RUNNER = "uv-venv-lock-runner"
+RUNNERS = ("virtualenv", "uv-venv-runner", LOCK_RUNNER)  # tox's and tox-uv's that orch implements
 
 
 def _check_runner(lookup: Lookup, value: object, explicit: bool) -> object:
@@ -122,7 +122,7 @@ def _check_runner(lookup: Lookup, value: object, explicit: bool) -> object:
 
 def _seed_pip(lookup: Lookup) -> bool:
     """pip in the env, as tox; an env tox-uv's lock runner syncs has none, as tox-uv makes it."""
-    return lookup.get("runner") != "uv-venv-lock-runner"
+    return lookup.get("runner") != LOCK_RUNNER
 
 
 def _env_type(lookup: Lookup) -> str:

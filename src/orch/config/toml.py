@@ -94,10 +94,6 @@ class Layout:
                 return found
         return None
 
-    def is_header(self, key: Key) -> bool:
-        """Whether ``key`` is a table made by a ``[header]`` (its own or one of a sub-table)."""
-        return any(header[: len(key)] == key for header, _ in self.headers)
-
 
 class _Scanner:
     def __init__(self, text: str, layout: Layout) -> None:

@@ -142,12 +142,6 @@ def read_orch_toml(path: Path) -> TomlSource:
     return _read(path, ORCH_KEY if path.name == PYPROJECT else (), "orch")
 
 
-def toml_source_from_text(text: str, path: Path, dialect: str = "orch") -> TomlSource:
-    """Parse ``text`` as if it were the content of ``path`` (whose name picks the table read)."""
-    root: Key = () if path.name != PYPROJECT else (ORCH_KEY if dialect == "orch" else TOX_KEY)
-    return _parse(text, path, root, dialect)
-
-
 def _read(path: Path, root: Key, dialect: str) -> TomlSource:
     return _parse(read_config_text(path), path, root, dialect)
 

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orch.config.settings import LOCK_RUNNER
 from orch.envs.api import EnvSetupError
 from orch.envs.installer import InstallError, uv_bin
 from orch.execute.masking import Masker, execute_masked, last_lines, remember
@@ -40,7 +41,6 @@ if sys.version_info >= (3, 11):
 else:  # the same parser under its old name
     tomllib = importlib.import_module("tomli")
 
-LOCK_RUNNER = "uv-venv-lock-runner"
 LOCK_FILE = "uv.lock"
 PROJECT_FILE = "pyproject.toml"
 MISSING = "missing"
