@@ -42,7 +42,6 @@ if sys.platform == "win32":  # pragma: no cover
 else:
     import fcntl
 
-SHARED_MODE = sys.platform != "win32"  # whether the use lock can be shared (flock); else runs take turns
 
 _state = threading.local()  # .session: this run's locks; .setups: the envs being set up
 

@@ -179,7 +179,7 @@ class Masker:
         return data
 
 
-_URL_TEXT, _URL_BYTES = re.compile(_URL), re.compile(_URL.encode())
+_URL_TEXT, _URL_BYTES = USERINFO, re.compile(_URL.encode())
 _OPTION_TEXT, _OPTION_BYTES = re.compile(_OPTION), re.compile(_OPTION.encode())
 _MASK_URL, _MASK_OPTION = rf"\g<scheme>{MASK}@", rf"\g<option>{MASK}"
 _MASK_BYTES = MASK.encode()
@@ -293,8 +293,6 @@ def execute_masked(request: Request, masker: Masker) -> Outcome:
     ``on_output`` and into the outcome's tail; the process itself sees ``request`` unchanged."""
     from orch.execute import execute
 
-    if not masker.values:  # no secret known: the fast path (a command line is masked by the caller)
-        return execute(request)
     with MaskedOutput(masker, request.log, request.on_output) as output:
         outcome = execute(request._replace(log=None, on_output=output))
         if outcome.status is Status.NOT_FOUND:  # execute writes why to the log: here, without the log

@@ -32,11 +32,6 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
-def received() -> int | None:
-    """The stop signal that arrived during :func:`handle_stop_signals`, if one did (SIGINT is not listed)."""
-    return _received
-
-
 def exit_code(interrupted: int = 130) -> int:
     """128 + the stop signal's number, or ``interrupted`` (Ctrl-C's 130) when none arrived."""
     return interrupted if _received is None else 128 + _received

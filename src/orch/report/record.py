@@ -36,13 +36,14 @@ def write_record(
     ``selected`` and ``complete`` (false after Ctrl-C) let ``orch run --resume`` continue the run.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
+    masker = current()  # once: it reads the environment's secrets
     data = {
         "orch": __version__,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "duration": round(duration, 3),
         "selected": list(selected),
         "complete": complete,
-        "envs": {r.name: current().mask_data(r.as_record()) for r in results},  # secrets out
+        "envs": {r.name: masker.mask_data(r.as_record()) for r in results},  # secrets out
     }
     target = work_dir / RECORD_NAME
     fd, tmp = tempfile.mkstemp(prefix=".last-run-", suffix=".json", dir=work_dir)

@@ -114,6 +114,13 @@ def test_execute_masked_masks_the_log_the_sink_and_the_tail_but_the_process_sees
     assert outcome.request is request  # what ran is what was asked
 
 
+def test_execute_masked_masks_urls_and_options_with_no_secret_known(tmp_path: Path) -> None:
+    log = tmp_path / "out.log"
+    code = "print('https://u:pw12345@h/x --token=abcdefgh')"
+    assert execute_masked(Request((sys.executable, "-c", code), tmp_path, {}, log=log), Masker()).ok
+    assert log.read_text() == f"https://{MASK}@h/x --token={MASK}\n"
+
+
 def test_execute_masked_writes_why_a_program_cannot_run(tmp_path: Path) -> None:
     log = tmp_path / "out.log"
     outcome = execute_masked(Request((str(tmp_path / f"no-{TOKEN}"),), tmp_path, {}, log=log), Masker({TOKEN}))
