@@ -53,7 +53,7 @@ def _requires(config: Config) -> None:
     from orch.config.tox_plugins import requires_messages
 
     try:
-        note, warnings = requires_messages(config.core.requires, config.path.name)
+        note, warnings = requires_messages(cast("tuple[str, ...]", config.resolver.core("requires")), config.path.name)
     except ConfigError:
         return  # a requires orch cannot compute: tox's provisioning, not orch's business
     if note:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,7 +50,7 @@ def cmd_devenv(args: argparse.Namespace, plugins: Plugins) -> int:
 # ----------------------------------------------------------------------------------- depends
 def cmd_depends(args: argparse.Namespace, plugins: Plugins) -> int:
     """``orch depends``: the run order, then each env under ALL with the envs it waits for (as ``tox depends``)."""
-    from orch.schedule.graph import dependencies
+    from orch.schedule.graph import dependencies, run_order
 
     config = commands.load(args, plugins)
     names = commands.selected(args, config)
@@ -80,17 +79,6 @@ def _packagedef(config: Config, name: str) -> str:
     if config.env_error(name) is not None:
         return ""
     return str(config.env(name).packagedef or "")
-
-
-def run_order(names: Sequence[str], waits: dict[str, set[str]]) -> list[str]:
-    """The selection's order, each env moved after the envs it waits for."""
-    order: list[str] = []
-    pending = list(names)
-    while pending:
-        ready = next(n for n in pending if waits[n] <= set(order))  # no cycle: graph.dependencies checked
-        order.append(ready)
-        pending.remove(ready)
-    return order
 
 
 # -------------------------------------------------------------------------------- quickstart
@@ -141,6 +129,8 @@ def cmd_quickstart(args: argparse.Namespace, plugins: Plugins) -> int:
 # ------------------------------------------------------------------------------------ schema
 def cmd_schema(args: argparse.Namespace, plugins: Plugins) -> int:
     """``orch schema``: the JSON schema of tox.toml / orch.toml, orch's keys and plugins' included."""
+    import json
+
     text = json.dumps(config_schema(plugins.settings), indent=2) + "\n"
     if args.output_file:
         Path(args.output_file).write_text(text, encoding="utf-8")

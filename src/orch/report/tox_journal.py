@@ -51,9 +51,7 @@ TOX_VERSION = f"4.0.0+orch.{__version__}"  # the tox schema, written by orch (PE
 _DESCRIBED = re.compile(r"^(?P<impl>\S+) (?P<version>\d+\.\d+\.\d+)(?P<ft>t?) \((?P<path>.+)\)$")
 
 
-def journal(
-    results: Sequence[EnvResult], configs: Mapping[str, EnvConfig], exit_codes: Mapping[str, int] | None = None
-) -> dict[str, object]:
+def journal(results: Sequence[EnvResult], configs: Mapping[str, EnvConfig]) -> dict[str, object]:
     """tox's top-level keys and ``testenvs`` for ``results``."""
     return {
         "reportversion": REPORT_VERSION,

@@ -64,3 +64,15 @@ def by_history(names: Sequence[str], durations: Mapping[str, float]) -> list[str
     history keep their config order, after those with one."""
     position = {name: i for i, name in enumerate(names)}
     return sorted(names, key=lambda n: (-durations[n] if n in durations else float("inf"), position[n]))
+
+
+def run_order(names: Sequence[str], waits: Mapping[str, set[str]]) -> list[str]:
+    """The selection in config order, each env moved after the envs it waits for (no cycle:
+    :func:`dependencies` checked)."""
+    done: list[str] = []
+    remaining = list(names)
+    while remaining:
+        ready = next(n for n in remaining if waits[n] <= set(done))
+        done.append(ready)
+        remaining.remove(ready)
+    return done

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from orch.execute import signals
 from orch.report.record import RECORD_NAME, write_record
 from orch.schedule.exitcode import run_code
-from orch.schedule.graph import by_history, dependencies
+from orch.schedule.graph import by_history, dependencies, run_order
 from orch.schedule.results import EnvResult, EnvStatus
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def _run_all(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _Pro
     waits = dependencies(names, {n: configs[n].depends if n in configs else () for n in names})
     progress.save()
     if plan.jobs == 1:
-        order = _topological(names, waits)
+        order = run_order(names, waits)
         # Envs that wait for no other env may be set up before their turn: not those that do (an env
         # they depend on may make what they install), nor those holding resources (never two at once).
         ahead = [n for n in order if n in configs and not waits[n] and not configs[n].resources]
@@ -160,17 +160,6 @@ class _Progress:
                 complete=False,
             )
         self._next_save = time.monotonic() + 9 * (time.monotonic() - begin)
-
-
-def _topological(names: Sequence[str], waits: Mapping[str, set[str]]) -> list[str]:
-    """Config order, moving an env after the envs it depends on."""
-    done: list[str] = []
-    remaining = list(names)
-    while remaining:
-        ready = next(n for n in remaining if waits[n] <= set(done))
-        done.append(ready)
-        remaining.remove(ready)
-    return done
 
 
 def _not_started(name: str, why: str) -> EnvResult:
