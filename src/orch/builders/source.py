@@ -146,6 +146,15 @@ class SourceScan:
             self._states[package] = state
             return state
 
+    def parts(self) -> tuple[dict[str, bytes], str | None, bool | None]:
+        """Every listed source file's ``path\\0mode\\0sha256`` line by its relative path, HEAD and the
+        dirty flag: what the result cache filters and hashes (:mod:`orch.schedule.resultkey`)."""
+        with self._lock:
+            entries, commit, dirty = self._listed()
+            parts = {entry.rel: part for entry in entries if (part := self._part(entry)) is not None}
+            self._cache.save(full=True)
+            return parts, commit, dirty
+
     def package_files(self, out_dir: Path, artifact: Path) -> PackageFiles | None:
         """What went into the package built in ``out_dir`` (see :func:`~orch.builders.package_files.of_build`)."""
         with self._lock:

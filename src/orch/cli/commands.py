@@ -157,7 +157,10 @@ def _console(args: argparse.Namespace, config: Config, *, github: bool = False, 
         # with --json, stdout carries only the JSON document: progress goes to stderr; orch exec: stdout
         # carries only the command's output (`V=$(orch exec -e py -- python -c 'print(1)')`)
         lines_to_stderr = exec_mode or bool(getattr(args, "json", False))
-        console = Console(sys.stderr if lines_to_stderr else None, verbosity=verbosity, output=sys.stdout)
+        colored = getattr(args, "colored", None)
+        console = Console(
+            sys.stderr if lines_to_stderr else None, verbosity=verbosity, output=sys.stdout, colored=colored
+        )
         from orch.report.github import GitHubConsole, on_github
 
         return cast("Console", GitHubConsole(console)) if github and on_github(os.environ) else console
@@ -168,12 +171,8 @@ def _console(args: argparse.Namespace, config: Config, *, github: bool = False, 
 
     stream = sys.stderr if getattr(args, "json", False) else None
     live = bool(getattr(args, "live", False))
-    colored = getattr(args, "colored", None)  # --colored yes|no, as FORCE_COLOR / NO_COLOR would
-    environ = {**os.environ, **({"FORCE_COLOR": "1"} if colored == "yes" else {})}
-    if colored is not None:
-        environ.pop("NO_COLOR" if colored == "yes" else "FORCE_COLOR", None)
-        environ.update({"NO_COLOR": "1"} if colored == "no" else {})
-    parallel = ParallelConsole(stream, show_output=show_output, live=live, verbosity=verbosity, environ=environ)
+    colored = getattr(args, "colored", None)  # --colored yes|no: over NO_COLOR / FORCE_COLOR
+    parallel = ParallelConsole(stream, show_output=show_output, live=live, verbosity=verbosity, colored=colored)
     return cast("Console", parallel)
 
 
@@ -308,10 +307,15 @@ def _run(args: argparse.Namespace, plugins: Plugins) -> int:
         return 0
     jobs = _jobs(args)
     runner = _runner(args, plugins, config, _run_options(args), github=True)
+    from orch.cli.cache import result_cache
+
+    runner.result_cache = result_cache(args, config, runner)
     record = _durations(config)
     plan = Plan(jobs=jobs, fail_fast=bool(args.fail_fast or config.core.fail_fast), durations=record, previous=previous)
     clock = time.monotonic()
     code, results = run_envs(runner, names, plan)
+    if runner.result_cache is not None:
+        runner.result_cache.finish()
     code = _reports(args, config, results, code)
     _step_summary(results, time.monotonic() - clock)
     return code
@@ -478,6 +482,13 @@ def cmd_matrix(args: argparse.Namespace, plugins: Plugins) -> int:
     config = load(args, plugins)
     sys.stdout.write(render(_entries(args, plugins, config), args.format, args.default_python))
     return 0
+
+
+def cmd_cache(args: argparse.Namespace, plugins: Plugins) -> int:
+    """``orch cache list|show KEY|clear [--env ENV]``: the result cache (see :mod:`orch.cli.cache`)."""
+    from orch.cli.cache import cache_command
+
+    return cache_command(args, plugins)
 
 
 def repository_root(start: Path) -> Path:

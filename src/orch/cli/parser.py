@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
@@ -20,6 +19,7 @@ COMMANDS = (
     "convert",
     "matrix",
     "ci",
+    "cache",
     "devenv",
     "depends",
     "quickstart",
@@ -87,6 +87,8 @@ class OrchArgumentParser(argparse.ArgumentParser):
             if not name.startswith("--") and name[:2] in known:
                 continue  # -vv, -qq, -rv
             longs = {s.lstrip("-"): s for s in known if s.startswith("--")}
+            import difflib  # only for a mistyped option
+
             close = difflib.get_close_matches(name.lstrip("-"), sorted(longs), n=1, cutoff=0.75)
             return f"unrecognized option {name}" + (f" (did you mean {longs[close[0]]}?)" if close else "")
         choice = message.split("invalid choice:", 1)[1].split("(", 1)[0].strip()
@@ -347,6 +349,18 @@ def run_parser(*, inherited: bool) -> OrchArgumentParser:
         default=_default(inherited, None),
         help="install this wheel or sdist as the project's package instead of building it",
     )
+    group.add_argument(
+        "--cached",
+        action="store_true",
+        default=_default(inherited, False),
+        help="report an env that passed with exactly these inputs as cached instead of running it (result_cache)",
+    )
+    group.add_argument(
+        "--no-cached",
+        action="store_true",
+        default=_default(inherited, False),
+        help="run every env, whatever result_cache says (wins over --cached)",
+    )
     return run
 
 
@@ -488,7 +502,18 @@ def build_parser(
         help="what each job installs orch from: a path (.), a git URL (git+https://...@REF), an index URL "
         "(this version from that index) or a requirement (default: orch-tox==VERSION, this version from PyPI)",
     )
+    p_ci.add_argument(
+        "--cached",
+        action="store_true",
+        help="each job runs orch run --cached and saves and restores the result cache (also when result_cache = true)",
+    )
     _python_option(p_ci)
+
+    p_cache = sub.add_parser("cache", parents=[common], help="the result cache: list, show or clear stored passes")
+    p_cache.add_argument("action", choices=("list", "show", "clear"), help="list entries, show one, or clear")
+    p_cache.add_argument("key", nargs="?", metavar="KEY", help="show: the entry's key (a unique prefix is enough)")
+    p_cache.add_argument("--env", metavar="ENV", help="list, clear: only the entries of this env")
+    p_cache.add_argument("--json", action="store_true", help="list, show: machine-readable output")
     _tox_commands(sub, common, selection, running)
     return parser
 

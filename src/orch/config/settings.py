@@ -253,6 +253,14 @@ CORE = (
         Scope.CORE,
     ),
     Setting("isolated_build", Kind.BOOL, True, "accepted for tox 3 files; builds are always isolated", Scope.CORE),
+    Setting(
+        "result_cache",
+        Kind.BOOL,
+        False,
+        "report an env that passed with exactly these inputs as cached instead of running it (`--cached`);"
+        " the default of every env's `result_cache`",
+        Scope.CORE,
+    ),
 )
 
 ENV = (
@@ -546,6 +554,25 @@ ENV = (
         "",
         "conda envs: the engine, a micromamba, mamba or conda executable, or `rattler` (ORCH_CONDA_EXE overrides)",
         default_doc="py-rattler when installed, else micromamba, mamba, conda on PATH",
+    ),
+    Setting(
+        "result_cache",
+        Kind.BOOL,
+        lambda lookup: bool(lookup.core("result_cache")),
+        "report this env as cached when it passed with exactly these inputs (`--cached`/`--no-cached` win)",
+        default_doc="the core result_cache",
+    ),
+    Setting(
+        "cache_inputs",
+        Kind.LIST,
+        (),
+        "result cache: globs of project files that count even when an exclude matches them (`docs/*`)",
+    ),
+    Setting(
+        "cache_exclude",
+        Kind.LIST,
+        (),
+        "result cache: globs of project files that cannot change this env's outcome, on top of the defaults",
     ),
 )
 

@@ -35,7 +35,7 @@ from orch.report.github import escape_data, escape_property
 from orch.report.results_json import output_logs
 from orch.report.summary import command_line, message_lines, summary_lines
 from orch.report.summary import seconds as _seconds
-from orch.schedule.results import CommandResult, EnvResult, EnvStatus
+from orch.schedule.results import CommandResult, EnvResult, EnvStatus, cached_line
 
 CHUNK = 64 * 1024
 REFRESH = 0.2  # seconds between redraws of the status area
@@ -244,6 +244,7 @@ class ParallelConsole:
             line = f"{result.name}: {word}" + (f": {first}" if first else "")
         else:
             detail = f" {first}" if first and status is not EnvStatus.OK else ""
+            detail = f" {cached_line(result)}" if result.cached else detail  # a result cache hit
             split = f", {setup_split(result)}" if self.verbosity >= 2 else ""
             line = f"{result.name}: {word}{detail} ({_seconds(result.duration)}{split})"
         shown = more if status is not EnvStatus.OK else []

@@ -53,7 +53,13 @@ def summary_lines(
         return ["orch: no env selected"]
     header = ("env", "result", "duration", "interpreter", "package")
     rows = [
-        (r.name, r.status.value, seconds(r.duration), short_interpreter(r.interpreter) or "-", package_label(r.package))
+        (
+            r.name,
+            r.status.value + (" (cached)" if r.cached else ""),
+            seconds(r.duration),
+            short_interpreter(r.interpreter) or "-",
+            package_label(r.package),
+        )
         for r in results
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]

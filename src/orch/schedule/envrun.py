@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from orch.plugin.manager import Plugins
     from orch.report.console import Console
     from orch.schedule.packages import PackageStage
+    from orch.schedule.resultcache import ResultCache
 
 
 RUN_LOGS = "run-"  # a run sharing its env with another logs into <env_log_dir>/run-XXXX/
@@ -169,6 +170,7 @@ class EnvRunner:
         self._ahead_pool: ThreadPoolExecutor | None = None
         self._ahead_cancel = threading.Event()  # set by stop_ahead: stops the setups still running
         self._setup_from: dict[str, int] = {}  # -v: where each env's setup began writing its setup.log
+        self.result_cache: ResultCache | None = None  # --cached / result_cache (set by the command)
 
     # ------------------------------------------------------------------------------- stages
     def run(self, name: str, cancel: threading.Event | None = None) -> EnvResult:
@@ -240,10 +242,15 @@ class EnvRunner:
         self.console.setup_done(name, result.actions)
         if self.options.notest and not env.extra_setup_commands:
             return
+        cache = None if self.options.notest or self.options.exec_argv is not None else self.result_cache
+        if cache is not None and cache.replay(env, interpreter, result, lambda: self._fresh_dirs(env, result)):
+            return  # passed before with exactly these inputs: no process (orch.schedule.resultcache)
         try:
             self._commands(env, prepared, result, setup_only=self.options.notest)
         finally:
             bytecode.after_run(env.env_dir, bytecode.interpreter_tag(interpreter))
+        if cache is not None:
+            cache.keep(env, result)
 
     def _install_package(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,7 @@ class EnvResult:
     log_dir: str = ""
     package: dict[str, object] = field(default_factory=dict)  # the installed artifact's provenance
     commands: list[CommandResult] = field(default_factory=list)
+    cached: dict[str, object] = field(default_factory=dict)  # a result cache hit: key, stored, saved
 
     def as_record(self) -> dict[str, object]:
         return {
@@ -80,7 +82,19 @@ class EnvResult:
                 }
                 for c in self.commands
             ],
+            **({"cached": self.cached} if self.cached else {}),
         }
+
+
+def cached_line(result: EnvResult) -> str:
+    """``cached (passed 2026-12-03 14:02, key 3f2a..., 0.9 s saved)`` for a result cache hit, else ``""``."""
+    if not result.cached:
+        return ""
+    stored = result.cached.get("stored")
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stored)) if isinstance(stored, (int, float)) else "?"
+    saved = result.cached.get("saved")
+    took = f", {saved:.1f} s saved" if isinstance(saved, (int, float)) else ""
+    return f"cached (passed {when}, key {str(result.cached.get('key', ''))[:4]}...{took})"
 
 
 def result_from_record(name: str, data: Mapping[str, Any]) -> EnvResult:
@@ -110,4 +124,5 @@ def result_from_record(name: str, data: Mapping[str, Any]) -> EnvResult:
             )
             for c in data.get("commands") or []
         ],
+        dict(data.get("cached") or {}),
     )
