@@ -16,13 +16,15 @@ streams. Which of orch's lines are shown (``verbosity`` = the count of ``-v`` mi
 
 from __future__ import annotations
 
+import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from orch.execute.masking import current
+from orch.report.colour import RED, Palette, is_terminal, wants_colour
 from orch.report.results_json import output_logs
 from orch.report.summary import command_line, message_lines, summary_lines
 from orch.report.summary import seconds as _seconds
@@ -66,18 +68,39 @@ def log_lines_since(path: Path, start: int) -> list[str]:
 
 
 class Console:
-    """Plain text on ``stream`` (orch's lines); the commands' output goes to ``output`` (default: the same
-    stream). ``verbosity``: see the module."""
+    """orch's lines on ``stream``, coloured as tox's on a terminal (see :mod:`orch.report.colour`:
+    ``colored`` is ``--colored``, ``environ`` defaults to ``os.environ``); the commands' output goes to
+    ``output`` (default: the same stream). ``verbosity``: see the module.
 
-    def __init__(self, stream: TextIO | None = None, *, verbosity: int = 0, output: TextIO | None = None) -> None:
+    :attr:`colour` says whether the commands should colour too; :attr:`tty` whether they get a
+    pseudo-terminal for it (``output`` is a terminal and orch colours).
+    """
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        verbosity: int = 0,
+        output: TextIO | None = None,
+        colored: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.stream = sys.stdout if stream is None else stream
         self.output = self.stream if output is None else output
         self.verbosity = verbosity
+        environ = os.environ if environ is None else environ
+        self.colour = wants_colour(environ, tty=is_terminal(self.stream), colored=colored)
+        self.tty = self.colour and is_terminal(self.output) and environ.get("TERM", "") != "dumb"
+        self.palette = Palette(self.colour)
         self._begun: dict[str, float] = {}
 
     def _line(self, text: str) -> None:
         self.stream.write(current().mask(text) + "\n")
         self.stream.flush()
+
+    def _env_line(self, env: str, text: str, style: str = "") -> None:
+        """``py311: text``, the env's name in tox's colour, ``text`` in ``style``."""
+        self._line(f"{self.palette.env(env)} {self.palette.paint(text, style) if style else text}")
 
     # ------------------------------------------------------------------------- per env
     def env_start(self, env: str) -> None:
@@ -85,17 +108,21 @@ class Console:
         self._begun[env] = time.monotonic()
 
     def note(self, env: str, text: str) -> None:
+        """What an env (or a build, ``.pkg[name]``) does now or decided: one line each."""
         if self.verbosity >= 0:
-            self._line(f"{env}: {text}")
+            self._env_line(env, text)
+
+    def phase(self, env: str, text: str) -> None:
+        """A step worth a status row in the parallel view only (``waiting for .pkg[sdist]``): no line here."""
 
     def error(self, env: str, text: str) -> None:
-        self._line(f"{env}: error: {text}")
+        self._env_line(env, f"error: {text}", RED)
 
     def setup_detail(self, env: str, lines: Sequence[str]) -> None:
         """What setup ran and printed (installer commands and output), shown with ``-v``."""
         if self.verbosity >= 1:
             for line in lines:
-                self._line(f"{env}: {line}")
+                self._env_line(env, line)
 
     def setup_done(self, env: str, actions: Sequence[str]) -> None:
         if self.verbosity < 0:
@@ -104,11 +131,11 @@ class Console:
         took = ""
         if self.verbosity >= 2 and env in self._begun:
             took = f" (setup {_seconds(time.monotonic() - self._begun[env])})"
-        self._line(f"{env}: {', '.join(shown) or 'ready'}{took}")
+        self._env_line(env, f"{', '.join(shown) or 'ready'}{took}")
 
     def command_start(self, env: str, phase: str, index: int, shell: str) -> None:
         if self.verbosity >= 0:
-            self._line(f"{env}: {phase}[{index}]> {shell}")
+            self._line(f"{self.palette.env(env)} {self.palette.command(f'{phase}[{index}]', shell)}")
 
     def output_sink(self, env: str) -> Callable[[bytes], None] | None:
         """Where a command's output goes: straight through to ``output``, at every verbosity (as tox)."""
@@ -130,7 +157,11 @@ class Console:
     def command_end(self, env: str, result: CommandResult) -> None:
         if self.verbosity < 0 and result.ok:
             return
-        self._line(command_line(env, result))
+        line = command_line(env, result)
+        if self.colour:
+            status = EnvStatus.OK if result.ok else EnvStatus.IGNORED if result.ignored else EnvStatus.FAILED
+            line = f"{self.palette.env(env)} {self.palette.status(line[len(env) + 2 :], status)}"
+        self._line(line)
 
     def env_end(self, result: EnvResult) -> None:
         self._begun.pop(result.name, None)
@@ -140,9 +171,10 @@ class Console:
         first, *more = message_lines(result.message)
         detail = f": {first}" if first else ""
         split = f" ({setup_split(result)})" if self.verbosity >= 2 else ""
-        self._line(f"{result.name}: {result.status.value} in {_seconds(result.duration)}{split}{detail}")
+        word = self.palette.status(result.status.value, result.status)
+        self._env_line(result.name, f"{word} in {_seconds(result.duration)}{split}{detail}")
         for line in more:
-            self._line(f"{result.name}: {line}")
+            self._env_line(result.name, line)
         where = log_line(result) if failed and result.status is not EnvStatus.INTERRUPTED else None
         if where is not None:
             self._line(where)
@@ -151,5 +183,5 @@ class Console:
     def summary(self, results: Sequence[EnvResult], duration: float) -> None:
         if self.verbosity <= QUIETER:
             return
-        for line in summary_lines(results, duration):
+        for line in summary_lines(results, duration, self.palette.status if self.colour else None):
             self._line(line)

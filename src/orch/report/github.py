@@ -66,6 +66,14 @@ class GitHubConsole:
     def verbosity(self) -> int:
         return self.console.verbosity
 
+    @property
+    def colour(self) -> bool:
+        return self.console.colour
+
+    @property
+    def tty(self) -> bool:
+        return self.console.tty
+
     def _command(self, text: str) -> None:
         self.console.stream.write(text + "\n")
         self.console.stream.flush()
@@ -78,6 +86,9 @@ class GitHubConsole:
 
     def note(self, env: str, text: str) -> None:
         self.console.note(env, text)
+
+    def phase(self, env: str, text: str) -> None:
+        self.console.phase(env, text)
 
     def error(self, env: str, text: str) -> None:
         self.console.error(env, text)

@@ -7,10 +7,15 @@ or a timeout (at every verbosity), for a success only when asked (``-v``, ``para
 failures and the summary, ``-qq`` failures only; ``-v`` adds setup detail (the installer commands and
 their output, before the env's output block), ``-vv`` each env's setup and commands time.
 
-On a terminal a status area at the bottom shows the running envs and their elapsed times, redrawn
-by a daemon thread (:meth:`ParallelConsole.start` / :meth:`ParallelConsole.stop`); everything else
-is printed above it. Elsewhere (a pipe, a file, ``TERM=dumb``) the lines come plain. Under GitHub
-Actions output blocks fold into ``::group::`` sections and failures become ``::error`` annotations.
+On a terminal a status area at the bottom (:mod:`orch.report.status`) shows the running envs and
+builds, what each does now and for how long, redrawn by a daemon thread (:meth:`ParallelConsole.start`
+/ :meth:`ParallelConsole.stop`); everything else is printed above it. Elsewhere (a pipe, a file,
+``TERM=dumb``) the lines come plain. Under GitHub Actions output blocks fold into ``::group::``
+sections and failures become ``::error`` annotations.
+
+When orch colours (:mod:`orch.report.colour`), the commands are asked to colour too (``FORCE_COLOR``,
+``PY_COLORS``); their logs stay plain, and the coloured output is kept in an anonymous temporary file
+per env to be shown as its block.
 
 Every method may be called from any worker thread: one lock keeps each write whole.
 """
@@ -21,18 +26,20 @@ import codecs
 import os
 import shutil
 import sys
+import tempfile
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 import colorama
 
 from orch.execute.masking import current
+from orch.report.colour import RED, Palette, is_terminal, wants_colour
 from orch.report.console import QUIETER, REUSED, setup_split
 from orch.report.github import escape_data, escape_property
 from orch.report.results_json import output_logs
+from orch.report.status import StatusArea, spinner_for
 from orch.report.summary import command_line, message_lines, summary_lines
 from orch.report.summary import seconds as _seconds
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus, cached_line
@@ -40,19 +47,6 @@ from orch.schedule.results import CommandResult, EnvResult, EnvStatus, cached_li
 CHUNK = 64 * 1024
 REFRESH = 0.2  # seconds between redraws of the status area
 _SHOWN = (EnvStatus.FAILED, EnvStatus.TIMEOUT)  # statuses whose output block is always shown
-_COLOURS: dict[EnvStatus, str] = {
-    EnvStatus.OK: colorama.Fore.GREEN,
-    EnvStatus.FAILED: colorama.Fore.RED,
-    EnvStatus.TIMEOUT: colorama.Fore.RED,
-    EnvStatus.INTERRUPTED: colorama.Fore.RED,
-    EnvStatus.SKIPPED: colorama.Fore.YELLOW,
-    EnvStatus.IGNORED: colorama.Fore.YELLOW,
-}
-_RESET: str = colorama.Style.RESET_ALL
-
-
-def _flag(environ: Mapping[str, str], key: str) -> bool:
-    return bool(environ.get(key, ""))
 
 
 class ParallelConsole:
@@ -61,7 +55,9 @@ class ParallelConsole:
 
     ``show_output(env)`` says whether a passing env's output is shown; ``live`` streams output
     as it comes instead; ``verbosity`` below 0 keeps only failures and the summary. ``stream``,
-    ``environ`` and ``is_tty`` default to ``sys.stdout``, ``os.environ`` and the stream's ``isatty()``.
+    ``environ`` and ``is_tty`` default to ``sys.stdout``, ``os.environ`` and the stream's ``isatty()``;
+    ``colored`` is ``--colored``. :attr:`colour` says whether orch (and so the commands) colour;
+    :attr:`tty` is always false: commands never get a pseudo-terminal here, their output is captured.
     """
 
     def __init__(
@@ -74,6 +70,7 @@ class ParallelConsole:
         environ: Mapping[str, str] | None = None,
         is_tty: bool | None = None,
         refresh: float = REFRESH,
+        colored: str | None = None,
     ) -> None:
         if os.name == "nt":  # before taking sys.stdout: colours and cursor movement on old consoles
             colorama.just_fix_windows_console()
@@ -84,24 +81,18 @@ class ParallelConsole:
         self.verbosity = verbosity
         self.refresh = refresh
         if is_tty is None:
-            isatty = getattr(self.stream, "isatty", None)
-            is_tty = bool(isatty()) if callable(isatty) else False
+            is_tty = is_terminal(self.stream)
         dumb = self.environ.get("TERM", "") == "dumb"
         #: a status area at the bottom (a terminal that understands cursor movement, no streaming)
         self.fancy = is_tty and not dumb and not live
-        if _flag(self.environ, "NO_COLOR"):
-            self.colour = False
-        elif _flag(self.environ, "FORCE_COLOR"):
-            self.colour = True
-        else:
-            self.colour = is_tty and not dumb
+        self.colour = wants_colour(self.environ, tty=is_tty, colored=colored)
+        self.tty = False
+        self.palette = Palette(self.colour)
         self.github = self.environ.get("GITHUB_ACTIONS", "") == "true"
         self._lock = threading.Lock()
-        self._running: dict[str, tuple[float, str]] = {}  # env -> (start, what it does now)
-        self._done: list[EnvResult] = []
+        self._area_state = StatusArea(spinner_for(getattr(self.stream, "encoding", None)))
         self._finished: set[str] = set()
-        self._total: int | None = None
-        self._begun = time.monotonic()
+        self._spools: dict[str, IO[bytes]] = {}  # env -> its coloured output, shown as its block
         self._drawn = 0  # lines of the status area on screen
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -112,7 +103,7 @@ class ParallelConsole:
         """Start redrawing the status area (on a terminal only); ``total``: envs to run."""
         with self._lock:
             if total is not None:
-                self._total = total
+                self._area_state.total = total
             if not self.fancy or self._thread is not None:
                 return
             self._stop.clear()
@@ -135,36 +126,15 @@ class ParallelConsole:
         while not self._stop.wait(self.refresh):
             with self._lock:
                 if not self._stop.is_set():
+                    self._area_state.tick += 1
                     self._clear()
                     self._redraw()
-
-    def _area(self) -> list[str]:
-        size = shutil.get_terminal_size((80, 24))
-        width = max(size.columns - 1, 20)
-        now = time.monotonic()
-        lines = []
-        names = list(self._running)
-        room = max(size.lines - 3, 1)
-        if len(names) > room:
-            names, hidden = names[: room - 1], len(names) - room + 1
-        else:
-            hidden = 0
-        name_width = max((len(n) for n in names), default=0)
-        for name in names:
-            begun, doing = self._running[name]
-            lines.append(f"  {name.ljust(name_width)}  {now - begun:7.1f} s  {doing}".rstrip()[:width])
-        if hidden:
-            lines.append(f"  ... and {hidden} more"[:width])
-        failed = sum(r.status.fails_run for r in self._done)
-        total = self._total if self._total is not None else len(self._running) + len(self._done)
-        counts = f"orch: {len(self._running)} running, {len(self._done)} done, {failed} failed, {total} total"
-        lines.append(f"{counts} ({now - self._begun:.1f} s)"[:width])
-        return lines
 
     def _redraw(self) -> None:
         if self._thread is None:
             return
-        lines = self._area()
+        size = shutil.get_terminal_size((80, 24))
+        lines = self._area_state.lines(size.columns, size.lines)
         self.stream.write("".join(f"{line}\n" for line in lines))
         self.stream.flush()
         self._drawn = len(lines)
@@ -176,7 +146,7 @@ class ParallelConsole:
 
     # --------------------------------------------------------------------------------- output
     def _paint(self, text: str, status: EnvStatus) -> str:
-        return f"{_COLOURS[status]}{text}{_RESET}" if self.colour else text
+        return self.palette.status(text, status)
 
     def _write(self, text: str) -> None:
         """Text above the status area, masked (the caller holds the lock)."""
@@ -191,10 +161,8 @@ class ParallelConsole:
 
     def _doing(self, env: str, what: str) -> None:
         with self._lock:
-            if env in self._finished:
-                return
-            begun = self._running[env][0] if env in self._running else time.monotonic()
-            self._running[env] = (begun, current().mask(what))
+            if env not in self._finished:
+                self._area_state.doing(env, current().mask(what))
 
     def _copy(self, path: Path) -> bool:
         """Copy a log to the stream chunk by chunk (the caller holds the lock); True when the last
@@ -221,8 +189,9 @@ class ParallelConsole:
         return last in (b"\n", b"\r")
 
     def _block(self, result: EnvResult) -> None:
-        """The env's output as one block (the caller holds the lock)."""
+        """The env's output as one block (the caller holds the lock): the log, or the coloured spool."""
         logs = output_logs(result)
+        spool = self._spools.get(result.name)
         if not logs:
             return
         self._clear()
@@ -230,11 +199,28 @@ class ParallelConsole:
             self.stream.write(f"::group::{result.name} {result.status.value}\n")
         for log in logs:
             self.stream.write(f"----- {result.name} output ({log}) -----\n")
-            if not self._copy(log):
+            if not (self._copy_spool(spool) if spool is not None and result.commands else self._copy(log)):
                 self.stream.write("\n")
             self.stream.write(f"----- end of {result.name} output -----\n")
         if self.github:
             self.stream.write("::endgroup::\n")
+
+    def _copy_spool(self, spool: IO[bytes]) -> bool:
+        """Copy an env's coloured output to the stream (the caller holds the lock); as :meth:`_copy`."""
+        spool.seek(0)
+        self.stream.flush()
+        buffer = getattr(self.stream, "buffer", None)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        last = b"\n"
+        while chunk := spool.read(CHUNK):
+            last = chunk[-1:]
+            if buffer is not None:
+                buffer.write(chunk)
+            else:
+                self.stream.write(decoder.decode(chunk))
+        if buffer is not None:
+            buffer.flush()
+        return last in (b"\n", b"\r")
 
     def _result_line(self, result: EnvResult) -> str:
         status = result.status
@@ -261,8 +247,12 @@ class ParallelConsole:
         if self.live and self.verbosity >= 0:
             self._print(f"{env}: {text}")
 
+    def phase(self, env: str, text: str) -> None:
+        """A step for the env's status row only (``waiting for .pkg[sdist]``)."""
+        self._doing(env, text)
+
     def error(self, env: str, text: str) -> None:
-        self._print(f"{env}: error: {text}")
+        self._print(f"{self.palette.env(env)} {self.palette.paint(f'error: {text}', RED)}")
 
     def setup_detail(self, env: str, lines: Sequence[str]) -> None:
         """``-v``: what setup ran and printed; streamed with ``-o``, else shown with the env's block."""
@@ -289,14 +279,26 @@ class ParallelConsole:
 
     def output_sink(self, env: str) -> Callable[[bytes], None] | None:
         """``None`` (the output goes to the env's log only) unless ``live``: then each line is
-        printed as it comes, prefixed with ``env: ``."""
+        printed as it comes, prefixed with ``env: ``. When orch colours, the output (coloured, where
+        the log is plain) also goes to a temporary file, shown as the env's block."""
         if not self.live:
-            return None
+            return self._spool_sink(env) if self.colour else None
 
         def write(chunk: bytes) -> None:
             text = chunk.decode("utf-8", errors="replace").replace("\r\n", "\n")
             lines = text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
             self._print(*(f"{env}: {line}" for line in lines))
+
+        return write
+
+    def _spool_sink(self, env: str) -> Callable[[bytes], None]:
+        with self._lock:
+            spool = self._spools.get(env)
+            if spool is None:
+                spool = self._spools[env] = tempfile.TemporaryFile()  # noqa: SIM115 - closed at env_end
+
+        def write(line: bytes) -> None:
+            spool.write(line)
 
         return write
 
@@ -311,8 +313,7 @@ class ParallelConsole:
             result.status in (EnvStatus.OK, EnvStatus.IGNORED) and self.show_output(result.name)
         )
         with self._lock:
-            self._running.pop(result.name, None)
-            self._done.append(result)
+            self._area_state.finished(result.name, failed=result.status.fails_run)
             self._finished.add(result.name)
             detail = self._detail.pop(result.name, [])
             if detail and show:
@@ -326,6 +327,9 @@ class ParallelConsole:
                 self._write(self._result_line(result) + "\n")
             else:
                 self._write("")
+            spool = self._spools.pop(result.name, None)
+            if spool is not None:
+                spool.close()
 
     # ------------------------------------------------------------------------------- summary
     def summary(self, results: Sequence[EnvResult], duration: float) -> None:
