@@ -99,6 +99,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         return PreparedEnv((config.env_bin_dir,), python, environ, actions, runs)
 
     def install(deps: tuple[str, ...]) -> None:
+        request.note(f"installing {len(deps)} dep{'s' if len(deps) != 1 else ''}")
         args = requirement_args(deps, request.root)
         installer.install(python, args, cwd=request.root, env=install_env, log=request.log)
 
@@ -133,6 +134,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         request.note(f"recreate: {decision.reason}")
     ownership.make_room(config.name, env_dir, keep=request.log, work_dir=request.work_dir)
     seed_with = _uv_seed(config, interpreter, installer, creator)  # None: the creator seeds pip, or no pip
+    request.note(f"creating the env with {creator}")
     _create(request, interpreter, creator, seed=installer.needs_pip or (config.seed_pip and seed_with is None))
     if seed_with:  # part of creating the env, as virtualenv's own seeder is: no installer run counted
         Installer(config.name).install(

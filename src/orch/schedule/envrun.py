@@ -266,6 +266,7 @@ class EnvRunner:
             return True
         try:
             with cancel_scope(cancel):
+                self.console.phase(env.name, f"waiting for .pkg[{env.packagedef}]")
                 cached = self.packages.artifact_for(env, interpreter)
                 if cached is not None:
                     with env_lock.changing(env.env_dir, env.name, lambda text: self.console.note(env.name, text)):

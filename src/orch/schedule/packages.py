@@ -203,7 +203,13 @@ class PackageStage:
             )
             request.log.parent.mkdir(parents=True, exist_ok=True)
             request.log.write_bytes(b"")  # the log of the latest build only
-            return builder.build(request)
+            try:
+                artifact = builder.build(request)
+            except BaseException:
+                self.note(f".pkg[{pdef.name}]", "build failed")  # ends the build's row in the live view
+                raise
+            self.note(f".pkg[{pdef.name}]", f"built {artifact.path.name}")
+            return artifact
 
         extra = {"orch": __version__, "build_python": build_python.major_minor}
         cached = self._artifact_cache().get_or_build(pdef, sources, run_build, variant=variant, extra=extra)
@@ -283,6 +289,7 @@ class PackageStage:
             raise EnvSetupError(f"{env.name}: the env has no Python to install {artifact.name} into")
         env_lock.before_change(env.env_dir)  # under orch.envs.lock.changing: wait until no other run uses the env
         same_deps = old is not None and old.get("requires") == list(requires) and old.get("name") == artifact.name
+        self.note(env.name, f"installing {label}")
         if artifact.kind == "conda":
             self._install_conda(env, artifact)
         else:
