@@ -40,7 +40,9 @@ def result_cache(args: argparse.Namespace, config: Config, runner: EnvRunner) ->
             return packages.scan()
         return SourceScan(config.root, cache_file=work_dir / "dist" / ".source-cache.json", exclude=[work_dir])
 
-    outputs = [Path(p) for p in (getattr(args, "junit", None), getattr(args, "result_json", None)) if p]
+    reports = [Path(p) for p in (getattr(args, "junit", None), getattr(args, "result_json", None)) if p]
+    caches = [Path(os.environ[name]) for name in ("PIP_CACHE_DIR", "UV_CACHE_DIR") if os.environ.get(name)]
+    outputs = [*reports, cache_dir(), *caches]  # written by the run or the installers: never inputs
     return ResultCache(
         config,
         cached=True if getattr(args, "cached", False) else None,
@@ -125,8 +127,8 @@ def _show(where: Path, args: argparse.Namespace) -> int:
         print("commands:")
         for c in commands:
             if isinstance(c, dict):
-                where = f"{c.get('phase')}[{c.get('index')}]"
-                print(f"  {where} exit {c.get('exit_code')} in {c.get('duration')} s: {c.get('command')}")
+                step = f"{c.get('phase')}[{c.get('index')}]"
+                print(f"  {step} exit {c.get('exit_code')} in {c.get('duration')} s: {c.get('command')}")
     print("log:")
     sys.stdout.write("".join(f"  | {line}\n" for line in log.splitlines()))
     return 0

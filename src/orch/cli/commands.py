@@ -499,6 +499,14 @@ def repository_root(start: Path) -> Path:
     return start
 
 
+def _cached(args: argparse.Namespace, config: Config) -> bool:
+    """``orch ci --cached``, or a config that turns the result cache on: the jobs keep it between runs."""
+    if args.cached or config.core.extra.get("result_cache"):
+        return True
+    names = selected(args, config)
+    return any(config.env_error(n) is None and bool(config.env(n).extra.get("result_cache")) for n in names)
+
+
 def cmd_ci(args: argparse.Namespace, plugins: Plugins) -> int:
     """``orch ci github|gitlab [--write [--force]]``: a CI pipeline running each selected env as a job."""
     from orch.report.workflows import GITHUB_PATH, GITLAB_PATH, github_workflow, gitlab_ci, linux_only, to_yaml
@@ -513,7 +521,12 @@ def cmd_ci(args: argparse.Namespace, plugins: Plugins) -> int:
     config_path = config.path.resolve()
     config_file = config_path.relative_to(root).as_posix() if root in config_path.parents else config_path.name
     run_options = ["-c", config_file] if args.conf else []
-    where = {"config_file": config_file, "project_dir": project_dir, "install": args.install}
+    where = {
+        "config_file": config_file,
+        "project_dir": project_dir,
+        "install": args.install,
+        "cached": _cached(args, config),
+    }
     if args.system == "github":
         document = github_workflow(entries, **where, run_options=run_options, runner_python=args.default_python)
         target = repo / GITHUB_PATH

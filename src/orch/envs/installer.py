@@ -19,9 +19,11 @@ carries the last lines of the output, masked too.
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import shutil
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -153,17 +155,31 @@ class Installer:
 
 def uv_bin(env_name: str) -> str:
     """The uv executable: the ``uv`` package's, else the one on ``PATH``."""
-    try:
-        from uv import find_uv_bin
-    except ImportError:
-        found = shutil.which("uv")
-    else:
-        try:
-            return os.fsdecode(find_uv_bin())
-        except FileNotFoundError:
-            found = shutil.which("uv")
+    found = _uv_bin()
     if found is None:
         raise EnvSetupError(
             f"{env_name}: uv is not installed; install it into orch's Python (pip install uv) or set installer = pip"
         )
     return found
+
+
+_UV_LOCK = threading.Lock()
+
+
+@functools.cache
+def _uv_bin_unlocked() -> str | None:
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        return shutil.which("uv")
+    try:
+        return os.fsdecode(find_uv_bin())
+    except FileNotFoundError:
+        return shutil.which("uv")
+
+
+def _uv_bin() -> str | None:
+    """Looked up once per process, by one thread: ``find_uv_bin`` reads :mod:`sysconfig`, whose first
+    use is not thread-safe (a second thread may see ``EXE`` as ``None`` while the first fills it)."""
+    with _UV_LOCK:
+        return _uv_bin_unlocked()

@@ -16,6 +16,12 @@ virtualenv itself; Python 3.7 and 3.8, for which virtualenv embeds no wheel, by 
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import functools
+import importlib.util
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 SETUPTOOLS_UNTIL = (3, 12)  # virtualenv seeds setuptools only for older Pythons
@@ -28,10 +34,10 @@ def packages(version: tuple[int, ...]) -> tuple[str, ...]:
 
 def embedded_wheels(version: tuple[int, ...]) -> tuple[Path, ...] | None:
     """virtualenv's embedded wheels of :func:`packages` for ``version``; ``None`` when it has none."""
-    import virtualenv  # noqa: F401  # first, as creating an env does: threads setting envs up import in one order
-    from virtualenv.seed.wheels import embed
-
-    support: dict[str, dict[str, str]] = embed.BUNDLE_SUPPORT
+    found = _bundle()
+    if found is None:
+        return None
+    folder, support = found
     key = f"{version[0]}.{version[1]}"
     if key not in support:
         known = sorted((tuple(map(int, k.split("."))), k) for k in support)
@@ -44,8 +50,42 @@ def embedded_wheels(version: tuple[int, ...]) -> tuple[Path, ...] | None:
         file = support[key].get(name)
         if file is None:
             return None
-        wheels.append(Path(embed.BUNDLE_FOLDER) / file)
+        wheels.append(folder / file)
     return tuple(wheels) if all(wheel.is_file() for wheel in wheels) else None
+
+
+@functools.cache
+def _bundle() -> tuple[Path, dict[str, dict[str, str]]] | None:
+    """virtualenv's embed folder and its ``BUNDLE_SUPPORT`` table (Python version -> package -> wheel file).
+
+    Read from the module's source, not imported: importing virtualenv costs 0.1-0.2 s, more than
+    creating an env with uv. An installed virtualenv whose module holds no literal table is imported.
+    """
+    spec = importlib.util.find_spec("virtualenv")  # a top-level package: found, not imported
+    if spec is None or spec.origin is None:
+        return None
+    source = Path(spec.origin).parent / "seed" / "wheels" / "embed" / "__init__.py"
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        tree = ast.Module(body=[], type_ignores=[])
+    for node in tree.body:
+        target: ast.expr
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "BUNDLE_SUPPORT" and value is not None:
+            with contextlib.suppress(ValueError):
+                table = ast.literal_eval(value)
+                if isinstance(table, dict):
+                    return source.parent, {str(k): {str(n): str(f) for n, f in v.items()} for k, v in table.items()}
+    from virtualenv.seed.wheels import embed  # the table is computed: ask the module itself
+
+    support: dict[str, dict[str, str]] = embed.BUNDLE_SUPPORT
+    return Path(embed.BUNDLE_FOLDER), support
 
 
 def requirements(version: tuple[int, ...], *, download: bool) -> tuple[str, ...] | None:
@@ -54,3 +94,26 @@ def requirements(version: tuple[int, ...], *, download: bool) -> tuple[str, ...]
         return packages(version)
     wheels = embedded_wheels(version)
     return None if wheels is None else tuple(map(str, wheels))
+
+
+_PLAIN = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(?:[<>=!~;@(]|$)")
+
+
+def joins(deps: Iterable[str], version: tuple[int, ...]) -> bool:
+    """Whether the seed can be installed in the same ``uv pip install`` as ``deps``: one resolution
+    instead of two. Only when every dep is a plain requirement (no file, option, path or constraint,
+    which might pin pip or setuptools unseen) that names no seed package; a dep that depends on another
+    seed version is caught by :func:`conflicts`."""
+    seeds = set(packages(version))
+    for dep in deps:
+        match = _PLAIN.match(dep)
+        if match is None or re.sub(r"[-_.]+", "-", match.group(1)).lower() in seeds:
+            return False
+    return True
+
+
+def conflicts(output: Iterable[str], version: tuple[int, ...]) -> bool:
+    """Whether a failed install of the seed together with deps may have failed over a seed package
+    (the output names one): then the seed goes in on its own, and the deps after it."""
+    names = re.compile(r"\b(?:" + "|".join(packages(version)) + r")\b", re.IGNORECASE)
+    return any(names.search(line) for line in output)

@@ -1,20 +1,14 @@
 """The ``virtualenv`` env type: a Python virtual environment in ``env_dir``, created once and reused.
 
-How an env is created (everything works offline):
-
-* Python 3.9 and newer: virtualenv's Python API (``virtualenv.cli_run``), imported only here and
-  only when an env is created. Its app-data folder lives in orch's cache (``$ORCH_CACHE_DIR``, else
-  ``$XDG_CACHE_HOME/orch``, else ``~/.cache/orch``), not the user's, and it never checks for updates.
-  pip is there by default, as in tox (``seed_pip``, tox-uv's ``uv_seed``): for the uv installer
-  the env is created ``--no-seed`` and uv installs virtualenv's embedded wheels (:mod:`orch.envs.seed`);
-  for the pip installer or an ``install_command``, virtualenv's seeder copies them.
-* Python 3.7 and 3.8, which virtualenv 21 no longer serves well (it will not seed pip, and its
-  ``--no-seed`` 3.7 env fails at startup): ``<python> -m venv`` when the env gets pip
-  (``ensurepip`` installs the pip wheel bundled with that Python; ``uv venv --seed`` would download
-  pip) or ``always_copy``; ``uv venv`` otherwise (fast).
-* tox's ``system_site_packages`` (``sitepackages``), ``always_copy`` and ``download`` are passed to
-  the creator; each is in the env's record, so changing one recreates the env.
-* Older Pythons are refused by :meth:`VirtualenvBackend.cannot_create`.
+How an env is created is :mod:`orch.envs.create`'s business: ``uv venv`` when uv sets the env up
+(the default), virtualenv's Python API or ``python -m venv`` where uv cannot serve (the pip
+installer, an ``install_command``, ``always_copy``...). pip is there by default, as in tox
+(``seed_pip``, tox-uv's ``uv_seed``): for the uv installer, uv installs virtualenv's embedded wheels
+(:mod:`orch.envs.seed`), in the same ``uv pip install`` as the deps when they cannot pin pip or
+setuptools; for the pip installer or an ``install_command``, virtualenv's seeder copies them. tox's
+``system_site_packages`` (``sitepackages``), ``always_copy`` and ``download`` are passed to the
+creator; each is in the env's record, as is the creator, so changing one recreates the env. Pythons
+older than 3.7 are refused by :meth:`VirtualenvBackend.cannot_create`.
 
 After an install, the env gets the bytecode other envs compiled for the same files
 (:mod:`orch.envs.bytecode`). Setup is atomic and locked (see :mod:`orch.envs.fingerprint`): under
@@ -28,21 +22,18 @@ folder without orch's marker that is not empty, a link and a file are refused, n
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orch.envs import bytecode, constraints, fingerprint, groups, ownership, seed, uvsync
+from orch.envs import bytecode, constraints, create, fingerprint, groups, ownership, seed, uvsync
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
-from orch.envs.installer import Installer, installer_environ, requirement_args, uv_bin
-from orch.paths import cache_dir
+from orch.envs.installer import Installer, InstallError, installer_environ, requirement_args
 
 if TYPE_CHECKING:
     from orch.config.model import EnvConfig
     from orch.envs.interpreter import Interpreter
 
 OLDEST = (3, 7)
-VIRTUALENV_FROM = (3, 9)  # older targets are created with uv venv or the venv module
 
 
 class VirtualenvBackend:
@@ -70,7 +61,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     config = request.config
     env_dir, python = config.env_dir, config.env_python
     installer = Installer(config.name, config.installer, config.install_command)
-    creator = _creator(interpreter, installer, config)
+    creator = create.creator(interpreter, installer, config)
     lock = uvsync.uses_lock(config)  # uv sync from uv.lock: no deps, groups through uv
     deps = () if lock else config.deps
     group_deps = () if lock else _group_requirements(config, request.root)
@@ -98,9 +89,9 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     def prepared(actions: tuple[str, ...], runs: int) -> PreparedEnv:
         return PreparedEnv((config.env_bin_dir,), python, environ, actions, runs)
 
-    def install(deps: tuple[str, ...]) -> None:
+    def install(deps: tuple[str, ...], seed_wheels: tuple[str, ...] = ()) -> None:
         request.note(f"installing {len(deps)} dep{'s' if len(deps) != 1 else ''}")
-        args = requirement_args(deps, request.root)
+        args = [*requirement_args(deps, request.root), *seed_wheels]
         installer.install(python, args, cwd=request.root, env=install_env, log=request.log)
 
     ownership.check(request)
@@ -133,13 +124,19 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     if decision.reason:
         request.note(f"recreate: {decision.reason}")
     ownership.make_room(config.name, env_dir, keep=request.log, work_dir=request.work_dir)
-    seed_with = _uv_seed(config, interpreter, installer, creator)  # None: the creator seeds pip, or no pip
+    seed_with = _uv_seed(config, interpreter, installer)  # None: the creator seeds pip, or no pip
     request.note(f"creating the env with {creator}")
-    _create(request, interpreter, creator, seed=installer.needs_pip or (config.seed_pip and seed_with is None))
-    if seed_with:  # part of creating the env, as virtualenv's own seeder is: no installer run counted
-        Installer(config.name).install(
-            python, seed_with, cwd=request.root, env=install_env, log=request.log, what="pip"
-        )
+    create.create(
+        request, interpreter, creator, seed_pip=installer.needs_pip or (config.seed_pip and seed_with is None)
+    )
+    wanted = (*deps, *group_deps)
+    together = bool(seed_with and wanted) and not lock and seed.joins(wanted, interpreter.version)
+
+    def seed_pip() -> None:  # part of creating the env, as virtualenv's own seeder is: no installer run counted
+        installer.install(python, seed_with or (), cwd=request.root, env=install_env, log=request.log, what="pip")
+
+    if seed_with and not together:
+        seed_pip()
     actions = [f"recreated: {decision.reason}" if decision.reason else "created"]
     runs = 0
     if lock:
@@ -147,14 +144,29 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
             request.note("deps are not installed: with runner = uv-venv-lock-runner, uv.lock decides")
         uvsync.sync(config, request.root, env=install_env, log=request.log)
         actions.append("synced from uv.lock")
-    elif deps or group_deps:
-        install((*deps, *group_deps))
+    elif together:
+        try:  # one resolution for pip and the deps
+            install(wanted, seed_with or ())
+        except InstallError as exc:
+            if not seed.conflicts(exc.tail, interpreter.version):
+                raise
+            _log(request.log, "# the deps do not go with the seed's pip or setuptools: seeding first, then the deps")
+            seed_pip()
+            install(wanted)
+        actions.append(_installed(deps, config.dependency_groups))
+    elif wanted:
+        install(wanted)
         actions.append(_installed(deps, config.dependency_groups))
     if lock or deps or group_deps:
         runs = 1
         bytecode.after_install(env_dir, bytecode.interpreter_tag(interpreter), request.log)
     fingerprint.write(env_dir, new)
     return prepared(tuple(actions), runs)
+
+
+def _log(log: Path, line: str) -> None:
+    with log.open("a", encoding="utf-8") as stream:
+        stream.write(line + "\n")
 
 
 def _group_requirements(config: EnvConfig, root: Path) -> tuple[str, ...]:
@@ -172,12 +184,6 @@ def _installed(deps: tuple[str, ...], group_names: tuple[str, ...]) -> str:
     return "installed " + "; ".join(parts)
 
 
-def _creator(interpreter: Interpreter, installer: Installer, config: EnvConfig) -> str:
-    if interpreter.version[:2] >= VIRTUALENV_FROM:
-        return "virtualenv"
-    return "venv" if installer.needs_pip or config.seed_pip or config.always_copy else "uv venv"
-
-
 def _creation_options(config: EnvConfig, installer: Installer) -> dict[str, str]:
     """tox's creation keys for the record, only when set, so that an env recorded without them is reused."""
     options = {key: "true" for key in ("system_site_packages", "always_copy") if getattr(config, key)}
@@ -186,58 +192,8 @@ def _creation_options(config: EnvConfig, installer: Installer) -> dict[str, str]
     return options
 
 
-def _uv_seed(config: EnvConfig, interpreter: Interpreter, installer: Installer, creator: str) -> tuple[str, ...] | None:
+def _uv_seed(config: EnvConfig, interpreter: Interpreter, installer: Installer) -> tuple[str, ...] | None:
     """What uv installs to seed pip into an env the uv installer sets up (:mod:`orch.envs.seed`)."""
-    if not config.seed_pip or installer.needs_pip or creator != "virtualenv":
+    if not config.seed_pip or not create.uv_seeds(installer, config):
         return None
     return seed.requirements(interpreter.version, download=config.download)
-
-
-def _create(request: SetupRequest, interpreter: Interpreter, creator: str, *, seed: bool) -> None:
-    config = request.config
-    env_dir = config.env_dir
-    env_dir.parent.mkdir(parents=True, exist_ok=True)
-    if creator == "virtualenv":
-        _create_with_virtualenv(config, interpreter, seed=seed)
-        return
-    from orch.execute import Request, execute
-
-    if creator == "uv venv":
-        argv = [uv_bin(config.name), "venv", "--allow-existing", "--no-project", "--python", interpreter.path]
-    else:
-        argv = [interpreter.path, "-m", "venv", *(["--copies"] if config.always_copy else [])]
-    if config.system_site_packages:
-        argv.append("--system-site-packages")
-    argv.append(str(env_dir))
-    env = installer_environ(os.environ, set_env={}, bin_dir=None, virtual_env=None)
-    request.log.parent.mkdir(parents=True, exist_ok=True)
-    outcome = execute(Request(argv=tuple(argv), cwd=request.root, env=env, log=request.log))
-    if not outcome.ok:
-        problem = f"exit {outcome.exit_code}" if outcome.exit_code is not None else outcome.status.value
-        raise EnvSetupError(
-            f"{config.name}: creating the env with {creator} failed ({problem}), see {request.log}", request.log
-        )
-
-
-def _create_with_virtualenv(config: EnvConfig, interpreter: Interpreter, *, seed: bool) -> None:
-    from virtualenv import cli_run
-
-    env_name = config.name
-    args = [str(config.env_dir), "--python", interpreter.path, "--no-periodic-update", "--app-data", str(_app_data())]
-    if not seed:
-        args.append("--no-seed")
-    elif config.download:
-        args.append("--download")
-    if config.system_site_packages:
-        args.append("--system-site-packages")
-    if config.always_copy:
-        args.append("--copies")
-    try:
-        cli_run(args, setup_logging=False)
-    except (Exception, SystemExit) as exc:  # virtualenv exits on bad arguments and raises on failed probes
-        raise EnvSetupError(f"{env_name}: creating the env with virtualenv failed: {exc}") from exc
-
-
-def _app_data(environ: Mapping[str, str] = os.environ) -> Path:
-    """virtualenv's app-data folder (seed wheels, interpreter facts) inside orch's cache."""
-    return cache_dir(environ) / "virtualenv"

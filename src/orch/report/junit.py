@@ -34,7 +34,7 @@ from pathlib import Path
 
 from orch.execute.masking import current
 from orch.report.results_json import output_logs
-from orch.schedule.results import EnvResult, EnvStatus
+from orch.schedule.results import EnvResult, EnvStatus, cached_line
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 #: The attributes junit-10.xsd allows on ``<testsuites>`` (``skipped`` is not one of them).
@@ -80,6 +80,8 @@ def _case(suite: ET.Element, result: EnvResult, tail_bytes: int) -> None:
         failure.text = masker.mask(text)
     elif result.status is EnvStatus.SKIPPED:
         ET.SubElement(case, "skipped", message=message or "skipped")
+    elif result.cached:  # a result cache hit: passed before with exactly these inputs
+        ET.SubElement(case, "system-out").text = cached_line(result)
     elif result.status is EnvStatus.IGNORED:
         note = "failed, but ignore_outcome = true" + (f": {message}" if message else "")
         ET.SubElement(case, "system-out").text = note

@@ -134,6 +134,7 @@ def _env(result: EnvResult, config: EnvConfig | None) -> dict[str, object]:
             "setup": _log(result.log_dir, SETUP_LOG),
         },
         "package": plain(result.package) if result.package else None,
+        **({"cached": dict(result.cached)} if result.cached else {}),  # a result cache hit: key, stored, saved
     }
 
 

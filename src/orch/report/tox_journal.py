@@ -79,6 +79,7 @@ def env_journal(result: EnvResult, config: EnvConfig | None) -> dict[str, object
         "exit_code": exit_code(result),
         "duration": result.duration,
         "skipped": result.status is EnvStatus.SKIPPED,
+        **({"cached": True} if result.cached else {}),  # orch's result cache: no command ran
     }
     tests = [_test(result, command) for command in result.commands]
     setup = setup_commands(result)

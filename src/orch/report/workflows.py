@@ -86,13 +86,17 @@ def github_workflow(
     run_options: Sequence[str] = (),
     runner_python: str = DEFAULT_PYTHON,
     install: str | None = None,
+    cached: bool = False,
 ) -> dict[str, object]:
     """``.github/workflows/orch.yml``: one job per entry through ``strategy.matrix``.
 
     ``config_file`` (relative to the project) keys the cache; ``project_dir`` is the project's
     folder inside the repository; ``run_options`` go to every ``orch run`` (``-c FILE``);
     ``runner_python`` is set up last, so ``python`` (and orch) run on it whatever the env needs;
-    ``install`` is ``--install SPEC`` (see :func:`install_command`).
+    ``install`` is ``--install SPEC`` (see :func:`install_command`). ``cached``: the result cache
+    (``~/.cache/orch/results``) gets a cache of its own, saved under the commit and restored from the
+    newest one of the same OS, Python, env (and config, first), so a re-run or a docs-only change
+    reports every env cached; its jobs run ``orch run --cached``.
     """
     env = "${{ matrix.env }}"
     key = f"orch-${{{{ runner.os }}}}-${{{{ matrix.python }}}}-{env}-"
@@ -118,13 +122,15 @@ def github_workflow(
             "name": "Cache uv and orch",
             "uses": "actions/cache@v4",
             "with": {
-                "path": f"~/.cache/uv\n~/.cache/orch\n{_under(project_dir, '.tox/.orch')}\n",
+                "path": f"~/.cache/uv\n~/.cache/orch\n{'!~/.cache/orch/results' + chr(10) if cached else ''}"
+                f"{_under(project_dir, '.tox/.orch')}\n",
                 "key": f"{key}${{{{ hashFiles('{_under(project_dir, config_file)}') }}}}",
                 "restore-keys": f"{key}\n",
             },
         },
+        *([_github_results(key, _under(project_dir, config_file))] if cached else []),
         {"name": "Install orch", "run": install_command(install)},
-        {"name": f"Run {env}", "run": _run_command(env, env, run_options)},
+        {"name": f"Run {env}", "run": _run_command(env, env, [*run_options, *(["--cached"] if cached else [])])},
         {
             "name": "Upload reports",
             "if": "always()",
@@ -155,6 +161,22 @@ def github_workflow(
     }
 
 
+def _github_results(key: str, config_file: str) -> dict[str, object]:
+    """The result cache's own actions/cache step: saved per commit, restored from the newest of the same
+    OS, Python and env with the same config, else any config (entries are keyed on their inputs anyway)."""
+    results = f"orch-results-{key.removeprefix('orch-')}"
+    config = f"{results}${{{{ hashFiles('{config_file}') }}}}-"
+    return {
+        "name": "Cache orch results",
+        "uses": "actions/cache@v4",
+        "with": {
+            "path": "~/.cache/orch/results\n",
+            "key": f"{config}${{{{ github.sha }}}}",
+            "restore-keys": f"{config}\n{results}\n",
+        },
+    }
+
+
 def to_yaml(document: dict[str, object], command: str) -> str:
     """A pipeline document as YAML, under a comment saying which command made it."""
     return dump(document, comment=_header(command))
@@ -169,9 +191,13 @@ def gitlab_ci(
     run_options: Sequence[str] = (),
     runner_python: str = DEFAULT_PYTHON,
     install: str | None = None,
+    cached: bool = False,
 ) -> dict[str, object]:
     """``.gitlab-ci.yml``: one ``orch`` job fanned out with ``parallel:matrix``, on Linux Docker
-    runners (entries for other systems are the caller's to leave out: see :func:`linux_only`)."""
+    runners (entries for other systems are the caller's to leave out: see :func:`linux_only`).
+    ``cached``: the jobs run ``orch run --cached``. The result cache lives in ``$ORCH_CACHE_DIR/results``
+    (``.cache/orch/results``), which the job's ``cache:`` already restores and saves: GitLab uploads a
+    cache again after every successful job, so it always holds the newest passes of the env."""
     where = [f"cd {shlex.quote(project_dir)}"] if project_dir else []
     reports = _under(project_dir, "reports")
     return {
@@ -194,7 +220,9 @@ def gitlab_ci(
                 'if [ -n "${UV_PYTHON_INSTALL:-}" ]; then python -m uv python install "$UV_PYTHON_INSTALL"; fi',
                 *where,
             ],
-            "script": [_run_command('"$ORCH_ENV"', "$ORCH_ENV", run_options, quote='"')],
+            "script": [
+                _run_command('"$ORCH_ENV"', "$ORCH_ENV", [*run_options, *(["--cached"] if cached else [])], '"')
+            ],
             "artifacts": {
                 "when": "always",
                 "paths": [f"{reports}/"],

@@ -73,6 +73,7 @@ DEFAULT_EXCLUDE = (
     "azure-pipelines.yml",
     ".readthedocs.yml",
     ".readthedocs.yaml",
+    ".cache/*",  # CI jobs keep pip's, uv's and orch's caches there (orch ci gitlab)
 )
 
 PARTS = ("config", "interpreter", "distributions", "package", "files", "pass_env", "orch")
