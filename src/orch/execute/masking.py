@@ -35,6 +35,7 @@ from types import TracebackType
 from typing import IO
 
 from orch.execute.request import Outcome, Request, Status
+from orch.execute.terminal import plain
 
 MASK = "***"
 #: Variable names (globs, matched upper-cased) whose values are secrets.
@@ -271,7 +272,7 @@ class MaskedOutput:
                 return
             masked = self.masker.mask_bytes(line)
             if self._file is not None:
-                self._file.write(masked)
+                self._file.write(plain(masked))  # the log without colours; the sink gets them
                 if time.monotonic() - self._flushed >= self.FLUSH:
                     self._file.flush()
                     self._flushed = time.monotonic()
@@ -280,7 +281,7 @@ class MaskedOutput:
     def _drain(self) -> None:
         """Mask and write the pending lines, and flush (the caller holds the lock)."""
         if self._pending and self._file is not None:
-            self._file.write(self.masker.mask_bytes(b"".join(self._pending)))
+            self._file.write(plain(self.masker.mask_bytes(b"".join(self._pending))))
         self._pending.clear()
         self._size = 0
         if self._file is not None:

@@ -28,6 +28,11 @@ class Request(NamedTuple):
     last ``keep_tail`` bytes stay in :attr:`Outcome.tail`. ``timeout`` is in seconds; on expiry, on
     Ctrl-C, and when another thread sets ``cancel``, the whole process group gets SIGINT, then SIGTERM
     after ``grace_interrupt`` seconds, then SIGKILL after ``grace_terminate`` more seconds.
+
+    ``tty`` gives the process a pseudo-terminal for its output where there is one (POSIX), else it
+    gets ``colour``'s treatment: ``colour`` sets the tools' colour variables (``FORCE_COLOR``,
+    ``PY_COLORS``) unless ``env`` has one already (see :mod:`orch.execute.terminal`). Either way the
+    log and the tail get the output without its terminal escapes; ``on_output`` gets it as it came.
     """
 
     argv: tuple[str, ...]
@@ -40,6 +45,8 @@ class Request(NamedTuple):
     grace_interrupt: float = 0.3
     grace_terminate: float = 0.2
     cancel: threading.Event | None = None  # set from another thread to stop the process: INTERRUPTED
+    tty: bool = False  # a pseudo-terminal for the output (orch's output is a terminal and orch colours)
+    colour: bool = False  # FORCE_COLOR / PY_COLORS unless env says otherwise (orch colours, output captured)
 
 
 class Outcome(NamedTuple):

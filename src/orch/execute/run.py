@@ -5,7 +5,8 @@ gets its own process group (its own session on POSIX), so a terminal's Ctrl-C re
 orch then stops the group itself, SIGINT → SIGTERM → SIGKILL, and nothing the command started in
 that group (on Linux: that session) outlives it. SIGTERM and SIGHUP to orch take the same path
 (:mod:`orch.execute.signals`); if orch dies without a teardown (``kill -9``), the watchdog stops
-the trees it leaves.
+the trees it leaves. A request with ``tty`` or ``colour`` gets its output coloured
+(:mod:`orch.execute.terminal`); whatever goes to a log or into the tail is plain text.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 from orch.execute import watchdog
 from orch.execute.request import Outcome, Request, Status
 from orch.execute.scope import scoped_cancel
+from orch.execute.terminal import plain
 
 _CHUNK = 64 * 1024  # bytes read from the pipe at a time
 _LONG_LINE = 1024 * 1024  # a line longer than this goes to on_output in pieces
@@ -57,7 +59,7 @@ def execute(request: Request) -> Outcome:
         return _cannot_run(request, start, "no command to run")
     log = _open_log(request.log)
     try:
-        proc = _spawn(request)
+        proc, output = _spawn(request)
     except OSError as exc:
         if log is not None:
             log.close()
@@ -65,9 +67,8 @@ def execute(request: Request) -> Outcome:
             raise
         where = f" ({exc.filename})" if exc.filename not in (None, request.argv[0]) else ""
         return _cannot_run(request, start, f"cannot run {request.argv[0]}: {exc.strerror}{where}")
-    assert proc.stdout is not None
     pump = _Pump(request, log)
-    reader = threading.Thread(target=pump.run, args=(proc.stdout,), name=f"orch-output-{proc.pid}", daemon=True)
+    reader = threading.Thread(target=pump.run, args=(output,), name=f"orch-output-{proc.pid}", daemon=True)
     try:
         watchdog.watch(proc.pid)  # if orch dies before the end of this call, the watchdog stops the tree
         reader.start()
@@ -94,15 +95,39 @@ def capture(argv: Sequence[str], *, timeout: float | None = 30.0, env: dict[str,
     return execute(request)
 
 
-def _spawn(request: Request) -> subprocess.Popen[bytes]:
-    """Start the process in a group of its own; the executable is looked up on ``request.env``'s PATH."""
+def _spawn(request: Request) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    """Start the process in a group of its own; the executable is looked up on ``request.env``'s PATH.
+    The process and where its output comes from: a pipe, or a pseudo-terminal for ``request.tty``."""
+    env: Mapping[str, str] = request.env
+    terminal = None
+    if request.tty or request.colour:
+        from orch.execute.terminal import coloured_environ, open_pty
+
+        terminal = open_pty() if request.tty else None
+        env = env if terminal is not None else coloured_environ(env)
+    if terminal is None:
+        proc = _popen(request, env, subprocess.PIPE, subprocess.STDOUT)
+        assert proc.stdout is not None
+        return proc, proc.stdout
+    main, child = terminal
+    try:
+        proc = _popen(request, env, child, child)
+    except BaseException:
+        os.close(main)
+        raise
+    finally:
+        os.close(child)  # the process has its own copy: the output ends when the last holder closes it
+    return proc, os.fdopen(main, "rb", buffering=0)
+
+
+def _popen(request: Request, env: Mapping[str, str], stdout: int, stderr: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         request.argv,
         cwd=request.cwd,
-        env=dict(request.env),
+        env=dict(env),
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stdout=stdout,
+        stderr=stderr,
         start_new_session=sys.platform != "win32",
         creationflags=_NEW_GROUP_FLAG,
     )
@@ -145,9 +170,13 @@ class _Pump:
         """In the reader thread: read until end of output; owns and closes the pipe and the log."""
         try:
             fd = pipe.fileno()
-            while (chunk := os.read(fd, _CHUNK)) and not self._detached:
-                self._keep_tail(chunk)
-                self._guarded(self._write, chunk)
+            try:
+                while (chunk := os.read(fd, _CHUNK)) and not self._detached:
+                    self._keep_tail(chunk)
+                    self._guarded(self._write, chunk)
+            except OSError as exc:  # a pseudo-terminal ends with EIO once no process holds it
+                if exc.errno != errno.EIO:
+                    raise
             if self._line and not self._detached:  # the last line had no newline
                 self._guarded(self._deliver, self._line)
         finally:
@@ -161,7 +190,8 @@ class _Pump:
             reader.join(_DRAIN_TIMEOUT)
         with self._lock:
             self._detached = True  # whatever comes later is dropped
-            return bytes(self._tail[max(0, len(self._tail) - self._keep) :])
+            tail = bytes(self._tail[max(0, len(self._tail) - self._keep) :])
+        return plain(tail)
 
     def _keep_tail(self, chunk: bytes) -> None:
         with self._lock:
@@ -179,7 +209,7 @@ class _Pump:
 
     def _write(self, chunk: bytes) -> None:
         if self._log is not None:
-            self._log.write(chunk)
+            self._log.write(plain(chunk))
             self._log.flush()
         if self._on_output is not None:
             self._lines(chunk)

@@ -563,6 +563,8 @@ class EnvRunner:
                     grace_interrupt=env.interrupt_timeout,
                     grace_terminate=env.terminate_timeout,
                     cancel=getattr(self._local, "cancel", None),
+                    tty=self.console.tty,
+                    colour=self.console.colour,
                 ),
                 masker,
             )
