@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from orch.cli import commands
-from orch.cli.schema import config_schema
 from orch.config.project import Config
 from orch.errors import OrchError, UsageError
 from orch.plugin.manager import Plugins
@@ -130,6 +129,8 @@ def cmd_quickstart(args: argparse.Namespace, plugins: Plugins) -> int:
 def cmd_schema(args: argparse.Namespace, plugins: Plugins) -> int:
     """``orch schema``: the JSON schema of tox.toml / orch.toml, orch's keys and plugins' included."""
     import json
+
+    from orch.cli.schema import config_schema
 
     text = json.dumps(config_schema(plugins.settings), indent=2) + "\n"
     if args.output_file:

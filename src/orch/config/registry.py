@@ -8,7 +8,6 @@ the ``orch_add_settings`` hook; built-in keys are registered the same way (see
 
 from __future__ import annotations
 
-import difflib
 import enum
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Callable, NamedTuple, Union
@@ -118,5 +117,7 @@ class SettingsRegistry:
 
     def suggest(self, scope: Scope, name: str) -> str | None:
         """The closest known key, for a "did you mean" hint."""
+        import difflib  # only for an unknown key
+
         close = difflib.get_close_matches(name, list(self._aliases[scope]), n=1, cutoff=0.75)
         return self._aliases[scope][close[0]] if close else None

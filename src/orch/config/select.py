@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
@@ -103,6 +102,8 @@ def _check_known(config: Config, env: str) -> None:
     known_factors = {factor for name in names for factor in name.split("-")}
     if all(f in known_factors or _is_python(f) for f in env.split("-")):
         return
+    import difflib  # only for an unknown env name
+
     close = difflib.get_close_matches(env, list(names), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise UsageError(f"unknown env {env!r}{hint}; `orch list --all` shows the envs {config.path.name} defines")

@@ -14,19 +14,12 @@ Every problem (no ``pyproject.toml``, a missing group, a bad item) is one :class
 
 from __future__ import annotations
 
-import importlib
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from orch.envs.api import EnvSetupError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # the same parser under its old name
-    tomllib = importlib.import_module("tomli")
 
 PYPROJECT = "pyproject.toml"
 
@@ -49,6 +42,8 @@ def resolve(root: Path, groups: Iterable[str]) -> tuple[str, ...]:
     if not names:
         return ()
     path = root / PYPROJECT
+    from orch.config.toml import tomllib  # here, not at the top: a run that reads no pyproject skips it (3 ms)
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:

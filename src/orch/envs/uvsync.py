@@ -21,9 +21,7 @@ on every run (its sources may have changed), as tox-uv does.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import shlex
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,11 +33,6 @@ from orch.execute.masking import Masker, execute_masked, last_lines, remember
 
 if TYPE_CHECKING:
     from orch.config.model import EnvConfig
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # the same parser under its old name
-    tomllib = importlib.import_module("tomli")
 
 LOCK_FILE = "uv.lock"
 PROJECT_FILE = "pyproject.toml"
@@ -81,6 +74,8 @@ def sync_args(config: EnvConfig, root: Path) -> list[str]:
 
 def project_name(root: Path, env_name: str) -> str:
     """``[project] name`` of ``root/pyproject.toml``; an :class:`EnvSetupError` without one."""
+    from orch.config.toml import tomllib  # here, not at the top: a run that reads no pyproject skips it (3 ms)
+
     try:
         data = tomllib.loads((root / PROJECT_FILE).read_text(encoding="utf-8-sig"))
     except (OSError, ValueError, RecursionError):

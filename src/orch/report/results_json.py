@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -158,6 +157,8 @@ def result_document(
     duration: float | None = None,
 ) -> dict[str, object]:
     """The document :func:`write_result_json` writes, as data (see the module docstring)."""
+    import platform  # here, not at the top: only --result-json needs it (1 ms of every run's start)
+
     from orch.report.tox_journal import journal
 
     started, duration = _span(results, started, duration)

@@ -9,6 +9,7 @@ turns the env's failure into "ignored".
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 import shlex
@@ -18,7 +19,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, cast
 
@@ -34,6 +34,7 @@ from orch.errors import ConfigError, OrchError
 from orch.execute import Request, Status, cancel_scope
 from orch.execute.masking import Masker, current, execute_masked, remember
 from orch.report.console import log_lines_since
+from orch.schedule.ahead import Pool, Task
 from orch.schedule.packages import IncompatiblePackage
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
@@ -166,8 +167,8 @@ class EnvRunner:
         self._local = threading.local()  # the running env's cancel event and deadline, per worker thread
         self.packages = packages  # None: envs install no package (orch exec on a reused env still has it)
         self.package_files: dict[str, Path] = {}  # env name -> the package file it installed (TOX_PACKAGE)
-        self._ahead: dict[str, Future[_Ahead | None]] = {}  # setups started ahead (setup_ahead)
-        self._ahead_pool: ThreadPoolExecutor | None = None
+        self._ahead: dict[str, Task[_Ahead | None]] = {}  # setups started ahead (setup_ahead)
+        self._ahead_pool: Pool[_Ahead | None] | None = None
         self._ahead_cancel = threading.Event()  # set by stop_ahead: stops the setups still running
         self._setup_from: dict[str, int] = {}  # -v: where each env's setup began writing its setup.log
         self.result_cache: ResultCache | None = None  # --cached / result_cache (set by the command)
@@ -344,9 +345,9 @@ class EnvRunner:
         """
         if len(names) < 2 or workers < 1:
             return
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orch-setup")
         self._ahead_cancel.clear()
-        self._ahead = {name: pool.submit(self._set_up_ahead, name) for name in names}
+        pool = Pool([functools.partial(self._set_up_ahead, name) for name in names], workers, "orch-setup")
+        self._ahead = dict(zip(names, pool.tasks))
         self._ahead_pool = pool
 
     def stop_ahead(self) -> None:
@@ -356,7 +357,7 @@ class EnvRunner:
         self._ahead = {}
         if pool is not None:
             self._ahead_cancel.set()
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
         for future in ahead.values():  # done, but their turn never came: let other runs have the envs
             done = future.result() if future.done() and not future.cancelled() else None
             if done is not None:

@@ -19,7 +19,6 @@ import json
 import os
 import sys
 import threading
-import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, cast
@@ -63,6 +62,8 @@ class Installed(NamedTuple):
 
 def wheel_metadata(path: Path) -> tuple[str | None, tuple[str, ...]]:
     """(Requires-Python, Requires-Dist lines) of a wheel, read from its METADATA."""
+    import zipfile  # only when a wheel is read: a run without packages skips it
+
     with zipfile.ZipFile(path) as wheel:
         name = next((n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")), None)
         if name is None:
