@@ -84,6 +84,8 @@ class ValueConverter:
         if kind in (Kind.LIST, Kind.NAMES):
             single = sum(1 for _, content in items if not isinstance(content, str) or content.strip()) <= 1
             single = single and "\n" not in text.strip()
+            if not single:
+                return self.listed(_alone_splits(items), lambda content: _split_list(content, single=False))
             return self.listed(items, lambda content: _split_list(content, single=single))
         if kind is Kind.DICT:
             return self.table(items)
@@ -187,7 +189,12 @@ class ValueConverter:
     def listed(self, items: list[_Item], convert: Any) -> list[object]:
         result: list[object] = []
         for condition, content in items:
-            values = [content] if not isinstance(content, str) else [maybe_empty(v) for v in convert(content)]
+            if isinstance(content, _Split):
+                values: list[object] = list(content)
+            elif isinstance(content, str):
+                values = [maybe_empty(v) for v in convert(content)]
+            else:
+                values = [content]
             if condition is None:
                 result.extend(values)
             elif values:
@@ -259,6 +266,29 @@ def _typed(text: str, kind: Kind) -> object:
     if kind is Kind.FLOAT and _DECIMAL.fullmatch(text):
         return float(text)
     return text
+
+
+class _Split(tuple[str, ...]):
+    """Several list items that one ini line gives (its comma-separated parts)."""
+
+
+def _alone_splits(items: list[_Item]) -> list[_Item]:
+    """tox splits a list value at commas only when one line is left after the factor filter: a
+    conditional line with commas is split where no other line holds, and kept whole where one does."""
+    present = [i for i, (_, content) in enumerate(items) if not isinstance(content, str) or content.strip()]
+    if any(items[i][0] is None for i in present):
+        return items
+    result: list[_Item] = []
+    for index, (condition, content) in enumerate(items):
+        others = [str(items[i][0]) for i in present if i != index]
+        if condition is None or not isinstance(content, str) or "," not in content or not others:
+            result.append((condition, content))
+            continue
+        either = " or ".join(_wrap(other) for other in others)
+        parts = _Split(part.strip() for part in content.split(",") if part.strip())
+        result.append((f"{_wrap(condition)} and not ({either})", parts))
+        result.append((f"{_wrap(condition)} and ({either})", content))
+    return result
 
 
 def _split_list(content: str, *, single: bool) -> list[str]:

@@ -376,6 +376,18 @@ def test_conditional_lines_joined_with_others(tmp_path: Path, load_project: Load
     assert after.resolver.env("b-x", "description") == "run with x"
 
 
+def test_list_line_with_commas_splits_only_alone(tmp_path: Path, load_project: Load) -> None:
+    """tox splits a list value at commas only when the factor filter leaves one line: a conditional
+    ``a: x, y`` line gives two extras where it is alone, and one item where another line holds too."""
+    ini = "[tox]\nenv_list = a, a-b, c\n[testenv]\nextras =\n    a: x, y\n    b: z\n"
+    (tmp_path / "tox.ini").write_text(ini, encoding="utf-8")
+    convert_file(tmp_path / "tox.ini", Path("orch.toml"))
+    before, after = load_project(tmp_path, "tox.ini"), load_project(tmp_path, "orch.toml")
+    for env in ("a", "a-b", "c"):
+        assert after.resolver.env(env, "extras") == before.resolver.env(env, "extras"), env
+    assert after.resolver.env("a", "extras") == ("x", "y")
+
+
 def test_reference_to_an_env_of_a_generative_section(tmp_path: Path, load_project: Load) -> None:
     """``{[testenv:py]commands}`` where only ``[testenv:py{,-posix}]`` exists reads env py's value: its
     text is inlined (split into arguments like the ini), an inherited key is an env/key ref, set_env
