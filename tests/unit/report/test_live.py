@@ -382,3 +382,21 @@ def test_labels() -> None:
     assert package_label({"name": "demo", "version": "2.0"}) == "demo 2.0"
     assert package_label({"artifact": "/dist/demo-2.0.tar.gz"}) == "demo-2.0.tar.gz"
     assert package_label({}) == "-"
+
+
+# ------------------------------------------------------------------------------------ colours
+def test_a_coloured_run_shows_the_coloured_output_and_logs_plain(tmp_path: Path) -> None:
+    """When orch colours, the commands colour too; the block shows their colours, the log has none."""
+    view, out = console(colored="yes")
+    assert view.colour and not view.tty  # captured output: colour variables, no pseudo-terminal
+    sink = view.output_sink("py")
+    assert sink is not None
+    sink(b"\x1b[32mpassed\x1b[0m\n")
+    view.env_end(result(tmp_path, "py", EnvStatus.FAILED, "commands[0] exit 1", log=b"passed\n"))
+    assert "\x1b[32mpassed\x1b[0m\n----- end of py output -----" in out.getvalue()
+    assert view._spools == {}  # the temporary file is closed with the env
+
+
+def test_an_uncoloured_run_keeps_output_in_the_log_only() -> None:
+    view, _ = console(colored="no")
+    assert view.output_sink("py") is None
