@@ -1,6 +1,6 @@
 """The contract between the package stage and a builder (sdist, wheel, editable, external...).
 
-A builder is a class named by a :class:`~orch.builders.types.BuilderType` (``"module:attr"``),
+A builder is a class named by a :class:`~orch.plugin.builder_types.BuilderType` (``"module:attr"``),
 built with no arguments. It turns the project into one installable artifact in ``out_dir``; the
 artifact cache (:mod:`orch.builders.cache`) decides whether it needs to run at all, and the
 package stage installs the result into the envs.

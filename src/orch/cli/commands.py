@@ -18,6 +18,7 @@ from orch.errors import ConfigError, OrchError, UsageError
 from orch.plugin.manager import Plugins
 
 if TYPE_CHECKING:  # the run machinery is imported by the commands that run, not by `orch list`
+    from orch.config.gh import JobPython
     from orch.report.console import Console
     from orch.report.matrix import MatrixEntry
     from orch.schedule.envrun import EnvRunner, RunOptions
@@ -345,7 +346,7 @@ def _github_envs(args: argparse.Namespace, config: Config) -> list[str] | None:
     named = (args.envs and ",".join(args.envs).strip(",\n ")) or args.labels or args.factors
     if not on_github(os.environ) or named or os.environ.get("ORCH_ENV") or os.environ.get("TOXENV"):
         return None
-    choice = gh_choice(config, job_python(os.environ), os.environ)
+    choice = gh_choice(config, job_python(os.environ, _probe_python), os.environ)
     if choice is None:
         return None
     mapped = Selection.from_args(choice.envs, None, None, args.skip_env, os.environ)
@@ -355,6 +356,20 @@ def _github_envs(args: argparse.Namespace, config: Config) -> list[str] | None:
     elif args.quiet < 1:
         print(f"orch: GitHub Actions, {choice.python}: {choice.section} selects {', '.join(names)}")
     return names
+
+
+def _probe_python(exe: str) -> JobPython | None:
+    """The job's Python for ``[gh]``/``[gh-actions]``: what ``exe`` is, or None when it cannot run."""
+    from orch.config.gh import JobPython
+    from orch.envs.discovery import Discovery
+
+    try:
+        found = Discovery(environ=os.environ).find([exe])
+    except Exception:  # a broken python on PATH: the caller falls back on orch's own
+        return None
+    if found is None:
+        return None
+    return JobPython(found.implementation, found.version[0], found.version[1], found.free_threaded)
 
 
 def _step_summary(results: list[EnvResult], duration: float) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from orch.config.project import Config
 from orch.config.registry import Scope
-from orch.config.types import Command
+from orch.config.types import plain
 from orch.errors import ConfigError
 
 
@@ -26,17 +25,6 @@ class Shown(NamedTuple):
     envs: dict[str, dict[str, object]]
     core: dict[str, object] | None
     errors: list[str]
-
-
-def plain(value: object) -> object:
-    """A config value as JSON-compatible data."""
-    if isinstance(value, (Path, Command)):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return [plain(v) for v in value]
-    return value
 
 
 def _value(errors: list[str], compute: Callable[..., object], *args: str) -> object:

@@ -47,10 +47,11 @@ Document = dict[str, Any]
 
 # ------------------------------------------------------------------------------- ini -> data
 def _registry() -> SettingsRegistry:
-    from orch.plugin import catalog
+    from orch.config.settings import BUILTIN_SETTINGS
 
     registry = SettingsRegistry()
-    catalog.add_settings(registry)
+    for setting in BUILTIN_SETTINGS:
+        registry.add(setting)
     return registry
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from orch.config.factors import expand_env_list
@@ -63,8 +63,9 @@ def on_github(environ: Mapping[str, str]) -> bool:
     return environ.get("GITHUB_ACTIONS") == "true"
 
 
-def job_python(environ: Mapping[str, str]) -> JobPython:
-    """``TOX_GH_MAJOR_MINOR``, else the ``python`` on PATH, else the Python running orch."""
+def job_python(environ: Mapping[str, str], probe: Callable[[str], JobPython | None] | None = None) -> JobPython:
+    """``TOX_GH_MAJOR_MINOR``, else the ``python`` on PATH (asked through ``probe``, which the caller
+    gives from the envs layer), else the Python running orch."""
     forced = environ.get("TOX_GH_MAJOR_MINOR", "").strip()
     if forced:
         head, _, tail = forced.partition(".")
@@ -74,15 +75,9 @@ def job_python(environ: Mapping[str, str]) -> JobPython:
         except ValueError:
             pass
     exe = shutil.which("python", path=environ.get("PATH"))
-    if exe:
-        from orch.envs.discovery import Discovery
-
-        try:
-            found = Discovery(environ=environ).find([exe])
-        except Exception:  # a broken python on PATH: fall back on orch's own
-            found = None
-        if found is not None:
-            return JobPython(found.implementation, found.version[0], found.version[1], found.free_threaded)
+    found = probe(exe) if exe and probe is not None else None
+    if found is not None:
+        return found
     return JobPython(
         sys.implementation.name,
         sys.version_info[0],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
+from pathlib import Path
 from typing import NamedTuple
 
 
@@ -18,3 +20,14 @@ class Command(NamedTuple):
         """The command as tox prints it: shell-quoted, ``- `` or ``! `` in front for an ignored or inverted exit."""
         text = shlex.join(" ".join(arg.splitlines()) for arg in self.args)
         return f"- {text}" if self.ignore_exit else f"! {text}" if self.invert_exit else text
+
+
+def plain(value: object) -> object:
+    """A config value as JSON-compatible data."""
+    if isinstance(value, (Path, Command)):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    return value

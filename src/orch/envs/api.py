@@ -1,6 +1,6 @@
 """The contract between the session and an env backend (virtualenv, conda, current, system...).
 
-A backend is a class named by an :class:`~orch.envs.types.EnvType` (``"module:attr"``), built with no
+A backend is a class named by an :class:`~orch.plugin.env_types.EnvType` (``"module:attr"``), built with no
 arguments. The session asks it first whether it can serve an env at all (a *reason* when not, so
 "skipped: ..." is a sentence), then to set the env up: create or reuse it and install its deps.
 Running the commands is not the backend's business: it returns what the commands need (PATH

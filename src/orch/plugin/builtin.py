@@ -14,9 +14,9 @@ from orch.plugin.catalog import BUILDERS, ENV_TYPES
 from orch.plugin.spec import hookimpl
 
 if TYPE_CHECKING:
-    from orch.builders.types import BuilderRegistry
     from orch.config.registry import SettingsRegistry
-    from orch.envs.types import EnvTypeRegistry
+    from orch.plugin.builder_types import BuilderRegistry
+    from orch.plugin.env_types import EnvTypeRegistry
 
 __all__ = ["BUILDERS", "ENV_TYPES", "orch_add_settings", "orch_register_builders", "orch_register_env_types"]
 

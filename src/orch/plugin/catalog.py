@@ -8,10 +8,10 @@ does not use. Backends and builders are named by ``"module:attr"`` and imported 
 
 from __future__ import annotations
 
-from orch.builders.types import BuilderRegistry, BuilderType
 from orch.config.registry import SettingsRegistry
 from orch.config.settings import BUILTIN_SETTINGS
-from orch.envs.types import EnvType, EnvTypeRegistry
+from orch.plugin.builder_types import BuilderRegistry, BuilderType
+from orch.plugin.env_types import EnvType, EnvTypeRegistry
 
 ENV_TYPES = (
     EnvType(

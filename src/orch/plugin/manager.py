@@ -14,13 +14,13 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from orch.builders.types import BuilderRegistry
 from orch.config.registry import SettingsRegistry
-from orch.envs.types import EnvTypeRegistry
 from orch.errors import OrchError
 from orch.plugin import catalog
+from orch.plugin.builder_types import BuilderRegistry
 from orch.plugin.discover import EntryPoint
 from orch.plugin.discover import entry_points as find_entry_points
+from orch.plugin.env_types import EnvTypeRegistry
 
 if TYPE_CHECKING:
     import pluggy

@@ -21,9 +21,9 @@ import pluggy
 if TYPE_CHECKING:
     import argparse
 
-    from orch.builders.types import BuilderRegistry
     from orch.config.registry import SettingsRegistry
-    from orch.envs.types import EnvTypeRegistry
+    from orch.plugin.builder_types import BuilderRegistry
+    from orch.plugin.env_types import EnvTypeRegistry
 
 PROJECT = "orch"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -76,7 +76,7 @@ def orch_register_env_types(registry: EnvTypeRegistry) -> None:
 
     Called once per orch run, before configuration is read (an env type's factors decide which
     env type an env name such as ``py312-docker`` implies). Add yours with
-    ``registry.add(EnvType(...))`` (:class:`orch.envs.types.EnvType`). The ``backend`` is a
+    ``registry.add(EnvType(...))`` (:class:`orch.plugin.env_types.EnvType`). The ``backend`` is a
     ``"module:attr"`` string that orch imports only when it creates such an env, so do not import
     your heavy dependencies in the module that holds this hook: ``orch list`` must stay fast.
     Set ``needs_python=False`` for an env that runs commands without a Python interpreter of its
@@ -85,7 +85,7 @@ def orch_register_env_types(registry: EnvTypeRegistry) -> None:
 
     Example::
 
-        from orch.envs.types import EnvType
+        from orch.plugin.env_types import EnvType
 
         @hookimpl
         def orch_register_env_types(registry):
@@ -105,13 +105,13 @@ def orch_register_builders(registry: BuilderRegistry) -> None:
 
     Called once per orch run, before configuration is read; a packagedef's ``builder`` and an
     env's ``package`` name one of these. Add yours with ``registry.add(BuilderType(...))``
-    (:class:`orch.builders.types.BuilderType`). As for env types, ``implementation`` is a
+    (:class:`orch.plugin.builder_types.BuilderType`). As for env types, ``implementation`` is a
     ``"module:attr"`` string imported only when a package is built. A name that is already
     taken keeps its first owner.
 
     Example::
 
-        from orch.builders.types import BuilderType
+        from orch.plugin.builder_types import BuilderType
 
         @hookimpl
         def orch_register_builders(registry):

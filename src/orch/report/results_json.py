@@ -102,7 +102,7 @@ def _log(log_dir: str, name: str) -> str | None:
 
 
 def _settings(config: EnvConfig | None) -> dict[str, object]:
-    from orch.cli.render import plain
+    from orch.config.types import plain
 
     if config is None:
         return {}
@@ -110,7 +110,7 @@ def _settings(config: EnvConfig | None) -> dict[str, object]:
 
 
 def _env(result: EnvResult, config: EnvConfig | None) -> dict[str, object]:
-    from orch.cli.render import plain
+    from orch.config.types import plain
 
     record = result.as_record()
     commands_duration = sum(c.duration for c in result.commands)

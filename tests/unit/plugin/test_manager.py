@@ -16,12 +16,12 @@ from typing import Callable
 import pytest
 
 import orch
-from orch.builders.types import BuilderRegistry, BuilderType
 from orch.config.registry import Kind, Scope, Setting, SettingsRegistry
 from orch.config.settings import BUILTIN_SETTINGS
-from orch.envs.types import EnvType, EnvTypeRegistry
 from orch.errors import OrchError
 from orch.plugin import builtin, hookimpl
+from orch.plugin.builder_types import BuilderRegistry, BuilderType
+from orch.plugin.env_types import EnvType, EnvTypeRegistry
 from orch.plugin.manager import load_plugins
 
 BUILTIN_ENV_TYPES = ("virtualenv", "conda", "current", "system")
@@ -172,7 +172,7 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install
 
 
 PLUGIN_MODULE = """
-    from orch.envs.types import EnvType
+    from orch.plugin.env_types import EnvType
     from orch.plugin import hookimpl
 
     @hookimpl

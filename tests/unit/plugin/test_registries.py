@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from orch.builders.types import BuilderRegistry, BuilderType
-from orch.envs.types import EnvType, EnvTypeRegistry
 from orch.errors import OrchError
+from orch.plugin.builder_types import BuilderRegistry, BuilderType
+from orch.plugin.env_types import EnvType, EnvTypeRegistry
 
 
 def env_type(name: str, *factors: str, backend: str = "json:dumps") -> EnvType:
