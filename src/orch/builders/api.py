@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
+
+from orch.errors import OrchError
 
 if TYPE_CHECKING:
-    from typing import Protocol
-
     from orch.config.model import PackageDef
     from orch.envs.interpreter import Interpreter
 
@@ -44,16 +44,19 @@ class Artifact(NamedTuple):
     pure: bool | None = None  # a py3-none-any style wheel; None when unknown or not a wheel
 
 
-class BuildError(Exception):
+class BuildError(OrchError):
     """A build failed: the envs needing the package fail with this one-line message."""
+
+    exit_code = 1  # a failed setup or build, not a usage or config error
 
     def __init__(self, message: str, log: Path | None = None) -> None:
         super().__init__(message)
         self.log = log
 
 
-if TYPE_CHECKING:
+@runtime_checkable
+class Builder(Protocol):
+    """A package builder."""
 
-    class Builder(Protocol):
-        def build(self, request: BuildRequest) -> Artifact:
-            """Build the artifact into ``request.out_dir``; raise :class:`BuildError` on failure."""
+    def build(self, request: BuildRequest) -> Artifact:
+        """Build the artifact into ``request.out_dir``; raise :class:`BuildError` on failure."""

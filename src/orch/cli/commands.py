@@ -445,28 +445,21 @@ def cmd_build(args: argparse.Namespace, plugins: Plugins) -> int:
 def _build(args: argparse.Namespace, plugins: Plugins) -> int:
     import json
 
-    from orch.builders.api import BuildError
-    from orch.envs.api import EnvSetupError
-
     config = load(args, plugins)
     runner = _runner(args, plugins, config, _run_options(args))
     stage = runner.packages
     assert stage is not None
-    built = []
-    try:
-        if args.packagedef:
-            built.append(stage.build(config.packagedef(args.packagedef)))
-        else:
-            for name in selected(args, config):
-                env = config.env(name)
-                env_type = plugins.env_types.get(env.env_type)
-                interpreter = runner.discovery.find(env.base_python) if env_type.needs_python else None
-                cached = stage.artifact_for(env, interpreter)
-                if cached is not None and all(c.artifact.path != cached.artifact.path for c in built):
-                    built.append(cached)
-    except (BuildError, EnvSetupError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    built = []  # a BuildError or EnvSetupError is an OrchError: main prints it and exits 1
+    if args.packagedef:
+        built.append(stage.build(config.packagedef(args.packagedef)))
+    else:
+        for name in selected(args, config):
+            env = config.env(name)
+            env_type = plugins.env_types.get(env.env_type)
+            interpreter = runner.discovery.find(env.base_python) if env_type.needs_python else None
+            cached = stage.artifact_for(env, interpreter)
+            if cached is not None and all(c.artifact.path != cached.artifact.path for c in built):
+                built.append(cached)
     if args.json:
         print(json.dumps([{**c.provenance, "path": str(c.artifact.path), "reused": c.reused} for c in built], indent=2))
         return 0

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
+
+from orch.errors import OrchError
 
 if TYPE_CHECKING:
-    from typing import Protocol
-
     from orch.config.model import EnvConfig
     from orch.envs.interpreter import Interpreter
 
@@ -46,21 +46,22 @@ class PreparedEnv(NamedTuple):
     installer_runs: int = 0  # how many installer processes setup started (0 when reused as is)
 
 
-if TYPE_CHECKING:
+@runtime_checkable
+class Backend(Protocol):
+    """An env backend."""
 
-    class Backend(Protocol):
-        """An env backend."""
+    def cannot_create(self, request: SetupRequest) -> str | None:
+        """Why this backend cannot serve the env (``None`` when it can)."""
 
-        def cannot_create(self, request: SetupRequest) -> str | None:
-            """Why this backend cannot serve the env (``None`` when it can)."""
-
-        def setup(self, request: SetupRequest) -> PreparedEnv:
-            """Create or reuse the env and install its deps; raise :class:`orch.errors.OrchError` subclasses
-            (:class:`EnvSetupError`) with a one-line message on failure."""
+    def setup(self, request: SetupRequest) -> PreparedEnv:
+        """Create or reuse the env and install its deps; raise :class:`orch.errors.OrchError` subclasses
+        (:class:`EnvSetupError`) with a one-line message on failure."""
 
 
-class EnvSetupError(Exception):
+class EnvSetupError(OrchError):
     """Setting an env up failed (an installer exited non-zero...): the env fails, the run goes on."""
+
+    exit_code = 1  # a failed setup or build, not a usage or config error
 
     def __init__(self, message: str, log: Path | None = None) -> None:
         super().__init__(message)
