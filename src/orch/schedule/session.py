@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from orch.schedule.envrun import EnvRunner
 
 EXIT_INTERRUPTED = 130
+AHEAD_PARALLEL = 4  # -p N: setups at once, ahead of the envs' slots (when N is smaller)
 
 
 class Plan(NamedTuple):
@@ -102,19 +103,22 @@ def _run_all(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _Pro
     configs = {name: runner.config.env(name) for name in names if runner.config.env_error(name) is None}
     waits = dependencies(names, {n: configs[n].depends if n in configs else () for n in names})
     progress.save()
-    if plan.jobs == 1:
-        order = run_order(names, waits)
-        # Envs that wait for no other env may be set up before their turn: not those that do (an env
-        # they depend on may make what they install), nor those holding resources (never two at once).
-        ahead = [n for n in order if n in configs and not waits[n] and not configs[n].resources]
-        ahead = [n for n in ahead if n not in plan.previous]
-        try:
-            runner.setup_ahead(ahead, workers=plan.setup_ahead)
+    # Envs that wait for no other env may be set up before their turn: not those that do (an env
+    # they depend on may make what they install), nor those holding resources (never two at once).
+    # With -p N too: setting up is mostly waiting on the index, so more setups than N go at once.
+    order = run_order(names, waits) if plan.jobs == 1 else by_history(names, plan.durations)
+    ahead = [n for n in order if n in configs and not waits[n] and not configs[n].resources]
+    ahead = [n for n in ahead if n not in plan.previous]
+    workers = plan.setup_ahead if plan.jobs == 1 else min(plan.setup_ahead and AHEAD_PARALLEL, len(ahead))
+    try:
+        if plan.jobs is not None:  # -p all starts every env at once already
+            runner.setup_ahead(ahead, workers=workers)
+        if plan.jobs == 1:
             _sequential(runner, order, plan, progress)
-        finally:
-            runner.stop_ahead()
-    else:
-        _parallel(runner, names, waits, plan, progress)
+        else:
+            _parallel(runner, names, waits, plan, progress)
+    finally:
+        runner.stop_ahead()
 
 
 class _Progress:
