@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from orch.config.factors import filter_for_env
+from orch.config.conditions import filter_for_env
 from orch.config.implicit import env_type_factor, version_of
 from orch.config.registry import Scope, UnknownSetting
 from orch.config.source import ENV_PREFIX

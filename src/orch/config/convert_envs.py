@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from orch.config.factors import KNOWN_ARCHITECTURES, filter_for_env, find_envs, split_condition
+from orch.config.conditions import KNOWN_ARCHITECTURES, filter_for_env, find_envs, split_condition
 from orch.config.ini import IniSource
 from orch.config.registry import Setting
 from orch.config.source import ENV_PREFIX

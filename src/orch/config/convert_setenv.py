@@ -21,7 +21,7 @@ import itertools
 import re
 from collections.abc import Callable
 
-from orch.config.factors import filter_for_env, split_condition
+from orch.config.conditions import filter_for_env, split_condition
 
 MAX_CONDITIONS = 4
 _ENV = re.compile(r"\{env:(?P<name>[\w.-]+)(?::(?P<default>[^{}]*))?\}")

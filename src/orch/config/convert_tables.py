@@ -16,6 +16,7 @@ import contextlib
 import re
 from typing import Any
 
+from orch.config.conditions import split_condition
 from orch.config.convert import to_list
 from orch.config.convert_envs import Texts, condition_envs, move_fallbacks, needs_fallback
 from orch.config.convert_setenv import for_env
@@ -29,7 +30,7 @@ from orch.config.convert_values import (
     ValueConverter,
     plain,
 )
-from orch.config.factors import expand_env_list, expand_names, split_condition
+from orch.config.factors import expand_env_list, expand_names
 from orch.config.ini import IniSource
 from orch.config.registry import Kind, Scope, SettingsRegistry, UnknownSetting
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection
@@ -275,7 +276,7 @@ class TableConverter:
 
     @staticmethod
     def _filtered_away(text: str, names: list[str]) -> bool:
-        from orch.config.factors import filter_for_env
+        from orch.config.conditions import filter_for_env
 
         if not text.strip():
             return False
@@ -323,7 +324,7 @@ class TableConverter:
         spelled = next((name for name in names if name in raw.values), None)
         if spelled is None:
             return None
-        from orch.config.factors import filter_for_env
+        from orch.config.conditions import filter_for_env
 
         text = filter_for_env(self._read(raw, spelled), env)
         return text if all(_CONTEXT_FREE.match(text, m.start()) for m in re.finditer(r"\{", text)) else None

@@ -25,9 +25,10 @@ import itertools
 import re
 from typing import TYPE_CHECKING, Any, cast
 
+from orch.config.conditions import Condition, filter_for_env, split_condition
 from orch.config.convert_commands import Lookup, command, maybe_empty, split_args
 from orch.config.convert_setenv import static_args
-from orch.config.factors import Condition, expand_env_list, filter_for_env, split_condition
+from orch.config.factors import expand_env_list
 from orch.config.registry import Kind, Scope, UnknownSetting
 
 if TYPE_CHECKING:

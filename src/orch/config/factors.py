@@ -1,4 +1,5 @@
-"""Factor expressions: generative env names, numeric ranges and factor-conditional lines.
+"""Factor expressions: generative env names and numeric ranges (factor-conditional lines are in
+:mod:`orch.config.conditions`).
 
 Everything here is a pure function of its arguments (plus the running platform for :func:`active_factors`) and
 behaves like tox 4.67's factor handling, with two orch extensions:
@@ -13,16 +14,9 @@ On every input without nesting or angle brackets the results are those of tox.
 from __future__ import annotations
 
 import re
-import sys
-import sysconfig
 from functools import lru_cache
 from itertools import product
-from typing import TYPE_CHECKING, Final, NamedTuple, Optional
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    _Line = tuple[Optional["Condition"], str]  # a line's condition (None: unconditional) and content
+from typing import Final
 
 LATEST_PYTHON_MINOR_MIN: Final[int] = 11
 """First Python 3 minor version of a range open at the bottom: ``{-13}`` is ``11,12,13``."""
@@ -33,32 +27,8 @@ MAX_NAMES: Final[int] = 100_000
 MAX_NESTING: Final[int] = 50
 """Deepest nesting of brace groups in one expression."""
 
-KNOWN_ARCHITECTURES: Final[frozenset[str]] = frozenset(
-    {"arm64", "loongarch64", "ppc", "ppc64", "ppc64le", "riscv64", "s390x", "sparc64", "x86", "x86_64"}
-)
-"""Canonical CPU architecture names; an env name holding one of them opts out of the implicit machine factor."""
-
-_Group = tuple[tuple[str, bool], ...]  # the (factor, negated) pairs that must all hold
-
-_ISA_ALIASES: Final[dict[str, str]] = {
-    # alias       -> canonical name (anything not listed is only lower-cased)
-    "amd64": "x86_64",
-    "aarch64": "arm64",
-    "i386": "x86",
-    "i486": "x86",
-    "i586": "x86",
-    "i686": "x86",
-    "powerpc": "ppc",
-    "powerpc64": "ppc64",
-    "powerpc64le": "ppc64le",
-    "sparcv9": "sparc64",
-}
-
 # one factor of a name (the text between two ``-``): an optional negation, then word characters, dots and the fnmatch
 # glob characters ``* ? [ ]`` (a ``!`` is only allowed right after the ``!`` prefix or an opening ``[``); or nothing
-# A name that cannot hold a generative expression: no braces, commas, negation or globs, and no
-# leading digit (a range such as ``3-5`` only opens at the start or after ``{`` or ``,``).
-_PLAIN_NAME: Final[re.Pattern[str]] = re.compile(r"[A-Za-z_.][\w.]*(?:-[\w.]+)*")
 _FACTOR_RE: Final[re.Pattern[str]] = re.compile(r"(?:!?(?:\[!?|[\w.*?\]])+)?")
 
 # a numeric range item, always followed by ``,`` or ``}``; its start must not continue a name (``py-django-4-2``)
@@ -71,38 +41,11 @@ _RANGE_RE: Final[re.Pattern[str]] = re.compile(
     re.VERBOSE,
 )
 
-# the condition marker: the first colon followed by whitespace or the end of the line
-_MARKER_RE: Final[re.Pattern[str]] = re.compile(r":(?:\s|$)")
-
 # the characters that drive the generative-expression parser
 _SYNTAX_RE: Final[re.Pattern[str]] = re.compile(r"[{},]")
 
 # what the content of an angle group may be made of to count as generative syntax
 _ANGLE_CONTENT_RE: Final[re.Pattern[str]] = re.compile(r"[\w.,!*?\[\]{}-]+")
-
-
-class Condition(NamedTuple):
-    """A factor condition: the alternatives (OR) of factor groups (AND) in front of a ``:`` marker.
-
-    Each factor is a ``(name, negated)`` pair; ``py38,!lint-conda`` is ``((("py38", False),), (("lint", True),
-    ("conda", False)))``. Factor names are compared literally with the active factors, as tox does: the glob
-    characters ``*``, ``?`` and ``[seq]`` are accepted in a name but carry no pattern meaning.
-    """
-
-    groups: tuple[_Group, ...]
-
-    def matches(self, active: frozenset[str]) -> bool:
-        """Whether some group holds: each of its plain factors is active and each of its negated ones is not."""
-        return any(all((name in active) is not negated for name, negated in group) for group in self.groups)
-
-    @property
-    def env_names(self) -> tuple[str, ...]:
-        """The env name each group spells, negations dropped (``!lint-conda`` -> ``lint-conda``)."""
-        return tuple("-".join(name for name, _ in group) for group in self.groups)
-
-    def __str__(self) -> str:
-        """The condition in its expanded tox spelling, e.g. ``py38-conda,!lint``."""
-        return ",".join("-".join(f"!{name}" if negated else name for name, negated in group) for group in self.groups)
 
 
 def clear_caches() -> None:
@@ -112,12 +55,11 @@ def clear_caches() -> None:
         _expand_ranges,
         _expand_names,
         _expand_negated,
-        _split_condition,
-        _split_lines,
-        _active_factors,
-        _machine_isa,
     ):
         cached.cache_clear()
+    from orch.config import conditions
+
+    conditions.clear_caches()
 
 
 def expand_ranges(text: str) -> str:
@@ -318,138 +260,15 @@ def expand_env_list(value: str) -> list[str]:
     return list(seen)
 
 
-def split_condition(line: str) -> tuple[Condition | None, str]:
-    """Split one line into its factor condition and its content, like tox's ``expand_factors``.
-
-    The marker is the first ``:`` followed by whitespace or the end of the line. When the text in front of it is a
-    valid generative factor expression the line is conditional: the condition and the stripped text after the marker
-    are returned (a blank text in front gives a condition that never holds, as in tox). Otherwise, so for
-    ``https://x`` or ``python -c 'a: b'``, the condition is ``None`` and the content is the whole, unstripped line.
-    """
-    return _split_condition(line)
-
-
-@lru_cache(maxsize=8192)
-def _split_condition(line: str) -> _Line:
-    marker = _MARKER_RE.search(line)
-    if marker is None:
-        return None, line
-    try:
-        names = _expand_negated(line[: marker.start()].strip())
-    except ValueError:
-        return None, line
-    groups = tuple(
-        tuple((factor[1:], True) if factor.startswith("!") else (factor, False) for factor in name.split("-"))
-        for name in names
-    )
-    return Condition(groups), line[marker.start() + 1 :].strip()
-
-
-@lru_cache(maxsize=4096)
-def _split_lines(value: str) -> tuple[_Line, ...]:
-    return tuple(_split_condition(line) for line in value.split("\n"))
-
-
-def filter_for_env(value: str, env_name: str | None) -> str:
-    """Keep the lines of a value that apply to an env, like tox's ``filter_for_env``.
-
-    Lines without a condition are kept as they are, except empty ones; conditional lines are kept (stripped, after
-    the marker) when their condition matches :func:`active_factors` of the env. A skipped conditional line ending
-    in ``\\`` also takes the next unconditional line with it, unless that line itself ends in ``\\`` or a kept line
-    before it was continued: exactly tox's rule, which drops one continuation line only.
-
-    :raises ValueError: the env name is not a valid factor expression
-    """
-    lines = _split_lines(value)
-    active = _active_factors(env_name)
-    kept: list[str] = []
-    continuing = False  # the last kept line ends in a backslash
-    skip_next = False  # the last line was a skipped condition ending in a backslash
-    for condition, content in lines:
-        continued = content.endswith("\\")
-        if condition is None:
-            if skip_next and not continuing and not continued:
-                skip_next = False
-                continue
-            if content:
-                kept.append(content)
-                continuing = continued
-            skip_next = False
-        elif condition.matches(active):
-            kept.append(content)
-            continuing = continued
-            skip_next = False
-        else:
-            skip_next = continued
-    return "\n".join(kept)
-
-
-def active_factors(env_name: str | None) -> frozenset[str]:
-    """The factors that hold for an env, like tox's ``active_factors``.
-
-    Those are the factors of the names its name expands to (negations dropped), plus ``sys.platform`` and the
-    machine's ISA (the last ``-`` part of ``sysconfig.get_platform()``, normalised with a table of aliases); the
-    ISA is left out when the name already holds an architecture factor or a factor normalising to the machine's.
-
-    :raises ValueError: the env name is not a valid factor expression
-    """
-    return _active_factors(env_name)
-
-
-@lru_cache(maxsize=4096)
-def _active_factors(env_name: str | None) -> frozenset[str]:
-    named: set[str] = set()
-    if env_name is not None and _PLAIN_NAME.fullmatch(env_name):
-        named.update(env_name.split("-"))  # no braces, commas or ranges: the name is its only expansion
-    elif env_name is not None:
-        for name in _expand_names(env_name):
-            named.update(name.split("-"))
-    active = {*named, sys.platform}
-    isa = _machine_isa()
-    if isa is not None and not (named & KNOWN_ARCHITECTURES) and all(normalize_isa(factor) != isa for factor in named):
-        active.add(isa)
-    return frozenset(active)
-
-
-def normalize_isa(isa: str) -> str:
-    """The canonical name of a CPU architecture: ``amd64`` -> ``x86_64``, ``aarch64`` -> ``arm64``, others lowered."""
-    lowered = isa.lower()
-    return _ISA_ALIASES.get(lowered, lowered)
-
-
-@lru_cache(maxsize=1)
-def _machine_isa() -> str | None:
-    _, sep, machine = sysconfig.get_platform().rpartition("-")
-    return normalize_isa(machine) if sep else None
-
-
-def find_envs(value: str) -> Iterator[str]:
-    """The env names that the factor conditions of a value spell (negations dropped), each once, in order."""
-    seen: set[str] = set()
-    for condition, _ in _split_lines(value):
-        if condition is not None:
-            for name in condition.env_names:
-                if name not in seen:
-                    seen.add(name)
-                    yield name
-
-
 __all__ = [
-    "KNOWN_ARCHITECTURES",
     "LATEST_PYTHON_MINOR_MAX",
     "LATEST_PYTHON_MINOR_MIN",
     "MAX_NAMES",
     "MAX_NESTING",
-    "Condition",
     "ExpansionLimit",
-    "active_factors",
     "angle_to_braces",
     "clear_caches",
     "expand_env_list",
     "expand_names",
     "expand_ranges",
-    "filter_for_env",
-    "find_envs",
-    "normalize_isa",
-    "split_condition",
 ]

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
-from orch.config.factors import Condition, active_factors, split_condition
+from orch.config.conditions import Condition, active_factors, split_condition
 
 _GLOB = re.compile(r"[*?\[]")
 

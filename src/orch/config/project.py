@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from orch.config.factors import find_envs
+from orch.config.conditions import find_envs
 from orch.config.packages import BuildItem, matches
 from orch.config.registry import Scope, SettingsRegistry
 from orch.config.resolve import Resolver

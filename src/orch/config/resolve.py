@@ -15,10 +15,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from orch.config.conditions import filter_for_env
 from orch.config.context import Context, Lookup
 from orch.config.convert import CONVERTERS, to_list
 from orch.config.env_file import read_env_file
-from orch.config.factors import expand_names, filter_for_env
+from orch.config.factors import expand_names
 from orch.config.overrides import Override, apply_overrides
 from orch.config.registry import Kind, Scope, Setting, SettingsRegistry
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source

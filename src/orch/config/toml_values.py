@@ -33,9 +33,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orch.config.conditions import active_factors, filter_for_env
 from orch.config.context import Context, stringify
 from orch.config.convert import to_command
-from orch.config.factors import active_factors, filter_for_env
 from orch.config.registry import Scope, Setting
 from orch.config.substitute import substitute
 from orch.config.toml_convert import convert, describe, raw_table

@@ -23,7 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from orch.config.factors import ExpansionLimit, expand_names, split_condition
+from orch.config.conditions import split_condition
+from orch.config.factors import ExpansionLimit, expand_names
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source, read_config_text
 from orch.config.toml import PYPROJECT, TOOL_KEY, Key, Layout, dotted, parse_toml
 from orch.config.toml_envlist import env_base_names

@@ -14,21 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orch.config import factors
+from orch.config.conditions import Condition, active_factors, filter_for_env, find_envs, normalize_isa, split_condition
 from orch.config.factors import (
     LATEST_PYTHON_MINOR_MAX,
     LATEST_PYTHON_MINOR_MIN,
     MAX_NAMES,
-    Condition,
     ExpansionLimit,
-    active_factors,
     angle_to_braces,
     expand_env_list,
     expand_names,
     expand_ranges,
-    filter_for_env,
-    find_envs,
-    normalize_isa,
-    split_condition,
 )
 from tox_oracle import why_not_oracle
 
