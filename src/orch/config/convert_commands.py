@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from orch.config.convert import to_command
+from orch.config.typed import to_command
 
 Lookup = Callable[..., "list[object] | None"]
 """The converter's look-up of an ``{env:X}`` whose value the env's set_env sets statically."""

@@ -17,7 +17,6 @@ import re
 from typing import Any
 
 from orch.config.conditions import split_condition
-from orch.config.convert import to_list
 from orch.config.convert_envs import Texts, condition_envs, move_fallbacks, needs_fallback
 from orch.config.convert_setenv import for_env
 from orch.config.convert_tox import ini_spellings, rename_reserved, set_env_refs, tox_kind
@@ -34,6 +33,7 @@ from orch.config.factors import expand_env_list, expand_names
 from orch.config.ini import IniSource
 from orch.config.registry import Kind, Scope, SettingsRegistry, UnknownSetting
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection
+from orch.config.typed import to_list
 from orch.errors import ConfigError
 
 MAX_TABLES = 64

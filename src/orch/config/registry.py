@@ -25,7 +25,7 @@ class Scope(str, enum.Enum):
 
 
 class Kind(str, enum.Enum):
-    """How the text of a value becomes a typed value (see :mod:`orch.config.convert`)."""
+    """How the text of a value becomes a typed value (see :mod:`orch.config.typed`)."""
 
     STR = "string"
     BOOL = "bool"

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Callable
 
 from orch.config.conditions import filter_for_env
 from orch.config.context import Context, Lookup
-from orch.config.convert import CONVERTERS, to_list
 from orch.config.env_file import read_env_file
 from orch.config.factors import expand_names
 from orch.config.overrides import Override, apply_overrides
 from orch.config.registry import Kind, Scope, Setting, SettingsRegistry
 from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source
 from orch.config.substitute import substitute
+from orch.config.typed import CONVERTERS, to_list
 from orch.config.types import Command
 from orch.errors import ConfigError, Location
 

@@ -8,10 +8,10 @@ shape is a :class:`ValueError` with a sentence, which the resolver reports as an
 
 from __future__ import annotations
 
-from orch.config.convert import CONVERTERS, to_deps, to_names
 from orch.config.factors import expand_env_list
 from orch.config.registry import Kind
 from orch.config.toml_envlist import expand_env_items
+from orch.config.typed import CONVERTERS, to_deps, to_names
 from orch.config.types import Command
 
 

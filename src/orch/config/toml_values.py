@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING
 
 from orch.config.conditions import active_factors, filter_for_env
 from orch.config.context import Context, stringify
-from orch.config.convert import to_command
 from orch.config.registry import Scope, Setting
 from orch.config.substitute import substitute
-from orch.config.toml_convert import convert, describe, raw_table
+from orch.config.toml_typed import convert, describe, raw_table
+from orch.config.typed import to_command
 from orch.config.types import Command
 from orch.errors import Location
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from _project import load
 
-from orch.config.convert import to_command, to_str
+from orch.config.typed import to_command, to_str
 from orch.config.types import Command
 from orch.errors import ConfigError
 
