@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from orch.config.conditions import filter_for_env
 from orch.config.implicit import env_type_factor, version_of
@@ -21,6 +21,7 @@ from orch.config.types import Command
 from orch.errors import ConfigError
 
 if TYPE_CHECKING:
+    from orch.config.registry import PackageRules
     from orch.config.resolve import Resolver
 
 MAX_REFERENCE_DEPTH = 100
@@ -37,16 +38,6 @@ def stringify(value: object) -> str:
     if isinstance(value, (tuple, list)):
         return "\n".join(stringify(item) for item in value)
     return str(value)
-
-
-if TYPE_CHECKING:
-    # Protocols exist for the type checker only: defining one at run time costs start-up time.
-    class PackageRules(Protocol):
-        """Package defaults need the packagedefs; :class:`orch.config.project.Config` provides them."""
-
-        def default_package(self, env: str) -> str: ...
-
-        def default_packagedef(self, env: str) -> str: ...
 
 
 class Lookup:

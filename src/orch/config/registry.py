@@ -13,7 +13,36 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Callable, NamedTuple, Union
 
 if TYPE_CHECKING:
-    from orch.config.context import Lookup
+    from pathlib import Path
+    from typing import Protocol
+
+    class PackageRules(Protocol):
+        """Package defaults need the packagedefs; :class:`orch.config.project.Config` provides them."""
+
+        def default_package(self, env: str) -> str: ...
+
+        def default_packagedef(self, env: str) -> str: ...
+
+    class Lookup(Protocol):
+        """What a computed default or a post-process may ask about the section it is computed for.
+        The resolver gives one (:class:`orch.config.context.Lookup`); the registry needs only this shape,
+        so it names neither the resolver nor the context (a Protocol for the type checker only)."""
+
+        scope: Scope
+        name: str | None
+
+        @property
+        def root(self) -> Path: ...
+
+        def get(self, key: str) -> object: ...
+
+        def core(self, key: str) -> object: ...
+
+        def packages(self) -> PackageRules: ...
+
+        def implied_env_type(self) -> str | None: ...
+
+        def python_version(self) -> str: ...
 
 
 class Scope(str, enum.Enum):

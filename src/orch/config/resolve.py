@@ -31,7 +31,7 @@ _WHOLE_REFERENCE = re.compile(r"^\{\[(?P<section>[^\]]+)\](?P<key>[-\w]+)\}$")
 
 
 if TYPE_CHECKING:
-    from orch.config.context import PackageRules
+    from orch.config.registry import PackageRules
     from orch.config.toxtoml import TomlSource
 
 

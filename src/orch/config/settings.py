@@ -14,8 +14,7 @@ from orch.config.implicit import conflicts, python_factor
 from orch.config.registry import Kind, Scope, Setting
 
 if TYPE_CHECKING:
-    from orch.config.context import Lookup
-    from orch.config.registry import PostProcess
+    from orch.config.registry import Lookup, PostProcess
 
 
 def _base_python(lookup: Lookup) -> tuple[str, ...]:
