@@ -58,6 +58,9 @@ def env_config(root: Path, body: str, name: str = "e") -> EnvConfig:
     return config
 
 
+PROGRESS = ("creating the env with ", "installing ")
+
+
 class Setup:
     """Runs a backend's setup on one project folder and keeps the notes."""
 
@@ -69,7 +72,12 @@ class Setup:
         self, config: EnvConfig, python: Interpreter | None, *, backend: object = None, recreate: bool = False
     ) -> PreparedEnv:
         self.notes.clear()
-        request = SetupRequest(config, python, recreate, self.root, self.log(config), self.notes.append)
+
+        def note(text: str) -> None:  # what changed; not the progress lines ("creating the env with uv venv")
+            if not text.startswith(PROGRESS):
+                self.notes.append(text)
+
+        request = SetupRequest(config, python, recreate, self.root, self.log(config), note)
         return (backend or VirtualenvBackend()).setup(request)
 
     @staticmethod
