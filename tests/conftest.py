@@ -1,7 +1,8 @@
 """Shared test setup: ``orch`` importable from ``src/`` and guards that keep tests from leaking state.
 
 The guards restore ``os.environ`` and the current folder after every test, so a test that changes
-either cannot change the outcome of the next one.
+either cannot change the outcome of the next one. The ``project`` fixture (``tests/orch_project.py``)
+writes a project and runs orch there: ``project({"tox.ini": ...}).run("run", "-e", "py")``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from orch_project import orch_cache as orch_cache
+from orch_project import project as project
 
 if importlib.util.find_spec("orch") is None:  # a checkout not installed with `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))

@@ -4,7 +4,6 @@ under GitHub Actions (groups, annotations, the job summary)."""
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +28,9 @@ RUN = "orch run -e ${{ matrix.env }} --junit reports/junit-${{ matrix.env }}.xml
 
 
 @pytest.fixture
-def orch(tmp_path: Path, orch_in):
-    def make(ini: str = TOX_INI, folder: Path = tmp_path):
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "tox.ini").write_text(textwrap.dedent(ini))
-        return orch_in(folder)
-
-    return make
+def orch(project):
+    """``orch(ini, at="sub/folder")("ci", ...)``: orch in-process in a project of ``ini`` (TOX_INI by default)."""
+    return lambda ini=TOX_INI, at="": project({"tox.ini": ini}, at=at).run_inprocess
 
 
 def job(text: str) -> dict[str, Any]:
@@ -122,7 +117,7 @@ def test_github_write_refuses_to_overwrite_without_force(orch, tmp_path: Path) -
 
 def test_github_project_in_a_subfolder(orch, tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    result = orch(folder=tmp_path / "pkg" / "sub")("ci", "github", "--write", "-e", "lint")
+    result = orch(at="pkg/sub")("ci", "github", "--write", "-e", "lint")
     assert result.code == 0, result.err
     orch_job = job((tmp_path / ".github" / "workflows" / "orch.yml").read_text())
     assert orch_job["defaults"]["run"] == {"shell": "bash", "working-directory": "pkg/sub"}

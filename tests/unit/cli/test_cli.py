@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -40,18 +39,13 @@ commands = sphinx-build docs out
 
 
 @pytest.fixture
-def project(tmp_path: Path, orch_in):
-    def make(ini: str = TOX_INI, **files: str):
-        (tmp_path / "tox.ini").write_text(textwrap.dedent(ini))
-        for name, text in files.items():
-            (tmp_path / name).write_text(textwrap.dedent(text))
-        return orch_in(tmp_path)
-
-    return make
+def orch(project):
+    """``orch(ini, **files)("list")``: orch in-process in a project of ``ini`` (TOX_INI by default) and ``files``."""
+    return lambda ini=TOX_INI, **files: project({"tox.ini": ini, **files}).run_inprocess
 
 
-def test_list_shows_default_envs_with_descriptions(project) -> None:
-    result = project()("list")
+def test_list_shows_default_envs_with_descriptions(orch) -> None:
+    result = orch()("list")
     assert result.code == 0
     assert result.out.splitlines() == [
         "default environments:",
@@ -63,13 +57,13 @@ def test_list_shows_default_envs_with_descriptions(project) -> None:
     ]
 
 
-def test_list_all_marks_additional_envs(project) -> None:
-    result = project()("list", "--all")
+def test_list_all_marks_additional_envs(orch) -> None:
+    result = orch()("list", "--all")
     assert result.out.splitlines()[-3:] == ["", "additional environments:", "docs        -> build the docs"]
 
 
-def test_list_json(project) -> None:
-    rows = json.loads(project()("list", "--all", "--json").out)
+def test_list_json(orch) -> None:
+    rows = json.loads(orch()("list", "--all", "--json").out)
     assert [(r["name"], r["default"], r["env_type"]) for r in rows] == [
         ("py311-venv", True, "virtualenv"),
         ("py311-conda", True, "conda"),
@@ -91,22 +85,20 @@ def test_list_json(project) -> None:
         pytest.param(["-e", "ALL", "--skip-env", ".*conda"], ["py311-venv", "py312-venv", "lint", "docs"], id="skip"),
     ],
 )
-def test_selection(project, args: list[str], expected: list[str]) -> None:
-    result = project()("list", "--no-desc", *args)
+def test_selection(orch, args: list[str], expected: list[str]) -> None:
+    result = orch()("list", "--no-desc", *args)
     assert result.code == 0, result.err
     assert result.out.split() == expected
 
 
-def test_toxenv_variable_selects(project, monkeypatch: pytest.MonkeyPatch) -> None:
-    run = project()
+def test_toxenv_variable_selects(orch, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = orch()
     monkeypatch.setenv("TOXENV", "docs")
     assert run("list", "--no-desc").out.split() == ["docs"]
 
 
-def test_config_json_uses_tox_key_names(project) -> None:
-    result = project()(
-        "config", "-e", "py311-venv", "-k", "deps", "commands", "env_type", "package", "--format", "json"
-    )
+def test_config_json_uses_tox_key_names(orch) -> None:
+    result = orch()("config", "-e", "py311-venv", "-k", "deps", "commands", "env_type", "package", "--format", "json")
     assert json.loads(result.out) == {
         "env": {
             "py311-venv": {
@@ -119,18 +111,18 @@ def test_config_json_uses_tox_key_names(project) -> None:
     }
 
 
-def test_config_posargs(project) -> None:
-    result = project()("config", "-e", "lint,py312-conda", "-k", "commands", "--", "-k", "a b")
+def test_config_posargs(orch) -> None:
+    result = orch()("config", "-e", "lint,py312-conda", "-k", "commands", "--", "-k", "a b")
     assert "commands = pytest -k 'a b'" in result.out
 
 
-def test_config_override(project) -> None:
-    result = project()("config", "-e", "lint", "-k", "deps", "-x", "testenv:lint.deps+=mypy", "--format", "json")
+def test_config_override(orch) -> None:
+    result = orch()("config", "-e", "lint", "-k", "deps", "-x", "testenv:lint.deps+=mypy", "--format", "json")
     assert json.loads(result.out)["env"]["lint"]["deps"] == ["ruff", "mypy"]
 
 
-def test_config_ini_and_toml_formats(project) -> None:
-    run = project()
+def test_config_ini_and_toml_formats(orch) -> None:
+    run = orch()
     ini = run("config", "-e", "lint", "-k", "deps", "skip_install")
     assert ini.out == "[testenv:lint]\ndeps = ruff\nskip_install = True\n"
     toml = run("config", "-e", "lint", "-k", "deps", "--format", "toml")
@@ -148,16 +140,16 @@ def test_config_ini_and_toml_formats(project) -> None:
         pytest.param("[tox]\nenv_list = lint\n", ["list", "-e", "lnit"], "did you mean 'lint'", id="typo-env"),
     ],
 )
-def test_bad_input_is_one_line_error(project, ini: str, args: list[str], message: str) -> None:
-    result = project(ini)(*args)
+def test_bad_input_is_one_line_error(orch, ini: str, args: list[str], message: str) -> None:
+    result = orch(ini)(*args)
     assert result.code == 2
     assert message in result.err
     assert "Traceback" not in result.err
     assert result.err.startswith("error: ")
 
 
-def test_unknown_key_warns_with_suggestion(project) -> None:
-    result = project("[tox]\nenv_list = a\n[testenv]\ndepz = x\n")("list")
+def test_unknown_key_warns_with_suggestion(orch) -> None:
+    result = orch("[tox]\nenv_list = a\n[testenv]\ndepz = x\n")("list")
     assert result.code == 0
     assert "warning: tox.ini:4: unknown key 'depz' in [testenv] (did you mean 'deps'?)" in result.err
 
@@ -181,8 +173,8 @@ def test_python_dash_m_and_cli_import_stay_light(tmp_path: Path) -> None:
     assert out.stdout.splitlines() == ["a", "HEAVY []"]
 
 
-def test_common_options_before_the_command(project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    run = project()
+def test_common_options_before_the_command(orch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = orch()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
@@ -190,8 +182,8 @@ def test_common_options_before_the_command(project, tmp_path: Path, monkeypatch:
     assert result.out == "[testenv:lint]\ndeps = zz\n"
 
 
-def test_reference_to_env_without_section_and_bad_env_expression(project) -> None:
-    run = project(
+def test_reference_to_env_without_section_and_bad_env_expression(orch) -> None:
+    run = orch(
         "[tox]\nenv_list = py311, lint\n[testenv]\ncommands = pytest\n"
         "[testenv:lint]\ncommands = {[testenv:py311]commands} -x\n"
     )
@@ -200,8 +192,8 @@ def test_reference_to_env_without_section_and_bad_env_expression(project) -> Non
     assert (bad.code, bad.err) == (2, "error: -e 'py3{11,12': unclosed brace in 'py3{11,12'\n")
 
 
-def test_multi_line_values_inside_a_command_stay_on_its_line(project) -> None:
-    run = project(
+def test_multi_line_values_inside_a_command_stay_on_its_line(orch) -> None:
+    run = orch(
         "[tox]\nenv_list = py311, lint\n[testenv]\ncommands =\n    pytest\n    coverage report\n"
         "[testenv:lint]\ncommands =\n    echo {[tox]env_list}\n    {[testenv]commands}\n"
     )
@@ -209,27 +201,27 @@ def test_multi_line_values_inside_a_command_stay_on_its_line(project) -> None:
     assert out == "[testenv:lint]\ncommands =\n  echo py311 lint\n  pytest\n  coverage report\n"
 
 
-def test_config_keys_resolve_alone(project) -> None:
+def test_config_keys_resolve_alone(orch) -> None:
     """-k reads only the keys asked for: another key's error does not hide them."""
-    run = project("[tox]\nenv_list = a\n[testenv]\npass_env = A B\ndeps = x\n")
+    run = orch("[tox]\nenv_list = a\n[testenv]\npass_env = A B\ndeps = x\n")
     assert run("config", "-e", "a", "-k", "deps").out == "[testenv:a]\ndeps = x\n"
     assert "pass_env values cannot contain whitespace" in run("config", "-e", "a").err
 
 
-def test_empty_env_option_means_defaults(project) -> None:
-    assert project()("list", "--no-desc", "-e", "").out.split()[-1] == "lint"
+def test_empty_env_option_means_defaults(orch) -> None:
+    assert orch()("list", "--no-desc", "-e", "").out.split()[-1] == "lint"
 
 
-def test_conditional_line_in_packagedef_match_is_an_error(project) -> None:
+def test_conditional_line_in_packagedef_match_is_an_error(orch) -> None:
     ini = "[tox]\nenv_list = a\n[packagedef:w]\nbuilder = wheel\nmatch = py312: x\n"
-    result = project(ini, **{"pyproject.toml": ""})("config", "-e", "a", "-k", "packagedef")
+    result = orch(ini, **{"pyproject.toml": ""})("config", "-e", "a", "-k", "packagedef")
     assert result.code == 2
     assert "[packagedef:w] match line 'py312: x' is neither a factor expression nor a glob" in result.err
 
 
-def test_config_shows_keys_orch_does_not_read_as_written_and_leaves_out_unset_ones(project) -> None:
+def test_config_shows_keys_orch_does_not_read_as_written_and_leaves_out_unset_ones(orch) -> None:
     """As tox: `-k wheel_build_env` prints the file's value; a key nobody set is left out, exit 0."""
-    result = project("[tox]\nenv_list = a\n[testenv]\nwheel_build_env = .pkg\n")(
+    result = orch("[tox]\nenv_list = a\n[testenv]\nwheel_build_env = .pkg\n")(
         "config", "-e", "a", "-k", "wheel_build_env", "nope"
     )
     assert result.code == 0, result.err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -30,11 +29,8 @@ commands = python -c pass
 
 
 @pytest.fixture
-def orch(tmp_path: Path, orch_in, monkeypatch: pytest.MonkeyPatch):
-    for name in ("TOX_OVERRIDE", "TOX_WORKDIR", "TOX_WORK_DIR", "TOX_ENV_DIR", "PYTHONHASHSEED"):
-        monkeypatch.delenv(name, raising=False)
-    (tmp_path / "tox.ini").write_text(textwrap.dedent(TOX_INI))
-    return orch_in(tmp_path)
+def orch(project):
+    return project({"tox.ini": TOX_INI}, unset=("PYTHONHASHSEED",)).run_inprocess
 
 
 def parse(*argv: str):

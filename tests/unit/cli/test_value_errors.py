@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -28,9 +27,8 @@ WHERE = "tox.ini:11: [testenv:docs] base_python is empty"
 
 
 @pytest.fixture
-def orch(tmp_path: Path, orch_in):
-    (tmp_path / "tox.ini").write_text(textwrap.dedent(BROKEN).lstrip())
-    return orch_in(tmp_path)
+def orch(project):
+    return project({"tox.ini": BROKEN.lstrip()}).run_inprocess
 
 
 def test_list_shows_every_env(orch) -> None:
