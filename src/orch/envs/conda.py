@@ -164,15 +164,13 @@ def _setup(request: SetupRequest, python_version: tuple[int, int], engine: Conda
         return 1
 
     ownership.check(request)
-    old = fingerprint.read(env_dir)
-    if old is None and not (env_dir / "conda-meta").exists():
-        decision = fingerprint.Decision("recreate")
-    elif request.recreate:
-        decision = fingerprint.Decision("recreate", "asked (recreate = true)" if config.recreate else "asked (-r)")
-    else:
-        decision = fingerprint.compare(old, new)
-        if decision.kind != "recreate" and (not python.exists() or _read_activation(env_dir) is None):
-            decision = fingerprint.Decision("recreate", f"{python} is missing")
+    decision = fingerprint.decide(
+        request,
+        fingerprint.read(env_dir),
+        new,
+        exists=(env_dir / "conda-meta").exists(),
+        broken=lambda: None if python.exists() and _read_activation(env_dir) is not None else f"{python} is missing",
+    )
 
     if decision.kind == "reuse":
         return _prepared(config, _read_activation(env_dir) or {}, ("reused",), 0)

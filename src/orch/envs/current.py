@@ -59,9 +59,7 @@ class CurrentBackend:
         with fingerprint.locked(config.env_dir, config.name, request.note):
             ownership.check(request)  # not a file or a link: the record goes in a folder
             old = fingerprint.read(config.env_dir)
-            decision = fingerprint.compare(old, new)
-            if request.recreate:
-                decision = fingerprint.Decision("recreate", "asked")
+            decision = fingerprint.decide(request, old, new, exists=True)  # the env exists: it is orch's own
             if decision.kind == "reuse":
                 return prepared(("reused",), 0)
             deps = decision.added if decision.kind == "add" else constraints_applied(config, config.deps)

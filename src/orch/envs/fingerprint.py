@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from orch.execute.masking import USERINFO  # one definition of a URL's user:password part
 
 if TYPE_CHECKING:
+    from orch.envs.api import SetupRequest
     from orch.envs.interpreter import Interpreter
 
 FORMAT = 1
@@ -177,6 +178,29 @@ def _display(path: Path, root: Path) -> str:
         return os.path.normpath(path.relative_to(root))
     except ValueError:
         return os.path.normpath(path)
+
+
+def decide(
+    request: SetupRequest,
+    old: Fingerprint | None,
+    new: Fingerprint,
+    *,
+    exists: bool,
+    broken: Callable[[], str | None] = lambda: None,
+) -> Decision:
+    """The one reuse/add/recreate decision of every backend. ``exists``: the env folder holds an env
+    of this type (a first creation has nothing to explain); ``broken``: why an env the records say
+    to keep cannot be kept (its interpreter is gone...), or None."""
+    if old is None and not exists:
+        return Decision("recreate")
+    if request.recreate:
+        return Decision("recreate", "asked (recreate = true)" if request.config.recreate else "asked (-r)")
+    decision = compare(old, new)
+    if decision.kind != "recreate":
+        reason = broken()
+        if reason:
+            return Decision("recreate", reason)
+    return decision
 
 
 def compare(old: Fingerprint | None, new: Fingerprint) -> Decision:

@@ -95,15 +95,13 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         installer.install(python, args, cwd=request.root, env=install_env, log=request.log)
 
     ownership.check(request)
-    old = fingerprint.read(env_dir)
-    if old is None and not (env_dir / "pyvenv.cfg").exists():
-        decision = fingerprint.Decision("recreate")  # a first creation: nothing to explain
-    elif request.recreate:
-        decision = fingerprint.Decision("recreate", "asked (recreate = true)" if config.recreate else "asked (-r)")
-    else:
-        decision = fingerprint.compare(old, new)
-        if decision.kind != "recreate" and not python.exists():
-            decision = fingerprint.Decision("recreate", f"{python} is missing")
+    decision = fingerprint.decide(
+        request,
+        fingerprint.read(env_dir),
+        new,
+        exists=(env_dir / "pyvenv.cfg").exists(),
+        broken=lambda: None if python.exists() else f"{python} is missing",
+    )
 
     if decision.kind == "reuse" and lock and not uvsync.editable(config):
         fingerprint.remove(env_dir)  # the project is no editable install: sync its sources, as tox-uv does
