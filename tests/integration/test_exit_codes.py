@@ -7,13 +7,11 @@ codes below are what tox 4.67 returned on the same tox.ini.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from orch_project import MakeProject, Project
 
 pytestmark = pytest.mark.integration
 
@@ -49,19 +47,11 @@ base_python = python3.99
 """
 
 
-def orch(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_"))}
-    env["ORCH_CACHE_DIR"] = str(root / "cache")
-    return subprocess.run(
-        [sys.executable, "-m", "orch", *args], cwd=root, env=env, capture_output=True, text=True, timeout=300
-    )
-
-
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def root(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """One project for the module's tests: its envs are created once."""
     folder = tmp_path_factory.mktemp("exit-codes")
-    (folder / "tox.ini").write_text(textwrap.dedent(TOX_INI))
-    return folder
+    return Project(folder, folder / "cache").write({"tox.ini": TOX_INI})
 
 
 @pytest.mark.parametrize(
@@ -86,21 +76,21 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.param(["-e", "future,ok", "--skip-missing-interpreters"], 0, id="skipped-and-ok"),
     ],
 )
-def test_run_exits_as_tox(root: Path, args: list[str], code: int) -> None:
-    result = orch(root, "run", *args)
-    assert result.returncode == code, result.stdout + result.stderr
+def test_run_exits_as_tox(root: Project, args: list[str], code: int) -> None:
+    result = root.run("run", *args)
+    assert result.code == code, result.out + result.err
 
 
-def test_exec_exits_with_the_commands_code(root: Path) -> None:
-    result = orch(root, "exec", "-e", "ok", "--", "python", "-c", "import sys; sys.exit(42)")
-    assert result.returncode == 42, result.stdout + result.stderr
-    missing = orch(root, "exec", "-e", "ok", "--", "no-such-command-anywhere")
-    assert missing.returncode == 2, missing.stdout + missing.stderr
-    assert "exec not found" in missing.stderr
+def test_exec_exits_with_the_commands_code(root: Project) -> None:
+    result = root.run("exec", "-e", "ok", "--", "python", "-c", "import sys; sys.exit(42)")
+    assert result.code == 42, result.out + result.err
+    missing = root.run("exec", "-e", "ok", "--", "no-such-command-anywhere")
+    assert missing.code == 2, missing.out + missing.err
+    assert "exec not found" in missing.err
 
 
-def test_the_rule_is_in_run_help(root: Path) -> None:
-    shown = orch(root, "run", "--help").stdout
+def test_the_rule_is_in_run_help(root: Project) -> None:
+    shown = root.run("run", "--help").out
     assert "exit codes" in shown and "--fail-fast" in shown
 
 
@@ -117,16 +107,18 @@ packages = ["src/demo_pkg"]
 HAS_PACKAGE = "import importlib.util as u; print('HAS', u.find_spec('demo_pkg') is not None)"
 
 
-def test_exec_installs_no_package_unless_asked(tmp_path: Path) -> None:
+def test_exec_installs_no_package_unless_asked(project: MakeProject, tmp_path: Path) -> None:
     """tox exec sets skip_pkg_install: the env gets its deps, not the project; ``--install`` asks for it."""
-    (tmp_path / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT))
-    (tmp_path / "src" / "demo_pkg").mkdir(parents=True)
-    (tmp_path / "src" / "demo_pkg" / "__init__.py").write_text("VALUE = 1\n")
-    (tmp_path / "tox.ini").write_text("[tox]\nenv_list = py\n[testenv]\npackage = wheel\ncommands = python -V\n")
-    plain = orch(tmp_path, "exec", "-e", "py", "--", "python", "-c", HAS_PACKAGE)
-    assert plain.returncode == 0, plain.stdout + plain.stderr
-    assert plain.stdout == "HAS False\n"
+    files = {
+        "pyproject.toml": PYPROJECT,
+        "src/demo_pkg/__init__.py": "VALUE = 1\n",
+        "tox.ini": "[tox]\nenv_list = py\n[testenv]\npackage = wheel\ncommands = python -V\n",
+    }
+    proj = project(files, cache=tmp_path / "cache")
+    plain = proj.run("exec", "-e", "py", "--", "python", "-c", HAS_PACKAGE)
+    assert plain.code == 0, plain.out + plain.err
+    assert plain.out == "HAS False\n"
     assert not (tmp_path / ".tox" / ".orch" / "dist").exists()  # nothing was built
-    installed = orch(tmp_path, "exec", "--install", "-e", "py", "--", "python", "-c", HAS_PACKAGE)
-    assert installed.returncode == 0, installed.stdout + installed.stderr
-    assert installed.stdout == "HAS True\n"
+    installed = proj.run("exec", "--install", "-e", "py", "--", "python", "-c", HAS_PACKAGE)
+    assert installed.code == 0, installed.out + installed.err
+    assert installed.out == "HAS True\n"
