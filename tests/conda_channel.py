@@ -133,7 +133,7 @@ def download_wheels(requirements: Sequence[str], exe: Path, cache: Path) -> list
 
 def convert_wheels(wheels: Iterable[Path], python_version: str, channel: Path) -> list[Path]:
     """Conda packages of ``wheels`` in ``channel``'s noarch folder (or its platform folder)."""
-    from orch.builders.conda_convert import build_number, convert_wheel, python_dependent
+    from orch.builders.wheel_to_conda import build_number, convert_wheel, python_dependent
 
     made = []
     for wheel in wheels:

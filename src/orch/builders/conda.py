@@ -2,7 +2,7 @@
 
 The wheel is built from the source tree like the ``wheel`` builder builds it (PEP 517, in an
 isolated build env, with the packagedef's ``build_python`` and ``config_settings``), then converted
-by whl2conda (:mod:`orch.builders.conda_convert`): a pure wheel gives a ``noarch: python`` package,
+by whl2conda (:mod:`orch.builders.wheel_to_conda`): a pure wheel gives a ``noarch: python`` package,
 with the environment-marker dependencies that hold for the build interpreter's Python added back;
 a wheel that is not pure, or whose markers depend on the Python version, gives a package for that
 Python only (``pure = False``: the package stage builds it again for each other Python, see
@@ -38,7 +38,7 @@ class CondaBuilder:
             from orch.builders.conda_recipe import build_recipe
 
             return build_recipe(request)
-        from orch.builders.conda_convert import build_number, content_hash, convert_wheel, python_dependent
+        from orch.builders.wheel_to_conda import build_number, content_hash, convert_wheel, python_dependent
 
         python_version = request.build_python.major_minor
         scratch = tempfile.mkdtemp(prefix="orch-conda-wheel-")

@@ -43,8 +43,8 @@ def recipe_file(request: BuildRequest) -> Path:
 
 def build_recipe(request: BuildRequest) -> Artifact:
     """Build the packagedef's recipe into ``request.out_dir``; the conda package."""
-    from orch.builders.conda_convert import build_number
     from orch.builders.source import source_state
+    from orch.builders.wheel_to_conda import build_number
 
     recipe = recipe_file(request)
     if importlib.util.find_spec("rattler_build") is None:

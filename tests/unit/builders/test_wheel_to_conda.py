@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orch.builders.conda_convert import (
+from orch.builders.wheel_to_conda import (
     build_number,
     content_hash,
     is_pure,
@@ -78,7 +78,7 @@ def test_convert_a_pure_wheel_with_its_marker_dependencies(tmp_path: Path) -> No
     pytest.importorskip("whl2conda", minversion="26.7")
     from conda_package_streaming import package_streaming
 
-    from orch.builders.conda_convert import convert_wheel
+    from orch.builders.wheel_to_conda import convert_wheel
 
     made = wheel(tmp_path, ["iniconfig", "typing-extensions; python_version < '3.11'"])
     package = convert_wheel(made, tmp_path / "channel", python_version="3.8", number=7)
