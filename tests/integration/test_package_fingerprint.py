@@ -8,15 +8,14 @@ artifact's key and build time), never a timing.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from orch_project import MakeProject, Project
 
 pytestmark = pytest.mark.integration
 
@@ -37,55 +36,41 @@ print("IMPORTED", {module}.__name__)
 """
 
 
-@pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("orch-cache")
-
-
 def git(root: Path, *args: str) -> None:
     identity = ["-c", "user.name=orch", "-c", "user.email=orch@example.invalid", "-c", "commit.gpgsign=false"]
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
     subprocess.run(["git", *identity, "-C", str(root), *args], check=True, capture_output=True, env=env)
 
 
-def project(tmp_path: Path, sample: str, *, package: str = "sdist", use_git: bool = True) -> Path:
+def litter_project(project: MakeProject, sample: str, *, package: str = "sdist", use_git: bool = True) -> Project:
     """``sample`` copied to ``tmp_path/proj`` with a tox.ini whose ``py`` env litters the tree."""
-    root = tmp_path / "proj"
-    shutil.copytree(SAMPLES / sample, root, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
-    script = root / "litter.py"
-    script.write_text(textwrap.dedent(LITTER).format(module=sample))
-    (root / "tox.ini").write_text(
-        textwrap.dedent(f"""
+    tox_ini = f"""
         [tox]
         env_list = py
         [testenv]
         package = {package}
         commands = python litter.py
-        """)
+        """
+    made = project(
+        {"litter.py": LITTER.format(module=sample), "tox.ini": tox_ini},
+        sample=sample,
+        at="proj",
+        unset=("GIT_",),
+        env={"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"},
     )
     if use_git:
-        git(root, "init", "-q")
-        git(root, "add", "-A")
-        git(root, "commit", "-q", "-m", "first")
-    return root
+        git(made.path, "init", "-q")
+        git(made.path, "add", "-A")
+        git(made.path, "commit", "-q", "-m", "first")
+    return made
 
 
-def orch_run(root: Path, cache_dir: Path) -> tuple[dict[str, object], str]:
+def orch_run(proj: Project) -> tuple[dict[str, object], str]:
     """Run the ``py`` env with the real CLI; its run record and output."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_", "GIT_"))}
-    env.update(ORCH_CACHE_DIR=str(cache_dir), GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
-    done = subprocess.run(
-        [sys.executable, "-m", "orch", "run", "-e", "py"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "IMPORTED" in done.stdout
-    record = json.loads((root / ".tox" / ".orch" / "last-run.json").read_text(encoding="utf-8"))["envs"]["py"]
-    return record, done.stdout
+    done = proj.run("run", "-e", "py", timeout=600)
+    assert done.code == 0, done.out + done.err
+    assert "IMPORTED" in done.out
+    return proj.record()["envs"]["py"], done.out  # type: ignore[no-any-return]
 
 
 def assert_built(record: dict[str, object], output: str) -> None:
@@ -113,61 +98,64 @@ def assert_nothing_done(record: dict[str, object], output: str, first: dict[str,
         pytest.param("hatch_proj", False, id="hatchling-no-git"),
     ],
 )
-def test_untracked_output_starts_no_build_and_no_installer(
-    tmp_path: Path, cache_dir: Path, sample: str, use_git: bool
-) -> None:
-    root = project(tmp_path, sample, use_git=use_git)
-    first, output = orch_run(root, cache_dir)
+def test_untracked_output_starts_no_build_and_no_installer(project: MakeProject, sample: str, use_git: bool) -> None:
+    proj = litter_project(project, sample, use_git=use_git)
+    root = proj.path
+    first, output = orch_run(proj)
     assert_built(first, output)
     for _ in range(2):  # each run writes .coverage, htmlcov/... anew
-        record, output = orch_run(root, cache_dir)
+        record, output = orch_run(proj)
         assert_nothing_done(record, output, first)
     assert len(list((root / ".tox" / ".orch" / "dist" / "sdist").glob("*/*.whl"))) == 1
 
 
 @needs_git
-def test_new_module_in_the_package_folder_rebuilds_once(tmp_path: Path, cache_dir: Path) -> None:
-    root = project(tmp_path, "hatch_proj")
-    orch_run(root, cache_dir)
+def test_new_module_in_the_package_folder_rebuilds_once(project: MakeProject) -> None:
+    proj = litter_project(project, "hatch_proj")
+    root = proj.path
+    orch_run(proj)
     (root / "src" / "hatch_proj" / "new.py").write_text("NEW = 1\n")  # untracked, where the package lives
-    rebuilt, output = orch_run(root, cache_dir)
+    rebuilt, output = orch_run(proj)
     assert_built(rebuilt, output)
     assert "reinstalled hatch-proj 1.0 (no deps)" in rebuilt["actions"]  # type: ignore[operator]
-    record, output = orch_run(root, cache_dir)
+    record, output = orch_run(proj)
     assert_nothing_done(record, output, rebuilt)
 
 
 @needs_git
-def test_deleted_packaged_file_rebuilds(tmp_path: Path, cache_dir: Path) -> None:
-    root = project(tmp_path, "setuptools_proj")
+def test_deleted_packaged_file_rebuilds(project: MakeProject) -> None:
+    proj = litter_project(project, "setuptools_proj")
+    root = proj.path
     extra = root / "src" / "setuptools_proj" / "extra.py"
     extra.write_text("EXTRA = 1\n")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "extra")
-    orch_run(root, cache_dir)
+    orch_run(proj)
     extra.unlink()
-    rebuilt, output = orch_run(root, cache_dir)
+    rebuilt, output = orch_run(proj)
     assert_built(rebuilt, output)
-    record, output = orch_run(root, cache_dir)
+    record, output = orch_run(proj)
     assert_nothing_done(record, output, rebuilt)
 
 
 @needs_git
-def test_build_config_change_rebuilds(tmp_path: Path, cache_dir: Path) -> None:
-    root = project(tmp_path, "hatch_proj")
-    orch_run(root, cache_dir)
+def test_build_config_change_rebuilds(project: MakeProject) -> None:
+    proj = litter_project(project, "hatch_proj")
+    root = proj.path
+    orch_run(proj)
     pyproject = root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace("A sample project", "The sample project"))
-    rebuilt, output = orch_run(root, cache_dir)
+    rebuilt, output = orch_run(proj)
     assert_built(rebuilt, output)
-    record, output = orch_run(root, cache_dir)
+    record, output = orch_run(proj)
     assert_nothing_done(record, output, rebuilt)
 
 
 @needs_git
-def test_a_git_ignored_packaged_file_still_counts(tmp_path: Path, cache_dir: Path) -> None:
+def test_a_git_ignored_packaged_file_still_counts(project: MakeProject) -> None:
     """A data file git ignores but the wheel packs (setuptools package data): its change rebuilds."""
-    root = project(tmp_path, "setuptools_proj", package="wheel")
+    proj = litter_project(project, "setuptools_proj", package="wheel")
+    root = proj.path
     data = root / "src" / "setuptools_proj" / "table.dat"
     data.write_text("1\n")
     (root / ".gitignore").write_text("*.dat\n")
@@ -175,19 +163,19 @@ def test_a_git_ignored_packaged_file_still_counts(tmp_path: Path, cache_dir: Pat
     pyproject.write_text(pyproject.read_text() + '\n[tool.setuptools.package-data]\nsetuptools_proj = ["*.dat"]\n')
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "data")
-    first, output = orch_run(root, cache_dir)
+    first, output = orch_run(proj)
     assert_built(first, output)
-    record, output = orch_run(root, cache_dir)
+    record, output = orch_run(proj)
     assert_nothing_done(record, output, first)
     data.write_text("2\n")
-    rebuilt, output = orch_run(root, cache_dir)
+    rebuilt, output = orch_run(proj)
     assert_built(rebuilt, output)
 
 
 @needs_git
-def test_editable_package_ignores_untracked_output(tmp_path: Path, cache_dir: Path) -> None:
-    root = project(tmp_path, "hatch_proj", package="editable")
-    first, output = orch_run(root, cache_dir)
+def test_editable_package_ignores_untracked_output(project: MakeProject) -> None:
+    proj = litter_project(project, "hatch_proj", package="editable")
+    first, output = orch_run(proj)
     assert_built(first, output)
-    record, output = orch_run(root, cache_dir)
+    record, output = orch_run(proj)
     assert_nothing_done(record, output, first)
