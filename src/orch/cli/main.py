@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from orch.errors import OrchError
 
@@ -82,4 +83,25 @@ def _main(argv: Sequence[str] | None, runs_envs: list[bool]) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    leave(main())
+
+
+def leave(code: int) -> NoReturn:
+    """Exit with ``code`` without the interpreter's teardown, which frees every object of every module one
+    by one (about 10 ms, a tenth of what orch adds to a warm run of five envs), when nothing is left for it
+    to do: no other thread runs, the atexit functions run here, and the streams are flushed here. Otherwise,
+    or when a flush fails (the interpreter's own final flush then reports it), as ``sys.exit``."""
+    import atexit
+    import threading
+
+    main_thread = threading.main_thread()
+    if any(t is not main_thread and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code)

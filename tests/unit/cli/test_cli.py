@@ -161,13 +161,16 @@ def test_no_config_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 
 
 def test_python_dash_m_and_cli_import_stay_light(tmp_path: Path) -> None:
-    """`python -m orch` works, and importing the CLI loads none of the heavy packages."""
+    """`python -m orch` works, and importing the CLI loads none of the heavy packages. orch leaves without the
+    interpreter's teardown, but after the atexit functions: the check runs as one."""
     (tmp_path / "tox.ini").write_text("[tox]\nenv_list = a\n")
     probe = (
-        "import sys, runpy; sys.argv = ['orch', 'list', '--no-desc']\n"
-        "try:\n    runpy.run_module('orch', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-        "heavy = sorted(m for m in ('virtualenv', 'build', 'uv', 'rattler') if m in sys.modules)\n"
-        "print('HEAVY', heavy)"
+        "import atexit, sys, runpy; sys.argv = ['orch', 'list', '--no-desc']\n"
+        "def check():\n"
+        "    heavy = sorted(m for m in ('virtualenv', 'build', 'uv', 'rattler') if m in sys.modules)\n"
+        "    print('HEAVY', heavy)\n"
+        "atexit.register(check)\n"
+        "runpy.run_module('orch', run_name='__main__')\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == ["a", "HEAVY []"]
