@@ -83,6 +83,11 @@ def _main(argv: Sequence[str] | None, runs_envs: list[bool]) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    import gc
+
+    # Start-up makes objects that live as long as orch does (modules, the config): a collection every 700 new
+    # ones (the default) frees nothing and costs every command about 4 ms; cycles are still collected.
+    gc.set_threshold(20_000, 10, 10)
     leave(main())
 
 
