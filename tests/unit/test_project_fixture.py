@@ -43,3 +43,12 @@ def test_a_sample_is_copied_and_errors_are_one_line(project) -> None:
     proj = project({"tox.ini": "[tox]\nenv_list = a b\n"}, sample="flit_proj", at="proj")
     assert (proj.path / "pyproject.toml").is_file()
     proj.run("list").assert_error("tox.ini")
+
+
+def test_the_example_of_contributing(project) -> None:
+    """CONTRIBUTING's "Writing a test", as it is written there."""
+    proj = project({"tox.ini": "[tox]\nenv_list = a\n[testenv:a]\nenv_type = current\ncommands = python -V\n"})
+    result = proj.run("run", "-e", "a").assert_success()  # python -m orch, in a subprocess
+    assert proj.record()["envs"]["a"]["status"] == "ok"  # .tox/.orch/last-run.json
+    assert proj.run_inprocess("list", "--no-desc").out == "a\n"  # orch.cli.main.main(), faster
+    assert "a: ok" in result.out
