@@ -308,10 +308,11 @@ def _run(args: argparse.Namespace, plugins: Plugins) -> int:
         return 0
     jobs = _jobs(args)
     runner = _runner(args, plugins, config, _run_options(args), github=True)
-    from orch.cli.cache import result_cache
+    if _may_cache(args, config, names):
+        from orch.cli.cache import result_cache
 
-    runner.result_cache = result_cache(args, config, runner)
-    record = _durations(config)
+        runner.result_cache = result_cache(args, config, runner)
+    record = _durations(config) if jobs != 1 else {}  # only parallel runs order envs by their last duration
     plan = Plan(jobs=jobs, fail_fast=bool(args.fail_fast or config.core.fail_fast), durations=record, previous=previous)
     clock = time.monotonic()
     code, results = run_envs(runner, names, plan)
@@ -320,6 +321,17 @@ def _run(args: argparse.Namespace, plugins: Plugins) -> int:
     code = _reports(args, config, results, code)
     _step_summary(results, time.monotonic() - clock)
     return code
+
+
+def _may_cache(args: argparse.Namespace, config: Config, names: list[str]) -> bool:
+    """Whether an env of this run may use the result cache (``--cached``, or its ``result_cache``, as
+    :meth:`~orch.schedule.resultcache.ResultCache.enabled` decides): a run where none does skips making
+    one, about 9 ms of imports (its key reads sources, wheels and installed distributions)."""
+    if getattr(args, "no_cached", False):
+        return False
+    return bool(getattr(args, "cached", False)) or any(
+        config.env_error(n) is None and bool(config.env(n).extra.get("result_cache")) for n in names
+    )
 
 
 def _shard(args: argparse.Namespace, config: Config, names: list[str]) -> list[str]:
