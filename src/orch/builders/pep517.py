@@ -1,22 +1,29 @@
 """PEP 517 builds shared by the wheel, sdist and editable builders.
 
-``build``'s :class:`~build.ProjectBuilder` calls the backend's hooks; each hook runs in the
-interpreter of a cached isolated build env (:mod:`orch.builders.isolation`) through
-:func:`orch.execute.execute`, its output appended to the build log. A backend's warnings go to the
-log too, not to orch's terminal.
+``build``'s :class:`~build.ProjectBuilder` reads the project's ``[build-system]``; the hooks of one
+build (``get_requires_for_build_wheel``, then ``build_wheel``) run in one process of orch's own
+(:mod:`orch.builders.hook_runner`), in the interpreter of a cached isolated build env
+(:mod:`orch.builders.isolation`), started through :func:`orch.execute.execute` with its output
+appended to the build log: the backend is imported once per build, not once per hook. When the
+backend asks for requirements the env does not have, the build hook runs in a second process, in an
+env that has them. A backend's warnings go to the log too, not to orch's terminal.
+:meth:`Pep517.metadata` still calls its hook through ``pyproject_hooks``.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shlex
 import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from email.parser import HeaderParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import pyproject_hooks
 from build import BuildBackendException, BuildException, ProjectBuilder
@@ -31,6 +38,8 @@ if TYPE_CHECKING:
     from build import ConfigSettingsType as ConfigSettings
 
 Distribution = Literal["wheel", "sdist", "editable"]
+HOOK_RUNNER = Path(__file__).with_name("hook_runner.py")  # run as a script by a build env's interpreter
+ONE_PROCESS = "hooks in one process:"  # begins the build log's line naming the hooks of one hook runner
 _WHAT = {"wheel": "the wheel", "sdist": "the sdist", "editable": "the editable wheel"}
 _PASSED = ("SOURCE_DATE_EPOCH",)  # besides what installers get: reproducible builds
 
@@ -66,6 +75,34 @@ def backend_name(builder: ProjectBuilder) -> str:
     return name if isinstance(name, str) else "the build backend"
 
 
+class Declared(NamedTuple):
+    """What a project's ``[build-system]`` declares (``build``'s defaults where it declares nothing)."""
+
+    backend: str  # "hatchling.build", "setuptools.build_meta:__legacy__"
+    backend_path: list[str]  # the folders of an in-tree backend, absolute
+    requires: list[str]
+
+
+def declared_backend(source_dir: Path, what: str, runner: Runner) -> tuple[Declared, ProjectBuilder]:
+    """The backend ``source_dir`` declares, and a ProjectBuilder for it (checked by ``build``)."""
+    check_project(source_dir)
+    try:
+        probe = ProjectBuilder(source_dir, runner=runner)
+    except BuildException as exc:
+        raise BuildError(f"cannot build {what} of {source_dir}: {exc}") from None
+    return Declared(backend_name(probe), _backend_path(source_dir), sorted(probe.build_system_requires)), probe
+
+
+def _backend_path(source_dir: Path) -> list[str]:
+    """``build-system.backend-path``, made absolute (``build`` has checked it stays inside the project)."""
+    pyproject = source_dir / "pyproject.toml"
+    if not pyproject.is_file():
+        return []
+    toml = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")
+    table = toml.loads(pyproject.read_text(encoding="utf-8")).get("build-system") or {}
+    return [os.path.normpath(os.path.join(source_dir, folder)) for folder in table.get("backend-path") or []]
+
+
 class BackendFailed(subprocess.CalledProcessError):
     """A hook process that did not succeed; ``pyproject_hooks`` and ``build`` expect this error type."""
 
@@ -93,13 +130,13 @@ class Runner:
         self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
         env = {**self.environ, **(extra_environ or {})}
-        self._write(f"$ {shlex.join(cmd)}\n")
+        self.write(f"$ {shlex.join(cmd)}\n")
         outcome = execute(Request(argv=tuple(cmd), cwd=Path(cwd or os.getcwd()), env=env, log=self.log))
         if not outcome.ok:
             raise BackendFailed(outcome)
         self._move_warnings(cmd)
 
-    def _write(self, text: str) -> None:
+    def write(self, text: str) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("a", encoding="utf-8") as stream:
             stream.write(text)
@@ -117,7 +154,7 @@ class Runner:
         if not isinstance(data, dict) or not data.get("warnings"):
             return
         for warning in data.pop("warnings"):
-            self._write(f"warning: {warning.get('filename')}:{warning.get('lineno')}: {warning.get('message')}\n")
+            self.write(f"warning: {warning.get('filename')}:{warning.get('lineno')}: {warning.get('message')}\n")
         output.write_text(json.dumps(data), encoding="utf-8")
 
 
@@ -142,12 +179,57 @@ class Pep517:
         ``what`` names the build in error messages (default: "the wheel", "the sdist"...).
         """
         what = what or _WHAT[distribution]
-        settings: ConfigSettings | None = dict(config_settings) if config_settings else None
-        builder = self._builder(source_dir, distribution, settings, what)
+        doing = f"building {what}"
+        settings = dict(config_settings) if config_settings else None
+        request, log, environ, note = self.request, self.request.log, self.request.environ, self.request.note
+        declared, _ = declared_backend(source_dir, what, self._runner(None))
+        python = self.envs.env_for(request.build_python, declared.requires, log=log, environ=environ, note=note)
         out_dir.mkdir(parents=True, exist_ok=True)
-        self.request.note(f"building {what} with {backend_name(builder)}")
-        with self._errors(builder, f"building {what}", distribution):
-            return Path(builder.build(distribution, out_dir, settings))
+        build_args: list[Any] = [os.path.abspath(out_dir), settings]
+        if distribution != "sdist":
+            build_args.append(None)  # metadata_directory: none prepared
+        hooks: list[tuple[str, list[Any]]] = [
+            (f"get_requires_for_build_{distribution}", [settings]),
+            (f"build_{distribution}", build_args),
+        ]
+        note(f"building {what} with {declared.backend}")
+        answers = self._call_hooks(python, source_dir, declared, hooks, doing, distribution)
+        if len(answers) < len(hooks):  # the backend asked for requirements: build in an env that has them
+            extra = [str(requirement) for requirement in answers[0]]
+            python = self.envs.with_extra(
+                request.build_python, declared.requires, extra, log=log, environ=environ, note=note
+            )
+            answers = self._call_hooks(python, source_dir, declared, hooks[1:], doing, distribution)
+        return out_dir / str(answers[-1])
+
+    def _call_hooks(
+        self,
+        python: Path,
+        source_dir: Path,
+        declared: Declared,
+        hooks: list[tuple[str, list[Any]]],
+        doing: str,
+        distribution: Distribution,
+    ) -> list[Any]:
+        """The answers of ``hooks``, called in order in one hook-runner process (fewer when it stopped at
+        requirements the env must be checked for first)."""
+        runner, log = self._runner(python), self.request.log
+        with tempfile.TemporaryDirectory(prefix="orch-hooks-") as control:
+            order, result = Path(control) / "request.json", Path(control) / "result.json"
+            body = {"backend": declared.backend, "backend_path": declared.backend_path, "hooks": hooks}
+            order.write_text(json.dumps({**body, "result": str(result)}), encoding="utf-8")
+            runner.write(f"{ONE_PROCESS} {', '.join(name for name, _ in hooks)}\n")
+            try:
+                runner([str(python), str(HOOK_RUNNER), str(order)], cwd=str(source_dir))
+                answer = json.loads(result.read_text(encoding="utf-8"))
+            except BackendFailed as exc:
+                raise BuildError(self._message(declared.backend, exc, doing, distribution), log) from None
+            except (OSError, ValueError) as exc:  # no answer although the process succeeded
+                raise BuildError(f"{doing} failed: the hook runner gave no answer ({exc}), see {log}", log) from None
+        problem = answer.get("problem")
+        if problem:
+            raise BuildError(self._message(declared.backend, _hook_problem(problem), doing, distribution), log)
+        return list(answer["answers"])
 
     def metadata(self, source_dir: Path, scratch: Path) -> tuple[str, str]:
         """(name, version) of the project, from the backend's metadata (written below ``scratch``)."""
@@ -161,13 +243,8 @@ class Pep517:
         self, source_dir: Path, distribution: Distribution, settings: ConfigSettings | None, what: str
     ) -> ProjectBuilder:
         """A ProjectBuilder whose python has the build-system requirements and the backend's extra ones."""
-        check_project(source_dir)
         request = self.request
-        try:
-            probe = ProjectBuilder(source_dir, runner=self._runner(None))
-        except BuildException as exc:
-            raise BuildError(f"cannot build {what} of {source_dir}: {exc}") from None
-        requires = sorted(probe.build_system_requires)
+        requires = declared_backend(source_dir, what, self._runner(None))[0].requires
         log, environ, note = request.log, request.environ, request.note
         python = self.envs.env_for(request.build_python, requires, log=log, environ=environ, note=note)
         builder = ProjectBuilder(source_dir, python_executable=str(python), runner=self._runner(python))
@@ -191,14 +268,13 @@ class Pep517:
         try:
             yield
         except (BuildBackendException, BuildException) as exc:
-            raise BuildError(self._message(builder, exc, doing, distribution), self.request.log) from None
+            cause = exc.exception if isinstance(exc, BuildBackendException) else exc
+            raise BuildError(
+                self._message(backend_name(builder), cause, doing, distribution), self.request.log
+            ) from None
 
-    def _message(
-        self, builder: ProjectBuilder, exc: BuildBackendException | BuildException, doing: str, distribution: str
-    ) -> str:
+    def _message(self, backend: str, cause: BaseException, doing: str, distribution: str) -> str:
         log = self.request.log
-        backend = backend_name(builder)
-        cause = exc.exception if isinstance(exc, BuildBackendException) else exc
         if isinstance(cause, pyproject_hooks.HookMissing) and distribution == "editable":
             return f"{backend} cannot build editable installs (PEP 660): use package = wheel or a newer backend"
         if isinstance(cause, pyproject_hooks.HookMissing):
@@ -217,3 +293,14 @@ class Pep517:
         if text:
             with self.request.log.open("a", encoding="utf-8") as stream:
                 stream.write(text if text.endswith("\n") else text + "\n")
+
+
+def _hook_problem(problem: Mapping[str, str]) -> Exception:
+    """The ``pyproject_hooks`` exception for a problem the hook runner reported."""
+    kind, hook = problem.get("kind"), problem.get("hook", "")
+    if kind == "missing":
+        return pyproject_hooks.HookMissing(hook)
+    if kind == "unsupported":
+        return pyproject_hooks.UnsupportedOperation(problem.get("traceback", ""))
+    message = problem.get("message", "")
+    return pyproject_hooks.BackendUnavailable(message, problem.get("traceback") or message)  # to the log

@@ -1,0 +1,147 @@
+"""Calls several PEP 517 hooks of one backend in one process: ``python hook_runner.py REQUEST.json``.
+
+:mod:`orch.builders.pep517` starts this file (as a script, not as part of orch) through
+:mod:`orch.execute`, in the interpreter of an isolated build env and with the project as the working
+directory, so the backend is imported once for e.g. ``get_requires_for_build_sdist`` and
+``build_sdist`` instead of once per hook. It must run on any Python a build env may have (3.7 and
+newer): the standard library only, no orch import.
+
+The request is a JSON object: ``backend`` (``"module:object"``), ``backend_path`` (absolute folders
+of an in-tree backend, searched first; the backend must come from one of them), ``hooks`` (a list of
+``[name, [positional arguments]]``, called in order) and ``result`` (where the answer goes). The
+answer is ``{"answers": [...], "problem": null}``, one answer per hook called. The run stops early:
+
+* after a ``get_requires_for_build_*`` hook that asks for requirements: the caller checks that the
+  build env has them before it asks for the next hook (in another process, maybe in another env);
+* when the backend cannot be imported, lacks a required hook, or raises its ``UnsupportedOperation``:
+  ``problem`` is ``{"kind": "unavailable" | "missing" | "unsupported", "hook", "message", "traceback"}``;
+* when a hook raises anything else: its traceback goes to stderr and the exit code is 1.
+
+The backend's output goes to stdout and stderr (orch appends both to the build log); the warnings it
+raises (``UserWarning``, as ``pyproject_hooks`` reports them) are printed to stderr as
+``warning: file:line: message``, never raised in orch.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False  # typing is not imported at run time: it imports ``types``, see _forget_own_folder
+if TYPE_CHECKING:
+    from typing import Any
+
+OPTIONAL: dict[str, list[str]] = {  # hooks a backend may leave out, and what they answer then
+    "get_requires_for_build_sdist": [],
+    "get_requires_for_build_wheel": [],
+    "get_requires_for_build_editable": [],
+}
+REQUIRES_PREFIX = "get_requires_for_build_"
+
+
+class Problem(Exception):
+    """A hook that cannot be called, reported in the answer rather than as a crash."""
+
+    def __init__(self, kind: str, hook: str, message: str, trace: str = "") -> None:
+        super().__init__(message)
+        self.kind, self.hook, self.message, self.trace = kind, hook, message, trace
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "hook": self.hook, "message": self.message, "traceback": self.trace}
+
+
+def load_backend(spec: str, backend_path: list[str], hook: str) -> object:
+    """The backend object named by ``spec``; from ``backend_path`` when that is given (PEP 517)."""
+    import importlib
+    import traceback
+
+    module_name, _, attributes = spec.partition(":")
+    if backend_path:
+        sys.path[:0] = backend_path
+    try:
+        backend: object = importlib.import_module(module_name)
+    except Exception:
+        raise Problem("unavailable", hook, f"cannot import {module_name!r}", traceback.format_exc()) from None
+    if backend_path:
+        origin = os.path.realpath(str(getattr(backend, "__file__", "") or ""))
+        roots = [os.path.realpath(folder) for folder in backend_path]
+        if not any(origin.startswith(root + os.sep) for root in roots):
+            message = f"{module_name!r} was not found in backend-path {backend_path!r} (found: {origin})"
+            raise Problem("unavailable", hook, message)
+    for name in filter(None, attributes.split(".")):
+        backend = getattr(backend, name)
+    return backend
+
+
+def call(backend: object, name: str, args: list[object]) -> object:
+    """Call hook ``name``; raise :class:`Problem` for a missing hook or an unsupported operation."""
+    import traceback
+
+    hook = getattr(backend, name, None)
+    if hook is None:
+        if name in OPTIONAL:
+            return OPTIONAL[name]
+        raise Problem("missing", name, f"the backend has no {name} hook")
+    unsupported = getattr(backend, "UnsupportedOperation", None)
+    try:
+        answer: object = hook(*args)
+    except Exception as exc:
+        if isinstance(unsupported, type) and isinstance(exc, unsupported):
+            raise Problem("unsupported", name, str(exc), traceback.format_exc()) from None
+        raise
+    if name.startswith(REQUIRES_PREFIX) and isinstance(answer, (list, tuple, set, frozenset)):
+        return list(answer)  # JSON has lists only
+    return answer
+
+
+def report_warnings(caught: list[object]) -> None:
+    for warning in caught:
+        category = getattr(warning, "category", None)
+        if isinstance(category, type) and issubclass(category, UserWarning):
+            where = f"{getattr(warning, 'filename', '?')}:{getattr(warning, 'lineno', '?')}"
+            sys.stderr.write(f"warning: {where}: {getattr(warning, 'message', '')}\n")
+
+
+def run(request: dict[str, Any]) -> dict[str, Any]:
+    """Call the request's hooks in order; the answer (see the module's docstring)."""
+    import warnings
+
+    answers: list[object] = []
+    backend: object = None
+    for name, args in request["hooks"]:
+        with warnings.catch_warnings(record=True) as caught:
+            try:
+                if backend is None:
+                    backend = load_backend(request["backend"], request.get("backend_path") or [], name)
+                answer = call(backend, name, args)
+            except Problem as problem:
+                return {"answers": answers, "problem": problem.as_dict()}
+            finally:
+                report_warnings(list(caught))
+        answers.append(answer)
+        if name.startswith(REQUIRES_PREFIX) and answer:
+            break  # the caller checks the build env meets these before the next hook
+    return {"answers": answers, "problem": None}
+
+
+def main(argv: list[str]) -> int:
+    import json
+
+    with open(argv[0], encoding="utf-8") as stream:
+        request = json.load(stream)
+    answer = run(request)  # a hook that raises ends the process here, its traceback on stderr
+    with open(request["result"], "w", encoding="utf-8") as stream:
+        json.dump(answer, stream)
+    return 0
+
+
+def _forget_own_folder() -> None:
+    """Take this file's folder (orch's ``builders`` package) off ``sys.path``: its modules must not shadow
+    the backend's imports (``types``, ``wheel``...)."""
+    here = os.path.normcase(os.path.realpath(os.path.dirname(os.path.abspath(__file__))))
+    sys.path[:] = [p for p in sys.path if os.path.normcase(os.path.realpath(p or os.curdir)) != here]
+
+
+if __name__ == "__main__":
+    _forget_own_folder()  # before any import beyond os and sys
+    sys.exit(main(sys.argv[1:]))
