@@ -9,9 +9,11 @@ tools that look for them), ``set_env``, and ``PATH`` with the env's executables 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 # In the spirit of tox 4's defaults: locale, home and temp folders, proxies and certificates,
@@ -61,8 +63,17 @@ DEFAULT_PASS_ENV: tuple[str, ...] = (
 
 def passed(environ: Mapping[str, str], patterns: Iterable[str]) -> dict[str, str]:
     """The caller's variables whose names match a pattern (``fnmatch`` globs, case-sensitive)."""
-    globs = tuple(patterns)
-    return {name: value for name, value in environ.items() if any(fnmatch.fnmatchcase(name, glob) for glob in globs)}
+    match = _matcher(tuple(patterns))
+    return {name: value for name, value in environ.items() if match(name)}
+
+
+@functools.lru_cache(maxsize=64)
+def _matcher(globs: tuple[str, ...]) -> Callable[[str], object]:
+    """One regex for all the globs: each name is tried once, not once per glob (over a thousand
+    ``fnmatchcase`` calls per env, about 1 ms, twice per env on every run)."""
+    if not globs:
+        return lambda _name: None
+    return re.compile("|".join(fnmatch.translate(glob) for glob in globs)).match
 
 
 def command_environ(
