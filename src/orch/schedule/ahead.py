@@ -31,6 +31,10 @@ class Task(Generic[T]):
     def cancelled(self) -> bool:
         return self._cancelled
 
+    def wait(self, timeout: float) -> bool:
+        """Whether the call finished (or was dropped) within ``timeout`` seconds."""
+        return self._done.wait(timeout)
+
     def result(self) -> T:
         """What the call returned (raises what it raised); waits for it to finish. A task dropped by
         :meth:`Pool.shutdown` before it started returns ``None``: ask :meth:`cancelled` first."""

@@ -382,6 +382,11 @@ class EnvRunner:
     def _setup(self, backend: Backend, request: SetupRequest) -> PreparedEnv:
         """The backend's setup of the env: done ahead (waited for), or done now."""
         future = self._ahead.pop(request.config.name, None)
+        cancel = getattr(self._local, "cancel", None)
+        while future is not None and not future.wait(0.1):  # Ctrl-C or fail-fast must not wait for it
+            if cancel is not None and cancel.is_set():
+                self._ahead_cancel.set()  # the run is stopping: so do the setups ahead (stop_ahead follows)
+                raise KeyboardInterrupt
         ahead = future.result() if future is not None and not future.cancelled() else None
         if ahead is None:
             return backend.setup(request)
