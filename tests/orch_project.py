@@ -63,6 +63,16 @@ class Outcome:
             assert part in errors[0], errors[0]
         return self
 
+    def assert_refused(self, *words: str) -> Outcome:
+        """A failure said in one line of either stream, ``error:`` or not (an env's ``failed``), without a traceback."""
+        shown = self.out + "\n" + self.err
+        assert self.code != 0, shown
+        assert "Traceback" not in shown, shown
+        assert any(all(word in line for word in words) for line in shown.splitlines()), (
+            f"no line with {words}:\n{shown}"
+        )
+        return self
+
 
 class Project:
     """A project folder and the ways to run orch in it."""
@@ -93,10 +103,12 @@ class Project:
         """The environment of a run: scrubbed, this project's cache and variables, then ``env``."""
         return scrubbed_environ(self.unset, ORCH_CACHE_DIR=str(self.cache), **self.env, **(env or {}))
 
-    def run(self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 300) -> Outcome:
-        """``orch ARGS`` in a subprocess, in the project's folder."""
+    def run(
+        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 300, tool: str = "orch"
+    ) -> Outcome:
+        """``orch ARGS`` in a subprocess, in the project's folder (``tool="tox"``: tox, where a test compares)."""
         done = subprocess.run(
-            [sys.executable, "-m", "orch", *args],
+            [sys.executable, "-m", tool, *args],
             cwd=self.path,
             env=self.environ(env),
             capture_output=True,

@@ -9,13 +9,12 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
-import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from orch_project import MakeProject, Project
 
 pytestmark = pytest.mark.integration
 
@@ -28,19 +27,6 @@ skip_install = true
 commands = python -c "print('ran')"
 {extra}
 """
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-
-    def refused(self, *words: str) -> None:
-        """A failed run that said why in one line and printed no traceback."""
-        assert self.code != 0, self.out
-        assert "Traceback" not in self.out, self.out
-        lines = [line for line in self.out.splitlines() if all(word in line for word in words)]
-        assert lines, f"no line with {words}:\n{self.out}"
 
 
 def tree(root: Path, *, skip: Callable[[Path], bool] = lambda _: False) -> dict[str, str]:
@@ -64,213 +50,182 @@ def orch_state(path: Path) -> bool:
     return path.name == "last-run.json" or path.name.endswith(".lock")
 
 
-@pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("orch-cache")
+def tox_ini(env_list: str = "a", extra: str = "") -> dict[str, str]:
+    return {"tox.ini": ENV.format(env_list=env_list, extra=extra)}
 
 
-@dataclass
-class Project:
-    root: Path
-    cache: Path
-
-    def write(self, env_list: str = "a", extra: str = "") -> None:
-        (self.root / "tox.ini").write_text(textwrap.dedent(ENV).format(env_list=env_list, extra=extra))
-
-    def run(self, *args: str) -> Run:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX"))}
-        env["ORCH_CACHE_DIR"] = str(self.cache)
-        proc = subprocess.run(
-            [sys.executable, "-m", "orch", *args],
-            cwd=self.root,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=300,
-        )
-        return Run(proc.returncode, proc.stdout)
-
-    def tree(self) -> dict[str, str]:
-        return tree(self.root, skip=orch_state)
+def user_files(proj: Project) -> dict[str, str]:
+    return tree(proj.path, skip=orch_state)
 
 
 @pytest.fixture
-def project(tmp_path: Path, cache_dir: Path) -> Project:
+def proj(project: MakeProject) -> Project:
     """A project with user files (sources, data) and an env ``a`` orch created in ``.tox/.orch/a``."""
-    root = tmp_path / "project"
-    (root / "src" / "pkg").mkdir(parents=True)
-    (root / "src" / "pkg" / "__init__.py").write_text("VALUE = 1\n")
-    (root / "data").mkdir()
-    (root / "data" / "results.csv").write_text("a,b\n1,2\n")
-    (root / "README.md").write_text("# project\n")
-    made = Project(root, cache_dir)
-    made.write()
-    first = made.run("run", "-e", "a")
-    assert first.code == 0, first.out
+    files = {"src/pkg/__init__.py": "VALUE = 1\n", "data/results.csv": "a,b\n1,2\n", "README.md": "# project\n"}
+    made = project({**files, **tox_ini()}, at="project")
+    made.run("run", "-e", "a").assert_success()
     return made
 
 
-def test_orch_marks_the_env_folders_it_creates(project: Project) -> None:
-    assert (project.root / ".tox" / ".orch" / "a" / MARKER).is_file()
-    assert not os.listdir(project.root / ".tox" / ".orch" / "a" / "tmp")  # {envtmpdir} inside the env: no marker
+def test_orch_marks_the_env_folders_it_creates(proj: Project) -> None:
+    assert (proj.path / ".tox" / ".orch" / "a" / MARKER).is_file()
+    assert not os.listdir(proj.path / ".tox" / ".orch" / "a" / "tmp")  # {envtmpdir} inside the env: no marker
 
 
 SINGLE = "not a valid single path component"
 
 
 @pytest.mark.parametrize("bad", ["..", ".", "x, .."])
-def test_an_env_name_that_is_not_one_folder_name_is_a_config_error(project: Project, bad: str) -> None:
-    project.write(env_list=bad)
-    before = project.tree()
-    project.run("run").refused(SINGLE)
-    project.run("run", "-r").refused(SINGLE)
-    project.run("list").refused(SINGLE)
-    assert project.tree() == before
+def test_an_env_name_that_is_not_one_folder_name_is_a_config_error(proj: Project, bad: str) -> None:
+    proj.write(tox_ini(env_list=bad))
+    before = user_files(proj)
+    proj.run("run").assert_refused(SINGLE)
+    proj.run("run", "-r").assert_refused(SINGLE)
+    proj.run("list").assert_refused(SINGLE)
+    assert user_files(proj) == before
 
 
 @pytest.mark.parametrize("bad", ["a/b", "a\\b", "..", "with\u0000nul"])
-def test_a_toml_env_table_whose_name_is_not_one_folder_name_is_a_config_error(project: Project, bad: str) -> None:
+def test_a_toml_env_table_whose_name_is_not_one_folder_name_is_a_config_error(proj: Project, bad: str) -> None:
     """TOML table names can hold any character: the name itself is checked, as tox does."""
-    (project.root / "tox.ini").unlink()
+    (proj.path / "tox.ini").unlink()
     key = bad.replace("\\", "\\\\").replace("\u0000", "\\u0000")
-    (project.root / "tox.toml").write_text(
-        textwrap.dedent(f"""
+    toml = f"""
         env_list = ["a"]
         [env_run_base]
         skip_install = true
         commands = [["python", "-c", "pass"]]
         [env."{key}"]
-        """)
-    )
-    before = project.tree()
-    project.run("list", "--all").refused(SINGLE)
-    project.run("run", "-e", "a").refused(SINGLE)
-    assert project.tree() == before
+        """
+    proj.write({"tox.toml": toml})
+    before = user_files(proj)
+    proj.run("list", "--all").assert_refused(SINGLE)
+    proj.run("run", "-e", "a").assert_refused(SINGLE)
+    assert user_files(proj) == before
 
 
-def test_env_dir_set_to_the_project_folder_deletes_nothing(project: Project) -> None:
-    project.write(extra="env_dir = {toxinidir}")
-    before = project.tree()
-    project.run("run").refused("holds files orch did not create")
-    project.run("run", "-r").refused("holds files orch did not create")
-    assert project.tree() == before
+def test_env_dir_set_to_the_project_folder_deletes_nothing(proj: Project) -> None:
+    proj.write(tox_ini(extra="env_dir = {toxinidir}"))
+    before = user_files(proj)
+    proj.run("run").assert_refused("holds files orch did not create")
+    proj.run("run", "-r").assert_refused("holds files orch did not create")
+    assert user_files(proj) == before
 
 
-def test_env_dir_holding_user_files_keeps_them_on_the_first_run(project: Project) -> None:
-    project.write(extra="env_dir = {toxinidir}/data")
-    before = project.tree()
-    project.run("run").refused("holds files orch did not create", "data")
-    assert project.tree() == before
+def test_env_dir_holding_user_files_keeps_them_on_the_first_run(proj: Project) -> None:
+    proj.write(tox_ini(extra="env_dir = {toxinidir}/data"))
+    before = user_files(proj)
+    proj.run("run").assert_refused("holds files orch did not create", "data")
+    assert user_files(proj) == before
 
 
-def test_env_dir_set_to_a_new_folder_is_created_and_recreated(project: Project) -> None:
-    project.write(extra="env_dir = {toxinidir}/venvs/a")
-    before = project.tree()
-    assert project.run("run").code == 0
-    (project.root / "venvs" / "a" / "stray.txt").write_text("orch's env, so recreating it removes this\n")
-    again = project.run("run", "-r")
+def test_env_dir_set_to_a_new_folder_is_created_and_recreated(proj: Project) -> None:
+    proj.write(tox_ini(extra="env_dir = {toxinidir}/venvs/a"))
+    before = user_files(proj)
+    assert proj.run("run").code == 0
+    (proj.path / "venvs" / "a" / "stray.txt").write_text("orch's env, so recreating it removes this\n")
+    again = proj.run("run", "-r")
     assert again.code == 0, again.out
-    assert not (project.root / "venvs" / "a" / "stray.txt").exists()
-    after = {k: v for k, v in project.tree().items() if not k.startswith("venvs")}
+    assert not (proj.path / "venvs" / "a" / "stray.txt").exists()
+    after = {k: v for k, v in user_files(proj).items() if not k.startswith("venvs")}
     assert after == before
 
 
-def test_recreate_through_a_symlinked_env_dir_keeps_the_target(project: Project, tmp_path: Path) -> None:
+def test_recreate_through_a_symlinked_env_dir_keeps_the_target(proj: Project, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     (elsewhere / "sub").mkdir(parents=True)
     (elsewhere / "precious.txt").write_text("not orch's\n")
     (elsewhere / "sub" / "deep.txt").write_text("not orch's either\n")
-    link = project.root / ".tox" / ".orch" / "b"
+    link = proj.path / ".tox" / ".orch" / "b"
     link.symlink_to(elsewhere, target_is_directory=True)
-    project.write(env_list="a, b")
-    before, outside = project.tree(), tree(elsewhere)
-    project.run("run", "-e", "b", "-r").refused("symbolic link")
-    project.run("run", "-e", "b").refused("symbolic link")
-    assert project.tree() == before
+    proj.write(tox_ini(env_list="a, b"))
+    before, outside = user_files(proj), tree(elsewhere)
+    proj.run("run", "-e", "b", "-r").assert_refused("symbolic link")
+    proj.run("run", "-e", "b").assert_refused("symbolic link")
+    assert user_files(proj) == before
     assert tree(elsewhere) == outside
     assert link.is_symlink()
 
 
-def test_recreating_an_env_removes_links_inside_it_not_their_targets(project: Project, tmp_path: Path) -> None:
+def test_recreating_an_env_removes_links_inside_it_not_their_targets(proj: Project, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "precious.txt").write_text("not orch's\n")
-    env = project.root / ".tox" / ".orch" / "a"
+    env = proj.path / ".tox" / ".orch" / "a"
     (env / "linked").symlink_to(elsewhere, target_is_directory=True)
     (env / "lib" / "linked").symlink_to(elsewhere, target_is_directory=True)
     outside = tree(elsewhere)
-    run = project.run("run", "-e", "a", "-r")
+    run = proj.run("run", "-e", "a", "-r")
     assert run.code == 0, run.out
     assert not os.path.lexists(env / "linked")
     assert tree(elsewhere) == outside
 
 
-def test_an_env_folder_replaced_by_a_file_is_refused_and_kept(project: Project) -> None:
-    env = project.root / ".tox" / ".orch" / "a"
+def test_an_env_folder_replaced_by_a_file_is_refused_and_kept(proj: Project) -> None:
+    env = proj.path / ".tox" / ".orch" / "a"
     subprocess.run(["rm", "-rf", str(env)], check=True)
     env.write_text("a user's file where the env was\n")
-    before = project.tree()
-    project.run("run", "-e", "a").refused("is a file where the env folder should be")
-    project.run("run", "-e", "a", "-r").refused("is a file where the env folder should be")
-    assert project.tree() == before
+    before = user_files(proj)
+    proj.run("run", "-e", "a").assert_refused("is a file where the env folder should be")
+    proj.run("run", "-e", "a", "-r").assert_refused("is a file where the env folder should be")
+    assert user_files(proj) == before
 
 
-def test_a_lock_that_is_a_folder_is_a_one_line_error(project: Project) -> None:
-    lock = project.root / ".tox" / ".orch" / "a.lock"
+def test_a_lock_that_is_a_folder_is_a_one_line_error(proj: Project) -> None:
+    lock = proj.path / ".tox" / ".orch" / "a.lock"
     lock.unlink()
     lock.mkdir()
     (lock / "note.txt").write_text("a folder where orch's lock file was\n")
-    before = project.tree()
-    project.run("run", "-e", "a").refused("not orch's lock file")
-    assert project.tree() == before
+    before = user_files(proj)
+    proj.run("run", "-e", "a").assert_refused("not orch's lock file")
+    assert user_files(proj) == before
 
 
-def test_a_folder_without_orchs_marker_is_not_emptied_by_a_recreate(project: Project) -> None:
-    env = project.root / ".tox" / ".orch" / "a"
+def test_a_folder_without_orchs_marker_is_not_emptied_by_a_recreate(proj: Project) -> None:
+    env = proj.path / ".tox" / ".orch" / "a"
     for child in env.iterdir():
         subprocess.run(["rm", "-rf", str(child)], check=True)
     (env / "notes.txt").write_text("the user's now\n")
-    before = project.tree()
-    project.run("run", "-e", "a", "-r").refused("holds files orch did not create")
-    assert project.tree() == before
+    before = user_files(proj)
+    proj.run("run", "-e", "a", "-r").assert_refused("holds files orch did not create")
+    assert user_files(proj) == before
 
 
-def test_an_env_an_older_orch_made_is_still_recreated(project: Project) -> None:
+def test_an_env_an_older_orch_made_is_still_recreated(proj: Project) -> None:
     """Without the marker, orch's record next to pyvenv.cfg inside work_dir proves orch made the env."""
-    env = project.root / ".tox" / ".orch" / "a"
+    env = proj.path / ".tox" / ".orch" / "a"
     (env / MARKER).unlink()
     (env / "stray.txt").write_text("left in orch's env\n")
-    run = project.run("run", "-e", "a", "-r")
+    run = proj.run("run", "-e", "a", "-r")
     assert run.code == 0, run.out
     assert (env / MARKER).is_file()
     assert not (env / "stray.txt").exists()
 
 
-def test_the_folder_of_a_current_env_is_recreated_as_a_virtualenv(project: Project) -> None:
+def test_the_folder_of_a_current_env_is_recreated_as_a_virtualenv(proj: Project) -> None:
     """A current env's folder (by an older orch: no marker) holds orch's record and log only."""
-    env = project.root / ".tox" / ".orch" / "a"
+    env = proj.path / ".tox" / ".orch" / "a"
     for child in env.iterdir():
         if child.name not in (".orch-env.json", "log"):
             subprocess.run(["rm", "-rf", str(child)], check=True)
-    run = project.run("run", "-e", "a")
+    run = proj.run("run", "-e", "a")
     assert run.code == 0, run.out
     assert (env / MARKER).is_file()
     assert (env / "pyvenv.cfg").is_file()
 
 
-def test_env_tmp_dir_holding_user_files_is_not_emptied(project: Project) -> None:
-    project.write(extra="env_tmp_dir = {toxinidir}/data")
-    before = project.tree()
-    project.run("run", "-e", "a").refused("env_tmp_dir", "holds files orch did not create")
-    assert project.tree() == before
+def test_env_tmp_dir_holding_user_files_is_not_emptied(proj: Project) -> None:
+    proj.write(tox_ini(extra="env_tmp_dir = {toxinidir}/data"))
+    before = user_files(proj)
+    proj.run("run", "-e", "a").assert_refused("env_tmp_dir", "holds files orch did not create")
+    assert user_files(proj) == before
 
 
-def test_env_tmp_dir_elsewhere_is_marked_and_emptied_by_the_next_run(project: Project) -> None:
-    project.write(extra="env_tmp_dir = {toxinidir}/scratch")
-    assert project.run("run", "-e", "a").code == 0
-    scratch = project.root / "scratch"
+def test_env_tmp_dir_elsewhere_is_marked_and_emptied_by_the_next_run(proj: Project) -> None:
+    proj.write(tox_ini(extra="env_tmp_dir = {toxinidir}/scratch"))
+    assert proj.run("run", "-e", "a").code == 0
+    scratch = proj.path / "scratch"
     assert (scratch / MARKER).is_file()
     (scratch / "left.txt").write_text("from the last run\n")
-    assert project.run("run", "-e", "a").code == 0
+    assert proj.run("run", "-e", "a").code == 0
     assert sorted(p.name for p in scratch.iterdir()) == [MARKER]
