@@ -6,67 +6,33 @@ nesting past the recursion limit, bad paths for reports, a damaged run record, a
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from orch_project import MakeProject, Outcome, Project
 
 pytestmark = pytest.mark.integration
 
 RUN_ENV = "[testenv]\npackage = skip\ncommands = python -c \"print('ran')\"\n"
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def assert_error(self, *parts: str) -> None:
-        """A clean failure: non-zero, no traceback, and an ``error:`` line holding each part."""
-        assert self.code != 0, self
-        assert "Traceback" not in self.err, self.err
-        errors = [line for line in self.err.splitlines() if line.startswith("error:")]
-        assert errors, self.err
-        for part in parts:
-            assert part in errors[0], errors[0]
-
-
-def orch(folder: Path, *args: str, timeout: float = 120) -> Result:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_"))}
-    proc = subprocess.run(
-        [sys.executable, "-m", "orch", *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
-
-
-def write(folder: Path, text: str, name: str = "tox.ini") -> Path:
-    path = folder / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
+RUN_INI = {"tox.ini": f"[tox]\nenv_list = a\n{RUN_ENV}"}
 
 
 # ------------------------------------------------------------------------------------ memory and recursion
-def test_env_list_past_the_expansion_limit_is_an_error_naming_the_expression(tmp_path: Path) -> None:
+def test_env_list_past_the_expansion_limit_is_an_error_naming_the_expression(project: MakeProject) -> None:
     digits = "{0,1,2,3,4,5,6,7,8,9}"
-    write(tmp_path, f"[tox]\nenv_list = huge{digits * 8}\n")
-    result = orch(tmp_path, "list", timeout=30)
+    proj = project({"tox.ini": f"[tox]\nenv_list = huge{digits * 8}\n"})
+    result = proj.run("list", timeout=30)
     result.assert_error("tox.ini:2", "env_list", "huge{0,1", "more than 100,000 env names")
 
 
-def test_a_huge_range_is_an_error(tmp_path: Path) -> None:
-    write(tmp_path, "[tox]\nenv_list = py{0-100000000}\n")
-    orch(tmp_path, "list", timeout=30).assert_error("tox.ini:2", "0-100000000")
+def test_a_huge_range_is_an_error(project: MakeProject) -> None:
+    proj = project({"tox.ini": "[tox]\nenv_list = py{0-100000000}\n"})
+    proj.run("list", timeout=30).assert_error("tox.ini:2", "0-100000000")
 
 
 @pytest.mark.parametrize(
@@ -77,30 +43,30 @@ def test_a_huge_range_is_an_error(tmp_path: Path) -> None:
     ],
     ids=["env_list", "substitution"],
 )
-def test_braces_1000_deep_are_an_error(tmp_path: Path, line: str) -> None:
-    write(tmp_path, f"[tox]\n{line}\n")
-    orch(tmp_path, "config", "-e", "a", "-k", "commands").assert_error("nested more than")
+def test_braces_1000_deep_are_an_error(project: MakeProject, line: str) -> None:
+    proj = project({"tox.ini": f"[tox]\n{line}\n"})
+    proj.run("config", "-e", "a", "-k", "commands").assert_error("nested more than")
 
 
 @pytest.mark.parametrize(
     ("name", "table"), [("orch.toml", ""), ("tox.toml", ""), ("pyproject.toml", "[tool.orch]\n")], ids=str
 )
-def test_toml_nested_500_deep_is_an_error(tmp_path: Path, name: str, table: str) -> None:
-    write(tmp_path, f"{table}x = {'[' * 500}{']' * 500}\n", name)
-    orch(tmp_path, "list").assert_error(f"{name}: nested too deep")
+def test_toml_nested_500_deep_is_an_error(project: MakeProject, name: str, table: str) -> None:
+    proj = project({name: f"{table}x = {'[' * 500}{']' * 500}\n"})
+    proj.run("list").assert_error(f"{name}: nested too deep")
 
 
-def test_a_2000_long_reference_chain_stops_without_a_traceback(tmp_path: Path) -> None:
+def test_a_2000_long_reference_chain_stops_without_a_traceback(project: MakeProject) -> None:
     chain = "".join(f"[s{i}]\nx = {{[s{i + 1}]x}}\n" for i in range(2000))
-    write(tmp_path, f"[tox]\nenv_list = a\n[testenv]\ncommands = echo {{[s0]x}}\n{chain}[s2000]\nx = end\n")
-    result = orch(tmp_path, "config", "-e", "a", "-k", "commands")
+    proj = project({"tox.ini": f"[tox]\nenv_list = a\n[testenv]\ncommands = echo {{[s0]x}}\n{chain}[s2000]\nx = end\n"})
+    result = proj.run("config", "-e", "a", "-k", "commands")
     assert "Traceback" not in result.err, result.err
 
 
 # ------------------------------------------------------------------------------------ values orch cannot use
-def test_a_section_name_with_a_space_is_an_error(tmp_path: Path) -> None:
-    write(tmp_path, "[tox]\nenv_list = a\n[testenv:a b]\ncommands = python -c 1\n")
-    orch(tmp_path, "list").assert_error("tox.ini:3", "[testenv:a b]", "not an env name")
+def test_a_section_name_with_a_space_is_an_error(project: MakeProject) -> None:
+    proj = project({"tox.ini": "[tox]\nenv_list = a\n[testenv:a b]\ncommands = python -c 1\n"})
+    proj.run("list").assert_error("tox.ini:3", "[testenv:a b]", "not an env name")
 
 
 @pytest.mark.parametrize(
@@ -114,9 +80,11 @@ def test_a_section_name_with_a_space_is_an_error(tmp_path: Path) -> None:
     ],
     ids=["nul", "platform", "retry", "timeout", "nan"],
 )
-def test_values_no_run_can_use_are_errors_naming_the_key(tmp_path: Path, lines: str, key: str, expected: str) -> None:
-    write(tmp_path, f"[tox]\nenv_list = a\n[testenv]\npackage = skip\n{lines}\n")
-    orch(tmp_path, "config", "-e", "a", "-k", key).assert_error("tox.ini:5", f"[testenv:a] {key}:", expected)
+def test_values_no_run_can_use_are_errors_naming_the_key(
+    project: MakeProject, lines: str, key: str, expected: str
+) -> None:
+    proj = project({"tox.ini": f"[tox]\nenv_list = a\n[testenv]\npackage = skip\n{lines}\n"})
+    proj.run("config", "-e", "a", "-k", key).assert_error("tox.ini:5", f"[testenv:a] {key}:", expected)
 
 
 @pytest.mark.parametrize(
@@ -130,27 +98,27 @@ def test_values_no_run_can_use_are_errors_naming_the_key(tmp_path: Path, lines: 
         ("commands_pre = python -c 1\0", "commands_pre"),
     ],
 )
-def test_a_nul_byte_in_any_value_is_an_error_naming_the_key(tmp_path: Path, lines: str, key: str) -> None:
-    write(tmp_path, f"[tox]\nenv_list = a\n[testenv]\npackage = skip\n{lines}\ncommands = python -c 1\n")
-    orch(tmp_path, "config", "-e", "a", "-k", key).assert_error("tox.ini:5", f"[testenv:a] {key}:", "NUL byte")
-    result = orch(tmp_path, "run")
+def test_a_nul_byte_in_any_value_is_an_error_naming_the_key(project: MakeProject, lines: str, key: str) -> None:
+    proj = project({"tox.ini": f"[tox]\nenv_list = a\n[testenv]\npackage = skip\n{lines}\ncommands = python -c 1\n"})
+    proj.run("config", "-e", "a", "-k", key).assert_error("tox.ini:5", f"[testenv:a] {key}:", "NUL byte")
+    result = proj.run("run")
     assert result.code == 1, result
     assert "Traceback" not in result.err + result.out
     assert f"[testenv:a] {key}: a NUL byte" in result.out + result.err
 
 
-def test_a_nul_byte_in_the_work_dir_or_a_toml_value_is_an_error(tmp_path: Path) -> None:
-    write(tmp_path, "[tox]\nwork_dir = a\0b\n[testenv]\npackage = skip\ncommands = python -c 1\n")
-    orch(tmp_path, "run").assert_error("tox.ini:2", "[tox] work_dir:", "NUL byte")
-    (tmp_path / "tox.ini").unlink()
+def test_a_nul_byte_in_the_work_dir_or_a_toml_value_is_an_error(project: MakeProject) -> None:
+    proj = project({"tox.ini": "[tox]\nwork_dir = a\0b\n[testenv]\npackage = skip\ncommands = python -c 1\n"})
+    proj.run("run").assert_error("tox.ini:2", "[tox] work_dir:", "NUL byte")
+    (proj.path / "tox.ini").unlink()
     toml = '[env_run_base]\npackage = "skip"\nset_env = { A = "a\\u0000b" }\ncommands = [["python", "-c", "1"]]\n'
-    write(tmp_path, toml, "tox.toml")
-    orch(tmp_path, "config", "-e", "py", "-k", "set_env").assert_error("tox.toml:3", "[env.py] set_env:", "NUL byte")
+    proj.write({"tox.toml": toml})
+    proj.run("config", "-e", "py", "-k", "set_env").assert_error("tox.toml:3", "[env.py] set_env:", "NUL byte")
 
 
-def test_a_nul_byte_in_a_command_fails_the_env_without_a_traceback(tmp_path: Path) -> None:
-    write(tmp_path, '[tox]\nenv_list = a\n[testenv]\npackage = skip\ncommands = python -c "1\0"\n')
-    result = orch(tmp_path, "run")
+def test_a_nul_byte_in_a_command_fails_the_env_without_a_traceback(project: MakeProject) -> None:
+    proj = project({"tox.ini": '[tox]\nenv_list = a\n[testenv]\npackage = skip\ncommands = python -c "1\0"\n'})
+    result = proj.run("run")
     assert result.code == 1, result
     assert "Traceback" not in result.err + result.out
     assert "NUL byte" in result.out
@@ -166,68 +134,64 @@ def test_a_nul_byte_in_a_command_fails_the_env_without_a_traceback(tmp_path: Pat
     ],
     ids=["env_list", "deps", "retry", "timeout"],
 )
-def test_orch_toml_type_errors_name_the_file_and_key(tmp_path: Path, table: str, key: str, expected: str) -> None:
-    write(tmp_path, table + "\n", "orch.toml")
-    result = orch(tmp_path, "config", "-e", "a", "-k", key)
+def test_orch_toml_type_errors_name_the_file_and_key(project: MakeProject, table: str, key: str, expected: str) -> None:
+    proj = project({"orch.toml": table + "\n"})
+    result = proj.run("config", "-e", "a", "-k", key)
     result.assert_error("orch.toml:", key, expected)
 
 
 # ------------------------------------------------------------------------------------ command line
-def project(folder: Path) -> Path:
-    return write(folder, f"[tox]\nenv_list = a\n{RUN_ENV}")
-
-
 @pytest.mark.parametrize(
     "command", [["exec", "-e", "a", "-p", "abc", "--", "python", "-c", "1"], ["build", "-p", "abc"]]
 )
-def test_a_bad_parallel_value_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
-    project(tmp_path)
-    orch(tmp_path, *command).assert_error("-p abc", "auto or all")
+def test_a_bad_parallel_value_is_a_usage_error(project: MakeProject, command: list[str]) -> None:
+    proj = project(RUN_INI)
+    proj.run(*command).assert_error("-p abc", "auto or all")
 
 
-def test_an_empty_workdir_is_a_usage_error(tmp_path: Path) -> None:
-    project(tmp_path)
-    result = orch(tmp_path, "run", "--workdir", "")
+def test_an_empty_workdir_is_a_usage_error(project: MakeProject) -> None:
+    proj = project(RUN_INI)
+    result = proj.run("run", "--workdir", "")
     result.assert_error("--workdir ''", "empty path")
-    assert not (tmp_path / ".tox").exists()
+    assert not (proj.path / ".tox").exists()
 
 
-def test_an_empty_env_name_is_a_config_error(tmp_path: Path) -> None:
-    write(tmp_path, '[env.""]\ncommands = [["python", "-c", "1"]]\n', "tox.toml")
-    orch(tmp_path, "list").assert_error("environment name '' is not a valid single path component")
+def test_an_empty_env_name_is_a_config_error(project: MakeProject) -> None:
+    proj = project({"tox.toml": '[env.""]\ncommands = [["python", "-c", "1"]]\n'})
+    proj.run("list").assert_error("environment name '' is not a valid single path component")
 
 
 @pytest.mark.parametrize("n", ["99999999999999999999", "100001"])
-def test_a_shard_count_past_the_limit_is_a_usage_error(tmp_path: Path, n: str) -> None:
-    project(tmp_path)
-    result = orch(tmp_path, "run", "--shard", f"1/{n}")
+def test_a_shard_count_past_the_limit_is_a_usage_error(project: MakeProject, n: str) -> None:
+    proj = project(RUN_INI)
+    result = proj.run("run", "--shard", f"1/{n}")
     result.assert_error(f"--shard 1/{n}", "more than 100,000 shards")
     assert "ran" not in result.out
 
 
 @pytest.mark.parametrize("option", ["--result-json", "--junit"])
-def test_a_report_under_a_file_is_refused_before_any_env_runs(tmp_path: Path, option: str) -> None:
-    project(tmp_path)
-    result = orch(tmp_path, "run", option, "tox.ini/report")
+def test_a_report_under_a_file_is_refused_before_any_env_runs(project: MakeProject, option: str) -> None:
+    proj = project(RUN_INI)
+    result = proj.run("run", option, "tox.ini/report")
     result.assert_error(option, "tox.ini is not a folder")
     assert "ran" not in result.out
-    assert not (tmp_path / ".tox" / ".orch" / "a").exists()
+    assert not (proj.path / ".tox" / ".orch" / "a").exists()
 
 
-def test_a_report_that_is_a_folder_is_refused(tmp_path: Path) -> None:
-    project(tmp_path)
-    orch(tmp_path, "run", "--junit", str(tmp_path)).assert_error("--junit", "is a folder")
+def test_a_report_that_is_a_folder_is_refused(project: MakeProject) -> None:
+    proj = project(RUN_INI)
+    proj.run("run", "--junit", str(proj.path)).assert_error("--junit", "is a folder")
 
 
 @pytest.mark.parametrize("command", [["run"], ["exec", "-e", "a", "--", "python", "-c", "1"], ["build"]])
-def test_a_workdir_that_is_a_file_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
-    project(tmp_path)
-    orch(tmp_path, "--workdir", "tox.ini", *command).assert_error("--workdir tox.ini", "is not a folder")
+def test_a_workdir_that_is_a_file_is_a_usage_error(project: MakeProject, command: list[str]) -> None:
+    proj = project(RUN_INI)
+    proj.run("--workdir", "tox.ini", *command).assert_error("--workdir tox.ini", "is not a folder")
 
 
-def test_an_empty_e_runs_the_default_envs_as_tox_does_and_says_so(tmp_path: Path) -> None:
-    project(tmp_path)
-    result = orch(tmp_path, "run", "-e", "")
+def test_an_empty_e_runs_the_default_envs_as_tox_does_and_says_so(project: MakeProject) -> None:
+    proj = project(RUN_INI)
+    result = proj.run("run", "-e", "")
     assert result.code == 0, result
     assert "ran" in result.out
     assert "warning: -e names no env" in result.err
@@ -247,27 +211,27 @@ def test_an_empty_e_runs_the_default_envs_as_tox_does_and_says_so(tmp_path: Path
 )
 @pytest.mark.parametrize("option", ["--failed", "--resume", None])
 def test_a_run_record_of_the_wrong_shape_is_ignored_with_a_warning_and_replaced(
-    tmp_path: Path, record: str, option: str | None
+    project: MakeProject, record: str, option: str | None
 ) -> None:
-    project(tmp_path)
-    (tmp_path / ".tox" / ".orch").mkdir(parents=True)
-    target = tmp_path / ".tox" / ".orch" / "last-run.json"
+    proj = project(RUN_INI)
+    (proj.path / ".tox" / ".orch").mkdir(parents=True)
+    target = proj.path / ".tox" / ".orch" / "last-run.json"
     target.write_text(record)
-    result = orch(tmp_path, "run", *([option] if option else []))
+    result = proj.run("run", *([option] if option else []))
     assert result.code == 0, result
     assert "Traceback" not in result.err
     assert "warning: ignoring the run record" in result.err
     if option is None:
         assert '"status": "ok"' in target.read_text()
-        assert orch(tmp_path, "run", "--failed").err == ""
+        assert proj.run("run", "--failed").err == ""
 
 
-def test_a_folder_named_like_the_run_record_is_a_warning_and_leaves_no_temp_file(tmp_path: Path) -> None:
-    project(tmp_path)
-    work = tmp_path / ".tox" / ".orch"
+def test_a_folder_named_like_the_run_record_is_a_warning_and_leaves_no_temp_file(project: MakeProject) -> None:
+    proj = project(RUN_INI)
+    work = proj.path / ".tox" / ".orch"
     (work / "last-run.json").mkdir(parents=True)
     for _ in range(2):
-        result = orch(tmp_path, "run")
+        result = proj.run("run")
         assert result.code == 0, result
         assert "Traceback" not in result.err, result.err
         assert f"warning: cannot write the run record {work / 'last-run.json'}: Is a directory" in result.err
@@ -291,14 +255,12 @@ commands =
 """
 
 
-def closed_after_one_line(folder: Path, *args: str, b_exit: int = 0) -> tuple[int, str]:
+def closed_after_one_line(proj: Project, *args: str, b_exit: int = 0) -> tuple[int, str]:
     """``orch ARGS | head -1``: the reader goes away after the first line; orch's exit code and stderr."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_"))}
-    env["B_EXIT"] = str(b_exit)
     proc = subprocess.Popen(
         [sys.executable, "-m", "orch", *args],
-        cwd=folder,
-        env=env,
+        cwd=proj.path,
+        env=proj.environ({"B_EXIT": str(b_exit)}),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         pass_fds=(),
@@ -313,41 +275,39 @@ def closed_after_one_line(folder: Path, *args: str, b_exit: int = 0) -> tuple[in
 @pytest.mark.parametrize("parallel", [[], ["-p", "2"]], ids=["sequential", "parallel"])
 @pytest.mark.parametrize("b_exit", [0, 4])
 def test_a_broken_stdout_still_runs_every_env_and_exits_with_the_real_result(
-    tmp_path: Path, parallel: list[str], b_exit: int
+    project: MakeProject, parallel: list[str], b_exit: int
 ) -> None:
-    write(tmp_path, BROKEN_PIPE_INI)
-    code, err = closed_after_one_line(tmp_path, "run", *parallel, b_exit=b_exit)
+    proj = project({"tox.ini": BROKEN_PIPE_INI})
+    code, err = closed_after_one_line(proj, "run", *parallel, b_exit=b_exit)
     assert "Traceback" not in err, err
-    assert (tmp_path / "ran-a").exists()
-    assert (tmp_path / "ran-b").exists()
+    assert (proj.path / "ran-a").exists()
+    assert (proj.path / "ran-b").exists()
     assert code == (1 if b_exit else 0), err
     assert "broken pipe" in err
 
 
-def test_a_broken_stdout_keeps_the_exit_code_of_exec(tmp_path: Path) -> None:
-    write(tmp_path, BROKEN_PIPE_INI)
-    code, err = closed_after_one_line(tmp_path, "exec", "-e", "a", "--", "python", "-c", "print('y' * 200000); exit(3)")
+def test_a_broken_stdout_keeps_the_exit_code_of_exec(project: MakeProject) -> None:
+    proj = project({"tox.ini": BROKEN_PIPE_INI})
+    code, err = closed_after_one_line(proj, "exec", "-e", "a", "--", "python", "-c", "print('y' * 200000); exit(3)")
     assert code == 3, err
     assert "Traceback" not in err
 
 
-def with_stdout(folder: Path, redirect: str, *args: str) -> Result:
+def with_stdout(proj: Project, redirect: str, *args: str) -> Outcome:
     """``orch ARGS REDIRECT`` through a shell: ``>&-`` closes stdout, ``>/dev/full`` fills it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_"))}
     script = f'exec "$0" -m orch "$@" {redirect}'
-    proc = subprocess.run(
-        ["sh", "-c", script, sys.executable, *args], cwd=folder, env=env, stderr=subprocess.PIPE, text=True, check=False
-    )
-    return Result(proc.returncode, "", proc.stderr)
+    argv = ["sh", "-c", script, sys.executable, *args]
+    proc = subprocess.run(argv, cwd=proj.path, env=proj.environ(), stderr=subprocess.PIPE, text=True, check=False)
+    return Outcome(proc.returncode, "", proc.stderr)
 
 
 @pytest.mark.parametrize("b_exit", [0, 4])
-def test_a_closed_stdout_runs_every_env_and_exits_with_the_real_result(tmp_path: Path, b_exit: int) -> None:
-    write(tmp_path, BROKEN_PIPE_INI.replace("{env:B_EXIT:0}", str(b_exit)))
-    result = with_stdout(tmp_path, ">&-", "run")
+def test_a_closed_stdout_runs_every_env_and_exits_with_the_real_result(project: MakeProject, b_exit: int) -> None:
+    proj = project({"tox.ini": BROKEN_PIPE_INI.replace("{env:B_EXIT:0}", str(b_exit))})
+    result = with_stdout(proj, ">&-", "run")
     assert "Traceback" not in result.err, result.err
-    assert (tmp_path / "ran-a").exists()
-    assert (tmp_path / "ran-b").exists()
+    assert (proj.path / "ran-a").exists()
+    assert (proj.path / "ran-b").exists()
     assert result.code == (1 if b_exit else 0), result
 
 
@@ -355,27 +315,29 @@ def test_a_closed_stdout_runs_every_env_and_exits_with_the_real_result(tmp_path:
 @pytest.mark.parametrize(
     "command", [["run"], ["list"], ["config", "-e", "a"], ["exec", "-e", "a", "--", "python", "-c", "exit(3)"]]
 )
-def test_a_full_stdout_is_discarded_like_a_broken_pipe(tmp_path: Path, command: list[str]) -> None:
-    write(tmp_path, BROKEN_PIPE_INI)
-    result = with_stdout(tmp_path, ">/dev/full", *command)
+def test_a_full_stdout_is_discarded_like_a_broken_pipe(project: MakeProject, command: list[str]) -> None:
+    proj = project({"tox.ini": BROKEN_PIPE_INI})
+    result = with_stdout(proj, ">/dev/full", *command)
     assert "Traceback" not in result.err, result.err
     assert result.code == (3 if command[0] == "exec" else 0), result
     if command[0] != "exec":  # exec's command writes to the inherited fd itself; orch prints nothing on stdout
         assert "stdout failed (no space left on device): the rest of the output was discarded" in result.err
     if command == ["run"]:
-        assert (tmp_path / "ran-b").exists()
+        assert (proj.path / "ran-b").exists()
 
 
 # ------------------------------------------------------------------------------------ discovery
-def test_an_inline_tool_orch_table_is_the_config(tmp_path: Path) -> None:
-    write(tmp_path, "[tox]\nenv_list = from_tox\n")
-    write(tmp_path, '[tool]\norch = { env_list = ["from_orch"] }\n', "pyproject.toml")
-    result = orch(tmp_path, "list")
+def test_an_inline_tool_orch_table_is_the_config(project: MakeProject) -> None:
+    proj = project({"tox.ini": "[tox]\nenv_list = from_tox\n"})
+    proj.write({"pyproject.toml": '[tool]\norch = { env_list = ["from_orch"] }\n'})
+    result = proj.run("list")
     assert result.code == 0, result
     assert "from_orch" in result.out
 
 
-def test_a_2000_long_set_env_chain_is_an_error(tmp_path: Path) -> None:
+def test_a_2000_long_set_env_chain_is_an_error(project: MakeProject) -> None:
     chain = "".join(f"    V{i} = {{env:V{i + 1}}}\n" for i in range(2000))
-    write(tmp_path, f"[tox]\nenv_list = a\n[testenv]\nset_env =\n{chain}    V2000 = end\ncommands = echo {{env:V0}}\n")
-    orch(tmp_path, "config", "-e", "a", "-k", "commands").assert_error("commands", "more than 100 set_env values")
+    proj = project(
+        {"tox.ini": f"[tox]\nenv_list = a\n[testenv]\nset_env =\n{chain}    V2000 = end\ncommands = echo {{env:V0}}\n"}
+    )
+    proj.run("config", "-e", "a", "-k", "commands").assert_error("commands", "more than 100 set_env values")
