@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from orch_project import MakeProject, Outcome
 
 pytestmark = pytest.mark.integration
 
@@ -52,29 +50,13 @@ deps =
 """
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("orch-cache")
-
-
 #: a sequential run (output streamed), a parallel one (output blocks from the logs), a live parallel one
 MODES = {"sequential": (), "parallel": ("-p", "2"), "live": ("-p", "2", "-o")}
 
 
 @pytest.fixture(params=list(MODES))
-def run(request: pytest.FixtureRequest, tmp_path: Path, cache_dir: Path) -> Run:
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "tox.ini").write_text(textwrap.dedent(INI))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX"))}
-    env.update(ORCH_CACHE_DIR=str(cache_dir), GITHUB_TOKEN=GITHUB_TOKEN)
+def run(request: pytest.FixtureRequest, project: MakeProject, tmp_path: Path) -> Outcome:
+    proj = project({"tox.ini": INI}, at="project", env={"GITHUB_TOKEN": GITHUB_TOKEN})
     reports = tmp_path / "reports"
     argv = [
         "run",
@@ -84,13 +66,10 @@ def run(request: pytest.FixtureRequest, tmp_path: Path, cache_dir: Path) -> Run:
         "--junit",
         str(reports / "junit.xml"),
     ]
-    proc = subprocess.run(
-        [sys.executable, "-m", "orch", *argv], cwd=root, env=env, capture_output=True, text=True, timeout=300
-    )
-    return Run(proc.returncode, proc.stdout, proc.stderr)
+    return proj.run(*argv)
 
 
-def outputs(tmp_path: Path, run: Run) -> dict[str, bytes]:
+def outputs(tmp_path: Path, run: Outcome) -> dict[str, bytes]:
     """Everything the run showed or wrote: its streams, the project's files but its tox.ini, the reports."""
     found = {"<stdout>": run.out.encode(), "<stderr>": run.err.encode()}
     for folder, _dirs, files in os.walk(tmp_path):
@@ -101,7 +80,7 @@ def outputs(tmp_path: Path, run: Run) -> dict[str, bytes]:
     return found
 
 
-def test_no_output_of_a_run_holds_a_secret(tmp_path: Path, run: Run) -> None:
+def test_no_output_of_a_run_holds_a_secret(tmp_path: Path, run: Outcome) -> None:
     assert run.code == 1, run.out + run.err
     written = outputs(tmp_path, run)
     assert {"reports/result.json", "reports/junit.xml", "project/.tox/.orch/last-run.json"} <= set(written)
@@ -123,7 +102,7 @@ def test_no_output_of_a_run_holds_a_secret(tmp_path: Path, run: Run) -> None:
     assert b"--index-url=https://***@127.0.0.1:9/simple" in setup_log
 
 
-def test_a_failed_install_names_its_env_once_and_shows_the_installer_error(tmp_path: Path, run: Run) -> None:
+def test_a_failed_install_names_its_env_once_and_shows_the_installer_error(tmp_path: Path, run: Outcome) -> None:
     assert "broken: broken:" not in run.out
     record = json.loads((tmp_path / "project" / ".tox" / ".orch" / "last-run.json").read_text())
     message = record["envs"]["broken"]["message"]
@@ -136,26 +115,15 @@ def test_a_failed_install_names_its_env_once_and_shows_the_installer_error(tmp_p
     assert not any(secret in message for secret in SECRETS)
 
 
-def test_config_shows_resolved_values_unmasked_as_tox_config_does(tmp_path: Path) -> None:
+def test_config_shows_resolved_values_unmasked_as_tox_config_does(project: MakeProject) -> None:
     """``tox config`` (4.x) prints ``--token={env:GITHUB_TOKEN}`` with the caller's token in it; ``orch config``
     does the same: it writes nothing, and it shows the value asked for (the rule in reliability.md, Secrets)."""
-    (tmp_path / "tox.ini").write_text(
-        "[testenv]\nskip_install = true\npass_env = GITHUB_TOKEN\ncommands = python -c 1 --token={env:GITHUB_TOKEN}\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX"))}
-    env["GITHUB_TOKEN"] = GITHUB_TOKEN
+    ini = "[testenv]\nskip_install = true\npass_env = GITHUB_TOKEN\ncommands = python -c 1 --token={env:GITHUB_TOKEN}\n"
+    proj = project({"tox.ini": ini}, env={"GITHUB_TOKEN": GITHUB_TOKEN})
     shown = {}
     for tool in ("orch", "tox"):
-        proc = subprocess.run(
-            [sys.executable, "-m", tool, "config", "-e", "py", "-k", "commands"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr
-        shown[tool] = next(line for line in proc.stdout.splitlines() if line.startswith("commands"))
+        result = proj.run("config", "-e", "py", "-k", "commands", tool=tool, timeout=120)
+        assert result.code == 0, result.err
+        shown[tool] = next(line for line in result.out.splitlines() if line.startswith("commands"))
     assert shown["orch"] == shown["tox"] == f"commands = python -c 1 --token={GITHUB_TOKEN}"
-    assert not list(tmp_path.rglob("*.json")), "orch config wrote a file"
+    assert not list(proj.path.rglob("*.json")), "orch config wrote a file"
