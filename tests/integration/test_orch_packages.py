@@ -196,3 +196,23 @@ def test_sdist_never_packs_the_work_dir(demo: Project) -> None:
         names = archive.getnames()
     assert not [n for n in names if "/.orch" in n], names
     assert any(n.endswith("src/demo_pkg/__init__.py") for n in names)
+
+
+@needs_two
+def test_an_added_extra_installs_its_deps(project: MakeProject) -> None:
+    """The same artifact with one more extra: the extra's deps are installed, not a --no-deps reinstall."""
+    pyproject = PYPROJECT.replace(
+        'dependencies = ["iniconfig"]', 'dependencies = []\noptional-dependencies = {ini = ["iniconfig"]}'
+    )
+    tox_ini = f"""
+        [tox]
+        env_list = {ENVS[0]}
+        [testenv]
+        package = wheel
+        commands = python -c "import demo_pkg"
+        """
+    proj = project({"pyproject.toml": pyproject, "src/demo_pkg/__init__.py": "VALUE = 1\n", "tox.ini": tox_ini})
+    assert proj.run("run").code == 0
+    with_extra = proj.run("run", "-x", "testenv.extras=ini", "-x", 'testenv.commands=python -c "import iniconfig"')
+    assert with_extra.code == 0, with_extra.out + with_extra.err
+    assert "reinstalled demo-pkg 1.0 with its deps" in record(proj)[ENVS[0]]["actions"]

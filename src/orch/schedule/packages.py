@@ -289,7 +289,12 @@ class PackageStage:
         if prepared.python is None:
             raise EnvSetupError(f"{env.name}: the env has no Python to install {artifact.name} into")
         env_lock.before_change(env.env_dir)  # under orch.envs.lock.changing: wait until no other run uses the env
-        same_deps = old is not None and old.get("requires") == list(requires) and old.get("name") == artifact.name
+        same_deps = (  # the extras name deps too: an added extra needs its deps installed
+            old is not None
+            and old.get("requires") == list(requires)
+            and old.get("name") == artifact.name
+            and old.get("extras") == list(env.extras)
+        )
         self.note(env.name, f"installing {label}")
         if artifact.kind == "conda":
             self._install_conda(env, artifact)
