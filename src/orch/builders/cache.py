@@ -26,16 +26,26 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from filelock import FileLock
-
 from orch import __version__
 from orch.builders.api import Artifact, BuildError
+from orch.builders.cache_files import (
+    FILE_SETS,
+    SIDECAR,
+    TMP_PREFIX,
+    artifact_path,
+    file_lock,
+    list_artifacts,
+    read_file_set,
+    read_sidecar,
+    sha256_of,
+    write_file_set,
+)
 from orch.builders.package_files import PackageFiles
 from orch.builders.source import SourceState
 
@@ -54,15 +64,11 @@ __all__ = [
     "list_artifacts",
 ]
 
-SIDECAR = "provenance.json"
-FILE_SETS = "package-files.json"  # per packagedef: what went into its last build, per variant
 KEEP = 2  # folders kept per packagedef and variant: the newest build and the one before it
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
-_TMP = ".tmp-"
 _FOLDER = re.compile(r"(?P<variant>.+)-[0-9a-f]{12}")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
-_CHUNK = 1024 * 1024
 
 
 class Sources(Protocol):
@@ -149,7 +155,7 @@ class ArtifactCache:
         with self._key_lock(pdef.name, variant):
             _make_folder(package_dir)
             with file_lock(self.dist / f"{_slug(pdef.name)}.lock"):
-                kept = _read_file_set(package_dir / FILE_SETS, variant, settings)
+                kept = read_file_set(package_dir / FILE_SETS, variant, settings)
                 state = sources.state(kept)
                 key = _key(state, settings, variant)
                 folder = package_dir / f"{_slug(variant) or 'any'}-{key[:12]}"
@@ -187,7 +193,7 @@ class ArtifactCache:
                     return final[0]
 
                 built = self._build(pdef.name, package_dir, place, build, provenance)
-                _write_file_set(package_dir / FILE_SETS, variant, settings, made[0])
+                write_file_set(package_dir / FILE_SETS, variant, settings, made[0])
                 self._prune(package_dir, final[0])
                 return built
 
@@ -199,8 +205,8 @@ class ArtifactCache:
         """The artifact in ``folder`` when it is complete and intact; a broken folder is removed."""
         if not folder.is_dir():
             return None
-        provenance = _read_sidecar(folder / SIDECAR)
-        path = _artifact_path(folder, provenance) if provenance is not None else None
+        provenance = read_sidecar(folder / SIDECAR)
+        path = artifact_path(folder, provenance) if provenance is not None else None
         if provenance is None or path is None or any(provenance.get(k) != v for k, v in wanted.items()):
             shutil.rmtree(folder, ignore_errors=True)
             return None
@@ -210,7 +216,7 @@ class ArtifactCache:
             info = None
         intact = info is not None and info.st_size == provenance.get("size")
         if info is not None and intact and not self._known_good(path, info):
-            intact = _sha256(path) == provenance.get("sha256")
+            intact = sha256_of(path) == provenance.get("sha256")
         if info is None or not intact:
             self._forget(folder)
             shutil.rmtree(folder, ignore_errors=True)
@@ -237,13 +243,13 @@ class ArtifactCache:
         provenance: dict[str, object],
     ) -> CachedArtifact:
         _remove_leftovers(package_dir)  # under the file lock, a temporary folder is a crashed build's
-        tmp = Path(tempfile.mkdtemp(prefix=_TMP, dir=package_dir))
+        tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=package_dir))
         try:
             artifact = build(tmp)
             produced = _inside(artifact.path, tmp, name)
             folder = place(tmp, produced)
             rel = produced.relative_to(tmp).as_posix()
-            info, sha = produced.stat(), _sha256(produced)
+            info, sha = produced.stat(), sha256_of(produced)
             if sha is None:
                 raise BuildError(f"{name}: cannot read the built {produced.name}")
             provenance.update(
@@ -297,82 +303,8 @@ class ArtifactCache:
                 del self._verified[path]
 
 
-@contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """Hold the file lock ``path``; one that cannot be taken (a folder in its place...) is a :class:`BuildError`."""
-    lock = FileLock(str(path))
-    try:
-        lock.acquire()
-    except OSError as exc:
-        if path.is_dir() and not path.is_symlink():
-            raise BuildError(f"{path} is a folder, not orch's lock file; move it away and run again") from None
-        raise BuildError(f"cannot lock {path}: {exc.strerror or exc}") from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def list_artifacts(work_dir: Path) -> list[dict[str, object]]:
-    """Every artifact in the cache: its sidecar plus ``path``, by packagedef, variant and build time."""
-    found: list[dict[str, object]] = []
-    for sidecar in (work_dir / "dist").glob(f"*/*/{SIDECAR}"):
-        if sidecar.parent.name.startswith(_TMP):
-            continue
-        provenance = _read_sidecar(sidecar)
-        path = _artifact_path(sidecar.parent, provenance) if provenance is not None else None
-        if provenance is not None and path is not None:
-            found.append({**provenance, "path": str(path)})
-    return sorted(found, key=lambda item: tuple(str(item.get(k)) for k in ("packagedef", "variant", "built_at")))
-
-
 def _key(state: SourceState, settings: str, variant: str) -> str:
     return hashlib.sha256(f"{state.hash}\0{settings}\0{variant}".encode()).hexdigest()
-
-
-def _read_file_set(path: Path, variant: str, settings: str) -> PackageFiles | None:
-    """The file set the last build of ``variant`` with these settings kept; None before the first."""
-    data = _read_sidecar(path)
-    entry = data.get(variant or "any") if data is not None and data.get("version") == 1 else None
-    if not isinstance(entry, dict) or entry.get("config_hash") != settings:
-        return None
-    return PackageFiles.from_json(entry)
-
-
-def _write_file_set(path: Path, variant: str, settings: str, files: PackageFiles | None) -> None:
-    """Keep (or, with None, forget) ``variant``'s file set; called under the packagedef's file lock."""
-    data = _read_sidecar(path)
-    data = data if data is not None and data.get("version") == 1 else {"version": 1}
-    if files is None:
-        if data.pop(variant or "any", None) is None:
-            return
-    else:
-        data[variant or "any"] = {"config_hash": settings, **files.to_json()}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    try:
-        tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:  # without it the next run hashes every source file: slower, never wrong
-        tmp.unlink(missing_ok=True)
-
-
-def _read_sidecar(path: Path) -> dict[str, object] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _artifact_path(folder: Path, provenance: Mapping[str, object]) -> Path | None:
-    """Where the sidecar says the artifact is, when that is a plain path inside ``folder``."""
-    rel = provenance.get("artifact")
-    if not isinstance(rel, str) or not rel:
-        return None
-    parts = PurePosixPath(rel).parts
-    if rel == SIDECAR or PurePosixPath(rel).is_absolute() or any(part in {"..", "."} for part in parts):
-        return None
-    return folder.joinpath(*parts)
 
 
 def _inside(path: Path, out_dir: Path, name: str) -> Path:
@@ -398,29 +330,18 @@ def _make_folder(path: Path) -> None:
 
 
 def _remove_leftovers(package_dir: Path) -> None:
-    for folder in package_dir.glob(f"{_TMP}*"):
+    for folder in package_dir.glob(f"{TMP_PREFIX}*"):
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _variant_of(folder_name: str) -> str | None:
     match = _FOLDER.fullmatch(folder_name)
-    return match.group("variant") if match is not None and not folder_name.startswith(_TMP) else None
+    return match.group("variant") if match is not None and not folder_name.startswith(TMP_PREFIX) else None
 
 
 def _slug(text: str) -> str:
     """A file-name-safe form of a packagedef or variant name."""
     return _UNSAFE.sub("_", text)
-
-
-def _sha256(path: Path) -> str | None:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as stream:
-            while chunk := stream.read(_CHUNK):
-                digest.update(chunk)
-    except OSError:
-        return None
-    return digest.hexdigest()
 
 
 def _plain(value: object) -> object:
