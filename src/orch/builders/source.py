@@ -128,12 +128,7 @@ class SourceScan:
             if known is not None:
                 return known
             before = self._cache.hashed
-            if package is None or self._git:
-                entries, commit, dirty = self._listed()
-            else:
-                entries, commit, dirty = self._walk_folders(package.folders), None, None
-            if package is not None:
-                entries = self._covered(entries, package)
+            entries, commit, dirty = self._chosen(package)
             digest = hashlib.sha256()
             files = 0
             for entry in entries:
@@ -148,12 +143,32 @@ class SourceScan:
 
     def parts(self) -> tuple[dict[str, bytes], str | None, bool | None]:
         """Every listed source file's ``path\\0mode\\0sha256`` line by its relative path, HEAD and the
-        dirty flag: what the result cache filters and hashes (:mod:`orch.schedule.resultkey`)."""
+        dirty flag: what the result cache filters and hashes (:mod:`orch.schedule.resultkey`).
+
+        A git submodule or a nested repository is listed by git as one entry, a folder: its files are
+        listed as its own git lists them (tracked, dirty or untracked but not ignored), else walked,
+        and hashed as they are on disk, so a new commit checked out in it or an edit there counts."""
         with self._lock:
             entries, commit, dirty = self._listed()
-            parts = {entry.rel: part for entry in entries if (part := self._part(entry)) is not None}
+            parts: dict[str, bytes] = {}
+            for entry in entries:
+                for file in self._nested(entry):
+                    part = self._part(file)
+                    if part is not None:
+                        parts[file.rel] = part
             self._cache.save(full=True)
             return parts, commit, dirty
+
+    def package_parts(self, source_hash: str) -> dict[str, bytes] | None:
+        """The ``path\\0mode\\0sha256`` lines of the files whose :meth:`state` this scan found to be
+        ``source_hash`` (the ``source_hash`` of an artifact's provenance: the files its key covers);
+        None when this scan computed no such state (an artifact from elsewhere)."""
+        with self._lock:
+            found = [package for package, state in self._states.items() if state.hash == source_hash]
+            if not found:
+                return None
+            entries = self._chosen(found[0])[0]
+            return {entry.rel: part for entry in entries if (part := self._part(entry)) is not None}
 
     def package_files(self, out_dir: Path, artifact: Path) -> PackageFiles | None:
         """What went into the package built in ``out_dir`` (see :func:`~orch.builders.package_files.of_build`)."""
@@ -161,6 +176,25 @@ class SourceScan:
             entries, _, _ = self._listed()
         known = [entry.rel for entry in entries]
         return of_build(out_dir, artifact, Path(self.top), known, self._keep)
+
+    def _chosen(self, package: PackageFiles | None) -> tuple[list[_Entry], str | None, bool | None]:
+        """The files :meth:`state` hashes for ``package`` (every listed one for None)."""
+        if package is None or self._git:
+            entries, commit, dirty = self._listed()
+        else:
+            entries, commit, dirty = self._walk_folders(package.folders), None, None
+        return (entries if package is None else self._covered(entries, package)), commit, dirty
+
+    def _nested(self, entry: _Entry) -> list[_Entry]:
+        """``entry`` itself, or, when it is a folder (a submodule, a nested repository), its files."""
+        if not os.path.isdir(entry.path) or os.path.islink(entry.path):
+            return [entry]
+        git = os.path.exists(os.path.join(entry.path, ".git"))
+        inner, _, _ = _entries(entry.path, [Path(path) for path in self._excluded], git=git)
+        found: list[_Entry] = []
+        for file in inner:
+            found.extend(self._nested(_Entry(f"{entry.rel}/{file.rel}", file.path)))
+        return found
 
     def _listed(self) -> tuple[list[_Entry], str | None, bool | None]:
         if self._listing is None:

@@ -62,23 +62,35 @@ def _when(stamp: object) -> str:
 def cache_command(args: argparse.Namespace, plugins: Plugins) -> int:
     """``orch cache``: needs no config file; acts on ``$ORCH_CACHE_DIR``."""
     where = cache_dir()
+    for folder in (where, resultstore.folder(where)):
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"the result cache folder {folder} is not a folder (ORCH_CACHE_DIR is {where})")
     if args.action == "show":
         return _show(where, args)
     if args.key:
         raise UsageError(f"orch cache {args.action} takes no KEY (did you mean `orch cache show {args.key}`?)")
-    chosen = [e for e in resultstore.entries(where) if args.env is None or e.env == args.env]
+    found = list(resultstore.entries(where))
+    chosen = [e for e in found if not e.corrupt and (args.env is None or e.env == args.env)]
+    corrupt = [e for e in found if e.corrupt]
     if args.action == "clear":
-        freed = resultstore.remove([e.path for e in chosen])
+        dropped = chosen + (corrupt if args.env is None else [])  # a corrupt entry's env is unknown
+        freed = resultstore.remove([e.path for e in dropped])
         which = f" of {args.env}" if args.env else ""
-        print(f"removed {len(chosen)} entries{which} ({resultstore.size_text(freed)}) from {resultstore.folder(where)}")
+        also = f" and {len(corrupt)} corrupt ones" if corrupt and args.env is None else ""
+        freed_text = resultstore.size_text(freed)
+        print(f"removed {len(chosen)} entries{which}{also} ({freed_text}) from {resultstore.folder(where)}")
         return 0
     if args.json:
         rows = [{"key": e.key, "env": e.env, "size": e.size, "used": e.used, **_summary(e.data)} for e in chosen]
+        rows += [{"key": e.key, "size": e.size, "used": e.used, "corrupt": True} for e in corrupt]
         print(json.dumps(rows, indent=2))
         return 0
-    days, limit = resultstore.limits(os.environ)
+    days, limit = resultstore.limits(os.environ, lambda text: print(text, file=sys.stderr))
     total = sum(e.size for e in chosen)
     print(f"{resultstore.folder(where)}: {len(chosen)} entries, {resultstore.size_text(total)}")
+    if corrupt:
+        size = resultstore.size_text(sum(e.size for e in corrupt))
+        print(f"and {len(corrupt)} corrupt ones ({size}), never hits: orch cache clear or the next expiry removes them")
     print(f"(kept {days:g} days after their last use, at most {resultstore.size_text(limit)} in all)")
     for e in chosen:
         data = e.data
@@ -105,6 +117,11 @@ def _show(where: Path, args: argparse.Namespace) -> int:
     if len(found) > 1:
         raise UsageError(f"{args.key!r} starts {len(found)} keys; give more of it")
     entry = found[0]
+    if entry.corrupt:
+        raise UsageError(
+            f"{entry.key}: corrupt entry (not a result orch can read; it is never a hit): {entry.path}",
+            hint="orch cache clear, or the next expiry, removes it",
+        )
     data = dict(entry.data)
     if args.json:
         print(json.dumps({**data, "size": entry.size, "used": entry.used}, indent=2))

@@ -230,9 +230,10 @@ class ParallelConsole:
             line = f"{result.name}: {word}" + (f": {first}" if first else "")
         else:
             detail = f" {first}" if first and status is not EnvStatus.OK else ""
-            detail = f" {cached_line(result)}" if result.cached else detail  # a result cache hit
             split = f", {setup_split(result)}" if self.verbosity >= 2 else ""
             line = f"{result.name}: {word}{detail} ({_seconds(result.duration)}{split})"
+            if result.cached:  # a result cache hit: the line a sequential run prints
+                line = f"{result.name}: {self._paint(cached_line(result), status)}"
         shown = more if status is not EnvStatus.OK else []
         return "\n".join((line, *(f"{result.name}: {text}" for text in shown)))
 

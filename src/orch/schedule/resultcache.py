@@ -8,13 +8,16 @@ marker, the stored log as the env's ``commands.log``. :meth:`ResultCache.keep` s
 
 What is never cached: a failure, a timeout, an interruption, an ignored failure (``ignore_outcome``:
 only a real pass is stored), ``--notest`` (nothing runs; the cache is neither read nor written) and
-``orch exec``. With ``-r`` (or ``recreate = true``) the env is recreated and run, and its pass replaces
-the entry. Posargs given on this call are part of the resolved commands that use ``{posargs}``, so such
-an env hits only the entry of a run given the same posargs.
+``orch exec``, nor an env whose own config says ``result_cache = false`` (only ``--no-cached`` is
+stronger: ``--cached`` turns on the envs that do not say). With ``-r`` (or ``recreate = true``) the
+env is recreated and run, and its pass replaces the entry. Posargs given on this call are part of
+the resolved commands that use ``{posargs}``, so such an env hits only the entry of a run given the
+same posargs.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -61,9 +64,15 @@ class ResultCache:
         self._files: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
         self._keys: dict[str, resultkey.ResultKey] = {}
         self.stored = 0
+        resultstore.limits(environ, lambda text: print(text, file=sys.stderr))  # a bad limit: said once, at the start
 
     def enabled(self, env: EnvConfig) -> bool:
-        return self.cached if self.cached is not None else bool(env.extra.get("result_cache"))
+        """``--no-cached``: no env; ``--cached``: every env but one whose own section (or ``[testenv]``)
+        says ``result_cache = false``; else the env's ``result_cache`` (the core's by default)."""
+        own = bool(env.extra.get("result_cache"))
+        if self.cached is None or not self.cached:
+            return own and self.cached is None
+        return own or "result_cache" not in env.sources
 
     # ------------------------------------------------------------------------------- the key
     def key(
@@ -74,7 +83,7 @@ class ResultCache:
             "config": resultkey.config_digest(env, root=self.config.root, work_dir=self.config.core.work_dir),
             "interpreter": resultkey.interpreter_digest(interpreter),
             "distributions": resultkey.distributions_digest(env.env_dir),
-            "package": resultkey.package_digest(package),
+            "package": resultkey.package_digest(package, self._package_sources(package)),
             "files": self._file_digest(env),
             "pass_env": resultkey.pass_env_digest(self.environ, env.pass_env),
             "orch": resultkey.orch_digest(),
@@ -89,6 +98,11 @@ class ResultCache:
                 kept = {rel: part for rel, part in parts.items() if not any(_below(rel, n) for n in self._never)}
                 self._sources = kept, commit, dirty
             return self._sources
+
+    def _package_sources(self, package: Mapping[str, object]) -> Mapping[str, bytes] | None:
+        """The source files the installed artifact's key covers, when this run's scan fingerprinted it."""
+        source_hash = package.get("source_hash")
+        return self._scan().package_parts(source_hash) if isinstance(source_hash, str) and source_hash else None
 
     def _file_digest(self, env: EnvConfig) -> str:
         inputs = _globs(env.extra.get("cache_inputs"))

@@ -9,7 +9,9 @@ An env's key is the sha256 of these parts, each hashed on its own (``orch cache 
 * ``interpreter``: the base interpreter's path, implementation, version and build;
 * ``distributions``: the name and version of every distribution installed in the env after its setup,
   read from the ``*.dist-info`` (and ``*.egg-info``) folder names in its site-packages (no process);
-* ``package``: the installed package's artifact (its cache key, else its sha256), when there is one;
+* ``package``: the installed package's artifact, when there is one: the source files its key covers
+  but those :data:`DEFAULT_EXCLUDE` matches (the readme the metadata is made from, say), and its build
+  settings; for an artifact this run did not fingerprint (``--installpkg``), its cache key or sha256;
 * ``files``: the project's files (see :func:`file_digest`): in a git checkout the tracked ones and the
   untracked ones git does not ignore, by content as they are on disk (dirty changes included);
   without git every file below the project but VCS folders, envs, caches and top-level
@@ -25,6 +27,7 @@ import fnmatch
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -101,8 +104,14 @@ def config_digest(env: EnvConfig, *, root: Path, work_dir: Path) -> str:
     text = _dumps(data)
     folders = sorted({(str(work_dir), "{work_dir}"), (str(root), "{root}")}, key=lambda p: -len(p[0]))
     for folder, name in folders:
-        text = text.replace(_dumps(folder)[1:-1], name)
+        text = _folder_pattern(folder).sub(name, text)
     return _sha(text)
+
+
+def _folder_pattern(folder: str) -> re.Pattern[str]:
+    """``folder`` (as JSON writes it) where it is a whole path: not in ``/tmp/p1.log`` for ``/tmp/p1``,
+    nor in ``/x/tmp/p1``."""
+    return re.compile(rf"(?<![\w.\-/\\]){re.escape(_dumps(folder)[1:-1])}(?![\w.\-])")
 
 
 def interpreter_digest(interpreter: Interpreter | None) -> str:
@@ -135,9 +144,15 @@ def distributions_digest(env_dir: Path) -> str:
     return _sha("\n".join(distributions(env_dir)))
 
 
-def package_digest(package: Mapping[str, object]) -> str:
-    """The installed artifact by its cache key (the same on every machine), else its sha256."""
-    return _sha(str(package.get("key") or package.get("sha256") or "none"))
+def package_digest(package: Mapping[str, object], sources: Mapping[str, bytes] | None = None) -> str:
+    """The installed artifact: given the ``sources`` its key covers (by relative path), their lines but
+    those :data:`DEFAULT_EXCLUDE` matches (a readme is in the metadata, not in what a test runs), and
+    the build's settings from its provenance; else its cache key (the same on every machine), else
+    its sha256 (an artifact orch did not build from these sources)."""
+    if sources is None:
+        return _sha(str(package.get("key") or package.get("sha256") or "none"))
+    settings = {k: package.get(k) for k in ("packagedef", "builder", "variant", "config_hash", "extra")}
+    return _sha(_dumps(settings) + "\n" + file_digest(sources, (), DEFAULT_EXCLUDE)[0])
 
 
 def pass_env_digest(environ: Mapping[str, str], patterns: Iterable[str]) -> str:

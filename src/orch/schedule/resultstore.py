@@ -9,8 +9,9 @@ Entries are written atomically (a temporary file, then :func:`os.replace`), so a
 or another machine sharing the folder, sees a whole entry or none. A hit touches the entry's mtime.
 
 Expiry (:func:`prune`, after a run stored something): an entry not used for :data:`MAX_AGE_DAYS` days
-is removed, then the least recently used ones until the folder holds at most :data:`MAX_BYTES`.
-``ORCH_RESULT_CACHE_MAX_AGE_DAYS`` and ``ORCH_RESULT_CACHE_MAX_MB`` change both limits.
+is removed, and so is a corrupt one, then the least recently used ones until the folder holds at most
+:data:`MAX_BYTES`. ``ORCH_RESULT_CACHE_MAX_AGE_DAYS`` and ``ORCH_RESULT_CACHE_MAX_MB`` change both
+limits (a value that is not a number of at least 0 is warned about, and the default used).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -34,12 +35,14 @@ _NAME = re.compile(r"[0-9a-f]{64}\.json")
 
 
 class Entry(NamedTuple):
-    """One stored result and its file."""
+    """One stored result and its file; a ``corrupt`` one (not a JSON object of its key: a disk that
+    filled up, a hand edit) has no data, is a miss, and is removed by ``orch cache clear`` and expiry."""
 
     path: Path
     data: Mapping[str, object]
     size: int
     used: float  # mtime: when it was stored or last hit
+    corrupt: bool = False
 
     @property
     def key(self) -> str:
@@ -90,7 +93,8 @@ def write(cache_dir: Path, key: str, data: Mapping[str, object]) -> Path:
 
 
 def entries(cache_dir: Path) -> Iterator[Entry]:
-    """Every readable entry, newest use first; files that are not entries are left alone."""
+    """Every entry, corrupt ones included, newest use first; files whose names are not entries'
+    (:data:`_NAME`) are left alone, and so are entries that cannot be read now (permissions)."""
     found: list[Entry] = []
     try:
         with os.scandir(folder(cache_dir)) as scan:
@@ -100,11 +104,17 @@ def entries(cache_dir: Path) -> Iterator[Entry]:
     for item in items:
         try:
             info = item.stat()
-            data = json.loads(Path(item.path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            text = Path(item.path).read_bytes()
+        except OSError:
             continue
-        if isinstance(data, dict):
+        try:
+            data = json.loads(text)
+        except ValueError:  # also bytes that are not UTF-8
+            data = None
+        if isinstance(data, dict) and data.get("key") == item.name[:-5]:
             found.append(Entry(Path(item.path), data, info.st_size, info.st_mtime))
+        else:
+            found.append(Entry(Path(item.path), {}, info.st_size, info.st_mtime, corrupt=True))
     return iter(sorted(found, key=lambda e: -e.used))
 
 
@@ -126,27 +136,33 @@ def remove(paths: Iterator[Path] | list[Path]) -> int:
     return freed
 
 
-def limits(environ: Mapping[str, str]) -> tuple[float, int]:
-    """The expiry policy: (maximum age in days, maximum size in bytes), from the environment or the defaults."""
+def limits(environ: Mapping[str, str], warn: Callable[[str], None] | None = None) -> tuple[float, int]:
+    """The expiry policy: (maximum age in days, maximum size in bytes), from the environment or the
+    defaults; ``warn`` is told of a value that is not a number of at least 0 (the default is used)."""
 
-    def number(name: str, default: float) -> float:
+    def number(name: str, default: float, unit: str) -> float:
+        text = environ.get(name, "").strip()
         try:
-            value = float(environ.get(name, ""))
+            value = float(text) if text else default
         except ValueError:
+            value = -1.0
+        if not value >= 0 or value == float("inf"):
+            if warn is not None:
+                warn(f"warning: {name}={text!r} is not a number of {unit} (0 or more): using {default:g}")
             return default
-        return value if value >= 0 else default
+        return value
 
-    days = number("ORCH_RESULT_CACHE_MAX_AGE_DAYS", MAX_AGE_DAYS)
-    return days, int(number("ORCH_RESULT_CACHE_MAX_MB", MAX_BYTES / 1024 / 1024) * 1024 * 1024)
+    days = number("ORCH_RESULT_CACHE_MAX_AGE_DAYS", MAX_AGE_DAYS, "days")
+    return days, int(number("ORCH_RESULT_CACHE_MAX_MB", MAX_BYTES / 1024 / 1024, "MB") * 1024 * 1024)
 
 
 def prune(cache_dir: Path, environ: Mapping[str, str], *, now: float | None = None) -> int:
-    """Apply the expiry policy; the number of entries removed."""
+    """Apply the expiry policy, corrupt entries first; the number of entries removed."""
     days, max_bytes = limits(environ)
     now = time.time() if now is None else now
     kept, dropped = [], []
     for entry in entries(cache_dir):  # newest use first
-        if now - entry.used > days * 86400:
+        if entry.corrupt or now - entry.used > days * 86400:
             dropped.append(entry.path)
         else:
             kept.append(entry)

@@ -7,6 +7,7 @@ change what the env's commands do.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 import subprocess
@@ -205,3 +206,91 @@ def test_distributions_are_read_from_the_metadata_folders(tmp_path: Path) -> Non
     (site / "old-1.0.egg-info").mkdir()
     (site / "pytest").mkdir()
     assert resultkey.distributions(tmp_path) == ["old-1.0.egg-info", "pytest-8.0.dist-info"]
+
+
+def _commit(root: Path, message: str = "c") -> None:
+    _git(root, "add", ".")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message)
+
+
+@needs_git
+def test_files_in_a_submodule_or_a_nested_repository_are_inputs(tmp_path: Path) -> None:
+    """git lists a submodule, and an untracked nested repository, as one folder entry: their files count."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "helper.py").write_text("OK = True\n")
+    _git(lib, "init", "-q")
+    _commit(lib)
+    root = tmp_path / "project"
+    _repo(root)
+    _git(root, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib), "vendor/lib")
+    _commit(root, "submodule")
+    (root / "nested").mkdir()
+    (root / "nested" / "data.py").write_text("N = 1\n")
+    _git(root / "nested", "init", "-q")  # untracked, a repository of its own
+    state = State(root)
+    keys = [state.key()]
+    (root / "vendor" / "lib" / "helper.py").write_text("OK = False\n")  # a dirty submodule
+    keys.append(state.key())
+    _commit(root / "vendor" / "lib")  # a new commit in it, then recorded in the project
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "bump", "vendor/lib")
+    assert state.key() == keys[-1]  # the same files on disk
+    (root / "vendor" / "lib" / "new.py").write_text("X = 1\n")  # untracked in the submodule
+    keys.append(state.key())
+    (root / "nested" / "data.py").write_text("N = 2\n")
+    keys.append(state.key())
+    (root / "nested" / "sub").mkdir()
+    (root / "nested" / "sub" / "more.py").write_text("M = 1\n")  # a new file deeper in the nested repository
+    keys.append(state.key())
+    assert len(set(keys)) == len(keys), keys
+    (root / "vendor" / "lib" / "README.md").write_text("prose\n")  # the excludes apply inside too
+    assert state.key() == keys[-1]
+
+
+def test_the_project_folder_is_replaced_only_as_a_whole_path(tmp_path: Path) -> None:
+    """``/tmp/p1.log`` is not below the project ``/tmp/p1``: it stays an absolute path in the digest."""
+    clones = {name: load(tmp_path / name, INI) for name in ("p1", "p2")}
+
+    def digest(clone: str, value: str) -> str:
+        config = clones[clone]
+        env = dataclasses.replace(config.env("py311"), set_env={"LOG": value})
+        return resultkey.config_digest(env, root=config.root, work_dir=config.core.work_dir)
+
+    assert digest("p1", f"{tmp_path}/p1.log") == digest("p2", f"{tmp_path}/p1.log")  # one file outside both
+    assert digest("p1", f"{tmp_path}/p1.log") != digest("p2", f"{tmp_path}/p2.log")  # two files
+    assert digest("p1", f"{tmp_path}/p1/a") == digest("p2", f"{tmp_path}/p2/a")  # the same file of each clone
+    assert digest("p1", f"--out={tmp_path}/p1") == digest("p2", f"--out={tmp_path}/p2")
+    assert digest("p1", f"{tmp_path}/p1/a") != digest("p1", f"{tmp_path}/p1/b")
+
+
+@pytest.mark.parametrize(
+    ("ini", "cached", "expected"),
+    [
+        ("", True, True),
+        ("", None, False),
+        ("[testenv]\nresult_cache = false\n", True, False),  # an env's own false wins over --cached
+        ("[testenv:py311]\nresult_cache = false\n", True, False),
+        ("[testenv:py311]\nresult_cache = true\n", False, False),  # --no-cached wins over everything
+        ("[testenv:py311]\nresult_cache = true\n", None, True),
+        ("[tox]\nresult_cache = true\n", None, True),
+    ],
+)
+def test_cached_turns_on_the_envs_that_do_not_say_false(
+    tmp_path: Path, ini: str, cached: bool | None, expected: bool
+) -> None:
+    text = INI
+    for section in ("[tox]", "[testenv]"):  # merge the case's keys into the sections INI has
+        head = ini.split("\n", 1)
+        if head[0] == section:
+            text = text.replace(f"{section}\n", f"{section}\n{head[1]}")
+            ini = ""
+    config = load(tmp_path, text + ini)
+    cache = ResultCache(
+        config,
+        cached=cached,
+        environ={},
+        scan=lambda: SourceScan(tmp_path),
+        console=Console(io.StringIO()),
+        cache_dir=tmp_path / "cache",
+    )
+    assert cache.enabled(config.env("py311")) is expected

@@ -47,3 +47,29 @@ def test_limits_come_from_the_environment_else_the_defaults() -> None:
     assert resultstore.limits({}) == (resultstore.MAX_AGE_DAYS, resultstore.MAX_BYTES)
     assert resultstore.limits({"ORCH_RESULT_CACHE_MAX_AGE_DAYS": "7", "ORCH_RESULT_CACHE_MAX_MB": "1"}) == (7, 1 << 20)
     assert resultstore.limits({"ORCH_RESULT_CACHE_MAX_AGE_DAYS": "soon"})[0] == resultstore.MAX_AGE_DAYS
+
+
+def test_corrupt_entries_are_listed_as_such_and_expire_first(tmp_path: Path) -> None:
+    resultstore.write(tmp_path, KEY_A, {"env": "py311"})
+    folder = resultstore.folder(tmp_path)
+    (folder / f"{KEY_B}.json").write_text("{half")  # a disk that filled up
+    (folder / f"{KEY_C}.json").write_text("[1, 2]")  # not an object
+    (folder / f"{'d' * 64}.json").write_bytes(b"\xff\xfe")  # not UTF-8
+    (folder / "notes.json").write_text("{half")  # not an entry's name: never orch's to remove
+    found = {e.key: e.corrupt for e in resultstore.entries(tmp_path)}
+    assert found == {KEY_A: False, KEY_B: True, KEY_C: True, "d" * 64: True}
+    assert resultstore.prune(tmp_path, {}) == 3  # however new they are
+    assert [e.key for e in resultstore.entries(tmp_path)] == [KEY_A]
+    assert (folder / "notes.json").exists()
+
+
+def test_a_bad_limit_is_warned_about_and_the_default_used() -> None:
+    said: list[str] = []
+    environ = {"ORCH_RESULT_CACHE_MAX_MB": "abc", "ORCH_RESULT_CACHE_MAX_AGE_DAYS": "-1"}
+    assert resultstore.limits(environ, said.append) == (resultstore.MAX_AGE_DAYS, resultstore.MAX_BYTES)
+    assert len(said) == 2
+    assert "ORCH_RESULT_CACHE_MAX_MB='abc'" in said[1] and "using 200" in said[1]
+    said.clear()
+    assert resultstore.limits({"ORCH_RESULT_CACHE_MAX_MB": "inf"}, said.append)[1] == resultstore.MAX_BYTES
+    assert resultstore.limits({"ORCH_RESULT_CACHE_MAX_MB": " 0.5 "}, said.append)[1] == 1 << 19
+    assert len(said) == 1
