@@ -5,15 +5,13 @@ Work not done is asserted from the run record (`.tox/.orch/last-run.json`), neve
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
-import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from orch_project import MakeProject
 
 pytestmark = pytest.mark.integration
 
@@ -30,51 +28,6 @@ needs_python = pytest.mark.skipif(NEWEST is None, reason="no CPython 3.9+ under 
 PYENV_NAME = f"py{NEWEST.replace('.', '')}" if NEWEST else "py3"
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def record(self, root: Path) -> dict[str, dict[str, object]]:
-        data = json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())
-        return data["envs"]  # type: ignore[no-any-return]
-
-
-@pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("orch-cache")
-
-
-@pytest.fixture
-def project(tmp_path: Path, cache_dir: Path):  # type: ignore[no-untyped-def]
-    """Write a tox.ini and run the real `orch` CLI there, with a scrubbed environment."""
-
-    def make(ini: str, **files: str):  # type: ignore[no-untyped-def]
-        (tmp_path / "tox.ini").write_text(textwrap.dedent(ini))
-        for name, text in files.items():
-            (tmp_path / name).write_text(textwrap.dedent(text))
-
-        def run(*args: str, extra_env: dict[str, str] | None = None, timeout: float = 300) -> Result:
-            # The caller's environment as a user has it (certificates, proxies...), minus orch/tox settings.
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "AWS_SECRET", "GITHUB_"))}
-            env["ORCH_CACHE_DIR"] = str(cache_dir)
-            env.update(extra_env or {})
-            proc = subprocess.run(
-                [sys.executable, "-m", "orch", *args],
-                cwd=tmp_path,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            )
-            return Result(proc.returncode, proc.stdout, proc.stderr)
-
-        return run
-
-    return make
-
-
 SIMPLE = f"""
 [tox]
 env_list = {PYENV_NAME}
@@ -85,98 +38,99 @@ commands = python -c "import iniconfig, sys; print('OK', sys.version_info[:2])"
 
 
 @needs_python
-def test_create_then_reuse_without_installer(project, tmp_path: Path) -> None:
-    run = project(SIMPLE)
-    first = run("run")
+def test_create_then_reuse_without_installer(project: MakeProject) -> None:
+    proj = project({"tox.ini": SIMPLE})
+    first = proj.run("run")
     assert first.code == 0, first.out + first.err
     assert f"OK ({NEWEST.replace('.', ', ')})" in first.out
-    env = first.record(tmp_path)[PYENV_NAME]
+    env = proj.record()["envs"][PYENV_NAME]
     assert env["status"] == "ok"
     assert env["installer_runs"] >= 1
-    second = run("run")
+    second = proj.run("run")
     assert second.code == 0, second.out + second.err
-    env = second.record(tmp_path)[PYENV_NAME]
+    env = proj.record()["envs"][PYENV_NAME]
     assert env["actions"] == ["reused"]
     assert env["installer_runs"] == 0
 
 
 @needs_python
-def test_added_dep_installs_only_it_and_removed_dep_recreates(project, tmp_path: Path) -> None:
-    run = project(SIMPLE)
-    assert run("run").code == 0
-    added = run("run", "-x", "testenv.deps+=six")
+def test_added_dep_installs_only_it_and_removed_dep_recreates(project: MakeProject) -> None:
+    proj = project({"tox.ini": SIMPLE})
+    assert proj.run("run").code == 0
+    added = proj.run("run", "-x", "testenv.deps+=six")
     assert added.code == 0, added.out + added.err
-    env = added.record(tmp_path)[PYENV_NAME]
+    env = proj.record()["envs"][PYENV_NAME]
     assert env["installer_runs"] == 1
     assert any("six" in action and "iniconfig" not in action for action in env["actions"])
     six_only = ("-x", "testenv.deps=six", "-x", 'testenv.commands=python -c "import six"')
-    removed = run("run", *six_only)
+    removed = proj.run("run", *six_only)
     assert removed.code == 0, removed.out + removed.err
     assert "recreate: deps changed" in removed.out
-    forced = run("run", "-r", *six_only)
+    forced = proj.run("run", "-r", *six_only)
     assert "recreate: asked (-r)" in forced.out
 
 
 @pytest.mark.parametrize("minor", ["3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
-def test_every_interpreter_is_an_env_target(project, minor: str) -> None:
+def test_every_interpreter_is_an_env_target(project: MakeProject, minor: str) -> None:
     if not installed(minor):
         pytest.skip(f"CPython {minor} is not installed under {PYENV}")
     name = f"py{minor.replace('.', '')}"
-    run = project(
-        f"[tox]\nenv_list = {name}\n[testenv]\ncommands = python -c \"import sys; print('V', sys.version[:5])\"\n"
-    )
-    result = run("run")
+    command = "python -c \"import sys; print('V', sys.version[:5])\""
+    proj = project({"tox.ini": f"[tox]\nenv_list = {name}\n[testenv]\ncommands = {command}\n"})
+    result = proj.run("run")
     assert result.code == 0, result.out + result.err
     assert f"V {minor}" in result.out
 
 
 @needs_python
-def test_missing_interpreter_fails_or_skips(project) -> None:
-    run = project("[tox]\nenv_list = future\n[testenv:future]\nbase_python = python3.99\ncommands = python -V\n")
-    failed = run("run")
+def test_missing_interpreter_fails_or_skips(project: MakeProject) -> None:
+    proj = project(
+        {"tox.ini": "[tox]\nenv_list = future\n[testenv:future]\nbase_python = python3.99\ncommands = python -V\n"}
+    )
+    failed = proj.run("run")
     assert failed.code == 1
     assert "future: failed" in failed.out
     assert "future: failed" in failed.out and "no interpreter for python3.99 (searched " in failed.out
-    skipped = run("run", "--skip-missing-interpreters")
+    skipped = proj.run("run", "--skip-missing-interpreters")
     assert skipped.code == 1, skipped.out  # as tox: a run whose every env was skipped fails
     assert "future: skipped" in skipped.out
 
 
 @needs_python
-def test_allowlist_externals(project) -> None:
+def test_allowlist_externals(project: MakeProject) -> None:
     ini = f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ncommands = ls tox.ini\n"
-    run = project(ini)
-    refused = run("run")
+    proj = project({"tox.ini": ini})
+    refused = proj.run("run")
     assert refused.code == 1
     assert "ls is not in the env" in refused.out
-    allowed = run("run", "-x", "testenv.allowlist_externals=l?")
+    allowed = proj.run("run", "-x", "testenv.allowlist_externals=l?")
     assert allowed.code == 0, allowed.out
 
 
 @needs_python
-def test_secrets_do_not_leak_unless_passed(project) -> None:
+def test_secrets_do_not_leak_unless_passed(project: MakeProject) -> None:
     code = "python -c \"import os; print('SECRET', os.environ.get('AWS_SECRET_ACCESS_KEY') == 'hunter22')\""
-    run = project(f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ncommands = {code}\n")
+    proj = project({"tox.ini": f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ncommands = {code}\n"}, unset=["AWS_SECRET"])
     secret = {"AWS_SECRET_ACCESS_KEY": "hunter22"}
-    assert "SECRET False" in run("run", extra_env=secret).out
-    passed = run("run", "-x", "testenv.pass_env=AWS_*", extra_env=secret)
+    assert "SECRET False" in proj.run("run", env=secret).out
+    passed = proj.run("run", "-x", "testenv.pass_env=AWS_*", env=secret)
     assert "SECRET True" in passed.out  # the command gets it...
     assert "hunter22" not in passed.out + passed.err  # ...and nothing orch shows has it
 
 
 @needs_python
-def test_env_variables_and_posargs(project, tmp_path: Path) -> None:
+def test_env_variables_and_posargs(project: MakeProject) -> None:
     code = (
         "python -c \"import os, sys; print('ARGS', sys.argv[1:]); "
         "print('VARS', os.environ['ORCH_ENV_NAME'], os.environ['TOX_ENV_NAME'], os.environ['A'], "
         "os.environ['VIRTUAL_ENV'] == os.environ['ORCH_ENV_DIR'])\" {posargs:none}"
     )
-    run = project(f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\nset_env = A=1\ncommands = {code}\n")
-    result = run("run", "--", "x y", "z")
+    proj = project({"tox.ini": f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\nset_env = A=1\ncommands = {code}\n"})
+    result = proj.run("run", "--", "x y", "z")
     assert result.code == 0, result.out + result.err
     assert "ARGS ['x y', 'z']" in result.out
     assert f"VARS {PYENV_NAME} {PYENV_NAME} 1 True" in result.out
-    assert "ARGS ['none']" in run("run").out
+    assert "ARGS ['none']" in proj.run("run").out
 
 
 @needs_python
@@ -190,15 +144,15 @@ def test_env_variables_and_posargs(project, tmp_path: Path) -> None:
         pytest.param('! python -c "pass"', "", 1, "failed", id="bang-inverts-a-success"),
     ],
 )
-def test_exit_codes(project, tmp_path: Path, commands: str, extra: str, code: int, status: str) -> None:
-    run = project(f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ncommands = {commands}\n{extra}\n")
-    result = run("run")
+def test_exit_codes(project: MakeProject, commands: str, extra: str, code: int, status: str) -> None:
+    proj = project({"tox.ini": f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ncommands = {commands}\n{extra}\n"})
+    result = proj.run("run")
     assert result.code == code, result.out + result.err
-    assert result.record(tmp_path)[PYENV_NAME]["status"] == status
+    assert proj.record()["envs"][PYENV_NAME]["status"] == status
 
 
 @needs_python
-def test_ignore_errors_and_post_commands(project, tmp_path: Path) -> None:
+def test_ignore_errors_and_post_commands(project: MakeProject) -> None:
     ini = f"""
     [tox]
     env_list = {PYENV_NAME}
@@ -210,71 +164,58 @@ def test_ignore_errors_and_post_commands(project, tmp_path: Path) -> None:
         python -c "print('SECOND')"
     commands_post = python -c "print('POST')"
     """
-    result = project(ini)("run")
+    proj = project({"tox.ini": ini})
+    result = proj.run("run")
     assert result.code == 2  # as tox: the first failing command's code
     assert "PRE" in result.out and "SECOND" in result.out and "POST" in result.out
-    phases = [(c["phase"], c["exit_code"]) for c in result.record(tmp_path)[PYENV_NAME]["commands"]]
+    phases = [(c["phase"], c["exit_code"]) for c in proj.record()["envs"][PYENV_NAME]["commands"]]
     assert phases == [("commands_pre", 0), ("commands", 2), ("commands", 0), ("commands_post", 0)]
 
 
-def test_current_env_runs_in_orchs_own_interpreter(project) -> None:
+def test_current_env_runs_in_orchs_own_interpreter(project: MakeProject) -> None:
     command = "python -c \"import sys; print('PREFIX', sys.prefix)\""
-    run = project(f"[tox]\nenv_list = here\n[testenv:here]\nenv_type = current\ncommands = {command}\n")
-    result = run("run")
+    proj = project({"tox.ini": f"[tox]\nenv_list = here\n[testenv:here]\nenv_type = current\ncommands = {command}\n"})
+    result = proj.run("run")
     assert result.code == 0, result.out + result.err
     assert f"PREFIX {sys.prefix}" in result.out
 
 
-def test_system_env_runs_host_tools(project) -> None:
-    run = project('[tox]\nenv_list = sh-system\n[testenv]\ncommands = sh -c "echo from-the-shell"\n')
-    result = run("run")
+def test_system_env_runs_host_tools(project: MakeProject) -> None:
+    proj = project({"tox.ini": '[tox]\nenv_list = sh-system\n[testenv]\ncommands = sh -c "echo from-the-shell"\n'})
+    result = proj.run("run")
     assert result.code == 0, result.out + result.err
     assert "from-the-shell" in result.out
 
 
 @needs_python
-def test_exec_and_notest(project, tmp_path: Path) -> None:
-    run = project(SIMPLE)
-    setup = run("run", "--notest")
+def test_exec_and_notest(project: MakeProject) -> None:
+    proj = project({"tox.ini": SIMPLE})
+    setup = proj.run("run", "--notest")
     assert setup.code == 0, setup.out + setup.err
-    assert setup.record(tmp_path)[PYENV_NAME]["commands"] == []
-    result = run("exec", "-e", PYENV_NAME, "--", "python", "-c", "import iniconfig; raise SystemExit(7)")
+    assert proj.record()["envs"][PYENV_NAME]["commands"] == []
+    result = proj.run("exec", "-e", PYENV_NAME, "--", "python", "-c", "import iniconfig; raise SystemExit(7)")
     assert result.code == 7
-    short = run("e", "-e", PYENV_NAME, "--", "python", "-c", "raise SystemExit(5)")  # tox 4's short name
+    short = proj.run("e", "-e", PYENV_NAME, "--", "python", "-c", "raise SystemExit(5)")  # tox 4's short name
     assert short.code == 5
 
 
 @needs_python
-def test_concurrent_runs_on_one_env(project, tmp_path: Path, cache_dir: Path) -> None:
-    project(SIMPLE)
-    env = {**os.environ, "ORCH_CACHE_DIR": str(cache_dir)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "orch", "run"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(2)
-    ]
+def test_concurrent_runs_on_one_env(project: MakeProject) -> None:
+    proj = project({"tox.ini": SIMPLE})
+    procs = [proj.start("run") for _ in range(2)]
     outputs = [p.communicate(timeout=300)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     assert sum(o.count(f"{PYENV_NAME}: created") for o in outputs) <= 1, outputs
 
 
 @needs_python
-def test_ctrl_c_stops_the_command_exits_130_and_keeps_the_env(project, tmp_path: Path, cache_dir: Path) -> None:
+def test_ctrl_c_stops_the_command_exits_130_and_keeps_the_env(project: MakeProject, tmp_path: Path) -> None:
     import signal
     import time
 
     sleeper = "python -c \"import os, time; open('child.pid', 'w').write(str(os.getpid())); time.sleep(120)\""
-    run = project(f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ndeps = iniconfig\ncommands = {sleeper}\n")
-    env = {**os.environ, "ORCH_CACHE_DIR": str(cache_dir)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "orch", "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
-    )
+    proj = project({"tox.ini": f"[tox]\nenv_list = {PYENV_NAME}\n[testenv]\ndeps = iniconfig\ncommands = {sleeper}\n"})
+    proc = proj.start("run")
     pid_file = tmp_path / "child.pid"
     deadline = time.monotonic() + 120
     while not pid_file.exists() or not pid_file.read_text():
@@ -291,13 +232,13 @@ def test_ctrl_c_stops_the_command_exits_130_and_keeps_the_env(project, tmp_path:
             if state in ("", "Z"):
                 raise ProcessLookupError
             time.sleep(0.1)
-    again = run("run", "-x", 'testenv.commands=python -c "import iniconfig"')
+    again = proj.run("run", "-x", 'testenv.commands=python -c "import iniconfig"')
     assert again.code == 0, again.out
-    assert again.record(tmp_path)[PYENV_NAME]["actions"] == ["reused"]
+    assert proj.record()["envs"][PYENV_NAME]["actions"] == ["reused"]
 
 
 @needs_python
-def test_a_new_env_uses_the_bytecode_another_env_compiled(project, tmp_path: Path) -> None:
+def test_a_new_env_uses_the_bytecode_another_env_compiled(project: MakeProject, tmp_path: Path) -> None:
     """The second env's first run compiles nothing of iniconfig: its .pyc is the first env's file."""
     ini = f"""
     [tox]
@@ -307,20 +248,20 @@ def test_a_new_env_uses_the_bytecode_another_env_compiled(project, tmp_path: Pat
     deps = iniconfig
     commands = python -c "import iniconfig"
     """
-    run = project(ini)
-    assert run("run", "-e", "first").code == 0
+    proj = project({"tox.ini": ini})
+    assert proj.run("run", "-e", "first").code == 0
     site = next((tmp_path / ".tox" / ".orch" / "first" / "lib").glob("python3*/site-packages"))
     if (site / "iniconfig" / "__init__.py").stat().st_nlink == 1:
         pytest.skip("uv copied iniconfig instead of linking it (its cache is on another file system)")
     tag = f"cpython-{NEWEST.replace('.', '')}"
     compiled = site / "iniconfig" / "__pycache__" / f"__init__.{tag}.pyc"
     assert compiled.exists()
-    second = run("run", "-e", "second")
+    second = proj.run("run", "-e", "second")
     assert second.code == 0, second.out + second.err
-    assert second.record(tmp_path)["second"]["actions"][0] == "created"
+    assert proj.record()["envs"]["second"]["actions"][0] == "created"
     other = Path(str(compiled).replace(f"{os.sep}first{os.sep}", f"{os.sep}second{os.sep}"))
     assert other.stat().st_ino == compiled.stat().st_ino  # linked before the run, not rewritten by it
-    off = run("run", "-e", "second", "-r", extra_env={"ORCH_SHARE_BYTECODE": "0"})
+    off = proj.run("run", "-e", "second", "-r", env={"ORCH_SHARE_BYTECODE": "0"})
     assert off.code == 0
     assert other.stat().st_ino != compiled.stat().st_ino
 
@@ -336,7 +277,7 @@ def wait_for_record(env: str, seconds: float) -> str:
 
 
 @needs_python
-def test_later_envs_are_set_up_while_earlier_ones_run(project, tmp_path: Path) -> None:
+def test_later_envs_are_set_up_while_earlier_ones_run(project: MakeProject) -> None:
     """One after another, the next env's setup does not wait for this env's commands; output stays in turn."""
     ini = f"""
     [tox]
@@ -349,12 +290,13 @@ def test_later_envs_are_set_up_while_earlier_ones_run(project, tmp_path: Path) -
     deps = iniconfig
     commands = python -c "print('LATER-RAN')"
     """
-    result = project(ini)("run")
+    proj = project({"tox.ini": ini})
+    result = proj.run("run")
     assert result.code == 0, result.out + result.err
     assert "NEXT-READY" in result.out.splitlines()  # `later` was set up while `first` ran
     out = result.out
     assert out.index("first: ok") < out.index("later: created, installed deps: iniconfig") < out.index("LATER-RAN")
-    assert result.record(tmp_path)["later"]["installer_runs"] == 1
+    assert proj.record()["envs"]["later"]["installer_runs"] == 1
 
 
 @needs_python
@@ -365,7 +307,7 @@ def test_later_envs_are_set_up_while_earlier_ones_run(project, tmp_path: Path) -
         pytest.param("resources = db", "", id="resources"),  # envs sharing a resource never overlap
     ],
 )
-def test_envs_that_must_wait_are_set_up_in_their_turn(project, tmp_path: Path, testenv: str, later: str) -> None:
+def test_envs_that_must_wait_are_set_up_in_their_turn(project: MakeProject, testenv: str, later: str) -> None:
     ini = f"""
     [tox]
     env_list = first, later
@@ -378,14 +320,15 @@ def test_envs_that_must_wait_are_set_up_in_their_turn(project, tmp_path: Path, t
     {later}
     commands = python -c "print('LATER-RAN')"
     """
-    result = project(ini)("run")
+    proj = project({"tox.ini": ini})
+    result = proj.run("run")
     assert result.code == 0, result.out + result.err
     assert "NEXT-NOT-READY" in result.out.splitlines()  # not set up during the 3 s `first` waited for it
     assert "LATER-RAN" in result.out
 
 
 @needs_python
-def test_a_setup_failing_ahead_fails_its_env_in_its_turn(project, tmp_path: Path) -> None:
+def test_a_setup_failing_ahead_fails_its_env_in_its_turn(project: MakeProject) -> None:
     ini = f"""
     [tox]
     env_list = first, broken, last
@@ -395,18 +338,19 @@ def test_a_setup_failing_ahead_fails_its_env_in_its_turn(project, tmp_path: Path
     [testenv:broken]
     deps = ./no-such-folder
     """
-    result = project(ini)("run")
+    proj = project({"tox.ini": ini})
+    result = proj.run("run")
     assert result.code == 1
     out = result.out
     assert out.index("RAN first") < out.index("broken: failed") < out.index("RAN last")
     assert "installing deps failed" in out
-    statuses = {name: env["status"] for name, env in result.record(tmp_path).items()}
+    statuses = {name: env["status"] for name, env in proj.record()["envs"].items()}
     assert statuses == {"first": "ok", "broken": "failed", "last": "ok"}
 
 
 @needs_python
 @pytest.mark.parametrize("jobs", [(), ("-p", "2")], ids=["one-after-another", "parallel"])
-def test_ctrl_c_stops_installers_too(project, tmp_path: Path, cache_dir: Path, jobs: tuple[str, ...]) -> None:
+def test_ctrl_c_stops_installers_too(project: MakeProject, tmp_path: Path, jobs: tuple[str, ...]) -> None:
     """Ctrl-C while one env's command runs and another env's installer runs (set up ahead, or in
     parallel): exit 130 within the grace periods, both processes gone, the unfinished env not recorded."""
     import signal
@@ -429,11 +373,7 @@ def test_ctrl_c_stops_installers_too(project, tmp_path: Path, cache_dir: Path, j
     install_command = {installer}
     commands = python -c "print('LATER-RAN')"
     """
-    project(ini)
-    env = {**os.environ, "ORCH_CACHE_DIR": str(cache_dir)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "orch", "run", *jobs], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
-    )
+    proc = project({"tox.ini": ini}).start("run", *jobs)
     pids = [tmp_path / "child.pid", tmp_path / "installer.pid"]
     try:
         deadline = time.monotonic() + 120
