@@ -7,7 +7,6 @@ within seconds, that orch exited with 128 + the signal, and that ``--resume`` fi
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -17,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from orch_project import MakeProject, Project
 
 pytestmark = [
     pytest.mark.integration,
@@ -78,19 +79,14 @@ def alive(pid: int) -> bool:
     return True
 
 
-def write_project(root: Path, sleepers: list[str], regroup: bool = False) -> None:
+def stubborn_project(project: MakeProject, sleepers: list[str], regroup: bool = False) -> Project:
     """``first`` passes at once (counting its runs); each of ``sleepers`` runs STUBBORN."""
-    (root / "stubborn.py").write_text(STUBBORN)
     extra = " regroup" if regroup else ""
     lines = ["[tox]", f"env_list = first, {', '.join(sleepers)}", "[testenv]", "env_type = system"]
     lines += ["[testenv:first]", f"commands = {PY} -c \"open('first.runs', 'a').write('x')\""]
     for name in sleepers:
         lines += [f"[testenv:{name}]", f"commands = {PY} stubborn.py {name}{extra}"]
-    (root / "tox.ini").write_text("\n".join(lines) + "\n")
-
-
-def environ() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_"))}
+    return project({"stubborn.py": STUBBORN, "tox.ini": "\n".join(lines) + "\n"})
 
 
 @pytest.fixture
@@ -108,17 +104,9 @@ def started(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
             os.kill(pid, signal.SIGKILL)
 
 
-def start(root: Path, procs: list[subprocess.Popen[str]], *args: str) -> subprocess.Popen[str]:
+def start(proj: Project, procs: list[subprocess.Popen[str]], *args: str) -> subprocess.Popen[str]:
     """The real CLI, leading a process group of its own (so that a test can kill that group)."""
-    proc = subprocess.Popen(
-        [PY, "-m", "orch", *args],
-        cwd=root,
-        env=environ(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    proc = proj.start(*args, new_session=True)
     procs.append(proc)
     return proc
 
@@ -141,19 +129,9 @@ def assert_gone(pids: list[int]) -> None:
         time.sleep(0.05)
 
 
-def record(root: Path) -> dict[str, object]:
-    return json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())  # type: ignore[no-any-return]
-
-
-def status(root: Path, name: str) -> object:
-    envs = record(root)["envs"]
+def status(proj: Project, name: str) -> object:
+    envs = proj.record()["envs"]
     return envs.get(name, {}).get("status") if isinstance(envs, dict) else None
-
-
-def orch(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PY, "-m", "orch", *args], cwd=root, env=environ(), capture_output=True, text=True, timeout=300
-    )
 
 
 def parallel() -> list[str]:
@@ -168,87 +146,87 @@ def stop(proc: subprocess.Popen[str], kill: str) -> str:
     return out
 
 
-def assert_resumes(root: Path, sleepers: list[str]) -> None:
+def assert_resumes(proj: Project, sleepers: list[str]) -> None:
     """The stopped run's record is incomplete; ``--resume`` runs what did not pass, not ``first`` again."""
-    before = record(root)
+    before = proj.record()
     assert before["complete"] is False
     envs = before["envs"]
     assert isinstance(envs, dict)
     assert envs["first"]["status"] == "ok"
-    (root / "release").write_text("")
-    again = orch(root, "run", "--resume")
-    assert again.returncode == 0, again.stdout + again.stderr
-    after = record(root)
+    (proj.path / "release").write_text("")
+    again = proj.run("run", "--resume")
+    assert again.code == 0, again.out + again.err
+    after = proj.record()
     assert after["complete"] is True
-    assert (root / "first.runs").read_text() == "x"  # kept from the stopped run, not run again
-    assert all(after["envs"][name]["status"] == "ok" for name in ["first", *sleepers])  # type: ignore[index]
+    assert (proj.path / "first.runs").read_text() == "x"  # kept from the stopped run, not run again
+    assert all(after["envs"][name]["status"] == "ok" for name in ["first", *sleepers])
 
 
 @pytest.mark.parametrize("kill", list(KILLS))
-def test_a_sequential_run_leaves_no_command_and_resumes(tmp_path: Path, started: list, kill: str) -> None:
-    write_project(tmp_path, ["second"])
-    proc = start(tmp_path, started, "run")
-    pids = pids_of(tmp_path, ["second"], proc)
+def test_a_sequential_run_leaves_no_command_and_resumes(project: MakeProject, started: list, kill: str) -> None:
+    proj = stubborn_project(project, ["second"])
+    proc = start(proj, started, "run")
+    pids = pids_of(proj.path, ["second"], proc)
     out = stop(proc, kill)
     assert_gone(pids)
     if kill != "kill-9":
         assert "interrupted" in out
-        assert record(tmp_path)["envs"]["second"]["status"] == "interrupted"  # type: ignore[index]
-    assert_resumes(tmp_path, ["second"])
+        assert proj.record()["envs"]["second"]["status"] == "interrupted"
+    assert_resumes(proj, ["second"])
 
 
 @pytest.mark.parametrize("kill", list(KILLS))
-def test_a_parallel_run_leaves_no_command_and_resumes(tmp_path: Path, started: list, kill: str) -> None:
-    write_project(tmp_path, ["a", "b"])
-    proc = start(tmp_path, started, "run", *parallel())
-    pids = pids_of(tmp_path, ["a", "b"], proc)
+def test_a_parallel_run_leaves_no_command_and_resumes(project: MakeProject, started: list, kill: str) -> None:
+    proj = stubborn_project(project, ["a", "b"])
+    proc = start(proj, started, "run", *parallel())
+    pids = pids_of(proj.path, ["a", "b"], proc)
     deadline = time.monotonic() + STARTUP  # with 3 jobs or more, first may end after a and b start
-    while (tmp_path / ".tox" / ".orch" / "last-run.json").exists() is False or status(tmp_path, "first") != "ok":
+    while (proj.path / ".tox" / ".orch" / "last-run.json").exists() is False or status(proj, "first") != "ok":
         assert time.monotonic() < deadline, "first never made it into the record"
         time.sleep(0.05)
     stop(proc, kill)
     assert_gone(pids)
     if kill != "kill-9":
-        envs = record(tmp_path)["envs"]
-        assert {envs[n]["status"] for n in ("a", "b")} == {"interrupted"}  # type: ignore[index]
-    assert_resumes(tmp_path, ["a", "b"])
+        envs = proj.record()["envs"]
+        assert {envs[n]["status"] for n in ("a", "b")} == {"interrupted"}
+    assert_resumes(proj, ["a", "b"])
 
 
 @pytest.mark.parametrize("kill", list(KILLS))
-def test_exec_leaves_no_command(tmp_path: Path, started: list, kill: str) -> None:
-    write_project(tmp_path, ["second"])
-    proc = start(tmp_path, started, "exec", "-e", "second", "--", PY, "stubborn.py", "exec")
-    pids = pids_of(tmp_path, ["exec"], proc)
+def test_exec_leaves_no_command(project: MakeProject, started: list, kill: str) -> None:
+    proj = stubborn_project(project, ["second"])
+    proc = start(proj, started, "exec", "-e", "second", "--", PY, "stubborn.py", "exec")
+    pids = pids_of(proj.path, ["exec"], proc)
     stop(proc, kill)
     assert_gone(pids)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the session sweep reads /proc (Linux)")
 @pytest.mark.parametrize("kill", ["SIGTERM", "kill-9"])
-def test_a_child_in_a_group_of_its_own_goes_too(tmp_path: Path, started: list, kill: str) -> None:
+def test_a_child_in_a_group_of_its_own_goes_too(project: MakeProject, started: list, kill: str) -> None:
     """A child that left its command's process group (a job-control shell's pipeline) is still in its session."""
-    write_project(tmp_path, ["second"], regroup=True)
-    proc = start(tmp_path, started, "run")
-    pids = pids_of(tmp_path, ["second"], proc)
+    proj = stubborn_project(project, ["second"], regroup=True)
+    proc = start(proj, started, "run")
+    pids = pids_of(proj.path, ["second"], proc)
     assert os.getpgid(pids[1]) != os.getpgid(pids[0])
     stop(proc, kill)
     assert_gone(pids)
 
 
-def test_a_nohup_run_ignores_sighup(tmp_path: Path, started: list) -> None:
+def test_a_nohup_run_ignores_sighup(project: MakeProject, started: list) -> None:
     """A SIGHUP the caller set to be ignored (``nohup orch``) stays ignored: the run goes on."""
-    write_project(tmp_path, ["second"])
+    proj = stubborn_project(project, ["second"])
     script = "import signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); from orch.cli.main import run; run()"
     proc = subprocess.Popen(
         [PY, "-c", script, "run"],
-        cwd=tmp_path,
-        env=environ(),
+        cwd=proj.path,
+        env=proj.environ(),
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
     started.append(proc)
-    pids = pids_of(tmp_path, ["second"], proc)
+    pids = pids_of(proj.path, ["second"], proc)
     proc.send_signal(signal.SIGHUP)
     time.sleep(1.0)
     assert proc.poll() is None
