@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import yaml
 
-from orch.cli.main import main
 from orch.report.matrix import MatrixEntry, entry_os, entry_python, gitlab_image, python_version, render
+from orch_project import MakeProject, Outcome
 
 TOX_INI = """
 [tox]
@@ -59,26 +57,10 @@ EXPECTED = {
 }
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def orch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    (tmp_path / "tox.ini").write_text(textwrap.dedent(TOX_INI))
-    monkeypatch.chdir(tmp_path)
-    for name in ("TOXENV", "ORCH_ENV", "ORCH_SKIP_ENV", "TOX_SKIP_ENV"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*args: str) -> Result:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
+def orch(project: MakeProject) -> Callable[..., Outcome]:
+    """``orch ARGS`` in-process, in a project holding TOX_INI."""
+    return project({"tox.ini": TOX_INI}).run_inprocess
 
 
 # ------------------------------------------------------------------------------------ the pieces
