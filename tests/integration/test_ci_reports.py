@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 import xmlschema
 
+from orch_project import Project
 from tox_oracle import needs_oracle_tox
 
 pytestmark = [
@@ -62,19 +59,18 @@ def shapes(value: object, path: str = "") -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, object], dict[str, object], Path]:
-    root = tmp_path_factory.mktemp("tiny")
-    (root / "tox.ini").write_text(textwrap.dedent(TOX_INI))
-    (root / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT))
-    (root / "src" / "tiny").mkdir(parents=True)
-    (root / "src" / "tiny" / "__init__.py").write_text("")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "GITHUB_"))}
-    tox = [sys.executable, "-m", "tox", "run", "--result-json", "tox.json", "--no-provision", "-x", "tox.requires="]
-    orch = [sys.executable, "-m", "orch", "run", "--result-json", "orch.json", "--junit", "orch.xml"]
-    for command in (tox, orch):
-        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False)
-        assert done.returncode != 0, done.stdout + done.stderr  # bad and missing fail, in both
-        assert (root / command[5]).is_file(), done.stdout + done.stderr
+def reports(
+    tmp_path_factory: pytest.TempPathFactory, orch_cache: Path
+) -> tuple[dict[str, object], dict[str, object], Path]:
+    files = {"tox.ini": TOX_INI, "pyproject.toml": PYPROJECT, "src/tiny/__init__.py": ""}
+    proj = Project(tmp_path_factory.mktemp("tiny"), orch_cache).write(files)
+    root = proj.path
+    tox = ("run", "--result-json", "tox.json", "--no-provision", "-x", "tox.requires=")
+    orch = ("run", "--result-json", "orch.json", "--junit", "orch.xml")
+    for tool, args in (("tox", tox), ("orch", orch)):
+        done = proj.run(*args, tool=tool)
+        assert done.code != 0, done.out + done.err  # bad and missing fail, in both
+        assert (root / args[2]).is_file(), done.out + done.err
     return json.loads((root / "tox.json").read_text()), json.loads((root / "orch.json").read_text()), root
 
 
