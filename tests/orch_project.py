@@ -170,7 +170,8 @@ def project(
     """``project(files, *, sample=None, at="", cache=None, unset=(), env=None)``: a :class:`Project`.
 
     - ``files``: relative path -> text (dedented), written last;
-    - ``sample``: a folder of ``tests/packages`` copied in first;
+    - ``sample``: a folder of ``tests/packages`` (a name) or any folder (a ``Path``, e.g. an example) copied
+      in first, without its ``.tox`` and build leftovers;
     - ``at``: the project's folder below the test's ``tmp_path`` (``tmp_path`` itself by default);
     - ``cache``: an orch cache of the project's own (the session's shared one by default);
     - ``unset``: more variable prefixes the runs do not see; ``env``: variables every run sees.
@@ -182,7 +183,7 @@ def project(
     def make(
         files: Mapping[str, str] | None = None,
         *,
-        sample: str | None = None,
+        sample: str | Path | None = None,
         at: str = "",
         cache: Path | None = None,
         unset: Iterable[str] = (),
@@ -196,8 +197,9 @@ def project(
             capsys=lambda: request.getfixturevalue("capsys"),
         )
         if sample is not None:
-            ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
-            shutil.copytree(SAMPLES / sample, made.path, ignore=ignore, dirs_exist_ok=True)
+            source = sample if isinstance(sample, Path) else SAMPLES / sample
+            ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", ".tox")
+            shutil.copytree(source, made.path, ignore=ignore, dirs_exist_ok=True)
         for name in os.environ.copy():
             if name.startswith((*DROPPED, *made.unset)):
                 monkeypatch.delenv(name)

@@ -3,33 +3,29 @@ its own packagedef (sdist, wheel, conda), the conda envs solved from the local t
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conda_channel import LocalChannel
+from orch_project import MakeProject
 
 pytestmark = [pytest.mark.integration, pytest.mark.conda]
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "matrix"
 
 
-def test_matrix_runs_in_parallel_then_reuses_everything(tmp_path: Path, local_channel: LocalChannel) -> None:
-    root = tmp_path / "matrix"
-    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".tox/.orch", "__pycache__"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "TOX", "CONDA"))}
-    env["ORCH_CACHE_DIR"] = str(tmp_path / "cache")
-    argv = [sys.executable, "-m", "orch", "-p", "auto", "-x", f"testenv.conda_channels={local_channel.url}"]
+def test_matrix_runs_in_parallel_then_reuses_everything(
+    project: MakeProject, tmp_path: Path, local_channel: LocalChannel
+) -> None:
+    proj = project(sample=EXAMPLE, at="matrix", cache=tmp_path / "cache", unset=["CONDA"])
+    root = proj.path
+    argv = ["-p", "auto", "-x", f"testenv.conda_channels={local_channel.url}"]
 
-    first = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=900)
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert "orch: 4 ok" in first.stdout
-    envs = json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())["envs"]
+    first = proj.run(*argv, timeout=900)
+    assert first.code == 0, first.out + first.err
+    assert "orch: 4 ok" in first.out
+    envs = proj.record()["envs"]
     builders = {name: (env["package"]["builder"], env["package"]["kind"]) for name, env in envs.items()}
     assert builders == {
         "py38-venv": ("sdist", "wheel"),  # the sdist builder installs a wheel built from the sdist
@@ -40,9 +36,9 @@ def test_matrix_runs_in_parallel_then_reuses_everything(tmp_path: Path, local_ch
     assert len(list((root / ".tox" / ".orch" / "conda-channel" / "noarch").glob("matrix-demo-*.conda"))) == 1
     assert len(list((root / ".tox" / ".orch" / "dist" / "conda").glob("*/noarch/*.conda"))) == 1  # built once
 
-    again = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=900)
-    assert again.returncode == 0, again.stdout + again.stderr
-    envs = json.loads((root / ".tox" / ".orch" / "last-run.json").read_text())["envs"]
+    again = proj.run(*argv, timeout=900)
+    assert again.code == 0, again.out + again.err
+    envs = proj.record()["envs"]
     for name, result in envs.items():
         assert result["installer_runs"] == 0, name
         assert result["actions"] == ["reused", "package unchanged (matrix-demo 0.1)"], name
