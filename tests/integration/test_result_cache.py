@@ -40,6 +40,18 @@ print("checked", sys.argv[1:])
 sys.exit(1 if "FAIL" in pathlib.Path("src/mod.py").read_text() else 0)
 """
 FILES = {"tox.ini": TOX_INI, "check.py": CHECK, "src/mod.py": "X = 1\n", "docs/index.md": "# docs\n"}
+PYPROJECT = """
+[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+[project]
+name = "mod"
+version = "1.0"
+readme = "README.md"
+[tool.setuptools]
+py-modules = ["mod"]
+package-dir = {"" = "src"}
+"""
 
 
 @dataclass
@@ -194,8 +206,9 @@ def test_two_clones_sharing_one_cache_dir(tmp_path: Path) -> None:
     """Two machines: clones of one repository, one cache folder saved by the first and restored by the second."""
     origin = tmp_path / "origin"
     seed = Project(origin, tmp_path / "cache", tmp_path / "marks.txt")
-    for name, text in {**FILES, ".gitignore": ".tox/\n"}.items():
-        seed.write(name, text.replace("[tox]\n", "[tox]\nresult_cache = true\n"))
+    packaged = {"pyproject.toml": PYPROJECT, "README.md": "# mod\n", ".gitignore": ".tox/\n"}
+    for name, text in {**FILES, **packaged}.items():  # every env installs the package, built from src/
+        seed.write(name, text.replace("[tox]\n", "[tox]\nresult_cache = true\n").replace("skip_install = true", ""))
     _git(origin, "init", "-q")
     _commit(origin, "init")
     clones = []
@@ -205,12 +218,89 @@ def test_two_clones_sharing_one_cache_dir(tmp_path: Path) -> None:
     one, two = clones
     assert sorted(one.run("run").ran) == sorted(ENVS)  # result_cache = true in the config
     two.write("docs/index.md", "# changed on the second machine\n")
+    two.write("README.md", "# mod, the package's long description\n")  # in its metadata, not in a test
     _commit(two.root, "docs only")
     docs = two.run("run", "-p", "auto")
     assert docs.code == 0, docs.out
     assert docs.ran == []
     assert all(docs.record[env]["cached"] for env in ENVS)
+    assert all(f"{env}: cached (passed " in docs.out for env in ENVS)  # the line a sequential run prints
+    assert "OK cached" not in docs.out
     two.write("src/mod.py", "X = 3\n")
     _commit(two.root, "source")
     assert sorted(two.run("run").ran) == sorted(ENVS)
     assert one.run("run").ran == []  # the first machine still has its own inputs' passes
+
+
+@needs_two
+@pytest.mark.parametrize("where", ["submodule, dirty", "submodule, new commit", "nested repository"])
+def test_a_change_inside_a_submodule_or_a_nested_repository_runs_the_env_again(
+    project: Project, tmp_path: Path, where: str
+) -> None:
+    """git lists a submodule (or an untracked repository inside) as one entry: its files must count."""
+    env = ENVS[0]
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "mod.py").write_text("X = 1\n")
+    _git(lib, "init", "-q")
+    _commit(lib, "lib")
+    inner = "vendor/lib"
+    if where == "nested repository":
+        subprocess.run(["git", "clone", "-q", str(lib), str(project.root / inner)], check=True)
+    else:
+        _git(project.root, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib), inner)
+        _commit(project.root, "submodule")
+    project.write("check.py", CHECK.replace('"src/mod.py"', f'"{inner}/mod.py"'))
+    _commit(project.root, "check the vendored module")
+    assert project.run("run", "-e", env, "--cached").ran == [env]
+    assert project.run("run", "-e", env, "--cached").ran == []
+    project.write(f"{inner}/mod.py", "FAIL = 1\n")
+    if where == "submodule, new commit":
+        _commit(project.root / inner, "break it")
+        _git(project.root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "bump", inner)
+    broken = project.run("run", "-e", env, "--cached")
+    assert broken.ran == [env], broken.out
+    assert broken.code != 0  # the failure a cached pass would have hidden
+
+
+@needs_two
+def test_an_env_saying_result_cache_false_runs_even_with_cached(project: Project) -> None:
+    always = ENVS[1]
+    project.write("tox.ini", TOX_INI + f"[testenv:{always}]\nresult_cache = false\n")
+    assert sorted(project.run("run", "--cached").ran) == sorted(ENVS)
+    again = project.run("run", "--cached")
+    assert again.ran == [always]  # the other env is cached
+    assert f"{ENVS[0]}: cached (passed " in again.out
+
+
+@needs_two
+def test_orch_cache_lists_shows_and_clears_corrupt_entries(project: Project) -> None:
+    env = ENVS[0]
+    assert project.run("run", "-e", env, "--cached").ran == [env]
+    folder = project.cache / "results"
+    (folder / f"{'b' * 64}.json").write_text("{half")
+    (folder / f"{'c' * 64}.json").write_text("[]")
+    (folder / "mine.json").write_text("{half")  # not orch's: never touched
+    listing = project.run("cache", "list")
+    assert listing.code == 0, listing.out
+    assert "1 entries" in listing.out and "2 corrupt" in listing.out
+    shown = project.run("cache", "show", "bbbb")
+    assert shown.code != 0 and "corrupt entry" in shown.out and "Traceback" not in shown.out
+    assert project.run("run", "-e", env, "--cached").ran == []  # a corrupt entry is only a miss
+    cleared = project.run("cache", "clear")
+    assert cleared.code == 0 and "and 2 corrupt" in cleared.out
+    assert sorted(p.name for p in folder.iterdir()) == ["mine.json"]
+
+
+@needs_two
+def test_a_cache_dir_that_is_a_file_or_a_bad_limit_is_said(project: Project, tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for action in ("list", "clear"):
+        out = project.run("cache", action, extra_env={"ORCH_CACHE_DIR": str(afile)})
+        assert out.code != 0 and "error:" in out.out and "is not a folder" in out.out and "Traceback" not in out.out
+    bad = {"ORCH_RESULT_CACHE_MAX_MB": "abc"}
+    listed = project.run("cache", "list", extra_env=bad)
+    assert listed.code == 0 and listed.out.count("ORCH_RESULT_CACHE_MAX_MB='abc'") == 1
+    run = project.run("run", "-e", ENVS[0], "--cached", extra_env=bad)
+    assert run.code == 0 and run.out.count("ORCH_RESULT_CACHE_MAX_MB='abc'") == 1

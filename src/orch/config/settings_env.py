@@ -310,7 +310,8 @@ ENV = (
         "result_cache",
         Kind.BOOL,
         lambda lookup: bool(lookup.core("result_cache")),
-        "report this env as cached when it passed with exactly these inputs (`--cached`/`--no-cached` win)",
+        "report this env as cached when it passed with exactly these inputs; `false` here wins over"
+        " `--cached`, `--no-cached` over everything",
         default_doc="the core result_cache",
     ),
     Setting(
