@@ -152,10 +152,13 @@ class SourceScan:
             entries, commit, dirty = self._listed()
             parts: dict[str, bytes] = {}
             for entry in entries:
-                for file in self._nested(entry):
-                    part = self._part(file)
-                    if part is not None:
-                        parts[file.rel] = part
+                part = self._part(entry)
+                if part is not None:
+                    parts[entry.rel] = part
+                    continue
+                for file in self._nested(entry):  # not a file: a folder is a submodule or a nested repository
+                    if (inner := self._part(file)) is not None:
+                        parts[file.rel] = inner
             self._cache.save(full=True)
             return parts, commit, dirty
 

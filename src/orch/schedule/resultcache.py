@@ -63,6 +63,7 @@ class ResultCache:
         self._sources: tuple[dict[str, bytes], str | None, bool | None] | None = None
         self._files: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
         self._keys: dict[str, resultkey.ResultKey] = {}
+        self._packages: dict[str, str] = {}  # the package part, by artifact
         self.stored = 0
         resultstore.limits(environ, lambda text: print(text, file=sys.stderr))  # a bad limit: said once, at the start
 
@@ -83,7 +84,7 @@ class ResultCache:
             "config": resultkey.config_digest(env, root=self.config.root, work_dir=self.config.core.work_dir),
             "interpreter": resultkey.interpreter_digest(interpreter),
             "distributions": resultkey.distributions_digest(env.env_dir),
-            "package": resultkey.package_digest(package, self._package_sources(package)),
+            "package": self._package_digest(package),
             "files": self._file_digest(env),
             "pass_env": resultkey.pass_env_digest(self.environ, env.pass_env),
             "orch": resultkey.orch_digest(),
@@ -99,10 +100,20 @@ class ResultCache:
                 self._sources = kept, commit, dirty
             return self._sources
 
-    def _package_sources(self, package: Mapping[str, object]) -> Mapping[str, bytes] | None:
-        """The source files the installed artifact's key covers, when this run's scan fingerprinted it."""
+    def _package_digest(self, package: Mapping[str, object]) -> str:
+        """The installed artifact's part: by the source files its key covers, when this run's scan
+        fingerprinted it (once per artifact: every env installing it shares the digest)."""
         source_hash = package.get("source_hash")
-        return self._scan().package_parts(source_hash) if isinstance(source_hash, str) and source_hash else None
+        if not isinstance(source_hash, str) or not source_hash:
+            return resultkey.package_digest(package)
+        memo = f"{package.get('key')}\0{source_hash}"
+        with self._lock:
+            known = self._packages.get(memo)
+        if known is None:
+            known = resultkey.package_digest(package, self._scan().package_parts(source_hash))
+            with self._lock:
+                self._packages[memo] = known
+        return known
 
     def _file_digest(self, env: EnvConfig) -> str:
         inputs = _globs(env.extra.get("cache_inputs"))
