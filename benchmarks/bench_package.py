@@ -129,9 +129,9 @@ __pycache__/
 dist/
 """
 
-TOUCH_TARGET = 0.5
-"""Issue target: a touched ``orch run`` (rebuild, reinstall into five envs, run) at most this fraction of
-tox-uv's warm run."""
+TOUCH_TARGET = 0.3
+"""Issue 15: a touched ``orch run`` (rebuild, reinstall into five envs, run) at most this fraction of
+tox-uv's touched run (it was 0.5x of tox-uv's warm run before)."""
 
 PHASES = ("warm", "touched")
 
@@ -375,12 +375,12 @@ def ratios(results: Results) -> list[dict[str, Any]]:
         {
             "name": "orch touched / tox-uv warm",
             "value": ratio(best("touched", "orch"), best("warm", "tox-uv")),
-            "max": TOUCH_TARGET,
+            "max": None,
         },
         {
             "name": "orch touched / tox-uv touched",
             "value": ratio(best("touched", "orch"), best("touched", "tox-uv")),
-            "max": None,
+            "max": TOUCH_TARGET,
         },
         {
             "name": "orch touched / orch warm",
@@ -388,7 +388,7 @@ def ratios(results: Results) -> list[dict[str, Any]]:
             "max": None,
         },
         {"name": "tox warm / orch warm", "value": ratio(best("warm", "tox"), best("warm", "orch")), "max": None},
-        {"name": "tox-uv warm / orch warm", "value": ratio(best("warm", "tox-uv"), best("warm", "orch")), "max": None},
+        {"name": "orch warm / tox-uv warm", "value": ratio(best("warm", "orch"), best("warm", "tox-uv")), "max": 1.0},
         {
             "name": "tox touched / orch touched",
             "value": ratio(best("touched", "tox"), best("touched", "orch")),
@@ -421,7 +421,8 @@ def targets(bench: Bench, items: Sequence[Mapping[str, Any]]) -> list[dict[str, 
         goals.append({"target": what, "value": value, "ok": ok})
     labels = {
         "orch warm / commands alone": f"warm orch run at most {WARM_TARGET:g}x the commands alone",
-        "orch touched / tox-uv warm": f"touched orch run at most {TOUCH_TARGET:g}x tox-uv's warm run",
+        "orch touched / tox-uv touched": f"touched orch run at most {TOUCH_TARGET:g}x tox-uv's touched run",
+        "orch warm / tox-uv warm": "warm orch run ahead of tox-uv's warm run",
     }
     goals.extend(ratio_goals(items, labels))
     return goals

@@ -9,16 +9,16 @@ their deps (``pytest``, from uv's cache after the warm-up) and run one trivial c
 * **warm**: the same with the envs in place (after one untimed run);
 * **commands alone**: the N commands with each env's interpreter, one after another, timed as one.
 
-Every orch run's ``last-run.json`` must list the N envs ``ok``; after a warm run none may have run an
-installer. A least-squares line ``time = fixed + per_env * N`` is fitted to each of cold, warm and
-warm minus the commands alone (orch's overhead), with the largest gap between a measured time and the
-line. Run it with the interpreter orch is installed into: ``python benchmarks/bench_scale.py``.
+After each size's cold and warm runs, orch's ``last-run.json`` must have been rewritten, be complete and
+list the N envs ``ok``, created (cold) or without an installer run (warm). A least-squares line
+``time = fixed + per_env * N`` is fitted to each of cold, warm and warm minus the commands alone (orch's
+overhead), with the largest gap between a measured time and the line. Run it with the interpreter orch
+is installed into: ``python benchmarks/bench_scale.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
@@ -39,6 +39,7 @@ from _common import (
     time_sequence,
     venv_executable,
 )
+from _runs import check_orch_run, record_stamp
 from bench_run import PYTHONS, Results, bench_env, find_interpreters
 
 PER_PYTHON = 20
@@ -64,28 +65,12 @@ PER_ENV_TARGET_MS = 25.0
 GROWTH_TARGET = 1.25
 """Linear growth: one more env among the largest sizes costs at most this times the fitted cost per env."""
 
-RECORD = "last-run.json"
-
 
 def write_project(root: Path) -> Path:
     project = root / "project"
     project.mkdir(parents=True)
     (project / "tox.ini").write_text(TOX_INI, encoding="utf-8")
     return project
-
-
-def check_record(work_dir: Path, names: Sequence[str], *, warm: bool) -> list[str]:
-    """What is wrong with the record of the orch run that just ended (nothing: an empty list)."""
-    try:
-        envs = json.loads((work_dir / RECORD).read_text(encoding="utf-8"))["envs"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return [f"no readable {RECORD}: {exc}"]
-    problems = [
-        f"{n}: status {envs.get(n, {}).get('status')!r}" for n in names if envs.get(n, {}).get("status") != "ok"
-    ]
-    if warm:
-        problems += [f"{n}: ran an installer on a warm run" for n in names if envs.get(n, {}).get("installer_runs")]
-    return problems
 
 
 def fit(points: Sequence[tuple[int, float]]) -> dict[str, float]:
@@ -121,6 +106,7 @@ class Scale:
     def orch_run(self, names: Sequence[str], repeat: int, *, cold: bool) -> Timing | None:
         cmd = [*self.orch, "run", "-q", "-e", ",".join(names)]
         before = (lambda: shutil.rmtree(self.work_dir, ignore_errors=True)) if cold else None
+        stamp = record_stamp(self.work_dir)
         try:
             timing = time_sequence(
                 [cmd], cwd=self.project, env=self.env, repeat=repeat, warmup=0 if cold else 1, before=before
@@ -128,8 +114,9 @@ class Scale:
         except CommandFailed as exc:
             self.results.error(f"{len(names)} envs, {'cold' if cold else 'warm'}: {exc.describe()}")
             return None
-        for problem in check_record(self.work_dir, names, warm=not cold):
-            self.results.error(f"{len(names)} envs, {'cold' if cold else 'warm'}: {problem}")
+        phase = "cold" if cold else "warm"
+        for problem in check_orch_run(phase, True, self.work_dir, stamp, names).problems:
+            self.results.error(f"{len(names)} envs, {phase}: {problem}")
         return timing
 
     def commands(self, names: Sequence[str], repeat: int) -> Timing | None:
