@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from orch.errors import OrchError
@@ -17,6 +18,9 @@ from orch.errors import OrchError
 if TYPE_CHECKING:
     from orch.config.model import PackageDef
     from orch.envs.interpreter import Interpreter
+
+
+_NO_OPTIONS: Mapping[str, object] = MappingProxyType({})
 
 
 class BuildRequest(NamedTuple):
@@ -32,6 +36,9 @@ class BuildRequest(NamedTuple):
     environ: Mapping[str, str]  # the caller's environment (certificates, proxies for installers)
     exclude: tuple[Path, ...] = ()  # folders inside root that are never sources (orch's work dir)
     source_hash: str = ""  # the source fingerprint the artifact is built from (unique build numbers)
+    # The parsed command line (``options["docker_host"]`` for ``--docker-host``): a plugin's own options
+    # reach its backend or builder here. Empty when orch is used as a library.
+    options: Mapping[str, object] = _NO_OPTIONS
 
 
 class Artifact(NamedTuple):

@@ -19,8 +19,8 @@ from orch.plugin.manager import Plugins
 
 if TYPE_CHECKING:  # the run machinery is imported by the commands that run, not by `orch list`
     from orch.config.gh import JobPython
-    from orch.report.console import Console
     from orch.report.matrix import MatrixEntry
+    from orch.schedule.console import Console
     from orch.schedule.envrun import EnvRunner, RunOptions
     from orch.schedule.results import EnvResult
 
@@ -151,7 +151,7 @@ def _runner(
 
 def _console(args: argparse.Namespace, config: Config, *, github: bool = False, exec_mode: bool = False) -> Console:
     """The sequential console (output streams through), or the parallel one for -p."""
-    from orch.report.console import Console
+    from orch.report.console import Console as SequentialConsole
 
     verbosity = args.verbose - args.quiet
     if _jobs(args) == 1 or exec_mode:
@@ -159,12 +159,12 @@ def _console(args: argparse.Namespace, config: Config, *, github: bool = False, 
         # carries only the command's output (`V=$(orch exec -e py -- python -c 'print(1)')`)
         lines_to_stderr = exec_mode or bool(getattr(args, "json", False))
         colored = getattr(args, "colored", None)
-        console = Console(
+        console = SequentialConsole(
             sys.stderr if lines_to_stderr else None, verbosity=verbosity, output=sys.stdout, colored=colored
         )
         from orch.report.github import GitHubConsole, on_github
 
-        return cast("Console", GitHubConsole(console)) if github and on_github(os.environ) else console
+        return GitHubConsole(console) if github and on_github(os.environ) else console
     from orch.report.live import ParallelConsole
 
     def show_output(name: str) -> bool:
@@ -173,8 +173,7 @@ def _console(args: argparse.Namespace, config: Config, *, github: bool = False, 
     stream = sys.stderr if getattr(args, "json", False) else None
     live = bool(getattr(args, "live", False))
     colored = getattr(args, "colored", None)  # --colored yes|no: over NO_COLOR / FORCE_COLOR
-    parallel = ParallelConsole(stream, show_output=show_output, live=live, verbosity=verbosity, colored=colored)
-    return cast("Console", parallel)
+    return ParallelConsole(stream, show_output=show_output, live=live, verbosity=verbosity, colored=colored)
 
 
 def _jobs(args: argparse.Namespace) -> int | None:
@@ -290,6 +289,7 @@ def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
 
 
 def _run(args: argparse.Namespace, plugins: Plugins) -> int:
+    from orch.report.record import RunRecord
     from orch.schedule.session import Plan, run_envs
 
     config = load(args, plugins)
@@ -312,14 +312,19 @@ def _run(args: argparse.Namespace, plugins: Plugins) -> int:
         from orch.cli.cache import result_cache
 
         runner.result_cache = result_cache(args, config, runner)
-    record = _durations(config) if jobs != 1 else {}  # only parallel runs order envs by their last duration
-    plan = Plan(jobs=jobs, fail_fast=bool(args.fail_fast or config.core.fail_fast), durations=record, previous=previous)
-    clock = time.monotonic()
-    code, results = run_envs(runner, names, plan)
+    durations = _durations(config) if jobs != 1 else {}  # only parallel runs order envs by their last duration
+    fail_fast = bool(args.fail_fast or config.core.fail_fast)
+    plan = Plan(jobs=jobs, fail_fast=fail_fast, durations=durations, previous=previous)
+    started, clock = time.time(), time.monotonic()
+    record = RunRecord(config.core.work_dir, names)
+    code, results = run_envs(runner, names, plan, save=record.save)  # run
+    duration = time.monotonic() - clock
     if runner.result_cache is not None:
         runner.result_cache.finish()
+    record.finish(results, started=started, duration=duration, complete=not runner.interrupted)  # report
+    runner.console.summary(results, duration)
     code = _reports(args, config, results, code)
-    _step_summary(results, time.monotonic() - clock)
+    _step_summary(results, duration)
     return code
 
 

@@ -59,6 +59,7 @@ def _main(argv: Sequence[str] | None, runs_envs: list[bool]) -> int:
         args = parser.parse_args(args_in)
         verbose = getattr(args, "verbose", verbose)
         args.posargs = posargs
+        plugins.options = vars(args)  # a plugin's options reach its hooks, backends and builders
         command = ALIASES.get(args.command, args.command) or "legacy"  # `orch` alone: tox's, run unless -l, -a...
         runs_envs[0] = command in ("run", "run-parallel", "exec", "build", "legacy")
         from orch.cli import commands, tox_commands

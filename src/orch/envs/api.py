@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from orch.errors import OrchError
@@ -18,6 +19,9 @@ from orch.errors import OrchError
 if TYPE_CHECKING:
     from orch.config.model import EnvConfig
     from orch.envs.interpreter import Interpreter
+
+
+_NO_OPTIONS: Mapping[str, object] = MappingProxyType({})
 
 
 class SetupRequest(NamedTuple):
@@ -34,6 +38,9 @@ class SetupRequest(NamedTuple):
     python_version: tuple[int, int] | None = None
     # The core work_dir: an env folder orch picked itself must lie inside it (see orch.envs.ownership).
     work_dir: Path | None = None
+    # The parsed command line (``options["docker_host"]`` for ``--docker-host``): a plugin's own options
+    # reach its backend or builder here. Empty when orch is used as a library.
+    options: Mapping[str, object] = _NO_OPTIONS
 
 
 class PreparedEnv(NamedTuple):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from orch.config.registry import SettingsRegistry
@@ -45,6 +45,7 @@ class Plugins:
     ) -> None:
         self.settings, self.env_types, self.builders = settings, env_types, builders
         self._manager = manager
+        self.options: Mapping[str, object] = {}  # the parsed command line, set by the CLI: hooks get it
 
     @property
     def manager(self) -> pluggy.PluginManager:
@@ -57,6 +58,20 @@ class Plugins:
         """Let plugins add CLI options (the built-ins add none: theirs are in :mod:`orch.cli.parser`)."""
         if self._manager is not None:
             self._manager.hook.orch_add_options(parser=parser)
+
+    def lifecycle(self, hook: str, **kwargs: object) -> list[object]:
+        """Call lifecycle hook ``hook`` (``orch_before_setup``...) with ``options`` added; the results
+        of the implementations that returned something. Without a third-party plugin: nothing, and
+        no pluggy (the built-ins implement no lifecycle hook)."""
+        if self._manager is None:
+            return []
+        caller = getattr(self._manager.hook, hook)
+        try:
+            return list(caller(**kwargs, options=self.options))
+        except OrchError:
+            raise
+        except Exception as exc:
+            raise OrchError(f"plugin hook {hook} failed: {type(exc).__name__}: {exc}") from exc
 
     def warnings(self) -> list[str]:
         """Registrations that lost a clash (a plugin reusing a built-in name...), as sentences."""

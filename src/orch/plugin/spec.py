@@ -20,7 +20,9 @@ import pluggy
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Mapping, Sequence
 
+    from orch.config.model import EnvConfig
     from orch.config.registry import SettingsRegistry
     from orch.plugin.builder_types import BuilderRegistry
     from orch.plugin.env_types import EnvTypeRegistry
@@ -121,3 +123,45 @@ def orch_register_builders(registry: BuilderRegistry) -> None:
                 implementation="orch_maturin.builder:MaturinBuilder",
             ))
     """
+
+
+# --------------------------------------------------------------------------------- lifecycle
+# Called while envs run. Each takes ``options``: the parsed command line as a mapping (option
+# ``--docker-host`` is ``options["docker_host"]``), so a value a plugin's ``orch_add_options`` adds
+# reaches its hooks (backends and builders get the same mapping as ``request.options``). With no
+# third-party plugin installed, none is called and pluggy is not imported. An exception raised by
+# one of them fails the env it is about (or the run, for the run hooks) with a one-line error that
+# names the hook. ``prepared`` is an :class:`orch.envs.api.PreparedEnv`, ``result`` an
+# :class:`orch.schedule.results.EnvResult`: import them from :mod:`orch.plugin.api`.
+
+
+@hookspec
+def orch_before_run(envs: Sequence[str], options: Mapping[str, object]) -> None:
+    """Called once before the first env of ``orch run`` (or ``run-parallel``) starts, with the
+    names of the selected envs in run order."""
+
+
+@hookspec
+def orch_before_setup(env: EnvConfig, options: Mapping[str, object]) -> None:
+    """Called before an env is created or reused (in the worker thread that sets it up)."""
+
+
+@hookspec
+def orch_after_setup(env: EnvConfig, prepared: object, options: Mapping[str, object]) -> None:
+    """Called after an env is set up and its package installed, before its commands."""
+
+
+@hookspec
+def orch_before_commands(env: EnvConfig, prepared: object, options: Mapping[str, object]) -> Mapping[str, str] | None:
+    """Called before an env's commands run; may return variables to add to their environment
+    (after ``set_env``: a plugin's variable wins). Every implementation's mapping is applied."""
+
+
+@hookspec
+def orch_after_commands(env: EnvConfig, result: object, options: Mapping[str, object]) -> None:
+    """Called after an env's last command (also when one failed), with its result so far."""
+
+
+@hookspec
+def orch_after_run(results: Sequence[object], options: Mapping[str, object]) -> None:
+    """Called once after every env ran (or was skipped), before the summary is written."""

@@ -54,19 +54,6 @@ def log_line(result: EnvResult) -> str | None:
     return f"{result.name}: log: {shown}"
 
 
-def log_lines_since(path: Path, start: int) -> list[str]:
-    """The lines of a log from byte ``start`` on (from its beginning when it was emptied since); none when
-    it cannot be read. Logs hold masked text, and the console masks each line it prints again."""
-    try:
-        with path.open("rb") as handle:
-            size = handle.seek(0, 2)
-            handle.seek(start if start <= size else 0)
-            data = handle.read()
-    except OSError:
-        return []
-    return data.decode("utf-8", errors="replace").splitlines()
-
-
 class Console:
     """orch's lines on ``stream``, coloured as tox's on a terminal (see :mod:`orch.report.colour`:
     ``colored`` is ``--colored``, ``environ`` defaults to ``os.environ``); the commands' output goes to
@@ -111,6 +98,12 @@ class Console:
         """What an env (or a build, ``.pkg[name]``) does now or decided: one line each."""
         if self.verbosity >= 0:
             self._env_line(env, text)
+
+    def start(self, total: int | None = None) -> None:
+        """Nothing to draw before the first env: lines come as envs go."""
+
+    def stop(self) -> None:
+        """Nothing to clear after the last env."""
 
     def phase(self, env: str, text: str) -> None:
         """A step worth a status row in the parallel view only (``waiting for .pkg[sdist]``): no line here."""

@@ -74,6 +74,12 @@ class GitHubConsole:
     def tty(self) -> bool:
         return self.console.tty
 
+    def start(self, total: int | None = None) -> None:
+        self.console.start(total)
+
+    def stop(self) -> None:
+        self.console.stop()
+
     def _command(self, text: str) -> None:
         self.console.stream.write(text + "\n")
         self.console.stream.flush()

@@ -1,7 +1,7 @@
 """The run record: ``<work_dir>/last-run.json``, what the last run did env by env.
 
-Tests and tools read it to see work *not* done (``installer_runs`` is 0 for a reused env); later
-``orch run --failed`` reads it to rerun the failures.
+Tests and tools read it to see work *not* done (``installer_runs`` is 0 for a reused env);
+``orch run --failed`` and ``--resume`` read it to rerun the failures or finish an interrupted run.
 """
 
 from __future__ import annotations
@@ -57,6 +57,29 @@ def write_record(
             os.unlink(tmp)
         raise
     return target
+
+
+class RunRecord:
+    """The record of one ``orch run``: rewritten, marked incomplete, as the run goes
+    (:meth:`save`, given to :func:`orch.schedule.session.run_envs`), then written whole by the
+    report stage (:meth:`finish`), with the summary."""
+
+    def __init__(self, work_dir: Path, selected: Sequence[str]) -> None:
+        self.work_dir, self.selected = work_dir, list(selected)
+
+    def save(self, results: Sequence[EnvResult], started: float, duration: float) -> None:
+        write_record(self.work_dir, results, started=started, duration=duration, selected=self.selected, complete=False)
+
+    def finish(self, results: Sequence[EnvResult], *, started: float, duration: float, complete: bool) -> None:
+        """The final record; one that cannot be written is a warning: the envs ran, their result stands
+        (only ``--failed`` and ``--resume`` lose this run)."""
+        try:
+            write_record(
+                self.work_dir, results, started=started, duration=duration, selected=self.selected, complete=complete
+            )
+        except OSError as exc:
+            where = self.work_dir / RECORD_NAME
+            print(f"warning: cannot write the run record {where}: {exc.strerror or exc}", file=sys.stderr)
 
 
 def read_record(work_dir: Path) -> dict[str, object] | None:

@@ -33,8 +33,8 @@ from orch.envs.uvsync import uses_lock
 from orch.errors import ConfigError, OrchError
 from orch.execute import Request, Status, cancel_scope
 from orch.execute.masking import Masker, current, execute_masked, remember
-from orch.report.console import log_lines_since
 from orch.schedule.ahead import Pool, Task
+from orch.schedule.console import log_lines_since
 from orch.schedule.packages import IncompatiblePackage
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from orch.envs.discovery import Discovery
     from orch.envs.interpreter import Interpreter
     from orch.plugin.manager import Plugins
-    from orch.report.console import Console
+    from orch.schedule.console import Console
     from orch.schedule.packages import PackageStage
     from orch.schedule.resultcache import ResultCache
 
@@ -222,6 +222,8 @@ class EnvRunner:
         if reason is not None:
             self._missing(result, reason)
             return
+        if self._hook(result, env, "orch_before_setup", env=env) is None:
+            return
         cancel = getattr(self._local, "cancel", None)
         try:
             with cancel_scope(cancel):  # Ctrl-C and fail-fast stop the installers too (parallel runs)
@@ -241,6 +243,8 @@ class EnvRunner:
             return
         self._show_setup(name, request.log)
         self.console.setup_done(name, result.actions)
+        if self._hook(result, env, "orch_after_setup", env=env, prepared=prepared) is None:
+            return
         if self.options.notest and not env.extra_setup_commands:
             return
         cache = None if self.options.notest or self.options.exec_argv is not None else self.result_cache
@@ -250,6 +254,7 @@ class EnvRunner:
             self._commands(env, prepared, result, setup_only=self.options.notest)
         finally:
             bytecode.after_run(env.env_dir, bytecode.interpreter_tag(interpreter))
+        self._hook(result, env, "orch_after_commands", env=env, result=result)
         if cache is not None:
             cache.keep(env, result)
 
@@ -326,6 +331,7 @@ class EnvRunner:
             note=note,
             python_version=parts.python_version,
             work_dir=self.config.core.work_dir,
+            options=self.plugins.options,
         )
 
     def _show_setup(self, name: str, log: Path) -> None:
@@ -424,6 +430,15 @@ class EnvRunner:
         result.status = EnvStatus.IGNORED if env.ignore_outcome else EnvStatus.FAILED
         result.message = message
 
+    def _hook(self, outcome: EnvResult, config: EnvConfig, hook: str, /, **kwargs: object) -> list[object] | None:
+        """A plugin's lifecycle hook (:mod:`orch.plugin.spec`): what its implementations returned, or
+        None when one raised, which fails this env with the hook's one-line error."""
+        try:
+            return self.plugins.lifecycle(hook, **kwargs)
+        except OrchError as exc:
+            self._fail(outcome, config, f"{config.name}: {exc}")
+            return None
+
     def _skip_missing(self) -> bool:
         if self.options.skip_missing is not None:
             return self.options.skip_missing
@@ -446,6 +461,13 @@ class EnvRunner:
             hash_seed=self.options.hash_seed,
             packages=[self.package_files[env.name]] if env.name in self.package_files else [],
         )
+        added = self._hook(result, env, "orch_before_commands", env=env, prepared=prepared)
+        if added is None:
+            return
+        for variables in added:  # a plugin's variables for the commands, after set_env
+            environ.update(
+                {str(k): str(v) for k, v in dict(variables).items()} if isinstance(variables, Mapping) else {}
+            )
         self._local.masker = remember(Masker.from_environ(environ))  # shown and written text only
         if not self._extra_setup(env, prepared, environ, log, result) or setup_only:
             return

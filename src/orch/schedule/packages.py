@@ -201,6 +201,7 @@ class PackageStage:
                 environ=self.environ,
                 exclude=(work_dir,),
                 source_hash=sources.last.hash if sources.last is not None else "",
+                options=self.plugins.options,
             )
             request.log.parent.mkdir(parents=True, exist_ok=True)
             request.log.write_bytes(b"")  # the log of the latest build only

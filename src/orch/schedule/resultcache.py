@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from orch.config.model import EnvConfig
     from orch.config.project import Config
     from orch.envs.interpreter import Interpreter
-    from orch.report.console import Console
+    from orch.schedule.console import Console
 
 
 class ResultCache:

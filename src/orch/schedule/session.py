@@ -24,11 +24,11 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from orch.errors import OrchError
 from orch.execute import signals
-from orch.report.record import RECORD_NAME, write_record
 from orch.schedule.exitcode import run_code
 from orch.schedule.graph import by_history, dependencies, run_order
 from orch.schedule.results import EnvResult, EnvStatus
@@ -66,15 +66,25 @@ def parse_jobs(text: str | None) -> int | None:
     return max(value, 1)
 
 
-def run_envs(runner: EnvRunner, names: Sequence[str], plan: Plan | None = None) -> tuple[int, list[EnvResult]]:
-    """Run ``names``; write the record; print the summary; return the exit code and the results.
+SaveProgress = Callable[[Sequence[EnvResult], float, float], None]
+"""The report stage's writer of the record as a run goes: (results so far, started, duration), marked
+incomplete; given by the caller (``orch run``: :class:`orch.report.record.RunRecord`), so the run
+stage writes no report itself. It may raise ``OSError``: the run goes on."""
 
-    The record is written at the start too, and again as envs finish (see :class:`_Progress`), marked
-    incomplete: a run that dies without a teardown (``kill -9``) is resumed with ``--resume`` like one
-    stopped by Ctrl-C, SIGTERM or SIGHUP.
+
+def run_envs(
+    runner: EnvRunner, names: Sequence[str], plan: Plan | None = None, save: SaveProgress | None = None
+) -> tuple[int, list[EnvResult]]:
+    """Run ``names``; return the exit code and the results, in selection order.
+
+    ``save`` is called at the start and as envs finish (see :class:`_Progress`), so a run that dies
+    without a teardown (``kill -9``) can be resumed with ``--resume`` like one stopped by Ctrl-C,
+    SIGTERM or SIGHUP. The final record and the summary are the report stage's (``orch run`` writes
+    them after this returns).
     """
     plan = plan or Plan()
-    progress = _Progress(runner, names, plan)
+    progress = _Progress(names, plan, save)
+    runner.plugins.lifecycle("orch_before_run", envs=list(names))  # a plugin's error stops the run here
     try:
         _run_all(runner, names, plan, progress)
     except KeyboardInterrupt:  # one that came between two envs, outside EnvRunner.run's own handler
@@ -83,21 +93,14 @@ def run_envs(runner: EnvRunner, names: Sequence[str], plan: Plan | None = None) 
         progress.close()  # no rewrite of the record as it stood may come after the final one
     ordered = progress.ordered()
     try:
-        write_record(
-            runner.config.core.work_dir,
-            ordered,
-            started=progress.started,
-            duration=progress.duration(),
-            selected=list(names),
-            complete=not runner.interrupted,
-        )
-    except OSError as exc:  # the envs ran: their result stands, only --failed and --resume lose this run
-        where = runner.config.core.work_dir / RECORD_NAME
-        print(f"warning: cannot write the run record {where}: {exc.strerror or exc}", file=sys.stderr)
-    runner.console.summary(ordered, progress.duration())
+        runner.plugins.lifecycle("orch_after_run", results=ordered)
+        hook_failed = False
+    except OrchError as exc:  # the envs ran: their results stand, and the run fails with the hook's error
+        print(f"error: {exc}", file=sys.stderr)
+        hook_failed = True
     # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP; else tox's rule (orch.schedule.exitcode)
     code = signals.exit_code(EXIT_INTERRUPTED) if runner.interrupted else run_code(ordered, fail_fast=plan.fail_fast)
-    return code, ordered
+    return ((code or 1) if hook_failed else code), ordered
 
 
 def _run_all(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _Progress) -> None:
@@ -133,8 +136,8 @@ class _Progress:
     tenth of the run.
     """
 
-    def __init__(self, runner: EnvRunner, names: Sequence[str], plan: Plan) -> None:
-        self._runner, self._names, self._previous = runner, list(names), plan.previous
+    def __init__(self, names: Sequence[str], plan: Plan, save: SaveProgress | None) -> None:
+        self._save, self._names, self._previous = save, list(names), plan.previous
         self.started, self._clock = time.time(), time.monotonic()
         self.results: list[EnvResult] = []
         self._lock = threading.Lock()
@@ -194,15 +197,9 @@ class _Progress:
     def _write(self) -> None:
         """Write the record as it stands, marked incomplete (a failure to write it is not the run's)."""
         begin = time.monotonic()
-        with contextlib.suppress(OSError):
-            write_record(
-                self._runner.config.core.work_dir,
-                self.ordered(),
-                started=self.started,
-                duration=self.duration(),
-                selected=self._names,
-                complete=False,
-            )
+        if self._save is not None:
+            with contextlib.suppress(OSError):
+                self._save(self.ordered(), self.started, self.duration())
         self.saves += 1
         self._next_save = time.monotonic() + 9 * (time.monotonic() - begin)
 
@@ -237,9 +234,7 @@ def _parallel(
     cancels: dict[str, threading.Event] = {}
     running: dict[Future[EnvResult], str] = {}
     stopping = False
-    start_view = getattr(runner.console, "start", None)
-    if callable(start_view):
-        start_view(len(pending))
+    runner.console.start(len(pending))
     pool = ThreadPoolExecutor(max_workers=plan.jobs or max(len(pending), 1), thread_name_prefix="orch-env")
     try:
         while pending or running:
@@ -273,9 +268,7 @@ def _parallel(
         running.clear()
     finally:
         pool.shutdown(wait=True)
-        stop_view = getattr(runner.console, "stop", None)
-        if callable(stop_view):
-            stop_view()
+        runner.console.stop()
     why = "not started (interrupted)" if runner.interrupted else "not started (fail-fast)"
     for name in pending:
         progress.add(_not_started(name, why))

@@ -249,3 +249,46 @@ def test_loading_plugins_imports_no_backend_tool() -> None:
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+class Lifecycle:
+    """A plugin with lifecycle hooks: it records its calls and gives the commands a variable."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    @hookimpl
+    def orch_before_run(self, envs: list[str], options: dict[str, object]) -> None:
+        self.calls.append(("before_run", (tuple(envs), options.get("flag"))))
+
+    @hookimpl
+    def orch_before_commands(self, options: dict[str, object]) -> dict[str, str]:
+        return {"FROM_PLUGIN": str(options.get("flag"))}
+
+
+def test_lifecycle_hooks_get_the_options() -> None:
+    plugin = Lifecycle()
+    plugins = load_plugins(entry_points=False, extra=[plugin])
+    plugins.options = {"flag": "on"}
+    assert plugins.lifecycle("orch_before_run", envs=["a", "b"]) == []
+    assert plugin.calls == [("before_run", (("a", "b"), "on"))]
+    assert plugins.lifecycle("orch_before_commands", env=None, prepared=None) == [{"FROM_PLUGIN": "on"}]
+
+
+def test_a_failing_lifecycle_hook_is_a_one_line_error() -> None:
+    class Broken:
+        @hookimpl
+        def orch_after_run(self) -> None:
+            raise RuntimeError("disk full")
+
+    plugins = load_plugins(entry_points=False, extra=[Broken()])
+    with pytest.raises(OrchError, match=r"^plugin hook orch_after_run failed: RuntimeError: disk full$"):
+        plugins.lifecycle("orch_after_run", results=[])
+
+
+def test_lifecycle_without_plugins_calls_nothing_and_imports_no_pluggy() -> None:
+    code = (
+        "import sys; from orch.plugin.manager import load_plugins; p = load_plugins(entry_points=False); "
+        "assert p.lifecycle('orch_before_run', envs=[]) == []; assert 'pluggy' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -6,16 +6,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
-
+from orch.report.record import RunRecord
 from orch.schedule.results import EnvResult, EnvStatus
 from orch.schedule.session import Plan, _Progress
 
 
 def _progress(work_dir: Path) -> _Progress:
-    runner: Any = SimpleNamespace(config=SimpleNamespace(core=SimpleNamespace(work_dir=work_dir)))
-    return _Progress(runner, ["a", "b", "c"], Plan())
+    return _Progress(["a", "b", "c"], Plan(), RunRecord(work_dir, ["a", "b", "c"]).save)
 
 
 def test_the_record_is_rewritten_by_the_writer_and_marked_incomplete(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""An example orch plugin (see README.md): it imports orch.plugin.api only."""
