@@ -7,10 +7,46 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 from orch.errors import OrchError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from orch.plugin.manager import Plugins
+
+# Each command and the function that runs it, imported only when that command runs: ``orch list``
+# loads no run machinery. Every command walks the stages it needs, in order: cmd_run is
+# load -> select -> plan -> build (inside each env's turn) -> run -> report.
+HANDLERS: dict[str, str] = {
+    "run": "orch.cli.commands:cmd_run",
+    "run-parallel": "orch.cli.commands:cmd_run_parallel",
+    "exec": "orch.cli.commands:cmd_exec",
+    "build": "orch.cli.commands:cmd_build",
+    "list": "orch.cli.commands:cmd_list",
+    "config": "orch.cli.commands:cmd_config",
+    "convert": "orch.cli.commands:cmd_convert",
+    "matrix": "orch.cli.commands:cmd_matrix",
+    "ci": "orch.cli.commands:cmd_ci",
+    "cache": "orch.cli.commands:cmd_cache",
+    "devenv": "orch.cli.tox_commands:cmd_devenv",
+    "depends": "orch.cli.tox_commands:cmd_depends",
+    "quickstart": "orch.cli.tox_commands:cmd_quickstart",
+    "schema": "orch.cli.tox_commands:cmd_schema",
+    "legacy": "orch.cli.tox_commands:cmd_legacy",
+}
+RUNS_ENVS = frozenset({"run", "run-parallel", "exec", "build", "legacy"})  # a broken pipe gets no note
+
+
+def handler(command: str) -> Callable[[argparse.Namespace, Plugins], int]:
+    """The function that runs ``command`` (a name of :data:`HANDLERS`)."""
+    import importlib
+
+    module, _, function = HANDLERS[command].partition(":")
+    found: Callable[[argparse.Namespace, Plugins], int] = getattr(importlib.import_module(module), function)
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,13 +97,11 @@ def _main(argv: Sequence[str] | None, runs_envs: list[bool]) -> int:
         args.posargs = posargs
         plugins.options = vars(args)  # a plugin's options reach its hooks, backends and builders
         command = ALIASES.get(args.command, args.command) or "legacy"  # `orch` alone: tox's, run unless -l, -a...
-        runs_envs[0] = command in ("run", "run-parallel", "exec", "build", "legacy")
-        from orch.cli import commands, tox_commands
+        runs_envs[0] = command in RUNS_ENVS
+        from orch.cli import tox_commands
 
         tox_commands.explain_accepted(args, args_in)
-        name = f"cmd_{command.replace('-', '_')}"
-        handler = getattr(commands, name, None) or getattr(tox_commands, name)
-        return int(handler(args, plugins))
+        return int(handler(command)(args, plugins))
     except OrchError as exc:
         if verbose >= 2:
             import traceback
