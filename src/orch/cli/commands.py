@@ -281,7 +281,9 @@ def cmd_run_parallel(args: argparse.Namespace, plugins: Plugins) -> int:
 
 
 def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
-    """load -> select -> (plan -> build, lazily inside each env) -> run -> report.
+    """load -> select -> plan (a :class:`~orch.schedule.session.Plan`: jobs, order, what a resumed run
+    keeps) -> run (each env builds what it installs in its turn, :mod:`orch.schedule.packages`) ->
+    report (the record, the summary, ``--junit``/``--result-json``).
 
     A broken stdout (``orch run | head -1``) discards the rest of the output: the envs still run, and the exit
     code is their real result."""

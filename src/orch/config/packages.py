@@ -15,7 +15,6 @@ import fnmatch
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import NamedTuple
 
 from orch.config.conditions import Condition, active_factors, split_condition
 
@@ -44,14 +43,3 @@ def matches(lines: Iterable[str], env: str) -> bool:
         elif pattern.matches(active_factors(env)):
             return True
     return False
-
-
-class BuildItem(NamedTuple):
-    """One thing to build: a packagedef, for one interpreter when the builder builds per Python."""
-
-    packagedef: str
-    builder: str
-    python: str | None = None
-
-    def __str__(self) -> str:
-        return self.packagedef if self.python is None else f"{self.packagedef}[{self.python}]"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from orch.config.conditions import find_envs
-from orch.config.packages import BuildItem, matches
+from orch.config.packages import matches
 from orch.config.registry import Scope, SettingsRegistry
 from orch.config.resolve import Resolver
 from orch.config.source import ENV_PREFIX, Source
@@ -249,25 +249,6 @@ class Config:
             location = self.packagedefs[second].sources.get("match")
             raise ConfigError(f"{env}: matched by both [packagedef:{first}] and [packagedef:{second}]", location)
         return matched[0] if matched else None
-
-    def build_plan(self, envs: Iterable[str]) -> list[BuildItem]:
-        """What must be built for these envs, each item once, nothing for envs that install nothing.
-
-        A packagedef with ``per_python = true`` is one item per distinct base_python; with ``auto``
-        (the default) one item, and the package builder decides after the first build whether the
-        wheel is pure or must be built for each interpreter.
-        """
-        items: dict[BuildItem, None] = {}
-        for name in envs:
-            env = self.env(name)
-            if not env.packagedef:
-                continue
-            pdef = self.packagedef(env.packagedef)
-            if pdef.builder == "skip":
-                continue
-            python = env.base_python[0] if pdef.per_python == "true" and env.base_python else None
-            items.setdefault(BuildItem(pdef.name, pdef.builder, python))
-        return list(items)
 
 
 def check_env_name(name: str) -> None:

@@ -6,13 +6,11 @@ the hidden ``.pkg``-style envs, which orch leaves out.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from _project import load
 
-from orch.config.packages import BuildItem
 from orch.errors import ConfigError
 
 PYPROJECT = {"pyproject.toml": "[project]\nname = 'demo'\nversion = '1'\n"}
@@ -284,74 +282,3 @@ def test_packagedef_lookup(tmp_path: Path, ini: str, name: str, builder: str, im
 def test_packagedefs_in_file_order(tmp_path: Path) -> None:
     config = load(tmp_path, "[packagedef:z]\nbuilder = sdist\n[testenv]\n[packagedef:a]\nbuilder = wheel\n")
     assert list(config.packagedefs) == ["z", "a"]
-
-
-BUILD_INI = """
-    [tox]
-    env_list = py38, py39, lint, a-conda, b-conda, py38-pp, py39-pp, again-pp, skipped, nopkg
-    [testenv:lint]
-    skip_install = true
-    [testenv:skipped]
-    package = skip
-    [testenv:nopkg]
-    package = nobuild
-    [testenv:again-pp]
-    base_python = py38
-    [packagedef:condapkg]
-    builder = conda
-    match = *-conda
-    [packagedef:pp]
-    builder = wheel
-    per_python = true
-    match = pp
-    [packagedef:nobuild]
-    builder = skip
-"""
-
-
-@pytest.mark.parametrize(
-    ("envs", "expected"),
-    [
-        pytest.param(["lint"], [], id="skip-install-builds-nothing"),
-        pytest.param(["skipped"], [], id="package-skip-builds-nothing"),
-        pytest.param(["nopkg"], [], id="skip-builder-builds-nothing"),
-        pytest.param(["py38"], [BuildItem("sdist", "sdist")], id="default-sdist"),
-        pytest.param(["py38", "py39"], [BuildItem("sdist", "sdist")], id="shared-default-once"),
-        pytest.param(["a-conda", "b-conda"], [BuildItem("condapkg", "conda")], id="shared-packagedef-once"),
-        pytest.param(
-            ["py38-pp", "py39-pp"],
-            [BuildItem("pp", "wheel", "py38"), BuildItem("pp", "wheel", "py39")],
-            id="per-python-one-item-each",
-        ),
-        pytest.param(["py38-pp", "again-pp"], [BuildItem("pp", "wheel", "py38")], id="per-python-same-python-once"),
-        pytest.param(
-            ["lint", "py38", "a-conda", "py39", "b-conda"],
-            [BuildItem("sdist", "sdist"), BuildItem("condapkg", "conda")],
-            id="mixed-in-first-use-order",
-        ),
-        pytest.param([], [], id="nothing-selected"),
-    ],
-)
-def test_build_plan(tmp_path: Path, envs: list[str], expected: list[BuildItem]) -> None:
-    config = load(tmp_path, BUILD_INI, files=PYPROJECT)
-    assert config.build_plan(envs) == expected
-
-
-def test_build_plan_per_python_without_python_factor(tmp_path: Path) -> None:
-    config = load(tmp_path, "[packagedef:wheel]\nper_python = true\n[testenv]\npackage = wheel\n", files=PYPROJECT)
-    assert config.build_plan(["lint"]) == [BuildItem("wheel", "wheel", sys.executable)]
-
-
-def test_build_plan_without_project_builds_nothing(tmp_path: Path) -> None:
-    assert load(tmp_path, "[tox]\nenv_list = py38\n").build_plan(["py38"]) == []
-
-
-@pytest.mark.parametrize(
-    ("item", "text"),
-    [
-        pytest.param(BuildItem("sdist", "sdist"), "sdist", id="once"),
-        pytest.param(BuildItem("pp", "wheel", "py38"), "pp[py38]", id="per-python"),
-    ],
-)
-def test_build_item_str(item: BuildItem, text: str) -> None:
-    assert str(item) == text
