@@ -126,9 +126,9 @@ class Console:
             took = f" (setup {_seconds(time.monotonic() - self._begun[env])})"
         self._env_line(env, f"{', '.join(shown) or 'ready'}{took}")
 
-    def command_start(self, env: str, phase: str, index: int, shell: str) -> None:
+    def command_start(self, env: str, phase: str, index: int, line: str) -> None:
         if self.verbosity >= 0:
-            self._line(f"{self.palette.env(env)} {self.palette.command(f'{phase}[{index}]', shell)}")
+            self._line(f"{self.palette.env(env)} {self.palette.command(f'{phase}[{index}]', line)}")
 
     def output_sink(self, env: str) -> Callable[[bytes], None] | None:
         """Where a command's output goes: straight through to ``output``, at every verbosity (as tox)."""

@@ -105,8 +105,8 @@ class GitHubConsole:
     def setup_done(self, env: str, actions: Sequence[str]) -> None:
         self.console.setup_done(env, actions)
 
-    def command_start(self, env: str, phase: str, index: int, shell: str) -> None:
-        self.console.command_start(env, phase, index, shell)
+    def command_start(self, env: str, phase: str, index: int, line: str) -> None:
+        self.console.command_start(env, phase, index, line)
 
     def output_sink(self, env: str) -> Callable[[bytes], None] | None:
         return self.console.output_sink(env)

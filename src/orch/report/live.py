@@ -273,10 +273,10 @@ class ParallelConsole:
         if self.live and self.verbosity >= 0:
             self._print(f"{env}: {text}")
 
-    def command_start(self, env: str, phase: str, index: int, shell: str) -> None:
-        self._doing(env, f"{phase}[{index}]> {shell}")
+    def command_start(self, env: str, phase: str, index: int, line: str) -> None:
+        self._doing(env, f"{phase}[{index}]> {line}")
         if self.live and self.verbosity >= 0:
-            self._print(f"{env}: {phase}[{index}]> {shell}")
+            self._print(f"{env}: {phase}[{index}]> {line}")
 
     def output_sink(self, env: str) -> Callable[[bytes], None] | None:
         """``None`` (the output goes to the env's log only) unless ``live``: then each line is

@@ -36,7 +36,7 @@ def message_lines(message: str) -> list[str]:
 
 def command_line(env: str, result: CommandResult) -> str:
     """``py311: commands[0] exit 1 (ignored) after 2 attempts in 0.52 s``."""
-    how = f"exit {result.exit_code}" if result.status == "exited" else result.status
+    how = result.ending
     ignored = " (ignored)" if result.ignored and not result.ok else ""
     tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
     return f"{env}: {result.phase}[{result.index}] {how}{ignored}{tries} in {seconds(result.duration)}"

@@ -174,7 +174,7 @@ def _freeze_line(dist: Distribution, name: str) -> str:
 
 def _test(result: EnvResult, command: CommandResult) -> dict[str, object]:
     return {
-        "command": _argv(command.shell),
+        "command": _argv(command.command_line),
         "output": _output(result, command),
         "err": "",
         "retcode": command.exit_code,

@@ -54,8 +54,8 @@ class Console(Protocol):
     def setup_done(self, env: str, actions: Sequence[str]) -> None:
         """The setup ended; ``actions`` say what it did (``created``, ``reused``...)."""
 
-    def command_start(self, env: str, phase: str, index: int, shell: str) -> None:
-        """A command starts: ``phase`` is ``commands_pre``, ``commands``..., ``shell`` its command line."""
+    def command_start(self, env: str, phase: str, index: int, line: str) -> None:
+        """A command starts: ``phase`` is ``commands_pre``, ``commands``..., ``line`` the command line."""
 
     def output_sink(self, env: str) -> Callable[[bytes], None] | None:
         """Where the command's output goes as it comes, or None to only spool it to the log."""

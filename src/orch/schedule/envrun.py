@@ -8,11 +8,9 @@ turns the env's failure into "ignored".
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import os
 import re
-import shlex
 import shutil
 import sys
 import tempfile
@@ -31,12 +29,13 @@ from orch.envs.discovery import parse_spec
 from orch.envs.environ import command_environ
 from orch.envs.uvsync import uses_lock
 from orch.errors import ConfigError, OrchError
-from orch.execute import Request, Status, cancel_scope
-from orch.execute.masking import Masker, current, execute_masked, remember
+from orch.execute import cancel_scope
+from orch.execute.masking import Masker, current, remember
 from orch.schedule.ahead import Pool, Task
+from orch.schedule.commands import CommandRunner, file_size
 from orch.schedule.console import log_lines_since
 from orch.schedule.packages import IncompatiblePackage
-from orch.schedule.results import CommandResult, EnvResult, EnvStatus
+from orch.schedule.results import CommandStatus, EnvResult, EnvStatus
 
 if TYPE_CHECKING:
     from orch.config.model import EnvConfig
@@ -87,15 +86,6 @@ class RunOptions(NamedTuple):
     hash_seed: int | None = None  # PYTHONHASHSEED for the commands (--hashseed); None: not set
 
 
-class CommandRejected(OrchError):
-    """A command that cannot run (``status = "not found"``) or may not (outside the env and not in
-    allowlist_externals: ``status = "rejected"``)."""
-
-    def __init__(self, message: str, status: str = "not found") -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def _named_version(specs: Sequence[str]) -> tuple[int, int] | None:
     """The CPython version the first spec of ``base_python`` that names one asks for (``py312``: (3, 12))."""
     for text in specs:
@@ -108,32 +98,6 @@ def _named_version(specs: Sequence[str]) -> tuple[int, int] | None:
 
 def _python_name(version: tuple[int, int] | None) -> str:
     return "Python" if version is None else f"Python {version[0]}.{version[1]}"
-
-
-def locate(argv0: str, *, bin_dirs: tuple[Path, ...], path: str, cwd: Path, env_dir: Path | None) -> tuple[str, bool]:
-    """The executable for ``argv0`` and whether it belongs to the env.
-
-    Raises :class:`CommandRejected` when it cannot be found.
-    """
-    if os.sep in argv0 or (os.altsep and os.altsep in argv0):
-        candidate = (cwd / argv0).resolve() if not os.path.isabs(argv0) else Path(argv0)
-        if not (candidate.is_file() and os.access(candidate, os.X_OK)):
-            raise CommandRejected(f"command not found or not executable: {argv0}")
-        inside = env_dir is not None and env_dir.resolve() in candidate.parents
-        return str(candidate), inside
-    if bin_dirs:
-        found = shutil.which(argv0, path=os.pathsep.join(map(str, bin_dirs)))
-        if found:
-            return found, True
-    found = shutil.which(argv0, path=path)
-    if not found:
-        raise CommandRejected(f"command not found: {argv0}")
-    return found, False
-
-
-def allowed(name: str, resolved: str, patterns: tuple[str, ...]) -> bool:
-    """Whether ``allowlist_externals`` lets an outside command run (globs on the name or the path)."""
-    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(resolved, p) for p in patterns)
 
 
 def _with_tail(exc: Exception) -> str:
@@ -321,7 +285,7 @@ class EnvRunner:
         return self.discovery.find([str(prepared.python)]) or parts.interpreter
 
     def _request(self, env: EnvConfig, parts: _Parts, note: Callable[[str], None]) -> SetupRequest:
-        self._setup_from.setdefault(env.name, _size(env.env_log_dir / "setup.log"))  # the first: maybe ahead
+        self._setup_from.setdefault(env.name, file_size(env.env_log_dir / "setup.log"))  # the first: maybe ahead
         return SetupRequest(
             config=env,
             interpreter=parts.interpreter,
@@ -468,60 +432,42 @@ class EnvRunner:
             environ.update(
                 {str(k): str(v) for k, v in dict(variables).items()} if isinstance(variables, Mapping) else {}
             )
-        self._local.masker = remember(Masker.from_environ(environ))  # shown and written text only
-        if not self._extra_setup(env, prepared, environ, log, result) or setup_only:
+        masker = remember(Masker.from_environ(environ))  # shown and written text only
+        self._local.masker = masker
+        runner = CommandRunner(
+            env,
+            prepared,
+            environ,
+            log,
+            console=self.console,
+            masker=masker,
+            timeout=lambda: self._timeout(env),
+            cancel=getattr(self._local, "cancel", None),
+        )
+        # tox's extra_setup_commands: after the deps and the package, before commands_pre, on every run
+        # and with --notest too; one that fails (without ignore_errors) fails the env: no other command
+        failed = runner.phase("extra_setup_commands", env.extra_setup_commands, result)
+        if failed is not None:
+            self._fail(result, env, f"{failed.phase}[{failed.index}] {failed.ending}")
+            if not env.ignore_errors:
+                return
+        if setup_only:
             return
         if self.options.exec_argv is not None:
-            command = Command(self.options.exec_argv)
-            outcome = self._command(env, prepared, environ, "exec", 0, command, log, check=False)
+            outcome = runner.one("exec", 0, Command(self.options.exec_argv), check=False)
             if not outcome.ok:
-                how = f"exit {outcome.exit_code}" if outcome.status == "exited" else outcome.status
-                self._fail(result, env, f"exec {how}")
+                self._fail(result, env, f"exec {outcome.ending}")
             result.commands.append(outcome)
             return
-        failed: CommandResult | None = None
-        for phase in ("commands_pre", "commands", "commands_post"):
-            if phase == "commands" and failed is not None:
-                continue  # a pre command failed: skip the commands, still run the post ones
-            for index, command in enumerate(getattr(env, phase)):
-                outcome = self._command(env, prepared, environ, phase, index, command, log, check=True)
-                result.commands.append(outcome)
-                if outcome.ok or outcome.ignored:
-                    continue
-                failed = failed or outcome
-                if outcome.status == Status.INTERRUPTED.value:
-                    raise KeyboardInterrupt
-                if not env.ignore_errors:
-                    break
+        failed = runner.phase("commands_pre", env.commands_pre, result)
+        if failed is None:  # a pre command failed: skip the commands, still run the post ones
+            failed = runner.phase("commands", env.commands, result)
+        post = runner.phase("commands_post", env.commands_post, result)  # always, after a failure too
+        failed = failed or post
         if failed is not None:
-            detail = f"{failed.phase}[{failed.index}] " + (
-                f"exit {failed.exit_code}" if failed.status == "exited" else failed.status
-            )
-            self._fail(result, env, detail)
-            if failed.status == Status.TIMEOUT.value and result.status is EnvStatus.FAILED:
+            self._fail(result, env, f"{failed.phase}[{failed.index}] {failed.ending}")
+            if failed.status is CommandStatus.TIMEOUT and result.status is EnvStatus.FAILED:
                 result.status = EnvStatus.TIMEOUT
-
-    def _extra_setup(
-        self, env: EnvConfig, prepared: PreparedEnv, environ: dict[str, str], log: Path, result: EnvResult
-    ) -> bool:
-        """tox's ``extra_setup_commands``: after the deps and the package, before ``commands_pre``, on
-        every run and with ``--notest`` too (tox runs them whenever it sets the env up). ``False`` when
-        one failed and ``ignore_errors`` is off: the env fails and runs no other command."""
-        failed: CommandResult | None = None
-        for index, command in enumerate(env.extra_setup_commands):
-            outcome = self._command(env, prepared, environ, "extra_setup_commands", index, command, log, check=True)
-            result.commands.append(outcome)
-            if outcome.ok or outcome.ignored:
-                continue
-            if outcome.status == Status.INTERRUPTED.value:
-                raise KeyboardInterrupt
-            failed = failed or outcome
-            if not env.ignore_errors:
-                break
-        if failed is not None:
-            status = f"exit {failed.exit_code}" if failed.status == "exited" else failed.status
-            self._fail(result, env, f"extra_setup_commands[{failed.index}] {status}")
-        return failed is None or env.ignore_errors
 
     def _fresh_dirs(self, env: EnvConfig, result: EnvResult) -> Path:
         """Empty ``{envtmpdir}`` and old logs when no other orch run uses the env; else leave them to
@@ -541,85 +487,3 @@ class EnvRunner:
             env.name, f"another orch run uses this env: {env.env_tmp_dir} is left as it is, this run logs to {log_dir}"
         )
         return log_dir
-
-    def _command(
-        self,
-        env: EnvConfig,
-        prepared: PreparedEnv,
-        environ: Mapping[str, str],
-        phase: str,
-        index: int,
-        command: Command,
-        log: Path,
-        *,
-        check: bool,
-    ) -> CommandResult:
-        masker: Masker = getattr(self._local, "masker", None) or current()
-        shell = masker.mask(("! " if command.invert_exit else "") + shlex.join(command.args))
-        self.console.command_start(env.name, phase, index, shell)
-        if not command.args:
-            return CommandResult(phase, index, shell, "not found", None, 0.0, command.ignore_exit)
-        cwd = env.change_dir
-        try:
-            executable, inside = locate(
-                command.args[0], bin_dirs=prepared.bin_dirs, path=environ["PATH"], cwd=cwd, env_dir=env.env_dir
-            )
-            needs_allow = check and not inside and bool(prepared.bin_dirs) and env.env_type != "system"
-            if needs_allow and not allowed(command.args[0], executable, env.allowlist_externals):
-                raise CommandRejected(
-                    f"{command.args[0]} is not in the env ({executable}); add it to allowlist_externals to run it",
-                    "rejected",
-                )
-        except CommandRejected as exc:
-            self.console.error(env.name, str(exc))
-            failed = CommandResult(phase, index, shell, exc.status, None, 0.0, command.ignore_exit)
-            self.console.command_end(env.name, failed)
-            return failed
-        argv = (executable, *command.args[1:])
-        attempts = 0
-        output_from, started = _size(log), time.time()  # what it prints, for --result-json
-        while True:
-            attempts += 1
-            outcome = execute_masked(
-                Request(
-                    argv,
-                    cwd,
-                    environ,
-                    timeout=self._timeout(env),
-                    log=log,
-                    on_output=self.console.output_sink(env.name),
-                    grace_interrupt=env.interrupt_timeout,
-                    grace_terminate=env.terminate_timeout,
-                    cancel=getattr(self._local, "cancel", None),
-                    tty=self.console.tty,
-                    colour=self.console.colour,
-                ),
-                masker,
-            )
-            done = CommandResult(
-                phase,
-                index,
-                shell,
-                outcome.status.value,
-                outcome.exit_code,
-                outcome.duration,
-                command.ignore_exit,
-                attempts,
-                command.invert_exit,
-                (output_from, _size(log)),
-                started,
-            )
-            if outcome.status is Status.INTERRUPTED:
-                self.console.command_end(env.name, done)
-                raise KeyboardInterrupt
-            if done.ok or attempts > env.commands_retry:
-                self.console.command_end(env.name, done)
-                return done
-            self.console.note(env.name, f"{phase}[{index}] exit {outcome.exit_code}: retrying")
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

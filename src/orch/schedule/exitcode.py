@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from orch.schedule.results import EnvResult, EnvStatus
+from orch.schedule.results import CommandStatus, EnvResult, EnvStatus
 
 EXIT_OK, EXIT_FAILED = 0, 1
 NOT_FOUND = 2  # tox reports the OSError's errno: ENOENT
@@ -33,9 +33,9 @@ def env_code(result: EnvResult) -> int:
     for command in result.commands:
         if command.ok or command.ignored:
             continue
-        if command.status == "not found":
+        if command.status is CommandStatus.NOT_FOUND:
             return NOT_FOUND
-        if command.status == "exited" and command.exit_code and not command.inverted:
+        if command.status is CommandStatus.EXITED and command.exit_code and not command.inverted:
             return command.exit_code
         return EXIT_FAILED
     return EXIT_FAILED

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from orch import __version__
 from orch.schedule import resultkey, resultstore
-from orch.schedule.results import CommandResult, EnvResult, EnvStatus, cached_line
+from orch.schedule.results import CommandResult, CommandStatus, EnvResult, EnvStatus, cached_line
 
 if TYPE_CHECKING:
     from orch.builders.source import SourceScan
@@ -218,8 +218,8 @@ def _command_record(c: CommandResult) -> dict[str, object]:
     return {
         "phase": c.phase,
         "index": c.index,
-        "command": c.shell,
-        "status": c.status,
+        "command": c.command_line,
+        "status": c.status.value,
         "exit_code": c.exit_code,
         "duration": round(c.duration, 3),
         "ignored": c.ignored,
@@ -235,7 +235,7 @@ def _command(data: Mapping[str, object]) -> CommandResult:
         str(data.get("phase", "commands")),
         index if isinstance(index, int) else 0,
         str(data.get("command", "")),
-        str(data.get("status", "exited")),
+        CommandStatus.read(data.get("status", "exited")),
         code if isinstance(code, int) else None,
         0.0,
         bool(data.get("ignored", False)),

@@ -22,12 +22,34 @@ class EnvStatus(str, enum.Enum):
         return self in (EnvStatus.FAILED, EnvStatus.INTERRUPTED, EnvStatus.TIMEOUT)
 
 
+class CommandStatus(str, enum.Enum):
+    """How a command ended: the process statuses of :class:`orch.execute.Status`, and ``rejected``
+    (outside the env, not in allowlist_externals: never started)."""
+
+    EXITED = "exited"  # see exit_code
+    TIMEOUT = "timeout"
+    INTERRUPTED = "interrupted"
+    NOT_FOUND = "not found"
+    REJECTED = "rejected"
+
+    def __str__(self) -> str:  # in messages: "timeout", not "CommandStatus.TIMEOUT"
+        return self.value
+
+    @classmethod
+    def read(cls, text: object) -> CommandStatus:
+        """A status as a record stored it; one this orch does not know reads as ``not found``."""
+        try:
+            return cls(text)
+        except ValueError:
+            return cls.NOT_FOUND
+
+
 @dataclass
 class CommandResult:
-    phase: str  # commands_pre, commands, commands_post, exec
+    phase: str  # extra_setup_commands, commands_pre, commands, commands_post, exec
     index: int
-    shell: str  # the command as a shell would show it
-    status: str  # exited, timeout, interrupted, not found
+    command_line: str  # the command as a shell would show it, secrets masked
+    status: CommandStatus
     exit_code: int | None
     duration: float
     ignored: bool = False  # a leading "-": its exit code does not count
@@ -36,9 +58,17 @@ class CommandResult:
     output: tuple[int, int] | None = None  # its bytes in commands.log, [start, end), for --result-json
     started: float = 0.0  # wall clock (time.time()) when it started
 
+    def __post_init__(self) -> None:
+        self.status = CommandStatus.read(self.status)  # "exited" from a record or a caller: the enum
+
+    @property
+    def ending(self) -> str:
+        """How it ended, as messages say it: ``exit 3``, ``timeout``, ``not found``..."""
+        return f"exit {self.exit_code}" if self.status is CommandStatus.EXITED else self.status.value
+
     @property
     def ok(self) -> bool:
-        return self.status == "exited" and (self.exit_code != 0 if self.inverted else self.exit_code == 0)
+        return self.status is CommandStatus.EXITED and (self.exit_code != 0 if self.inverted else self.exit_code == 0)
 
 
 @dataclass
@@ -73,8 +103,8 @@ class EnvResult:
                 {
                     "phase": c.phase,
                     "index": c.index,
-                    "command": c.shell,
-                    "status": c.status,
+                    "command": c.command_line,
+                    "status": c.status.value,
                     "exit_code": c.exit_code,
                     "duration": round(c.duration, 3),
                     "ignored": c.ignored,
@@ -116,7 +146,7 @@ def result_from_record(name: str, data: Mapping[str, Any]) -> EnvResult:
                 c["phase"],
                 c["index"],
                 c["command"],
-                c["status"],
+                CommandStatus.read(c["status"]),
                 c["exit_code"],
                 c["duration"],
                 c.get("ignored", False),

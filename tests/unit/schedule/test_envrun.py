@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from orch.schedule.envrun import CommandRejected, RunOptions, allowed, locate
+from orch.schedule.commands import CommandRejected, allowed, locate
+from orch.schedule.envrun import RunOptions
 from orch.schedule.results import EnvStatus
 
 

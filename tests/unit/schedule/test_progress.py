@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+
 from orch.report.record import RunRecord
 from orch.schedule.results import EnvResult, EnvStatus
 from orch.schedule.session import Plan, _Progress
