@@ -167,6 +167,10 @@ def test_a_sequential_run_leaves_no_command_and_resumes(project: MakeProject, st
     proj = stubborn_project(project, ["second"])
     proc = start(proj, started, "run")
     pids = pids_of(proj.path, ["second"], proc)
+    deadline = time.monotonic() + STARTUP  # the record is rewritten in the background, soon after first ends
+    while (proj.path / ".tox" / ".orch" / "last-run.json").exists() is False or status(proj, "first") != "ok":
+        assert time.monotonic() < deadline, "first never made it into the record"
+        time.sleep(0.05)
     out = stop(proc, kill)
     assert_gone(pids)
     if kill != "kill-9":
