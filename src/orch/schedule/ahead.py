@@ -8,9 +8,15 @@ the ones not started yet dropped at the end.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar, cast
+
+from orch.envs import lock as env_lock
+
+if TYPE_CHECKING:
+    from orch.envs.api import PreparedEnv
 
 T = TypeVar("T")
 
@@ -84,3 +90,51 @@ class Pool(Generic[T]):
                     return
                 task = self._queue.pop(0)
             task._run()
+
+
+class Ahead(NamedTuple):
+    """A setup done ahead of its env's turn: its progress lines and what it returned or raised."""
+
+    notes: list[str]
+    outcome: PreparedEnv | Exception
+    locks: tuple[env_lock.EnvLock, ...] = ()  # the env's use lock, held for its turn
+
+
+class AheadSetups:
+    """The setups of one run started before their envs' turns (see
+    :meth:`orch.schedule.envrun.EnvRunner.setup_ahead`): started in order, each taken once by its
+    env, the rest dropped and their locks let go at the end."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, Task[Ahead | None]] = {}
+        self._pool: Pool[Ahead | None] | None = None
+        self.cancel = threading.Event()  # set by stop (or a stopping run): stops the setups still running
+
+    def start(self, names: Sequence[str], workers: int, setup: Callable[[str], Ahead | None]) -> None:
+        self.cancel.clear()
+        pool = Pool([functools.partial(setup, name) for name in names], workers, "orch-setup")
+        self._tasks = dict(zip(names, pool.tasks))
+        self._pool = pool
+
+    def stop(self) -> None:
+        """Drop the setups that have not started and stop the running ones (their installers get
+        Ctrl-C's treatment); the envs they leave unfinished are rebuilt by their next setup."""
+        pool, self._pool, tasks = self._pool, None, self._tasks
+        self._tasks = {}
+        if pool is not None:
+            self.cancel.set()
+            pool.shutdown()
+        for task in tasks.values():  # done, but their turn never came: let other runs have the envs
+            done = task.result() if task.done() and not task.cancelled() else None
+            if done is not None:
+                env_lock.release(done.locks)
+
+    def take(self, name: str, cancel: threading.Event | None) -> Ahead | None:
+        """The setup of ``name`` done ahead, waited for; None when none was started (or it was dropped).
+        An env told to stop (``cancel``: Ctrl-C, fail-fast) does not wait: KeyboardInterrupt."""
+        task = self._tasks.pop(name, None)
+        while task is not None and not task.wait(0.1):
+            if cancel is not None and cancel.is_set():
+                self.cancel.set()  # the run is stopping: so do the setups ahead (stop follows)
+                raise KeyboardInterrupt
+        return task.result() if task is not None and not task.cancelled() else None

@@ -8,7 +8,6 @@ turns the env's failure into "ignored".
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import shutil
@@ -31,7 +30,7 @@ from orch.envs.uvsync import uses_lock
 from orch.errors import ConfigError, OrchError
 from orch.execute import cancel_scope
 from orch.execute.masking import Masker, current, remember
-from orch.schedule.ahead import Pool, Task
+from orch.schedule.ahead import Ahead, AheadSetups
 from orch.schedule.commands import CommandRunner, file_size
 from orch.schedule.console import log_lines_since
 from orch.schedule.packages import IncompatiblePackage
@@ -66,14 +65,6 @@ class _NotSetUp(NamedTuple):
 
     reason: str
     skip: bool = False
-
-
-class _Ahead(NamedTuple):
-    """A setup done ahead of its env's turn: its progress lines and what it returned or raised."""
-
-    notes: list[str]
-    outcome: PreparedEnv | Exception
-    locks: tuple[env_lock.EnvLock, ...] = ()  # the env's use lock, held for its turn
 
 
 class RunOptions(NamedTuple):
@@ -131,9 +122,7 @@ class EnvRunner:
         self._local = threading.local()  # the running env's cancel event and deadline, per worker thread
         self.packages = packages  # None: envs install no package (orch exec on a reused env still has it)
         self.package_files: dict[str, Path] = {}  # env name -> the package file it installed (TOX_PACKAGE)
-        self._ahead: dict[str, Task[_Ahead | None]] = {}  # setups started ahead (setup_ahead)
-        self._ahead_pool: Pool[_Ahead | None] | None = None
-        self._ahead_cancel = threading.Event()  # set by stop_ahead: stops the setups still running
+        self._ahead = AheadSetups()  # setups started before their env's turn (setup_ahead)
         self._setup_from: dict[str, int] = {}  # -v: where each env's setup began writing its setup.log
         self.result_cache: ResultCache | None = None  # --cached / result_cache (set by the command)
 
@@ -313,27 +302,14 @@ class EnvRunner:
         when their turn comes, so the output reads as if they were set up in turn. Only the
         backend's setup runs ahead; package builds and installs, and the commands, stay in turn.
         """
-        if len(names) < 2 or workers < 1:
-            return
-        self._ahead_cancel.clear()
-        pool = Pool([functools.partial(self._set_up_ahead, name) for name in names], workers, "orch-setup")
-        self._ahead = dict(zip(names, pool.tasks))
-        self._ahead_pool = pool
+        if len(names) >= 2 and workers >= 1:
+            self._ahead.start(names, workers, self._set_up_ahead)
 
     def stop_ahead(self) -> None:
-        """Drop the setups that have not started and stop the running ones (their installers get
-        Ctrl-C's treatment); the envs they leave unfinished are rebuilt by their next setup."""
-        pool, self._ahead_pool, ahead = self._ahead_pool, None, self._ahead
-        self._ahead = {}
-        if pool is not None:
-            self._ahead_cancel.set()
-            pool.shutdown()
-        for future in ahead.values():  # done, but their turn never came: let other runs have the envs
-            done = future.result() if future.done() and not future.cancelled() else None
-            if done is not None:
-                env_lock.release(done.locks)
+        """Drop the setups ahead that have not started and stop the running ones."""
+        self._ahead.stop()
 
-    def _set_up_ahead(self, name: str) -> _Ahead | None:
+    def _set_up_ahead(self, name: str) -> Ahead | None:
         env = self.config.env(name)
         parts = self._setup_parts(env)
         if isinstance(parts, _NotSetUp):
@@ -343,21 +319,15 @@ class EnvRunner:
         if parts.backend.cannot_create(request) is not None:
             return None
         try:
-            with cancel_scope(self._ahead_cancel), env_lock.session() as held:
+            with cancel_scope(self._ahead.cancel), env_lock.session() as held:
                 prepared = parts.backend.setup(request)
-                return _Ahead(notes, prepared, tuple(held.detach()))
+                return Ahead(notes, prepared, tuple(held.detach()))
         except Exception as exc:  # handed over to the env's turn, where it is raised as if it happened there
-            return _Ahead(notes, exc)
+            return Ahead(notes, exc)
 
     def _setup(self, backend: Backend, request: SetupRequest) -> PreparedEnv:
         """The backend's setup of the env: done ahead (waited for), or done now."""
-        future = self._ahead.pop(request.config.name, None)
-        cancel = getattr(self._local, "cancel", None)
-        while future is not None and not future.wait(0.1):  # Ctrl-C or fail-fast must not wait for it
-            if cancel is not None and cancel.is_set():
-                self._ahead_cancel.set()  # the run is stopping: so do the setups ahead (stop_ahead follows)
-                raise KeyboardInterrupt
-        ahead = future.result() if future is not None and not future.cancelled() else None
+        ahead = self._ahead.take(request.config.name, getattr(self._local, "cancel", None))
         if ahead is None:
             return backend.setup(request)
         env_lock.adopt(ahead.locks)
