@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 # loads no run machinery. Every command walks the stages it needs, in order: cmd_run is
 # load -> select -> plan -> build (inside each env's turn) -> run -> report.
 HANDLERS: dict[str, str] = {
-    "run": "orch.cli.commands:cmd_run",
-    "run-parallel": "orch.cli.commands:cmd_run_parallel",
+    "run": "orch.cli.run:cmd_run",
+    "run-parallel": "orch.cli.run:cmd_run_parallel",
     "exec": "orch.cli.commands:cmd_exec",
     "build": "orch.cli.commands:cmd_build",
     "list": "orch.cli.commands:cmd_list",

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from orch.cli import commands
+from orch.cli import commands, run
 from orch.config.project import Config
 from orch.errors import OrchError, UsageError
 from orch.plugin.manager import Plugins
@@ -40,7 +40,7 @@ def cmd_devenv(args: argparse.Namespace, plugins: Plugins) -> int:
     args.override = [*args.override, f"testenv:{name}.env_dir={path}", f"testenv:{name}.use_develop=true"]
     args.notest, args.skip_missing_interpreters, args.parallel = True, "false", None
     args.installpkg, args.failed, args.resume = None, False, False
-    code = commands.cmd_run(args, plugins)
+    code = run.cmd_run(args, plugins)
     if code == 0:
         print(f"orch: created development environment under {path}")
     return code
@@ -154,7 +154,7 @@ def cmd_legacy(args: argparse.Namespace, plugins: Plugins) -> int:
     if args.devenv:
         args.path = args.devenv
         return cmd_devenv(args, plugins)
-    return commands.cmd_run(args, plugins)
+    return run.cmd_run(args, plugins)
 
 
 def _legacy_overrides(args: argparse.Namespace) -> list[str]:
