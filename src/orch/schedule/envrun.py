@@ -1,9 +1,12 @@
-"""One env from start to end: find its interpreter, set it up, run its commands.
+"""One env from start to end: find its interpreter and backend, set it up (or take the setup done
+ahead of its turn), install its package, call the plugins' lifecycle hooks, run its commands.
 
-``commands_pre``, then ``commands`` (skipped when a pre command failed), then ``commands_post``
-(always). A leading ``-`` ignores a command's exit code; ``ignore_errors`` runs the remaining
-commands after a failure; ``commands_retry`` runs a failing command again; ``ignore_outcome``
-turns the env's failure into "ignored".
+The commands themselves run in :mod:`orch.schedule.commands` (``commands_pre``, then ``commands``,
+skipped when a pre command failed, then ``commands_post``, always); ``ignore_outcome`` turns the
+env's failure into "ignored". This module is about 450 lines because it is the one place where an
+env's stages meet and its result is decided: each stage's work lives elsewhere (envs/, builders/,
+schedule/ahead.py, schedule/packages.py, schedule/commands.py), and what is left is their order
+and how each one's failure ends the env.
 """
 
 from __future__ import annotations
