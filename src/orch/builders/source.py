@@ -20,17 +20,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import stat
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 from orch.builders.package_files import PackageFiles, covers, is_config, of_build
-from orch.execute import capture
+from orch.builders.source_listing import SKIP_DIRS, SKIP_TOP_DIRS, Entry, in_git, junk, list_entries, under, walk
 
 __all__ = [
     "RACY_SECONDS",
@@ -43,29 +41,10 @@ __all__ = [
 ]
 
 # Never part of the sources: VCS data, orch/tox/nox work dirs, virtual envs, tool caches.
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".orch",
-        ".tox",
-        ".nox",
-        "__pycache__",
-        ".venv",
-        "venv",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        "node_modules",
-    }
-)
-# Build output, skipped only at the top of the project: ``src/pkg/build/`` may well be a subpackage.
-SKIP_TOP_DIRS = frozenset({"build", "dist"})
 RACY_SECONDS = 2.0
 
 _CHUNK = 1024 * 1024
 _CACHE_VERSION = 1
-_COMMIT = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 
 class SourceState(NamedTuple):
@@ -76,11 +55,6 @@ class SourceState(NamedTuple):
     git_commit: str | None  # HEAD, or None outside git (or before the first commit)
     dirty: bool | None  # changes under the root that HEAD does not have; None outside git
     hashed_files: int = 0
-
-
-class _Entry(NamedTuple):
-    rel: str  # posix path relative to the root
-    path: str
 
 
 def source_state(root: Path, *, cache_file: Path | None = None, exclude: Iterable[Path] = ()) -> SourceState:
@@ -96,7 +70,7 @@ def source_state(root: Path, *, cache_file: Path | None = None, exclude: Iterabl
 def source_files(root: Path, *, exclude: Iterable[Path] = ()) -> list[str]:
     """The files that make the sources (what :func:`source_state` hashes), relative to ``root``,
     with ``/`` separators: what a package should be built from."""
-    entries, _, _ = _entries(os.path.abspath(root), list(exclude))
+    entries, _, _ = list_entries(os.path.abspath(root), list(exclude))
     return [entry.rel for entry in entries]
 
 
@@ -112,12 +86,12 @@ class SourceScan:
         self.top = os.path.abspath(root)
         folders = [*exclude, *([] if cache_file is None else [cache_file.parent])]
         self._excluded = tuple(
-            path for path in map(os.path.abspath, folders) if _under(path, (self.top,)) and path != self.top
+            path for path in map(os.path.abspath, folders) if under(path, (self.top,)) and path != self.top
         )
         self._lock = threading.Lock()
         self._cache = _Cache(cache_file, self.top)
-        self._git = _in_git(Path(self.top))
-        self._listing: tuple[list[_Entry], str | None, bool | None] | None = None
+        self._git = in_git(Path(self.top))
+        self._listing: tuple[list[Entry], str | None, bool | None] | None = None
         self._parts: dict[str, bytes | None] = {}
         self._states: dict[PackageFiles | None, SourceState] = {}
 
@@ -180,7 +154,7 @@ class SourceScan:
         known = [entry.rel for entry in entries]
         return of_build(out_dir, artifact, Path(self.top), known, self._keep)
 
-    def _chosen(self, package: PackageFiles | None) -> tuple[list[_Entry], str | None, bool | None]:
+    def _chosen(self, package: PackageFiles | None) -> tuple[list[Entry], str | None, bool | None]:
         """The files :meth:`state` hashes for ``package`` (every listed one for None)."""
         if package is None or self._git:
             entries, commit, dirty = self._listed()
@@ -188,45 +162,45 @@ class SourceScan:
             entries, commit, dirty = self._walk_folders(package.folders), None, None
         return (entries if package is None else self._covered(entries, package)), commit, dirty
 
-    def _nested(self, entry: _Entry) -> list[_Entry]:
+    def _nested(self, entry: Entry) -> list[Entry]:
         """``entry`` itself, or, when it is a folder (a submodule, a nested repository), its files."""
         if not os.path.isdir(entry.path) or os.path.islink(entry.path):
             return [entry]
         git = os.path.exists(os.path.join(entry.path, ".git"))
-        inner, _, _ = _entries(entry.path, [Path(path) for path in self._excluded], git=git)
-        found: list[_Entry] = []
+        inner, _, _ = list_entries(entry.path, [Path(path) for path in self._excluded], git=git)
+        found: list[Entry] = []
         for file in inner:
-            found.extend(self._nested(_Entry(f"{entry.rel}/{file.rel}", file.path)))
+            found.extend(self._nested(Entry(f"{entry.rel}/{file.rel}", file.path)))
         return found
 
-    def _listed(self) -> tuple[list[_Entry], str | None, bool | None]:
+    def _listed(self) -> tuple[list[Entry], str | None, bool | None]:
         if self._listing is None:
-            self._listing = _entries(self.top, [Path(path) for path in self._excluded], git=self._git)
+            self._listing = list_entries(self.top, [Path(path) for path in self._excluded], git=self._git)
         return self._listing
 
-    def _walk_folders(self, folders: Iterable[str]) -> list[_Entry]:
-        entries: list[_Entry] = []
+    def _walk_folders(self, folders: Iterable[str]) -> list[Entry]:
+        entries: list[Entry] = []
         for folder in folders:
             path = os.path.join(self.top, *folder.split("/"))
-            if os.path.isdir(path) and not os.path.islink(path) and not _under(path, self._excluded):
-                entries.extend(_walk(path, f"{folder}/", self._excluded))
+            if os.path.isdir(path) and not os.path.islink(path) and not under(path, self._excluded):
+                entries.extend(walk(path, f"{folder}/", self._excluded))
         return entries
 
-    def _covered(self, listed: list[_Entry], package: PackageFiles) -> list[_Entry]:
+    def _covered(self, listed: list[Entry], package: PackageFiles) -> list[Entry]:
         """The listed files ``package`` covers, its own files (listed or not: git may ignore one), the config."""
         chosen = {entry.rel: entry for entry in listed if covers(package, entry.rel)}
         for rel in package.files:
-            chosen.setdefault(rel, _Entry(rel, os.path.join(self.top, *rel.split("/"))))
+            chosen.setdefault(rel, Entry(rel, os.path.join(self.top, *rel.split("/"))))
         try:
             with os.scandir(self.top) as scan:
                 tops = [item.name for item in scan if is_config(item.name) and not item.is_dir()]
         except OSError:
             tops = []
         for name in tops:
-            chosen.setdefault(name, _Entry(name, os.path.join(self.top, name)))
-        return [chosen[rel] for rel in sorted(chosen) if not _under(chosen[rel].path, self._excluded)]
+            chosen.setdefault(name, Entry(name, os.path.join(self.top, name)))
+        return [chosen[rel] for rel in sorted(chosen) if not under(chosen[rel].path, self._excluded)]
 
-    def _part(self, entry: _Entry) -> bytes | None:
+    def _part(self, entry: Entry) -> bytes | None:
         if entry.rel not in self._parts:
             self._parts[entry.rel] = _file_part(entry, self._cache)
         return self._parts[entry.rel]
@@ -234,109 +208,10 @@ class SourceScan:
     def _keep(self, rel: str) -> bool:
         """Whether ``rel`` is a file of the sources on disk (a packaged file must be one)."""
         path = os.path.join(self.top, *rel.split("/"))
-        return os.path.isfile(path) and not _junk(rel, untracked=False) and not _under(path, self._excluded)
+        return os.path.isfile(path) and not junk(rel, untracked=False) and not under(path, self._excluded)
 
 
-def _entries(top: str, folders: list[Path], *, git: bool | None = None) -> tuple[list[_Entry], str | None, bool | None]:
-    excluded = tuple(path for path in map(os.path.abspath, folders) if _under(path, (top,)) and path != top)
-    listed = _git_state(top, excluded) if (_in_git(Path(top)) if git is None else git) else None
-    if listed is not None:
-        entries, commit, dirty = listed
-        return [entry for entry in entries if not _under(entry.path, excluded)], commit, dirty
-    return sorted(_walk(top, "", excluded), key=lambda entry: entry.rel), None, None
-
-
-def _in_git(root: Path) -> bool:
-    return any((folder / ".git").exists() for folder in (root, *root.parents))
-
-
-def _git_state(top: str, excluded: tuple[str, ...] = ()) -> tuple[list[_Entry], str | None, bool | None] | None:
-    """Git's files, HEAD and dirty flag (the three asked at once); None when git cannot list the files.
-
-    The excluded folders (orch's work dir) do not make the sources dirty."""
-    skip = [f":(exclude){os.path.relpath(path, top).replace(os.sep, '/')}" for path in excluded]
-    with ThreadPoolExecutor(3, thread_name_prefix="orch-git") as pool:
-        listing = pool.submit(_git, top, "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard")
-        head = pool.submit(_git, top, "rev-parse", "--verify", "-q", "HEAD")
-        status = pool.submit(_git, top, "status", "--porcelain", "-z", "--", ".", *skip)
-    out = listing.result()
-    entries = None if out is None else _git_files(top, out)
-    if entries is None:
-        return None
-    commit = (head.result() or b"").decode("ascii", errors="replace").strip()
-    changes = status.result()
-    return entries, commit if _COMMIT.fullmatch(commit) else None, None if changes is None else bool(changes.strip())
-
-
-def _git(top: str, *args: str) -> bytes | None:
-    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    outcome = capture(["git", "-C", top, *args], env=env)
-    return outcome.tail if outcome.ok else None
-
-
-def _git_files(top: str, out: bytes) -> list[_Entry] | None:
-    """Tracked files plus untracked ones git does not ignore, sorted; None when there are none."""
-    entries: dict[str, _Entry] = {}
-    for item in out.split(b"\0"):
-        if len(item) < 3 or item[1:2] != b" ":  # "H path" (tracked) or "? path" (untracked)
-            continue
-        rel = os.fsdecode(item[2:]).rstrip("/")  # a nested repository is listed as "dir/"
-        if item[:1] == b"?" and _junk(rel):  # untracked build output, caches and envs
-            continue
-        entries[rel] = _Entry(rel, os.path.join(top, *rel.split("/")))
-    if not entries:  # root itself ignored: git knows nothing of these sources, so walk them
-        return None
-    return [entries[rel] for rel in sorted(entries)]
-
-
-def _junk(rel: str, *, untracked: bool = True) -> bool:
-    """Build output, caches, envs; ``untracked=False`` leaves top-level ``build/`` and ``dist/`` in
-    (a packaged file may live there)."""
-    parts = rel.split("/")
-    return (
-        (untracked and parts[0] in SKIP_TOP_DIRS)
-        or any(part in SKIP_DIRS or part.endswith(".egg-info") for part in parts[:-1])
-        or parts[-1].endswith(".egg-info")
-    )
-
-
-def _walk(folder: str, prefix: str, excluded: tuple[str, ...]) -> Iterator[_Entry]:
-    try:
-        with os.scandir(folder) as scan:
-            items = list(scan)
-    except OSError:
-        return
-    for item in items:
-        if item.name in SKIP_DIRS:  # also a worktree's ".git" file
-            continue
-        rel = f"{prefix}{item.name}"
-        try:
-            is_dir = item.is_dir(follow_symlinks=False)
-            is_link = item.is_symlink()
-        except OSError:
-            continue
-        if is_dir:
-            skip = (
-                item.name.endswith(".egg-info") or (not prefix and item.name in SKIP_TOP_DIRS) or _env_root(item.path)
-            )
-            if not (skip or _under(item.path, excluded)):
-                yield from _walk(item.path, f"{rel}/", excluded)
-        elif is_link and os.path.isdir(item.path):  # symlinked folders are not followed
-            continue
-        else:
-            yield _Entry(rel, item.path)
-
-
-def _env_root(folder: str) -> bool:
-    """A virtual or conda environment (another tool's work dir, a user's venv): never sources."""
-    return os.path.exists(os.path.join(folder, "pyvenv.cfg")) or os.path.isdir(os.path.join(folder, "conda-meta"))
-
-
-def _under(path: str, folders: tuple[str, ...]) -> bool:
-    return any(path == folder or path.startswith(folder + os.sep) for folder in folders)
-
-
-def _file_part(entry: _Entry, cache: _Cache) -> bytes | None:
+def _file_part(entry: Entry, cache: _Cache) -> bytes | None:
     """``path\\0mode\\0sha256\\n`` for one file; None for what is not a file (deleted, a submodule)."""
     try:
         info = os.lstat(entry.path)
