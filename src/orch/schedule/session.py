@@ -133,7 +133,7 @@ class _Progress:
     flushes the new one first (2-10 ms here, each time). A rewrite asked for while one is under way is
     merged into the next. Rewriting the whole record is cheap for a few envs and not for a thousand:
     a rewrite waits until 9 times as long as the last one took has passed, so records cost at most a
-    tenth of the run.
+    tenth of the run. A result that comes during that pause is written when it ends, never dropped.
     """
 
     def __init__(self, names: Sequence[str], plan: Plan, save: SaveProgress | None) -> None:
@@ -150,8 +150,7 @@ class _Progress:
     def add(self, result: EnvResult) -> None:
         with self._lock:
             self.results.append(result)
-        if time.monotonic() >= self._next_save:
-            self.save()
+        self.save()  # written when the writer's pause is over: never dropped, only merged
 
     def duration(self) -> float:
         return time.monotonic() - self._clock
@@ -189,6 +188,8 @@ class _Progress:
             with self._lock:
                 while not (self._dirty or self._closed):
                     self._wanted.wait()
+                while not self._closed and (pause := self._next_save - time.monotonic()) > 0:
+                    self._wanted.wait(pause)  # the last rewrite's pause; what finishes meanwhile is merged
                 if not self._dirty:
                     return
                 self._dirty = False

@@ -39,3 +39,20 @@ def test_nothing_is_written_after_close(tmp_path: Path) -> None:
     progress.close()
     assert progress.saves == 0
     assert not (tmp_path / "last-run.json").exists()
+
+
+def test_a_result_that_comes_during_the_pause_is_written_after_it(tmp_path: Path) -> None:
+    """A rewrite waits out the last one's pause; the result that asked for it is not dropped (a kill -9
+    later must find it in the record)."""
+    progress = _progress(tmp_path)
+    progress.save()
+    deadline = time.monotonic() + 10
+    while progress.saves < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    progress._next_save = time.monotonic() + 0.3  # as after a slow first write
+    progress.add(EnvResult("a", EnvStatus.OK))
+    while progress.saves < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    record = json.loads((tmp_path / "last-run.json").read_text(encoding="utf-8"))
+    assert record["envs"]["a"]["status"] == "ok"
+    progress.close()
