@@ -257,22 +257,43 @@ def check_tox_uv(tool: Tool, project: Path, env: Mapping[str, str], results: Res
 # --------------------------------------------------------------------------------------------- measuring
 
 
-def measure_warm(results: Results, tool: Tool, project: Path, env: Mapping[str, str], repeat: int) -> None:
-    """Time *tool*'s warm runs into ``results.timings``; a failure marks the tool failed (skipped afterwards)."""
+def measure_warm(
+    results: Results, tools: Sequence[Tool], source: Tool | None, project: Path, env: Mapping[str, str], repeat: int
+) -> None:
+    """One untimed round, then *repeat* rounds; in each, every tool's warm run, then the commands alone (the
+    five ``ENV_PYTHON -m pytest -q`` in *source*'s envs), taking turns: a change in the machine's load reaches
+    orch and the commands it is compared with alike (timed one phase after the other, the ratio moved by a
+    fifth between invocations). A failure leaves that entry out of the later rounds."""
+    entries: list[tuple[str, list[list[str]], Tool | None]] = [(t.name, [t.cmd], t) for t in tools if not t.failed]
+    if source is not None:
+        results.commands_in = source.name
+        entries.append((COMMANDS, [[str(source.env_python(name)), "-m", "pytest", "-q"] for name in ENVS], None))
+    for key, cmds, tool in entries:
+        what = shell_join(cmds[0]) if tool is not None else f"python -m pytest -q in .orch/{{{','.join(ENVS)}}}"
+        print(f"  {key:>8}: {what}", flush=True)
+    runs: dict[str, list[float]] = {}
+    failed: set[str] = set()
+    for number in range(repeat + 1):
+        line = []
+        for key, cmds, tool in entries:
+            if key in failed:
+                continue
+            try:
+                elapsed = time_sequence(cmds, cwd=project, env=env, repeat=1, warmup=0).runs[0]
+            except CommandFailed as exc:
+                results.error(f"{key} (warm) failed: {exc.describe()}")
+                failed.add(key)
+                if tool is not None:
+                    tool.failed = True
+                continue
+            if number:
+                runs.setdefault(key, []).append(elapsed)
+            line.append(f"{key} {elapsed:.3f}")
+        print(f"  round {number}{' (untimed)' if not number else ''}: " + "  ".join(line), flush=True)
     slot = results.timings.setdefault("warm", {})
-    if tool.failed:
-        slot[tool.name] = None
-        return
-    print(f"  {tool.name:>6}: {shell_join(tool.cmd)} (x{repeat}, after one untimed run) ...", flush=True)
-    try:
-        timing = time_sequence([tool.cmd], cwd=project, env=env, repeat=repeat, warmup=1)
-    except CommandFailed as exc:
-        results.error(f"{tool.name} (warm) failed: {exc.describe()}")
-        slot[tool.name] = None
-        tool.failed = True
-        return
-    print(f"          best {timing.best:.3f}s of {[round(r, 3) for r in timing.runs]}", flush=True)
-    slot[tool.name] = timing
+    for key, cmds, _ in entries:
+        values = runs.get(key)
+        slot[key] = Timing(cmd=[shell_join(c) for c in cmds], runs=values) if values and key not in failed else None
 
 
 def measure_cold(results: Results, tools: Sequence[Tool], project: Path, env: Mapping[str, str], repeat: int) -> None:
@@ -497,13 +518,11 @@ def run(args: argparse.Namespace, root: Path) -> int:
     section("envs made by the cold runs")
     for tool in tools:
         check_envs(results, tool, project, env)
-    section(f"warm: envs in place, nothing changed (best of {args.repeat})")
-    for tool in tools:
-        measure_warm(results, tool, project, env, args.repeat)
-    section(f"commands alone: {len(ENVS)} x `python -m pytest -q`, one after another (best of {args.repeat})")
-    source = commands_source(args, tools, results)
-    if source is not None:
-        measure_commands(results, source, project, env, args.repeat)
+    section(
+        f"warm: envs in place, nothing changed; the tools and the commands alone ({len(ENVS)} x `python -m pytest"
+        f" -q`, one after another) take turns (one untimed round, then best of {args.repeat})"
+    )
+    measure_warm(results, tools, commands_source(args, tools, results), project, env, args.repeat)
 
     items = ratios(results)
     goals = targets(items)
