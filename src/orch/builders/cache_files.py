@@ -7,8 +7,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
@@ -16,6 +14,7 @@ from filelock import FileLock
 
 from orch.builders.api import BuildError
 from orch.builders.package_files import PackageFiles
+from orch.files import write_atomic
 
 SIDECAR = "provenance.json"
 FILE_SETS = "package-files.json"  # per packagedef: what went into its last build, per variant
@@ -70,12 +69,8 @@ def write_file_set(path: Path, variant: str, settings: str, files: PackageFiles 
             return
     else:
         data[variant or "any"] = {"config_hash": settings, **files.to_json()}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    try:
-        tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:  # without it the next run hashes every source file: slower, never wrong
-        tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # without it the next run hashes every source file: slower, never wrong
+        write_atomic(path, json.dumps(data, indent=1) + "\n", make_folder=False)
 
 
 def read_sidecar(path: Path) -> dict[str, object] | None:

@@ -37,6 +37,7 @@ from packaging.utils import canonicalize_name
 from orch.builders.api import BuildError
 from orch.envs.api import EnvSetupError
 from orch.envs.installer import Installer, installer_environ, uv_bin
+from orch.files import write_atomic
 
 if TYPE_CHECKING:
     from orch.envs.interpreter import Interpreter
@@ -239,6 +240,4 @@ def _create(
         except EnvSetupError as exc:
             raise BuildError(str(exc), log) from None
     marker = {"python": python.path, "version": list(python.version), "requirements": requirements}
-    tmp = env_dir / f"{FINISHED}.tmp"
-    tmp.write_text(json.dumps(marker, indent=2), encoding="utf-8")
-    os.replace(tmp, env_dir / FINISHED)
+    write_atomic(env_dir / FINISHED, json.dumps(marker, indent=2))

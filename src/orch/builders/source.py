@@ -17,6 +17,7 @@ that keeps both the size and a coarse timestamp is still seen (git's "racy clean
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ from typing import NamedTuple
 
 from orch.builders.package_files import PackageFiles, covers, is_config, of_build
 from orch.builders.source_listing import SKIP_DIRS, SKIP_TOP_DIRS, Entry, in_git, junk, list_entries, under, walk
+from orch.files import write_atomic
 
 __all__ = [
     "RACY_SECONDS",
@@ -285,13 +287,8 @@ class _Cache:
         roots = dict(self.data)
         roots[self.root] = section
         text = json.dumps({"version": _CACHE_VERSION, "roots": roots}, separators=(",", ":"))
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.path)  # readers see the old cache or the new one, never half of one
-        except OSError:  # a cache we cannot write only costs time
-            tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a cache we cannot write only costs time
+            write_atomic(self.path, text)
 
 
 def _sha256(path: str) -> str | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any, NamedTuple
 
 from orch.envs.interpreter import Interpreter
 from orch.execute import capture
+from orch.files import write_atomic
 from orch.paths import cache_dir
 
 __all__ = ["PROBE", "Discovery", "Spec", "name_rank", "parse_spec"]
@@ -351,15 +351,7 @@ class _FactsCache:
         entries = {path: entry for path, entry in {**self._load(), **self._new}.items() if os.path.lexists(path)}
         text = json.dumps({"version": _CACHE_VERSION, "interpreters": entries}, indent=1)
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            descriptor, temp = tempfile.mkstemp(dir=self.file.parent, prefix=".interpreters-", suffix=".tmp")
+            write_atomic(self.file, text)
         except OSError:  # a cache that cannot be written costs a probe next time, nothing more
-            return
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temp, self.file)
-        except OSError:
-            Path(temp).unlink(missing_ok=True)
             return
         self._new.clear()

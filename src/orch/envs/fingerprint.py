@@ -27,13 +27,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from orch.execute.masking import USERINFO  # one definition of a URL's user:password part
+from orch.files import write_atomic
 
 if TYPE_CHECKING:
     from orch.envs.api import SetupRequest
@@ -273,17 +273,7 @@ def write(env_dir: Path, fingerprint: Fingerprint) -> None:
     """Record a finished setup: write a temporary file next to the record, then replace it atomically."""
     env_dir.mkdir(parents=True, exist_ok=True)
     _refuse_a_folder(env_dir)
-    fd, tmp = tempfile.mkstemp(dir=env_dir, prefix=f"{FILE_NAME}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(fingerprint.to_json())
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path_of(env_dir))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path_of(env_dir), fingerprint.to_json(), fsync=True, make_folder=False)
 
 
 def remove(env_dir: Path) -> None:

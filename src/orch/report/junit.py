@@ -24,15 +24,16 @@ attribute there, so only ``<testsuite>`` carries it.
 
 from __future__ import annotations
 
+import io
 import os
 import re
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
 from orch.execute.masking import current
+from orch.files import write_atomic
 from orch.report.results_json import output_logs
 from orch.schedule.results import EnvResult, EnvStatus, cached_line
 
@@ -114,15 +115,6 @@ def write_junit(
     """Write the JUnit XML to ``path`` atomically; create its folder; return the path."""
     tree = junit_tree(results, suite_name=suite_name, tail_bytes=tail_bytes)
     ET.indent(tree)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            tree.write(handle, encoding="utf-8", xml_declaration=True)
-            handle.write(b"\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    buffer = io.BytesIO()
+    tree.write(buffer, encoding="utf-8", xml_declaration=True)
+    return write_atomic(Path(path), buffer.getvalue() + b"\n")

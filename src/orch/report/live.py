@@ -167,25 +167,30 @@ class ParallelConsole:
     def _copy(self, path: Path) -> bool:
         """Copy a log to the stream chunk by chunk (the caller holds the lock); True when the last
         character written ends a line."""
-        buffer = getattr(self.stream, "buffer", None)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        last = b"\n"
         try:
             with path.open("rb") as handle:
-                self.stream.flush()
-                while chunk := handle.read(CHUNK):
-                    last = chunk[-1:]
-                    if buffer is not None:
-                        buffer.write(chunk)
-                    else:
-                        self.stream.write(decoder.decode(chunk))
-                if buffer is not None:
-                    buffer.flush()
-                else:
-                    self.stream.write(decoder.decode(b"", final=True))
+                return self._copy_from(handle)
         except OSError as exc:
             self.stream.write(f"[cannot read {path}: {exc.strerror or exc}]\n")
             return True
+
+    def _copy_from(self, handle: IO[bytes]) -> bool:
+        """Copy ``handle`` from where it stands to the stream: bytes to its buffer when it has one,
+        else decoded text; True when the last character written ends a line."""
+        self.stream.flush()
+        buffer = getattr(self.stream, "buffer", None)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        last = b"\n"
+        while chunk := handle.read(CHUNK):
+            last = chunk[-1:]
+            if buffer is not None:
+                buffer.write(chunk)
+            else:
+                self.stream.write(decoder.decode(chunk))
+        if buffer is not None:
+            buffer.flush()
+        else:
+            self.stream.write(decoder.decode(b"", final=True))
         return last in (b"\n", b"\r")
 
     def _block(self, result: EnvResult) -> None:
@@ -208,19 +213,7 @@ class ParallelConsole:
     def _copy_spool(self, spool: IO[bytes]) -> bool:
         """Copy an env's coloured output to the stream (the caller holds the lock); as :meth:`_copy`."""
         spool.seek(0)
-        self.stream.flush()
-        buffer = getattr(self.stream, "buffer", None)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        last = b"\n"
-        while chunk := spool.read(CHUNK):
-            last = chunk[-1:]
-            if buffer is not None:
-                buffer.write(chunk)
-            else:
-                self.stream.write(decoder.decode(chunk))
-        if buffer is not None:
-            buffer.flush()
-        return last in (b"\n", b"\r")
+        return self._copy_from(spool)
 
     def _result_line(self, result: EnvResult) -> str:
         status = result.status

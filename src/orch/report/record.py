@@ -6,17 +6,15 @@ Tests and tools read it to see work *not* done (``installer_runs`` is 0 for a re
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from orch import __version__
 from orch.execute.masking import current
+from orch.files import write_atomic
 from orch.schedule.results import EnvResult
 
 RECORD_NAME = "last-run.json"
@@ -45,18 +43,7 @@ def write_record(
         "complete": complete,
         "envs": {r.name: masker.mask_data(r.as_record()) for r in results},  # secrets out
     }
-    target = work_dir / RECORD_NAME
-    fd, tmp = tempfile.mkstemp(prefix=".last-run-", suffix=".json", dir=work_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, target)
-    except BaseException:  # a full disk, a folder named last-run.json, Ctrl-C: no temp file left behind
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return target
+    return write_atomic(work_dir / RECORD_NAME, json.dumps(data, indent=2) + "\n", make_folder=False)
 
 
 class RunRecord:

@@ -47,9 +47,7 @@ orch's ``platform`` object where tox has a string: it is ``orch_platform`` now):
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -57,6 +55,7 @@ from typing import TYPE_CHECKING
 
 from orch import __version__
 from orch.execute.masking import current
+from orch.files import write_atomic
 from orch.schedule.results import EnvResult
 
 if TYPE_CHECKING:
@@ -199,15 +198,4 @@ def write_result_json(
     data = result_document(results, configs=configs, started=started, duration=duration, exit_code=exit_code)
     masker = current()  # secrets out (orch.execute.masking)
     data = {**data, "envs": masker.mask_data(data["envs"]), "testenvs": masker.mask_data(data["testenvs"])}
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, default=str)
-            handle.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(Path(path), json.dumps(data, indent=2, default=str) + "\n")

@@ -28,6 +28,7 @@ from orch.envs import constraints
 from orch.envs import lock as env_lock
 from orch.envs.api import EnvSetupError
 from orch.envs.installer import Installer, installer_environ
+from orch.files import write_atomic
 from orch.paths import cache_dir
 
 if TYPE_CHECKING:
@@ -319,9 +320,7 @@ class PackageStage:
             "extras": list(env.extras),
             "artifact": str(artifact.path),
         }
-        tmp = record_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(record, indent=2), encoding="utf-8")
-        os.replace(tmp, record_path)
+        write_atomic(record_path, json.dumps(record, indent=2))
         if old is None:
             action = f"installed {label}"
         else:

@@ -20,11 +20,12 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
+
+from orch.files import write_atomic
 
 FORMAT = 1
 FOLDER = "results"
@@ -78,18 +79,8 @@ def read(cache_dir: Path, key: str, *, touch: bool = False) -> Mapping[str, obje
 
 def write(cache_dir: Path, key: str, data: Mapping[str, object]) -> Path:
     """Store an entry atomically; raise :class:`OSError` when it cannot be written."""
-    target = entry_path(cache_dir, key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{key[:12]}-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({**data, "format": FORMAT, "key": key}, handle, indent=1, default=str)
-            handle.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    text = json.dumps({**data, "format": FORMAT, "key": key}, indent=1, default=str) + "\n"
+    return write_atomic(entry_path(cache_dir, key), text)
 
 
 def entries(cache_dir: Path) -> Iterator[Entry]:

@@ -143,10 +143,10 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
     target = tmp_path / "result.json"
     target.write_text("old", encoding="utf-8")
 
-    def failing_dump(*args: object, **kwargs: object) -> None:
+    def failing_replace(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(json, "dump", failing_dump)
+    monkeypatch.setattr(os, "replace", failing_replace)  # the new file is written, then cannot take the old's place
     with pytest.raises(OSError, match="disk full"):
         write_result_json(target, [EnvResult("py")], configs={}, started=0.0, duration=0.0, exit_code=1)
     assert target.read_text(encoding="utf-8") == "old"

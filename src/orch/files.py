@@ -1,0 +1,35 @@
+"""Writing orch's own files so that a reader never sees half of one.
+
+Every record, report and cache file orch writes goes through :func:`write_atomic`: the data goes to a
+temporary file beside the target (same folder, so the same file system), which then replaces it in
+one rename. A crash, a full disk or Ctrl-C leaves the old file or the new one, and no temporary
+file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(target: Path, data: str | bytes, *, fsync: bool = False, make_folder: bool = True) -> Path:
+    """Write ``data`` (text as UTF-8) to ``target`` atomically and return ``target``. ``fsync``:
+    flush it to the disk before the rename (a record that decides what is reused). Raises ``OSError``
+    when it cannot be written; the temporary file is removed then too."""
+    if make_folder:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)  # .last-run-XXXX.tmp
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:  # a full disk, a folder in the target's place, Ctrl-C: no temp file left behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return target

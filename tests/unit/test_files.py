@@ -1,0 +1,33 @@
+"""orch.files.write_atomic: the old file or the new one, never half of one, and no temporary file left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orch.files import write_atomic
+
+
+def test_writes_text_and_bytes_and_makes_the_folder(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "record.json"
+    assert write_atomic(target, "{}\n") == target
+    assert target.read_text(encoding="utf-8") == "{}\n"
+    write_atomic(target, b"\xc3\xa9", fsync=True)
+    assert target.read_bytes() == b"\xc3\xa9"
+    assert [p.name for p in target.parent.iterdir()] == ["record.json"]
+
+
+def test_a_folder_in_the_way_keeps_it_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "last-run.json"
+    target.mkdir()
+    (target / "user-file").write_text("mine")
+    with pytest.raises(OSError):
+        write_atomic(target, "{}")
+    assert (target / "user-file").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last-run.json"]
+
+
+def test_a_missing_folder_without_make_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(OSError):
+        write_atomic(tmp_path / "absent" / "x.json", "{}", make_folder=False)
