@@ -1,1 +1,2 @@
-"""Reports: the console view, the run record, and (later) JSON and JUnit files."""
+"""Reports: what the user sees of a run. The consoles (sequential, live, GitHub), the run record,
+the summary, ``--result-json`` (tox's schema), ``--junit``, and the CI files ``orch ci`` writes."""
