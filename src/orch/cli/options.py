@@ -313,7 +313,8 @@ def run_parser(*, inherited: bool) -> OrchArgumentParser:
         "--cached",
         action="store_true",
         default=_default(inherited, False),
-        help="report an env that passed with exactly these inputs as cached instead of running it (result_cache)",
+        help="report an env that passed with exactly these inputs as cached instead of running it "
+        "(result_cache; an env whose own result_cache is false still runs)",
     )
     group.add_argument(
         "--no-cached",

@@ -162,7 +162,7 @@ class ResultCache:
             "stored": round(time.time(), 3),
             "duration": round(max(time.time() - result.started, 0.0), 3),  # the env has not ended yet
             "interpreter": result.interpreter,
-            "commands": [_command_record(c) for c in result.commands],
+            "commands": [{**c.as_record(), "inverted": c.inverted} for c in result.commands],
             "log": _log_tail(Path(result.log_dir) / "commands.log") if result.log_dir else "",
             "commit": commit,
             "dirty": dirty,
@@ -212,19 +212,6 @@ def _globs(value: object) -> tuple[str, ...]:
 
 def _list(value: object) -> list[Mapping[str, object]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _command_record(c: CommandResult) -> dict[str, object]:
-    return {
-        "phase": c.phase,
-        "index": c.index,
-        "command": c.command_line,
-        "status": c.status.value,
-        "exit_code": c.exit_code,
-        "duration": round(c.duration, 3),
-        "ignored": c.ignored,
-        "inverted": c.inverted,
-    }
 
 
 def _command(data: Mapping[str, object]) -> CommandResult:

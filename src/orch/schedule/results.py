@@ -66,6 +66,19 @@ class CommandResult:
         """How it ended, as messages say it: ``exit 3``, ``timeout``, ``not found``..."""
         return f"exit {self.exit_code}" if self.status is CommandStatus.EXITED else self.status.value
 
+    def as_record(self) -> dict[str, object]:
+        """The command as the run record (and ``--result-json``) keeps it."""
+        return {
+            "phase": self.phase,
+            "index": self.index,
+            "command": self.command_line,
+            "status": self.status.value,
+            "exit_code": self.exit_code,
+            "duration": round(self.duration, 3),
+            "ignored": self.ignored,
+            "attempts": self.attempts,
+        }
+
     @property
     def ok(self) -> bool:
         return self.status is CommandStatus.EXITED and (self.exit_code != 0 if self.inverted else self.exit_code == 0)
@@ -99,19 +112,7 @@ class EnvResult:
             "installer_runs": self.installer_runs,
             "log_dir": self.log_dir,
             "package": self.package,
-            "commands": [
-                {
-                    "phase": c.phase,
-                    "index": c.index,
-                    "command": c.command_line,
-                    "status": c.status.value,
-                    "exit_code": c.exit_code,
-                    "duration": round(c.duration, 3),
-                    "ignored": c.ignored,
-                    "attempts": c.attempts,
-                }
-                for c in self.commands
-            ],
+            "commands": [c.as_record() for c in self.commands],
             **({"cached": self.cached} if self.cached else {}),
         }
 
