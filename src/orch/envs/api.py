@@ -19,6 +19,7 @@ from orch.errors import OrchError
 if TYPE_CHECKING:
     from orch.config.model import EnvConfig
     from orch.envs.interpreter import Interpreter
+    from orch.envs.resolutions import OnlineResolutions
 
 
 _NO_OPTIONS: Mapping[str, object] = MappingProxyType({})
@@ -41,6 +42,9 @@ class SetupRequest(NamedTuple):
     # The parsed command line (``options["docker_host"]`` for ``--docker-host``): a plugin's own options
     # reach its backend or builder here. Empty when orch is used as a library.
     options: Mapping[str, object] = _NO_OPTIONS
+    # The run's online resolutions (orch.envs.resolutions): a later env installs offline what an earlier
+    # one resolved online. None (orch used as a library): every install resolves online.
+    resolutions: OnlineResolutions | None = None
 
 
 class PreparedEnv(NamedTuple):

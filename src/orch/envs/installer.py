@@ -19,6 +19,7 @@ carries the last lines of the output, masked too.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shlex
@@ -26,11 +27,17 @@ import shutil
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orch.envs.api import EnvSetupError
 from orch.envs.environ import DEFAULT_PASS_ENV, passed
 from orch.envs.fingerprint import file_option
+from orch.envs.resolutions import MODE, OnlineResolutions, installed_names
+from orch.envs.resolutions import plan as resolutions_plan
 from orch.execute.masking import Masker, execute_masked, last_lines, remember
+
+if TYPE_CHECKING:
+    from orch.execute import Outcome
 
 INSTALLERS = ("uv", "pip")
 # tox's defaults list only the lower-case proxy names; tools honour both spellings.
@@ -128,29 +135,69 @@ class Installer:
         env: Mapping[str, str],
         log: Path,
         what: str = "deps",
+        resolutions: OnlineResolutions | None = None,
     ) -> None:
         """Install ``args`` into ``python``; raise :class:`InstallError` pointing at ``log`` on failure.
 
-        ``env`` is used as given: build it with :func:`installer_environ`.
+        ``env`` is used as given: build it with :func:`installer_environ`. With ``resolutions`` (the
+        run's, see :mod:`orch.envs.resolutions`), uv installs offline what this run resolved online.
         """
-        from orch.execute import Request, Status
+        from orch.execute import Status
 
-        argv = self.argv(python, args, env.get("PATH"))
-        masker = remember(Masker.from_environ(env, texts=argv))
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8") as stream:
-            stream.write(f"$ {masker.mask(shlex.join(argv))}\n")
-        outcome = execute_masked(Request(argv=tuple(argv), cwd=cwd, env=dict(env), log=log), masker)
-        if outcome.ok:
-            return
+        wanted = None
+        if resolutions is not None and self.kind == "uv" and not self.install_command:
+            wanted = resolutions_plan(args, env, cwd)
+        if wanted is not None and resolutions is not None and resolutions.covers(wanted):
+            offline, installed = self._run(python, ["--offline", *args], cwd, env, log, note=MODE)
+            untrusted = resolutions.untrusted(wanted, installed)
+            if offline.ok and not untrusted:
+                return
+            if offline.ok:  # a page this run did not fetch: resolve online, as a fresh env would
+                _note(log, f"{', '.join(sorted(untrusted))} not resolved online in this run: resolving online")
+                args = ["--upgrade", *args]
+            else:
+                _note(log, "the offline install failed: installing online")
+        recorded: set[str] = set()
+        with resolutions.resolving(wanted) if resolutions is not None else contextlib.nullcontext(recorded) as resolved:
+            outcome, installed = self._run(python, args, cwd, env, log)
+            if outcome.ok:
+                resolved.update(installed)
+                return
         if outcome.status is Status.NOT_FOUND:
-            problem = f"{argv[0]} not found"
+            problem = f"{outcome.request.argv[0]} not found"
         elif outcome.status is Status.EXITED:
             problem = f"exit {outcome.exit_code}"
         else:
             problem = outcome.status.value
         message = f"{self.env_name}: installing {what} failed ({problem}), see {log}"
         raise InstallError(message, log, last_lines(outcome.text))
+
+    def _run(
+        self, python: Path, args: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path, note: str = ""
+    ) -> tuple[Outcome, set[str]]:
+        """One installer process; the names uv says it installed."""
+        from orch.execute import Request
+
+        argv = self.argv(python, args, env.get("PATH"))
+        masker = remember(Masker.from_environ(env, texts=argv))
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as stream:
+            stream.write(f"$ {masker.mask(shlex.join(argv))}{f'  # {note}' if note else ''}\n")
+        lines: list[str] = []
+        request = Request(
+            argv=tuple(argv),
+            cwd=cwd,
+            env=dict(env),
+            log=log,
+            on_output=lambda line: lines.append(line.decode("utf-8", errors="replace")),
+        )
+        outcome = execute_masked(request, masker)
+        return outcome, installed_names(lines)
+
+
+def _note(log: Path, line: str) -> None:
+    with log.open("a", encoding="utf-8") as stream:
+        stream.write(f"# {line}\n")
 
 
 def uv_bin(env_name: str) -> str:

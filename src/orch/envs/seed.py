@@ -106,10 +106,22 @@ def joins(deps: Iterable[str], version: tuple[int, ...]) -> bool:
     seed version is caught by :func:`conflicts`."""
     seeds = set(packages(version))
     for dep in deps:
-        match = _PLAIN.match(dep)
-        if match is None or re.sub(r"[-_.]+", "-", match.group(1)).lower() in seeds:
+        name = requirement_name(dep)
+        if name is None or name in seeds:
             return False
     return True
+
+
+def requirement_name(dep: str) -> str | None:
+    """The normalized (PEP 503) name of a plain requirement line (a name, extras, versions, markers,
+    ``name @ url``), ``None`` for anything else (an option, a file, a path)."""
+    match = _PLAIN.match(dep)
+    return None if match is None else normalized(match.group(1))
+
+
+def normalized(name: str) -> str:
+    """A distribution name in its PEP 503 form."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def conflicts(output: Iterable[str], version: tuple[int, ...]) -> bool:

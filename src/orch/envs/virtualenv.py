@@ -92,7 +92,9 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     def install(deps: tuple[str, ...], seed_wheels: tuple[str, ...] = ()) -> None:
         request.note(f"installing {len(deps)} dep{'s' if len(deps) != 1 else ''}")
         args = [*requirement_args(deps, request.root), *seed_wheels]
-        installer.install(python, args, cwd=request.root, env=install_env, log=request.log)
+        installer.install(
+            python, args, cwd=request.root, env=install_env, log=request.log, resolutions=request.resolutions
+        )
 
     ownership.check(request)
     decision = fingerprint.decide(
@@ -131,7 +133,15 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     together = bool(seed_with and wanted) and not lock and seed.joins(wanted, interpreter.version)
 
     def seed_pip() -> None:  # part of creating the env, as virtualenv's own seeder is: no installer run counted
-        installer.install(python, seed_with or (), cwd=request.root, env=install_env, log=request.log, what="pip")
+        installer.install(
+            python,
+            seed_with or (),
+            cwd=request.root,
+            env=install_env,
+            log=request.log,
+            what="pip",
+            resolutions=request.resolutions,
+        )
 
     if seed_with and not together:
         seed_pip()

@@ -29,6 +29,7 @@ from orch.envs import lock as env_lock
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
 from orch.envs.discovery import parse_spec
 from orch.envs.environ import command_environ
+from orch.envs.resolutions import OnlineResolutions
 from orch.envs.uvsync import uses_lock
 from orch.errors import ConfigError, OrchError
 from orch.execute import cancel_scope
@@ -128,6 +129,7 @@ class EnvRunner:
         self._ahead = AheadSetups()  # setups started before their env's turn (setup_ahead)
         self._setup_from: dict[str, int] = {}  # -v: where each env's setup began writing its setup.log
         self.result_cache: ResultCache | None = None  # --cached / result_cache (set by the command)
+        self.resolutions = OnlineResolutions()  # what this run's uv installs resolved online (envs.resolutions)
 
     # ------------------------------------------------------------------------------- stages
     def run(self, name: str, cancel: threading.Event | None = None) -> EnvResult:
@@ -288,6 +290,7 @@ class EnvRunner:
             python_version=parts.python_version,
             work_dir=self.config.core.work_dir,
             options=self.plugins.options,
+            resolutions=self.resolutions,
         )
 
     def _show_setup(self, name: str, log: Path) -> None:

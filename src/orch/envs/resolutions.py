@@ -1,0 +1,129 @@
+"""Reusing one run's online resolutions: a later env installs with ``uv pip install --offline``.
+
+Behind an index that sends no caching headers (a proxy that strips ``Cache-Control``), uv asks the
+index again for every page on every resolution: 0.1-0.3 s per env, most of a cold env's setup. Within
+one ``orch run``, once an env's ``uv pip install`` has resolved some packages online, uv's cached
+pages for them are seconds old. A later env of the same run whose requirements all name such
+packages installs them with ``--offline``: uv resolves from those pages and links cached wheels.
+
+What keeps this from ever giving an env something a fresh resolution would not:
+
+* only plain requirements (a name, extras, versions, markers) and local wheel files take part: no
+  ``-r``/``-c`` file, option, path or URL (:func:`plan`); only the uv installer, no ``install_command``;
+* the same index: every ``UV_*`` and ``PIP_*`` variable the installer sees (the env's ``set_env``
+  included) and the folder uv starts in (its ``uv.toml``) are part of the key;
+* every requirement's name was installed online earlier in this run under that key;
+* a package the offline install took that no online install of this run took (a dependency only this
+  Python needs, from a page an older run cached) is not trusted: the install runs online again with
+  ``--upgrade``, which gives the env what a fresh resolution would;
+* an offline install that fails (a wheel for this Python not in the cache, a page never cached) changes
+  nothing in the env, and the install runs online as without this module.
+
+An env whose requirements another env of the run is resolving online right now waits for it, then
+goes offline (with ``-p auto``, the first env resolves and the others link). Nothing here outlives the
+run: the next run resolves online again, as ``docs/explanation/cold-runs.md`` promises.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+from orch.envs.seed import normalized, requirement_name
+
+_INSTALLED = re.compile(r"^\s*\+\s+([A-Za-z0-9][A-Za-z0-9._-]*)(?:==|\s|@|$)")
+MODE = "resolved online earlier in this run"
+
+
+def plain_name(requirement: str) -> str | None:
+    """The name of a plain requirement (name, extras, versions, markers), else ``None``: no option,
+    file, path or direct URL reference (``name @ url``)."""
+    if "@" in requirement.split(";", 1)[0] or requirement.endswith((".whl", ".tar.gz", ".zip")):
+        return None
+    return requirement_name(requirement)
+
+
+class Plan(NamedTuple):
+    """What an install asks for: the requirements' names and the names of the local wheels given."""
+
+    key: tuple[tuple[str, str], ...]
+    names: frozenset[str]
+    local: frozenset[str]
+
+
+def plan(args: Sequence[str], env: Mapping[str, str], cwd: Path) -> Plan | None:
+    """The plan of ``uv pip install ARGS``, or ``None`` when an argument is not a plain requirement or
+    an existing local wheel (those always install online)."""
+    names: set[str] = set()
+    local: set[str] = set()
+    for arg in args:
+        if arg.endswith(".whl") and Path(arg).is_absolute() and Path(arg).is_file():
+            local.add(normalized(Path(arg).name.split("-", 1)[0]))
+            continue
+        name = plain_name(arg)
+        if name is None:
+            return None
+        names.add(name)
+    settings = sorted((k, v) for k, v in env.items() if k.upper().startswith(("UV_", "PIP_")))
+    return Plan((("cwd", str(cwd)), *settings), frozenset(names), frozenset(local))
+
+
+def installed_names(lines: Iterable[str]) -> set[str]:
+    """The packages uv's output says it installed (`` + name==version``)."""
+    found = set()
+    for line in lines:
+        match = _INSTALLED.match(line)
+        if match:
+            found.add(normalized(match.group(1)))
+    return found
+
+
+class OnlineResolutions:
+    """What one run's uv installs resolved online, by index key; shared by the run's setup threads."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._fresh: dict[tuple[tuple[str, str], ...], set[str]] = {}
+        self._resolving: list[tuple[tuple[tuple[str, str], ...], frozenset[str]]] = []
+
+    def covers(self, wanted: Plan) -> bool:
+        """Whether every requirement of ``wanted`` was installed online in this run under its key; when
+        some are being resolved online right now by another env, wait for that env's install to end."""
+        with self._changed:
+            while True:
+                fresh = self._fresh.get(wanted.key, set())
+                missing = wanted.names - fresh
+                if not missing:
+                    return bool(wanted.names)
+                pending = set().union(*(names for key, names in self._resolving if key == wanted.key))
+                if not missing <= pending:
+                    return False
+                self._changed.wait()
+
+    def untrusted(self, wanted: Plan, installed: Iterable[str]) -> set[str]:
+        """What an offline install took that no online install of this run did (empty: all trusted)."""
+        with self._changed:
+            return set(installed) - self._fresh.get(wanted.key, set()) - wanted.local
+
+    @contextmanager
+    def resolving(self, wanted: Plan | None) -> Iterator[set[str]]:
+        """Around an online install: yields a set to fill with the names it installed, recorded at the end
+        (empty when it failed); envs waiting on these requirements wake up then."""
+        installed: set[str] = set()
+        if wanted is None:
+            yield installed
+            return
+        entry = (wanted.key, wanted.names)
+        with self._changed:
+            self._resolving.append(entry)
+        try:
+            yield installed
+        finally:
+            with self._changed:
+                self._resolving.remove(entry)
+                self._fresh.setdefault(wanted.key, set()).update(installed)
+                self._changed.notify_all()

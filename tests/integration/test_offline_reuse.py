@@ -1,0 +1,80 @@
+"""Within one run, an env whose deps an earlier env resolved online installs them with ``uv pip install
+--offline`` (orch.envs.resolutions); an offline attempt that fails, or that takes a package this run
+did not resolve online, is followed by the online install. Checked through the setup logs.
+
+Each project has its own uv cache (``UV_CACHE_DIR`` in ``set_env``), empty at the start, so what is
+cached is what these runs fetched. ``depends`` fixes the order: an env that depends on another is set
+up in its turn, after that env.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+MODE = "# resolved online earlier in this run"
+TOX_INI = """\
+[tox]
+env_list = a, b, c
+[testenv]
+skip_install = true
+deps = pytest
+set_env = UV_CACHE_DIR={toxinidir}/uv-cache
+commands = python -c "import pytest"
+[testenv:a]
+base_python = python3.13
+[testenv:b]
+base_python = python3.12
+depends = a
+[testenv:c]
+base_python = python3.9
+depends = b
+"""
+
+
+def installs(proj, env: str) -> list[str]:
+    """The installer command lines and orch's notes in an env's setup log."""
+    log = proj.path / ".tox" / ".orch" / env / "log" / "setup.log"
+    return [line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith(("$ ", "# "))]
+
+
+def test_later_envs_install_offline_and_fall_back_online(project) -> None:
+    proj = project({"tox.ini": TOX_INI})
+    proj.run("run").assert_success()
+
+    first = [line for line in installs(proj, "a") if "pip install" in line]
+    assert len(first) == 1 and "--offline" not in first[0] and MODE not in first[0]
+
+    # py312 needs what py313 resolved: offline, one install
+    second = [line for line in installs(proj, "b") if "pip install" in line]
+    assert len(second) == 1, second
+    assert "--offline" in second[0] and second[0].endswith(MODE)
+
+    # py39 needs tomli and exceptiongroup too, whose pages no one fetched: the offline attempt fails
+    third = installs(proj, "c")
+    assert "--offline" in third[0] and third[0].endswith(MODE)
+    assert third[1] == "# the offline install failed: installing online"
+    assert "--offline" not in third[2] and "--upgrade" not in third[2]
+    assert proj.record()["envs"]["c"]["status"] == "ok"
+
+    # a new run: py39's pages are cached now, but older than this run: not trusted, resolved online
+    proj.run("run", "-r").assert_success()
+    again = installs(proj, "c")[-3:]
+    assert "--offline" in again[0], again
+    assert again[1].startswith("# ") and again[1].endswith("not resolved online in this run: resolving online")
+    assert "tomli" in again[1]
+    assert "--upgrade" in again[2] and "--offline" not in again[2]
+    assert proj.record()["envs"]["c"]["status"] == "ok"
+
+
+def test_requirement_files_stay_online(project) -> None:
+    proj = project(
+        {
+            "tox.ini": TOX_INI.replace("deps = pytest", "deps = -r requirements.txt"),
+            "requirements.txt": "pytest\n",
+        }
+    )
+    proj.run("run", "-e", "a,b").assert_success()
+    for env in ("a", "b"):
+        assert not any("--offline" in line for line in installs(proj, env))

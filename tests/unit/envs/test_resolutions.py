@@ -1,0 +1,92 @@
+"""orch.envs.resolutions: which installs may go offline, and the run's record of online resolutions."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from orch.envs.resolutions import OnlineResolutions, installed_names, plain_name, plan
+
+
+@pytest.mark.parametrize(
+    ("requirement", "name"),
+    [
+        ("pytest", "pytest"),
+        ("Typing_Extensions>=4", "typing-extensions"),
+        ("pytest[testing] ; python_version < '3.10'", "pytest"),
+        ("zope.interface~=6.0", "zope-interface"),
+        ("pkg @ https://example.com/pkg.whl", None),
+        ("-r requirements.txt", None),
+        ("--index-url=https://example.com/simple", None),
+        ("./src", None),
+        ("https://example.com/pkg-1.0.tar.gz", None),
+        ("pkg-1.0-py3-none-any.whl", None),
+    ],
+)
+def test_plain_name(requirement: str, name: str | None) -> None:
+    assert plain_name(requirement) == name
+
+
+def test_plan_takes_local_wheels_and_the_index_settings(tmp_path: Path) -> None:
+    wheel = tmp_path / "setuptools-80.0.0-py3-none-any.whl"
+    wheel.write_bytes(b"")
+    env = {"UV_INDEX_URL": "https://a/simple", "PATH": "/bin", "VIRTUAL_ENV": "/x"}
+    wanted = plan(["pytest>=8", str(wheel)], env, tmp_path)
+    assert wanted is not None
+    assert wanted.names == {"pytest"} and wanted.local == {"setuptools"}
+    assert ("UV_INDEX_URL", "https://a/simple") in wanted.key and ("cwd", str(tmp_path)) in wanted.key
+    assert all(name != "PATH" and name != "VIRTUAL_ENV" for name, _ in wanted.key)
+    other = plan(["pytest>=8"], {**env, "UV_INDEX_URL": "https://b/simple"}, tmp_path)
+    assert other is not None and other.key != wanted.key
+    assert plan(["pytest", "-r", "req.txt"], env, tmp_path) is None
+    assert plan([str(tmp_path / "missing-1.0-py3-none-any.whl")], env, tmp_path) is None
+
+
+def test_installed_names_reads_uvs_output() -> None:
+    output = [
+        "Resolved 3 packages in 12ms\n",
+        "Installed 3 packages in 4ms\n",
+        " + iniconfig==2.1.0\n",
+        " + Pluggy==1.6.0\n",
+        " + pkg @ file:///tmp/pkg-1.0-py3-none-any.whl\n",
+        " - old==1.0\n",
+    ]
+    assert installed_names(output) == {"iniconfig", "pluggy", "pkg"}
+
+
+def test_covers_only_what_an_online_install_of_the_same_index_took(tmp_path: Path) -> None:
+    resolutions = OnlineResolutions()
+    first = plan(["pytest"], {}, tmp_path)
+    assert first is not None and not resolutions.covers(first)
+    with resolutions.resolving(first) as installed:
+        installed.update({"pytest", "pluggy"})
+    assert resolutions.covers(first)
+    assert resolutions.untrusted(first, {"pytest", "pluggy"}) == set()
+    assert resolutions.untrusted(first, {"pytest", "tomli"}) == {"tomli"}
+    more = plan(["pytest", "six"], {}, tmp_path)
+    assert more is not None and not resolutions.covers(more)
+    elsewhere = plan(["pytest"], {"UV_INDEX_URL": "https://b/simple"}, tmp_path)
+    assert elsewhere is not None and not resolutions.covers(elsewhere)
+    failed = plan(["six"], {}, tmp_path)
+    with resolutions.resolving(failed):
+        pass  # failed: nothing installed, nothing recorded
+    assert failed is not None and not resolutions.covers(failed)
+
+
+def test_an_env_waits_for_the_online_install_resolving_its_requirements(tmp_path: Path) -> None:
+    resolutions = OnlineResolutions()
+    wanted = plan(["pytest"], {}, tmp_path)
+    assert wanted is not None
+    answers: list[bool] = []
+    started = threading.Event()
+    with resolutions.resolving(wanted) as installed:
+        waiter = threading.Thread(target=lambda: (started.set(), answers.append(resolutions.covers(wanted))))
+        waiter.start()
+        started.wait()
+        waiter.join(0.2)
+        assert waiter.is_alive() and not answers  # waiting for this install
+        installed.add("pytest")
+    waiter.join(10)
+    assert answers == [True]
