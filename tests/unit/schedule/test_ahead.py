@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -41,7 +42,7 @@ def test_shutdown_drops_the_tasks_not_started() -> None:
     stopper = threading.Thread(target=pool.shutdown)
     stopper.start()
     while not pool.tasks[1].cancelled():  # the queue is emptied before the running task is waited for
-        pass
+        time.sleep(0.001)
     gate.set()
     stopper.join()
     assert pool.tasks[0].result() == "first"
