@@ -174,6 +174,11 @@ class LocalChannel(NamedTuple):
     url: str
     pythons: dict[str, Path]
 
+    @property
+    def options(self) -> tuple[str, str]:
+        """orch's options that make an env take its conda packages from this channel (a project's ``options``)."""
+        return ("-x", f"testenv.conda_channels={self.url}")
+
 
 WANTED = ("3.8", "3.12")
 

@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,10 +84,11 @@ class Project:
         *,
         unset: Iterable[str] = (),
         env: Mapping[str, str] | None = None,
+        options: Sequence[str] = (),
         capsys: Callable[[], pytest.CaptureFixture[str]] | None = None,
     ) -> None:
         self.path, self.cache = path, cache
-        self.unset, self.env = tuple(unset), dict(env or {})
+        self.unset, self.env, self.options = tuple(unset), dict(env or {}), tuple(options)
         self._capsys = capsys
         path.mkdir(parents=True, exist_ok=True)
 
@@ -106,9 +107,9 @@ class Project:
     def run(
         self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 300, tool: str = "orch"
     ) -> Outcome:
-        """``orch ARGS`` in a subprocess, in the project's folder (``tool="tox"``: tox, where a test compares)."""
+        """``orch OPTIONS ARGS`` in a subprocess, in the project's folder (``tool="tox"``: tox, for a comparison)."""
         done = subprocess.run(
-            [sys.executable, "-m", tool, *args],
+            [sys.executable, "-m", tool, *self.options, *args],
             cwd=self.path,
             env=self.environ(env),
             capture_output=True,
@@ -119,23 +120,28 @@ class Project:
         return Outcome(done.returncode, done.stdout, done.stderr)
 
     def start(
-        self, *args: str, env: Mapping[str, str] | None = None, new_session: bool = False
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        new_session: bool = False,
+        output: int = subprocess.PIPE,
     ) -> subprocess.Popen[str]:
-        """``orch ARGS`` started, not waited for: stdout and stderr together in ``stdout``.
+        """``orch OPTIONS ARGS`` started, not waited for: stdout and stderr together in ``stdout``
+        (or both in ``output``, e.g. ``subprocess.DEVNULL`` for a run whose output a test does not read).
 
         The caller ends it (``communicate``); a test that may fail before then kills it afterwards."""
         return subprocess.Popen(
-            [sys.executable, "-m", "orch", *args],
+            [sys.executable, "-m", "orch", *self.options, *args],
             cwd=self.path,
             env=self.environ(env),
-            stdout=subprocess.PIPE,
+            stdout=output,
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=new_session,
         )
 
     def run_inprocess(self, *args: str) -> Outcome:
-        """``orch ARGS`` through ``orch.cli.main.main`` in this process.
+        """``orch OPTIONS ARGS`` through ``orch.cli.main.main`` in this process.
 
         The current folder and the environment are the ones the project fixture set when it made the
         project; a test may change them (``monkeypatch.chdir``, ``monkeypatch.setenv``) after that."""
@@ -144,7 +150,7 @@ class Project:
         from orch.cli.main import main
 
         capsys = self._capsys()  # captures from its first request on
-        code = main(list(args))
+        code = main([*self.options, *args])
         captured = capsys.readouterr()
         return Outcome(code, captured.out, captured.err)
 
@@ -167,14 +173,15 @@ def orch_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def project(
     request: pytest.FixtureRequest, tmp_path: Path, orch_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> MakeProject:
-    """``project(files, *, sample=None, at="", cache=None, unset=(), env=None)``: a :class:`Project`.
+    """``project(files, *, sample=None, at="", cache=None, unset=(), env=None, options=())``: a :class:`Project`.
 
     - ``files``: relative path -> text (dedented), written last;
     - ``sample``: a folder of ``tests/packages`` (a name) or any folder (a ``Path``, e.g. an example) copied
       in first, without its ``.tox`` and build leftovers;
     - ``at``: the project's folder below the test's ``tmp_path`` (``tmp_path`` itself by default);
     - ``cache``: an orch cache of the project's own (the session's shared one by default);
-    - ``unset``: more variable prefixes the runs do not see; ``env``: variables every run sees.
+    - ``unset``: more variable prefixes the runs do not see; ``env``: variables every run sees;
+    - ``options``: arguments every run of orch starts with (``-x`` overrides every test of a module needs).
 
     Making a project also scrubs this process's environment and makes the project's folder the
     current one (until the test ends), so that ``run_inprocess`` sees what ``run`` does.
@@ -188,12 +195,14 @@ def project(
         cache: Path | None = None,
         unset: Iterable[str] = (),
         env: Mapping[str, str] | None = None,
+        options: Sequence[str] = (),
     ) -> Project:
         made = Project(
             tmp_path / at,
             cache or orch_cache,
             unset=unset,
             env=env,
+            options=options,
             capsys=lambda: request.getfixturevalue("capsys"),
         )
         if sample is not None:
