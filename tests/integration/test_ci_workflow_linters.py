@@ -9,10 +9,11 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from orch_project import MakeProject
 
 pytestmark = pytest.mark.integration
 
@@ -61,20 +62,13 @@ needs_check_jsonschema = pytest.mark.skipif(
 )
 
 
-def _generate(tmp_path: Path, system: str, project_dir: str, config: str, options: list[str]) -> Path:
+def _generate(
+    project: MakeProject, tmp_path: Path, system: str, project_dir: str, config: str, options: list[str]
+) -> Path:
     """``orch ci SYSTEM --write`` in a fresh repository; the path of the file it wrote."""
     (tmp_path / ".git").mkdir()
-    project = tmp_path / project_dir if project_dir else tmp_path
-    project.mkdir(parents=True, exist_ok=True)
-    (project / config).write_text(textwrap.dedent(TOX_INI))
-    result = subprocess.run(
-        [sys.executable, "-m", "orch", "ci", system, "--write", *options],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    proj = project({config: TOX_INI}, at=project_dir)
+    proj.run("ci", system, "--write", *options).assert_success()
     written = tmp_path / (".github/workflows/orch.yml" if system == "github" else ".gitlab-ci.yml")
     assert written.is_file()
     return written
@@ -89,15 +83,17 @@ def _check(argv: list[str], cwd: Path) -> None:
 @pytest.mark.parametrize(("project_dir", "config", "options"), CASES)
 @pytest.mark.parametrize(("system", "schema"), [("github", "vendor.github-workflows"), ("gitlab", "vendor.gitlab-ci")])
 def test_matches_the_ci_systems_schema(
-    tmp_path: Path, system: str, schema: str, project_dir: str, config: str, options: list[str]
+    project: MakeProject, tmp_path: Path, system: str, schema: str, project_dir: str, config: str, options: list[str]
 ) -> None:
-    written = _generate(tmp_path, system, project_dir, config, options)
+    written = _generate(project, tmp_path, system, project_dir, config, options)
     _check([sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(written)], tmp_path)
 
 
 @needs_actionlint
 @pytest.mark.parametrize(("project_dir", "config", "options"), CASES)
-def test_github_workflow_passes_actionlint(tmp_path: Path, project_dir: str, config: str, options: list[str]) -> None:
-    written = _generate(tmp_path, "github", project_dir, config, options)
+def test_github_workflow_passes_actionlint(
+    project: MakeProject, tmp_path: Path, project_dir: str, config: str, options: list[str]
+) -> None:
+    written = _generate(project, tmp_path, "github", project_dir, config, options)
     assert ACTIONLINT is not None
     _check([ACTIONLINT, "-no-color", str(written.relative_to(tmp_path))], tmp_path)
