@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from orch.config.conditions import filter_for_env
 from orch.config.implicit import env_type_factor, version_of
+from orch.config.raw import ENV_PREFIX
 from orch.config.registry import Scope, UnknownSetting
-from orch.config.source import ENV_PREFIX
 from orch.config.substitute import substitute
 from orch.config.types import Command
 from orch.errors import ConfigError

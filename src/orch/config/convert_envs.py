@@ -22,8 +22,8 @@ from typing import Any
 
 from orch.config.conditions import KNOWN_ARCHITECTURES, filter_for_env, find_envs, split_condition
 from orch.config.ini import IniSource
+from orch.config.raw import ENV_PREFIX
 from orch.config.registry import Setting
-from orch.config.source import ENV_PREFIX
 
 PLATFORMS = frozenset(
     {

@@ -31,8 +31,8 @@ from orch.config.convert_values import (
 )
 from orch.config.factors import expand_env_list, expand_names
 from orch.config.ini import IniSource
+from orch.config.raw import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection
 from orch.config.registry import Kind, Scope, SettingsRegistry, UnknownSetting
-from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection
 from orch.config.typed import to_list
 from orch.errors import ConfigError
 

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from orch.config.factors import expand_env_list
 from orch.config.project import Config
-from orch.config.source import Source
+from orch.config.raw import Source
 
 
 class JobPython(NamedTuple):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from orch.config.source import ENV_PREFIX, RawSection, RawValue, Source, read_config_text
+from orch.config.raw import ENV_PREFIX, RawSection, RawValue, Source, read_config_text
 from orch.errors import ConfigError, Location
 
 SETUP_CFG_CORE = "tox:tox"

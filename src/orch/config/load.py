@@ -28,9 +28,9 @@ from typing import Callable, Literal, NamedTuple
 from orch.config.ini import IniSource, LegacyIniSource, SetupCfgSource
 from orch.config.overrides import Override
 from orch.config.project import Config
+from orch.config.raw import Source
 from orch.config.registry import SettingsRegistry
 from orch.config.resolve import Resolver
-from orch.config.source import Source
 from orch.errors import ConfigError, Location
 
 Kind = Literal["orch.toml", "tool.orch", "tox.ini", "setup.cfg", "tool.tox", "legacy_tox_ini", "tox.toml"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from orch.config.source import ENV_PREFIX, RawSection, RawValue, Source
+from orch.config.raw import ENV_PREFIX, RawSection, RawValue, Source
 from orch.errors import ConfigError, Location
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from orch.config.conditions import find_envs
-from orch.config.packages import matches
+from orch.config.packagedefs import matches
+from orch.config.raw import ENV_PREFIX, Source
 from orch.config.registry import Scope, SettingsRegistry
 from orch.config.resolve import Resolver
-from orch.config.source import ENV_PREFIX, Source
 from orch.errors import ConfigError, Location
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from orch.config.context import Context, Lookup
 from orch.config.env_file import read_env_file
 from orch.config.factors import expand_names
 from orch.config.overrides import Override, apply_overrides
+from orch.config.raw import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source
 from orch.config.registry import Kind, Scope, Setting, SettingsRegistry
-from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source
 from orch.config.substitute import substitute
 from orch.config.typed import CONVERTERS, to_list
 from orch.config.types import Command

@@ -25,7 +25,7 @@ from typing import Any
 
 from orch.config.conditions import split_condition
 from orch.config.factors import ExpansionLimit, expand_names
-from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source, read_config_text
+from orch.config.raw import ENV_PREFIX, PACKAGEDEF_PREFIX, RawSection, RawValue, Source, read_config_text
 from orch.config.toml import PYPROJECT, TOOL_KEY, Key, Layout, dotted, parse_toml
 from orch.config.toml_envlist import env_base_names
 from orch.errors import ConfigError, Location

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from orch.config.raw import ENV_PREFIX, PACKAGEDEF_PREFIX, Source
 from orch.config.registry import Scope, SettingsRegistry
-from orch.config.source import ENV_PREFIX, PACKAGEDEF_PREFIX, Source
 
 _ROOT = ("", ".", "{toxinidir}", "{tox_root}", "{toxinidir}/", "{tox_root}/")
 

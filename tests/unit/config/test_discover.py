@@ -16,7 +16,7 @@ import pytest
 from _project import load_file
 
 from orch.config.load import SEARCHED, Found, classify, discover, read_source
-from orch.config.source import RawSection, Source
+from orch.config.raw import RawSection, Source
 from orch.errors import ConfigError, Location
 
 TOX_INI = "[tox]\nenv_list = ini\n"

@@ -1,4 +1,4 @@
-"""Matching envs to ``[packagedef:NAME]`` sections, and the build plan of a selection.
+"""Matching envs to ``[packagedef:NAME]`` sections.
 
 An env gets exactly one packagedef or none:
 
