@@ -1,78 +1,21 @@
-"""Running orch and the commands for the benchmarks, and checking what orch's run record says a run did.
+"""What orch's run record says a benchmarked run did, and whether that was what the phase expects.
 
-Shared by ``bench_parallel.py`` (the commands started at once, the record of every timed run) and
-``bench_scale.py`` (the record of runs of 5 to 100 envs).
+Shared by ``bench_parallel.py`` (the record of every timed run), ``bench_scale.py`` (runs of 5 to 100 envs) and
+``bench_package.py`` (warm and touched runs, with the builds its output shows).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import subprocess
-import tempfile
-import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _common import DEFAULT_TIMEOUT, CommandFailed
+from _report import Results
 
 RECORD = "last-run.json"
 """orch's run record, in its work dir."""
-
-# --------------------------------------------------------------------------------------------- the shell's way
-
-
-def run_parallel(
-    cmds: Sequence[Sequence[str]], *, cwd: Path, env: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT
-) -> float:
-    """Start every command of *cmds* at once, wait for all; return the wall clock seconds of the whole.
-
-    What ``sh -c 'cmd1 & cmd2 & ... & wait'`` does, but every exit code is checked: the first command that
-    exits non-zero (or all of them, on a timeout) raises :class:`CommandFailed` with its output. Each command's
-    stdout and stderr go to one temporary file (made before the clock starts), so no pipe can fill up.
-    """
-    with contextlib.ExitStack() as stack:
-        outputs = [stack.enter_context(tempfile.TemporaryFile()) for _ in cmds]
-        procs: list[subprocess.Popen[bytes]] = []
-        start = time.perf_counter()
-        try:
-            for cmd, out in zip(cmds, outputs):
-                procs.append(
-                    subprocess.Popen(
-                        list(cmd),
-                        cwd=cwd,
-                        env=dict(env),
-                        stdin=subprocess.DEVNULL,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-            codes = [proc.wait(timeout=max(0.0, start + timeout - time.perf_counter())) for proc in procs]
-        except subprocess.TimeoutExpired as exc:
-            _kill(procs)
-            raise CommandFailed(
-                exc.cmd, None, f"timed out after {timeout:g}s (all {len(cmds)} commands killed)"
-            ) from exc
-        except OSError as exc:
-            _kill(procs)
-            raise CommandFailed(cmds[len(procs)], 127, f"cannot start: {exc}") from exc
-        elapsed = time.perf_counter() - start
-        for cmd, code, out in zip(cmds, codes, outputs):
-            if code != 0:
-                out.seek(0)
-                raise CommandFailed(cmd, code, out.read().decode("utf-8", "replace"))
-    return elapsed
-
-
-def _kill(procs: Sequence[subprocess.Popen[bytes]]) -> None:
-    """Kill and reap the processes *procs* (this script started them)."""
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-    for proc in procs:
-        proc.wait()
 
 
 # --------------------------------------------------------------------------------------------- orch's record
@@ -85,6 +28,25 @@ def record_stamp(work_dir: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return stat.st_ino, stat.st_mtime_ns
+
+
+def read_record(work_dir: Path, names: Sequence[str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """orch's record in *work_dir*, and per env of *names* its ``status``, ``installer_runs`` and ``actions``
+    (``None``, ``None``, ``[]`` for an env not in it). Raises :class:`ValueError` when there is no readable one."""
+    try:
+        record = json.loads((work_dir / RECORD).read_text(encoding="utf-8"))
+        by_env = record["envs"]
+        envs = {
+            name: {
+                "status": by_env.get(name, {}).get("status"),
+                "installer_runs": by_env.get(name, {}).get("installer_runs"),
+                "actions": list(by_env.get(name, {}).get("actions") or []),
+            }
+            for name in names
+        }
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"no readable {work_dir.name}/{RECORD}: {exc}") from exc
+    return record, envs
 
 
 @dataclass
@@ -102,11 +64,20 @@ class RunCheck:
 
     def summary(self) -> str:
         """``py39,py310,...: ok, 0 installer runs, reused`` (alike envs merged)."""
+        return "; ".join(self.summary_parts()) or "no envs in the record"
+
+    def summary_parts(self) -> list[str]:
+        """One ``names: what`` part per group of envs that :meth:`describe_env` describes alike."""
         groups: dict[str, list[str]] = {}
         for name, env in self.envs.items():
-            actions = ", ".join(map(str, env["actions"])) or "no actions"
-            groups.setdefault(f"{env['status']}, {env['installer_runs']} installer runs, {actions}", []).append(name)
-        return "; ".join(f"{','.join(names)}: {what}" for what, names in groups.items()) or "no envs in the record"
+            groups.setdefault(self.describe_env(env), []).append(name)
+        return [f"{','.join(names)}: {what}" for what, names in groups.items()]
+
+    @staticmethod
+    def describe_env(env: Mapping[str, Any]) -> str:
+        """``ok, 0 installer runs, reused``: what the record says of one env."""
+        actions = ", ".join(map(str, env["actions"])) or "no actions"
+        return f"{env['status']}, {env['installer_runs']} installer runs, {actions}"
 
     def as_dict(self) -> dict[str, Any]:
         return {"phase": self.phase, "timed": self.timed, "envs": self.envs, "problems": self.problems}
@@ -128,20 +99,11 @@ def check_orch_run(
     (envs already set up): every env ``installer_runs == 0``. A phase in *created* (empty work dir): every
     env has the action ``created``.
     """
-    path = work_dir / RECORD
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        by_env = record["envs"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return RunCheck(phase, timed, {}, [f"no readable {work_dir.name}/{RECORD}: {exc}"])
-    envs = {
-        name: {
-            "status": by_env.get(name, {}).get("status"),
-            "installer_runs": by_env.get(name, {}).get("installer_runs"),
-            "actions": list(by_env.get(name, {}).get("actions") or []),
-        }
-        for name in envs_expected
-    }
+        record, envs = read_record(work_dir, envs_expected)
+    except ValueError as exc:
+        return RunCheck(phase, timed, {}, [str(exc)])
+    by_env = record["envs"]
     check = RunCheck(phase, timed, envs)
     if record_stamp(work_dir) == stamp_before:
         check.problems.append(f"{work_dir.name}/{RECORD} was not rewritten by this run")
@@ -158,3 +120,23 @@ def check_orch_run(
         if phase in created and "created" not in env["actions"]:
             check.problems.append(f"{name}: not created by this run (actions {env['actions']})")
     return check
+
+
+def report_check(results: Results, check: RunCheck, label: str) -> None:
+    """An unexpected *check*: an error if its run was timed, else a warning (``orch PHASE LABEL: problems``)."""
+    message = f"orch {check.phase} {label}: {'; '.join(check.problems)}\n  {check.summary()}"
+    if check.timed:
+        results.error(message)
+    else:
+        results.warn(message)
+
+
+def check_goals(checks: Sequence[RunCheck], goals: Sequence[tuple[Collection[str], str]]) -> list[dict[str, Any]]:
+    """Per (phases, text) of *goals*, a target entry: how many timed runs of those phases were as expected."""
+    entries = []
+    for phases, what in goals:
+        timed = [c for c in checks if c.timed and c.phase in phases]
+        good = sum(c.ok for c in timed)
+        value = f"{good}/{len(timed)} runs as expected" if timed else None
+        entries.append({"target": what, "value": value, "ok": good == len(timed) if timed else None})
+    return entries

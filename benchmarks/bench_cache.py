@@ -26,23 +26,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import (
-    CommandFailed,
-    find_python,
-    format_table,
-    format_targets,
-    locate_orch,
-    machine_info,
-    run_command,
-    scrubbed_env,
-    section,
-    time_command,
-    time_sequence,
-    write_json,
-)
+from _process import CommandFailed, run_command, time_command, time_sequence
+from _projects import scrubbed_env
+from _report import format_table, format_targets, machine_info, section, write_json
+from _suite import PYTHONS
+from _tools import find_python, locate_orch
 
 TARGETS = {5: 0.2, 100: 1.0}
-MINORS = ("3.9", "3.10", "3.11", "3.12", "3.13")
+MINORS = PYTHONS
 
 
 def _project(root: Path, envs: int) -> tuple[list[str], list[Path]]:

@@ -21,39 +21,27 @@ Usage: ``python benchmarks/bench_config.py [--repeat 5] [--tox-repeat 3] [--json
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import (
-    CommandFailed,
-    ImportReport,
-    OrchLocation,
-    OrchNotFound,
+from _cli import add_output_options, add_tool_options, parse_checked
+from _configs import SMALL_ENVS, expected_large_envs, parse_config_key, parse_env_names, write_projects
+from _process import CommandFailed, run_command, time_command
+from _projects import run_in_temp_dir, scrubbed_env
+from _report import (
     RatioRow,
-    Timing,
-    add_output_options,
-    add_tool_options,
-    check_repeats,
-    ensure_tox,
+    Results,
     finish,
     format_targets,
-    import_report,
-    locate_orch,
     machine_info,
     print_ratio_table,
-    resolve_executable,
-    run_command,
-    run_in_temp_dir,
-    scrubbed_env,
     section,
-    time_command,
     timings_as_dict,
-    tool_version,
 )
+from _tools import ImportReport, OrchLocation, OrchNotFound, import_report, locate_orch, tool_executable, tool_version
 
 HEAVY_MODULES = ("virtualenv", "build", "uv", "rattler")
 """Packages the CLI must not import just to read configuration."""
@@ -63,133 +51,6 @@ LIST_SPEEDUP_TARGET = 10.0
 
 SMALL_LIST_TARGET_MS = 30.0
 """Issue 15: ``orch list`` on the 3-env file costs at most this many ms more than ``python -c pass``."""
-
-FACTOR_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("py38", "py39", "py310", "py311", "py312", "py313"),
-    ("a", "b", "c", "d", "e", "f", "g", "h"),
-    ("x", "y", "z", "w"),
-    ("1", "2", "3", "4", "5"),
-)
-"""The factors of the large ``env_list``: 6 * 8 * 4 * 5 = 960 environments."""
-
-LARGE_TOX_INI = """\
-[tox]
-env_list = {env_list}
-
-[testenv]
-description =
-    run the test suite for {{envname}}
-    a: with feature a
-    x,y: on backend xy
-    !w: without w
-    py38-a: on the legacy path
-deps =
-    pytest>=8
-    a: dep-a
-    b,c: dep-bc
-    x,y: dep-xy
-    py38-a: special
-    !w: not-w
-    {{1,2}}-h: two
-    !py38-!py39: new-pythons
-    {{py38,py39}}-{{a,b}}: legacy-ab
-set_env =
-    BENCH = 1
-    z: BENCH_Z = yes
-    py38: BENCH_LEGACY = 1
-commands =
-    python -m pytest -k {{envname}} {{posargs}}
-"""
-
-SMALL_TOX_INI = """\
-[tox]
-env_list = py312, lint, type
-
-[testenv]
-description = run the test suite
-deps = pytest>=8
-commands = python -m pytest {posargs}
-
-[testenv:lint]
-description = lint the code
-skip_install = true
-deps = ruff
-commands = ruff check {posargs:.}
-
-[testenv:type]
-description = type check the code
-deps = mypy
-commands = mypy {posargs:src}
-"""
-
-SMALL_ENVS = ("py312", "lint", "type")
-
-
-# --------------------------------------------------------------------------------------------- the projects
-
-
-def large_env_list() -> str:
-    """The generative ``env_list`` value: ``py{38,...}-{a,...}-{x,...}-{1,...}``."""
-    parts = []
-    for group in FACTOR_GROUPS:
-        prefix = "py" if all(f.startswith("py") for f in group) else ""
-        parts.append(prefix + "{" + ",".join(f[len(prefix) :] for f in group) + "}")
-    return "-".join(parts)
-
-
-def expected_large_envs() -> list[str]:
-    """The 960 environment names the large ``env_list`` must expand to, in order."""
-    return ["-".join(combo) for combo in itertools.product(*FACTOR_GROUPS)]
-
-
-def write_projects(root: Path) -> tuple[Path, Path]:
-    """Create ``root/large`` and ``root/small`` projects, each with just a ``tox.ini``; return both folders."""
-    large, small = root / "large", root / "small"
-    for folder, text in ((large, LARGE_TOX_INI.format(env_list=large_env_list())), (small, SMALL_TOX_INI)):
-        folder.mkdir(parents=True)
-        (folder / "tox.ini").write_text(text, encoding="utf-8")
-    return large, small
-
-
-# --------------------------------------------------------------------------------------------- output parsing
-
-
-def parse_env_names(output: str) -> list[str]:
-    """Environment names from ``list`` output, with or without ``--no-desc``.
-
-    Skips blank lines, section headers (``default environments:``) and log lines (``ROOT: ...``); takes the
-    first word of every other line, so ``name -> description`` lines work too.
-    """
-    names = []
-    for line in output.splitlines():
-        text = line.strip()
-        if not text or (text.endswith(":") and "->" not in text):
-            continue
-        first = text.split()[0]
-        if not first.endswith(":"):
-            names.append(first)
-    return names
-
-
-def parse_config_key(output: str, key: str) -> dict[str, list[str]]:
-    """Map env name to the value lines of *key* in ``config -k KEY`` output (``[testenv:NAME]`` sections)."""
-    result: dict[str, list[str]] = {}
-    env: str | None = None
-    collecting = False
-    for line in output.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("[") and stripped.endswith("]"):
-            env, collecting = stripped[1:-1].split(":", 1)[-1], False
-        elif env is not None and line[:1] in (" ", "\t"):
-            if collecting and stripped:
-                result[env].append(stripped)
-        elif env is not None:
-            name, sep, value = line.partition("=")
-            collecting = bool(sep) and name.strip() == key
-            if collecting:
-                result[env] = [value.strip()] if value.strip() else []
-    return result
-
 
 # --------------------------------------------------------------------------------------------- the run
 
@@ -205,33 +66,15 @@ class Case:
 
 
 @dataclass
-class Results:
-    """Everything measured, plus the problems found along the way."""
+class ConfigResults(Results):
+    """:class:`Results` (by case), and what importing orch's CLI loads."""
 
-    timings: dict[str, dict[str, Timing | None]] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
     imports: ImportReport | None = None
     import_error: str | None = None
 
-    def best(self, key: str, tool: str) -> float | None:
-        """Best seconds of *tool* on case *key*, or ``None`` if not measured."""
-        timing = self.timings.get(key, {}).get(tool)
-        return None if timing is None else timing.best
-
-    def error(self, message: str) -> None:
-        """Record and print a failure (makes the script exit 1)."""
-        self.errors.append(message)
-        print(f"ERROR: {message}", file=sys.stderr, flush=True)
-
-    def warn(self, message: str) -> None:
-        """Record and print a non-fatal problem."""
-        self.warnings.append(message)
-        print(f"WARNING: {message}", file=sys.stderr, flush=True)
-
 
 def timed(
-    results: Results, key: str, tool: str, cmd: Sequence[str], cwd: Path, env: Mapping[str, str], repeat: int
+    results: ConfigResults, key: str, tool: str, cmd: Sequence[str], cwd: Path, env: Mapping[str, str], repeat: int
 ) -> None:
     """Time *cmd* into ``results.timings[key][tool]``; on failure record the error and store ``None``."""
     print(f"  {tool:>6}: {' '.join(cmd)} (x{repeat}) ...", flush=True)
@@ -254,7 +97,7 @@ def list_names(cmd: Sequence[str], cwd: Path, env: Mapping[str, str]) -> list[st
         return None
 
 
-def compare_names(results: Results, project: str, orch: Sequence[str], tox: Sequence[str]) -> None:
+def compare_names(results: ConfigResults, project: str, orch: Sequence[str], tox: Sequence[str]) -> None:
     """Error if orch and tox list different env names; warn if only the order differs."""
     missing, extra = sorted(set(tox) - set(orch)), sorted(set(orch) - set(tox))
     if missing or extra:
@@ -269,7 +112,9 @@ def compare_names(results: Results, project: str, orch: Sequence[str], tox: Sequ
         print(f"  {project}: orch and tox list the same {len(tox)} envs")
 
 
-def check_env_lists(results: Results, cases: Sequence[Case], orch: OrchLocation | None, tox: Sequence[str]) -> None:
+def check_env_lists(
+    results: ConfigResults, cases: Sequence[Case], orch: OrchLocation | None, tox: Sequence[str]
+) -> None:
     """Compare ``list --no-desc`` of both tools per project; fall back to orch's timed ``list`` output."""
     for case in (c for c in cases if c.args == ["list"]):
         env = scrubbed_env(work_dir=case.project.parent)
@@ -296,7 +141,7 @@ def check_env_lists(results: Results, cases: Sequence[Case], orch: OrchLocation 
         compare_names(results, case.project.name, orch_names, tox_names)
 
 
-def check_deps(results: Results, key: str) -> None:
+def check_deps(results: ConfigResults, key: str) -> None:
     """Warn (do not fail) when orch's and tox's ``config -k deps`` disagree for some environments."""
     orch, tox = results.timings.get(key, {}).get("orch"), results.timings.get(key, {}).get("tox")
     if orch is None or tox is None:
@@ -313,7 +158,7 @@ def check_deps(results: Results, key: str) -> None:
         print(f"  config -k deps: orch and tox agree on all {len(theirs)} envs")
 
 
-def check_imports(results: Results, orch: OrchLocation, env: Mapping[str, str]) -> None:
+def check_imports(results: ConfigResults, orch: OrchLocation, env: Mapping[str, str]) -> None:
     """Record which of :data:`HEAVY_MODULES` ``import orch.cli.main`` loads."""
     try:
         results.imports = import_report(orch.python, "orch.cli.main", HEAVY_MODULES, env=env)
@@ -329,14 +174,14 @@ def check_imports(results: Results, orch: OrchLocation, env: Mapping[str, str]) 
 # --------------------------------------------------------------------------------------------- reporting
 
 
-def status_note(results: Results, key: str) -> str:
+def status_note(results: ConfigResults, key: str) -> str:
     """``orch not run`` / ``tox failed`` style remarks for case *key* (empty when both were measured)."""
     by_tool = results.timings.get(key, {})
     missing = [tool for tool in ("orch", "tox") if by_tool.get(tool) is None]
     return ", ".join(f"{tool} {'failed' if tool in by_tool else 'not run'}" for tool in missing)
 
 
-def table_rows(results: Results, cases: Sequence[Case]) -> list[RatioRow]:
+def table_rows(results: ConfigResults, cases: Sequence[Case]) -> list[RatioRow]:
     """One :class:`RatioRow` per case; the ``python -c pass`` baseline goes in the note of the small list."""
     rows = [
         RatioRow(
@@ -351,7 +196,7 @@ def table_rows(results: Results, cases: Sequence[Case]) -> list[RatioRow]:
     return rows
 
 
-def targets(results: Results) -> list[dict[str, Any]]:
+def targets(results: ConfigResults) -> list[dict[str, Any]]:
     """The issue's targets with measured values; ``ok`` is ``None`` where nothing could be measured."""
     ratio = RatioRow("", results.best("list-960", "orch"), results.best("list-960", "tox")).ratio
     orch_small, startup = results.best("list-3", "orch"), results.best("startup", "python")
@@ -377,7 +222,7 @@ def targets(results: Results) -> list[dict[str, Any]]:
 
 
 def to_json(
-    results: Results,
+    results: ConfigResults,
     rows: Sequence[RatioRow],
     goals: Sequence[Mapping[str, Any]],
     meta: Mapping[str, Any],
@@ -405,27 +250,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--tox-repeat", type=int, help="timed runs per tox command (default: min(3, --repeat))")
     add_tool_options(parser, tox_uv=False)
     add_output_options(parser, tox_uv=False, project="projects")
-    args = parser.parse_args(argv)
-    check_repeats(parser, args, "repeat", "tox_repeat")
+    args = parse_checked(parser, argv, "repeat", "tox_repeat")
     if args.tox_repeat is None:
         args.tox_repeat = min(3, args.repeat)
     return args
 
 
-def find_tools(args: argparse.Namespace, results: Results) -> tuple[list[str] | None, OrchLocation | None]:
+def find_tools(args: argparse.Namespace, results: ConfigResults) -> tuple[list[str] | None, OrchLocation | None]:
     """Resolve the tox command (building the cached venv if needed) and the orch location."""
-    tox: list[str] | None = None
-    if args.tox:
-        path = resolve_executable(args.tox)
-        if path is None:
-            results.error(f"--tox {args.tox}: no such file or command")
-        else:
-            tox = [str(path)]
-    else:
-        try:
-            tox = [str(ensure_tox(refresh=args.refresh_tox))]
-        except CommandFailed as exc:
-            results.error(f"cannot set up tox: {exc.describe()}")
+    exe = tool_executable("tox", args.tox, ["tox"], args.refresh_tox, results.error)
+    tox = None if exe is None else [str(exe)]
     orch: OrchLocation | None = None
     if not args.tox_only:
         try:
@@ -437,7 +271,7 @@ def find_tools(args: argparse.Namespace, results: Results) -> tuple[list[str] | 
 
 def run(args: argparse.Namespace, root: Path) -> int:
     """Generate the projects, measure, check, report; return the exit code."""
-    results = Results()
+    results = ConfigResults()
     large, small = write_projects(root)
     env = scrubbed_env(work_dir=root)
     tox, orch = find_tools(args, results)

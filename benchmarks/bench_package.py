@@ -30,54 +30,37 @@ Usage: ``python benchmarks/bench_package.py [--repeat 3] [--json results.json]``
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
+import subprocess
 import sys
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _common import (
-    CommandFailed,
-    Timing,
-    add_output_options,
-    add_tool_options,
-    check_repeats,
-    finish,
-    format_table,
-    format_targets,
-    machine_info,
-    ratio_goals,
-    ratios_table,
-    run_command,
-    run_in_temp_dir,
-    section,
-    shell_join,
-    timings_as_dict,
-)
-from bench_run import (
+from _cli import add_output_options, add_tool_options, parse_checked
+from _process import CommandFailed, run_command, shell_join, time_command
+from _projects import run_in_temp_dir, write_files
+from _report import finish, format_targets, ratio_goals, ratio_item, ratios_table, section
+from _runs import RunCheck, check_goals, read_record, report_check
+from _suite import (
     COMMANDS,
     ENVS,
-    PYTHONS,
-    TOOLS,
-    WARM_TARGET,
-    Results,
+    SuiteResults,
     Tool,
-    bench_env,
     check_envs,
     commands_source,
-    find_interpreters,
     find_tools,
     measure_commands,
+    prepare,
+    print_times,
     print_tools,
-    ratio,
-    seconds,
     set_versions,
+    suite_json,
     warm_up,
 )
+from bench_run import WARM_TARGET
 
 PACKAGE = "bench-pkg"
 """Distribution name of the generated project."""
@@ -147,9 +130,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # --------------------------------------------------------------------------------------------- setup
 
 
-def write_project(root: Path, env: Mapping[str, str], *, git: bool, results: Results) -> Path:
+def write_project(root: Path, env: Mapping[str, str], *, git: bool, results: SuiteResults) -> Path:
     """Create ``root/project`` (a git repository with one commit unless *git* is false); return it."""
-    project = root / "project"
     files = {
         "pyproject.toml": PYPROJECT,
         "tox.ini": TOX_INI,
@@ -157,10 +139,7 @@ def write_project(root: Path, env: Mapping[str, str], *, git: bool, results: Res
         MODULE.as_posix(): MODULE_TEXT,
         "tests/test_one.py": TEST_FILE,
     }
-    for name, text in files.items():
-        path = project / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    project = write_files(root / "project", files)
     if git:
         if shutil.which("git") is None:
             results.warn("git not found: the project is a plain folder (as with --no-git)")
@@ -188,29 +167,19 @@ class Toucher:
 
 
 @dataclass
-class RunCheck:
-    """What one orch run did, from its output and ``.tox/.orch/last-run.json``, and whether that was expected."""
+class PackageRunCheck(RunCheck):
+    """:class:`RunCheck`, and the builds the run's output shows."""
 
-    phase: str
-    timed: bool
-    builds: int
-    build_lines: int
-    envs: dict[str, dict[str, Any]]
-    problems: list[str] = field(default_factory=list)
+    builds: int = 0
+    build_lines: int = 0
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+    def summary_parts(self) -> list[str]:
+        """``builds=0; py39-py313: 0 installer runs, reused, package unchanged (bench-pkg 1.0)``."""
+        return [f"builds={self.builds}", *super().summary_parts()]
 
-    def summary(self) -> str:
-        """``builds=0; py39-py313: 0 installer runs, reused, package unchanged (bench-pkg 1.0)`` (alike envs merged)."""
-        groups: dict[str, list[str]] = {}
-        for name, env in self.envs.items():
-            what = f"{env['installer_runs']} installer runs, {', '.join(map(str, env['actions'])) or 'no actions'}"
-            groups.setdefault(what, []).append(name)
-        parts = [f"builds={self.builds}"]
-        parts.extend(f"{','.join(names)}: {what}" for what, names in groups.items())
-        return "; ".join(parts)
+    @staticmethod
+    def describe_env(env: Mapping[str, Any]) -> str:
+        return f"{env['installer_runs']} installer runs, {', '.join(map(str, env['actions'])) or 'no actions'}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -223,7 +192,7 @@ class RunCheck:
         }
 
 
-def check_orch_run(phase: str, timed: bool, output: str, work_dir: Path) -> RunCheck:
+def check_orch_run(phase: str, timed: bool, output: str, work_dir: Path) -> PackageRunCheck:
     """Compare one orch run with what *phase* expects.
 
     warm: no ``.pkg[...]: building`` line; every env ``installer_runs == 0`` and ``package unchanged ...``.
@@ -232,21 +201,11 @@ def check_orch_run(phase: str, timed: bool, output: str, work_dir: Path) -> RunC
     text = ANSI.sub("", output)
     builds, build_lines = len(BUILD_START.findall(text)), len(BUILD_LINE.findall(text))
     try:
-        record = json.loads((work_dir / "last-run.json").read_text(encoding="utf-8"))
-        by_env = record["envs"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        check = RunCheck(phase, timed, builds, build_lines, {})
-        check.problems.append(f"no readable {work_dir.name}/last-run.json: {exc}")
-        return check
-    envs = {
-        name: {
-            "status": by_env.get(name, {}).get("status"),
-            "installer_runs": by_env.get(name, {}).get("installer_runs"),
-            "actions": list(by_env.get(name, {}).get("actions") or []),
-        }
-        for name in ENVS
-    }
-    check = RunCheck(phase, timed, builds, build_lines, envs)
+        record, envs = read_record(work_dir, ENVS)
+    except ValueError as exc:
+        return PackageRunCheck(phase, timed, {}, [str(exc)], builds=builds, build_lines=build_lines)
+    by_env = record["envs"]
+    check = PackageRunCheck(phase, timed, envs, builds=builds, build_lines=build_lines)
     if phase == "warm":
         if build_lines:
             check.problems.append(f"{build_lines} '.pkg[...]: building' line(s): a build backend ran")
@@ -269,44 +228,15 @@ def check_orch_run(phase: str, timed: bool, output: str, work_dir: Path) -> RunC
 # --------------------------------------------------------------------------------------------- measuring
 
 
-def timed_runs(
-    tool: Tool,
-    project: Path,
-    env: Mapping[str, str],
-    *,
-    repeat: int,
-    warmup: int,
-    before: Callable[[], object] | None = None,
-    after: Callable[[bool, str], object] | None = None,
-) -> Timing:
-    """Run *tool* ``warmup`` times untimed, then ``repeat`` times timed; ``after(timed, stdout + stderr)``
-    sees every run. *before* runs untimed before each. Raises :class:`CommandFailed`."""
-    runs: list[float] = []
-    first: tuple[str, str] | None = None
-    for round_no in range(warmup + repeat):
-        if before is not None:
-            before()
-        start = time.perf_counter()
-        proc = run_command(tool.cmd, cwd=project, env=env)
-        elapsed = time.perf_counter() - start
-        if round_no >= warmup:
-            runs.append(elapsed)
-        first = first or (proc.stdout, proc.stderr)
-        if after is not None:
-            after(round_no >= warmup, proc.stdout + proc.stderr)
-    assert first is not None  # warmup + repeat >= 1
-    return Timing(cmd=list(tool.cmd), runs=runs, stdout=first[0], stderr=first[1])
-
-
 @dataclass
 class Bench:
     """The run's shared state: results, orch's per-run checks, the source toucher."""
 
-    results: Results
+    results: SuiteResults
     project: Path
     env: Mapping[str, str]
     toucher: Toucher
-    checks: list[RunCheck] = field(default_factory=list)
+    checks: list[PackageRunCheck] = field(default_factory=list)
 
     def measure(self, phase: str, tool: Tool, repeat: int) -> None:
         """Time *tool* in *phase* (``warm``: one untimed run first; ``touched``: a touch before every run)."""
@@ -317,15 +247,15 @@ class Bench:
         how = "after one untimed run" if phase == "warm" else f"{MODULE.as_posix()} touched before each run"
         print(f"  {tool.name:>6}: {shell_join(tool.cmd)} (x{repeat}, {how}) ...", flush=True)
 
-        def after(timed: bool, output: str) -> None:
+        def after(timed: bool, proc: subprocess.CompletedProcess[str]) -> None:
             if tool.name == "orch":
-                self.checks.append(check_orch_run(phase, timed, output, tool.work_dir))
+                self.checks.append(check_orch_run(phase, timed, proc.stdout + proc.stderr, tool.work_dir))
 
         try:
-            timing = timed_runs(
-                tool,
-                self.project,
-                self.env,
+            timing = time_command(
+                tool.cmd,
+                cwd=self.project,
+                env=self.env,
                 repeat=repeat,
                 warmup=1 if phase == "warm" else 0,
                 before=self.toucher if phase == "touched" else None,
@@ -349,76 +279,36 @@ class Bench:
             label = f"timed run {timed}" if check.timed else "untimed run"
             if check.ok:
                 print(f"          {label}: as expected ({check.summary()})")
-            elif check.timed:
-                self.results.error(f"orch {phase} {label}: {'; '.join(check.problems)}\n  {check.summary()}")
             else:
-                self.results.warn(f"orch {phase} {label}: {'; '.join(check.problems)}\n  {check.summary()}")
-
-    def check_passed(self, phase: str) -> bool | None:
-        """Whether every timed orch run of *phase* did what it should (``None``: none measured)."""
-        timed = [c for c in self.checks if c.phase == phase and c.timed]
-        return None if not timed else all(c.ok for c in timed)
+                report_check(self.results, check, label)
 
 
 # --------------------------------------------------------------------------------------------- reporting
 
 
-def ratios(results: Results) -> list[dict[str, Any]]:
+def ratios(results: SuiteResults) -> list[dict[str, Any]]:
     """The ratios of the table: name, value, and the target (``max``) where the issue sets one."""
     best = results.best
     return [
-        {
-            "name": "orch warm / commands alone",
-            "value": ratio(best("warm", "orch"), best("warm", COMMANDS)),
-            "max": WARM_TARGET,
-        },
-        {
-            "name": "orch touched / tox-uv warm",
-            "value": ratio(best("touched", "orch"), best("warm", "tox-uv")),
-            "max": None,
-        },
-        {
-            "name": "orch touched / tox-uv touched",
-            "value": ratio(best("touched", "orch"), best("touched", "tox-uv")),
-            "max": TOUCH_TARGET,
-        },
-        {
-            "name": "orch touched / orch warm",
-            "value": ratio(best("touched", "orch"), best("warm", "orch")),
-            "max": None,
-        },
-        {"name": "tox warm / orch warm", "value": ratio(best("warm", "tox"), best("warm", "orch")), "max": None},
-        {"name": "orch warm / tox-uv warm", "value": ratio(best("warm", "orch"), best("warm", "tox-uv")), "max": 1.0},
-        {
-            "name": "tox touched / orch touched",
-            "value": ratio(best("touched", "tox"), best("touched", "orch")),
-            "max": None,
-        },
+        ratio_item("orch warm / commands alone", best("warm", "orch"), best("warm", COMMANDS), WARM_TARGET),
+        ratio_item("orch touched / tox-uv warm", best("touched", "orch"), best("warm", "tox-uv")),
+        ratio_item("orch touched / tox-uv touched", best("touched", "orch"), best("touched", "tox-uv"), TOUCH_TARGET),
+        ratio_item("orch touched / orch warm", best("touched", "orch"), best("warm", "orch")),
+        ratio_item("tox warm / orch warm", best("warm", "tox"), best("warm", "orch")),
+        ratio_item("orch warm / tox-uv warm", best("warm", "orch"), best("warm", "tox-uv"), 1.0),
+        ratio_item("tox touched / orch touched", best("touched", "tox"), best("touched", "orch")),
     ]
-
-
-def times_table(results: Results) -> str:
-    """Rows warm / touched; columns orch, tox, tox-uv, commands alone (warm only)."""
-    header = ["phase", *(f"{tool} [s]" for tool in TOOLS), "commands alone [s]"]
-    rows = []
-    for phase in PHASES:
-        row = [phase, *(seconds(results.best(phase, tool)) for tool in TOOLS)]
-        row.append(seconds(results.best(phase, COMMANDS)) if phase == "warm" else "")
-        rows.append(row)
-    return format_table(header, rows)
 
 
 def targets(bench: Bench, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The checks on orch's record and the issue's ratio targets, as PASS/FAIL entries."""
-    goals: list[dict[str, Any]] = []
-    for phase, what in (
-        ("warm", "warm orch run calls no build backend and no installer (record + output)"),
-        ("touched", "touched orch run builds once and reinstalls into every env (record + output)"),
-    ):
-        ok = bench.check_passed(phase)
-        timed = [c for c in bench.checks if c.phase == phase and c.timed]
-        value = None if ok is None else f"{sum(c.ok for c in timed)}/{len(timed)} runs as expected"
-        goals.append({"target": what, "value": value, "ok": ok})
+    goals = check_goals(
+        bench.checks,
+        [
+            (("warm",), "warm orch run calls no build backend and no installer (record + output)"),
+            (("touched",), "touched orch run builds once and reinstalls into every env (record + output)"),
+        ],
+    )
     labels = {
         "orch warm / commands alone": f"warm orch run at most {WARM_TARGET:g}x the commands alone",
         "orch touched / tox-uv touched": f"touched orch run at most {TOUCH_TARGET:g}x tox-uv's touched run",
@@ -438,18 +328,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add_tool_options(parser, tox_uv=True, commands_in="the commands-alone run uses")
     parser.add_argument("--no-git", action="store_true", help="generate a plain folder instead of a git repository")
     add_output_options(parser, tox_uv=True)
-    args = parser.parse_args(argv)
-    check_repeats(parser, args, "repeat")
-    return args
+    return parse_checked(parser, argv, "repeat")
 
 
 def run(args: argparse.Namespace, root: Path) -> int:
     """Generate the project, measure, check, report; return the exit code."""
-    results = Results()
-    interpreters = find_interpreters(results)
-    if len(interpreters) < len(PYTHONS):
+    results = SuiteResults()
+    prepared = prepare(results, root)
+    if prepared is None:
         return 1
-    env = bench_env(root, interpreters)
+    interpreters, env = prepared
     try:
         project = write_project(root, env, git=not args.no_git, results=results)
     except CommandFailed as exc:
@@ -457,7 +345,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
         return 1
     git = (project / ".git").is_dir()
     bench = Bench(results, project, env, Toucher(project))
-    tools = find_tools(args, project, results)
+    tools = find_tools(args, project, results, ["run"])
     set_versions(tools, project, env, results)
     print_tools(tools, interpreters)
     print(f"  project: {project} ({'git repository' if git else 'plain folder'}, package {PACKAGE})")
@@ -467,8 +355,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
         if not tool.failed:
             warm_up(results, tool, project, env)
     section("envs made by the warm-up runs")
-    for tool in tools:
-        check_envs(results, tool, project, env)
+    check_envs(results, tools, project, env)
     section(f"warm: envs in place, sources unchanged (best of {args.repeat})")
     for tool in tools:
         bench.measure("warm", tool, args.repeat)
@@ -483,44 +370,18 @@ def run(args: argparse.Namespace, root: Path) -> int:
     items = ratios(results)
     goals = targets(bench, items)
     section(f"results (wall clock, best of {args.repeat})")
-    print(times_table(results))
-    if results.commands_in and results.commands_in != "orch":
-        print(f"(commands alone measured in {results.commands_in}'s envs)")
+    print_times(results, PHASES)
     print()
     print(ratios_table(items))
     section("checks and targets")
     print(format_targets(goals))
+    settings = {"repeat": args.repeat, "envs": list(ENVS), "package": PACKAGE, "git": git}
+    orch_runs = [check.as_dict() for check in bench.checks]
     return finish(
-        args.json, lambda: to_json(args, results, bench, tools, interpreters, items, goals, git=git), results.errors
+        args.json,
+        lambda: suite_json("package", settings, results, tools, interpreters, items, goals, orch_runs=orch_runs),
+        results.errors,
     )
-
-
-def to_json(
-    args: argparse.Namespace,
-    results: Results,
-    bench: Bench,
-    tools: Sequence[Tool],
-    interpreters: Mapping[str, Path],
-    items: Sequence[Mapping[str, Any]],
-    goals: Sequence[Mapping[str, Any]],
-    *,
-    git: bool,
-) -> dict[str, Any]:
-    """Assemble the ``--json`` document."""
-    return {
-        "benchmark": "package",
-        "machine": machine_info(),
-        "settings": {"repeat": args.repeat, "envs": list(ENVS), "package": PACKAGE, "git": git},
-        "tools": {tool.name: tool.as_dict() for tool in tools},
-        "interpreters": {version: str(path) for version, path in interpreters.items()},
-        "commands_in": results.commands_in,
-        "timings": timings_as_dict(results.timings),
-        "orch_runs": [check.as_dict() for check in bench.checks],
-        "ratios": list(items),
-        "targets": list(goals),
-        "errors": results.errors,
-        "warnings": results.warnings,
-    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,9 +32,7 @@ Usage: ``python benchmarks/bench_parallel.py [--repeat 5] [--cold-repeat 3] [--j
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -42,45 +40,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _common import (
-    CommandFailed,
-    OrchNotFound,
-    Timing,
-    add_output_options,
-    add_tool_options,
-    check_repeats,
-    finish,
-    format_table,
-    format_targets,
-    locate_orch,
-    machine_info,
-    ratio_goals,
-    ratios_table,
-    run_command,
-    run_in_temp_dir,
-    section,
-    timings_as_dict,
-    tool_version,
+from _breakdown import (
+    NOTEST,
+    ORCH_FIRST,
+    SHELL,
+    SHELL_FIRST,
+    UV_FIRST,
+    UV_NOTEST,
+    breakdown_table,
+    count_pyc,
+    details_table,
+    env_details,
 )
-from _runs import RECORD, RunCheck, check_orch_run, record_stamp, run_parallel
-from bench_run import (
+from _cli import add_output_options, add_tool_options, parse_checked
+from _process import CommandFailed, Timing, run_command, run_parallel
+from _projects import run_in_temp_dir
+from _report import finish, format_targets, ratio_goals, ratio_item, ratios_table, seconds, section
+from _runs import RunCheck, check_goals, check_orch_run, record_stamp, report_check
+from _suite import (
     ENVS,
-    PYTHONS,
-    TOOLS,
-    Results,
+    SuiteResults,
     Tool,
-    bench_env,
     check_envs,
-    check_tox_uv,
     commands_source,
-    find_interpreters,
+    find_tools,
+    prepare,
+    print_times,
     print_tools,
-    ratio,
-    seconds,
-    tool_executable,
+    pytest_commands,
+    set_versions,
+    suite_json,
     warm_up,
-    write_project,
 )
+from bench_run import write_project
 
 PARALLEL = ("-p", "auto")
 """How every tool is asked to run its envs in parallel (``auto``: as many jobs as CPUs, for orch and tox)."""
@@ -91,59 +83,6 @@ WARM_TARGET = 1.1
 COLD_TARGET = 0.5
 """Issue 15: a cold ``orch -p auto`` takes at most this fraction of tox-uv's cold ``tox -p auto``."""
 
-SHELL = "shell"
-"""Key of the commands-alone measurement: the five commands started at once, waited for together."""
-
-NOTEST = "orch --notest"
-"""Breakdown key: cold ``orch -p auto --notest``."""
-
-ORCH_FIRST = "orch first"
-"""Breakdown key: ``orch -p auto`` right after ``--notest``, in envs whose packages have no bytecode yet."""
-
-SHELL_FIRST = "shell first"
-"""Breakdown key: the commands in parallel right after ``--notest``."""
-
-UV_NOTEST = "tox-uv --notest"
-"""Breakdown key: cold ``tox -p auto --notest`` with tox-uv, for comparison."""
-
-UV_FIRST = "tox-uv first"
-"""Breakdown key: tox-uv's ``tox -p auto`` right after its ``--notest``."""
-
-COLUMNS = (*TOOLS, SHELL)
-"""Columns of the times table."""
-
-
-# --------------------------------------------------------------------------------------------- setup
-
-
-def find_tools(args: argparse.Namespace, project: Path, env: Mapping[str, str], results: Results) -> list[Tool]:
-    """``orch -p auto``, ``tox -p auto`` and tox-uv's ``tox -p auto`` (cached venvs as needed), with versions."""
-    tools: list[Tool] = []
-    if not args.tox_only:
-        try:
-            orch = locate_orch(args.orch)
-        except OrchNotFound as exc:
-            results.error(f"orch not available, orch side skipped (tox and tox-uv are still measured): {exc}")
-        else:
-            tool = Tool("orch", [*orch.cmd, *PARALLEL], project / ".tox" / ".orch")
-            tool.version = tool_version(orch.cmd, cwd=project, env=env)
-            tools.append(tool)
-    for name, explicit, packages, work_dir in (
-        ("tox", args.tox, ["tox"], ".tox"),
-        ("tox-uv", args.tox_uv, ["tox", "tox-uv"], ".tox-uv"),
-    ):
-        exe = tool_executable(name, explicit, packages, args.refresh_tox, results)
-        if exe is None:
-            continue
-        extra = [] if work_dir == ".tox" else ["-x", f"tox.work_dir={work_dir}"]
-        tool = Tool(name, [str(exe), *PARALLEL, *extra], project / work_dir, keep=(".orch",) if not extra else ())
-        tool.version = tool_version([str(exe)], cwd=project, env=env)
-        if name == "tox-uv":
-            check_tox_uv(tool, project, env, results)
-        tools.append(tool)
-    return tools
-
-
 # --------------------------------------------------------------------------------------------- measuring
 
 
@@ -151,7 +90,7 @@ def find_tools(args: argparse.Namespace, project: Path, env: Mapping[str, str], 
 class Bench:
     """The run's shared state: results, the timed runs per (phase, key), orch's per-run checks."""
 
-    results: Results
+    results: SuiteResults
     project: Path
     env: Mapping[str, str]
     runs: dict[tuple[str, str], list[float]] = field(default_factory=dict)
@@ -203,23 +142,15 @@ class Bench:
             phase, timed, tool.work_dir, stamp, ENVS, reused=("warm", ORCH_FIRST), created=("cold", "warm-up", NOTEST)
         )
         self.checks.append(result)
-        if result.ok:
-            return
-        message = (
-            f"orch {phase} {'timed' if timed else 'untimed'} run: {'; '.join(result.problems)}\n  {result.summary()}"
-        )
-        if timed:
-            self.results.error(message)
-        else:
-            self.results.warn(message)
+        if not result.ok:
+            report_check(self.results, result, f"{'timed' if timed else 'untimed'} run")
 
     def run_shell(self, phase: str, source: Tool, *, timed: bool, key: str = SHELL) -> float | None:
         """The five ``ENV_PYTHON -m pytest -q`` of *source*'s envs, all started at once, timed as one whole."""
         if (phase, key) in self.failed:
             return None
-        cmds = [[str(source.env_python(name)), "-m", "pytest", "-q"] for name in ENVS]
         try:
-            elapsed = run_parallel(cmds, cwd=self.project, env=self.env)
+            elapsed = run_parallel(pytest_commands(source), cwd=self.project, env=self.env)
         except CommandFailed as exc:
             self.results.error(f"commands in parallel ({phase}) failed: {exc.describe()}")
             self.failed.add((phase, key))
@@ -236,11 +167,6 @@ class Bench:
         self.results.timings.setdefault(phase, {})[key] = timing
         if timing is not None:
             print(f"  {key:>12}: best {timing.best:.3f}s of {[round(r, 3) for r in timing.runs]}")
-
-    def passed(self, phases: Sequence[str]) -> tuple[int, int]:
-        """(as expected, all) timed orch runs of *phases*."""
-        timed = [c for c in self.checks if c.timed and c.phase in phases]
-        return sum(c.ok for c in timed), len(timed)
 
 
 def round_line(number: int | str, times: Mapping[str, float | None]) -> str:
@@ -273,39 +199,6 @@ def measure_warm(bench: Bench, tools: Sequence[Tool], source: Tool | None, repea
         bench.store(
             "warm", SHELL, [f"{source.work_dir.name}/{{{','.join(ENVS)}}}/bin/python -m pytest -q, all at once"]
         )
-
-
-UV_STEP = re.compile(r"^(Resolved|Prepared|Installed) \d+ packages? in ([\d.]+)(ms|s)\b", re.MULTILINE)
-"""uv's own timing lines in an env's ``setup.log`` (``Resolved 5 packages in 172ms``)."""
-
-
-def count_pyc(env_dir: Path) -> int:
-    """Bytecode files under the env's ``lib`` folder(s): 0 right after uv installed into it."""
-    return sum(1 for lib in env_dir.glob("[Ll]ib*") for _ in lib.rglob("*.pyc"))
-
-
-def env_details(work_dir: Path) -> dict[str, dict[str, Any]]:
-    """Per env, after a ``--notest`` run: its duration from the record, uv's steps from ``log/setup.log``
-    (seconds, as uv reports them), and how many ``.pyc`` files its ``lib`` has."""
-    try:
-        by_env = json.loads((work_dir / RECORD).read_text(encoding="utf-8"))["envs"]
-    except (OSError, ValueError, KeyError, TypeError):
-        by_env = {}
-    details: dict[str, dict[str, Any]] = {}
-    for name in ENVS:
-        try:
-            log = (work_dir / name / "log" / "setup.log").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            log = ""
-        steps: dict[str, float] = {}
-        for step, value, unit in UV_STEP.findall(log):
-            steps[step.lower()] = steps.get(step.lower(), 0.0) + float(value) / (1000 if unit == "ms" else 1)
-        details[name] = {
-            "duration": (by_env.get(name) or {}).get("duration"),
-            "uv": steps,
-            "pyc_after_notest": count_pyc(work_dir / name),
-        }
-    return details
 
 
 def measure_breakdown(bench: Bench, orch: Tool, tox_uv: Tool | None, repeat: int) -> None:
@@ -346,108 +239,33 @@ def measure_breakdown(bench: Bench, orch: Tool, tox_uv: Tool | None, repeat: int
 # --------------------------------------------------------------------------------------------- reporting
 
 
-def ratios(results: Results) -> list[dict[str, Any]]:
+def ratios(results: SuiteResults) -> list[dict[str, Any]]:
     """The ratios of the table: name, value, and the target (``max``) where the issue sets one."""
     best = results.best
     notest, first = best("breakdown", NOTEST), best("breakdown", ORCH_FIRST)
+    both = None if notest is None or first is None else notest + first
     return [
-        {
-            "name": "orch warm / commands in parallel",
-            "value": ratio(best("warm", "orch"), best("warm", SHELL)),
-            "max": WARM_TARGET,
-        },
-        {
-            "name": "orch cold / tox-uv cold",
-            "value": ratio(best("cold", "orch"), best("cold", "tox-uv")),
-            "max": COLD_TARGET,
-        },
-        {"name": "tox warm / orch warm", "value": ratio(best("warm", "tox"), best("warm", "orch")), "max": None},
-        {"name": "orch warm / tox-uv warm", "value": ratio(best("warm", "orch"), best("warm", "tox-uv")), "max": 1.0},
-        {"name": "tox cold / orch cold", "value": ratio(best("cold", "tox"), best("cold", "orch")), "max": None},
-        {"name": "orch cold --notest / tox-uv cold", "value": ratio(notest, best("cold", "tox-uv")), "max": None},
-        {
-            "name": "orch cold --notest / tox-uv cold --notest",
-            "value": ratio(notest, best("breakdown", UV_NOTEST)),
-            "max": 0.6,  # issue 15: set-up only at most 0.6x tox-uv's
-        },
-        {
-            "name": "(orch --notest + orch first) / orch cold",
-            "value": None if notest is None or first is None else ratio(notest + first, best("cold", "orch")),
-            "max": None,
-        },
+        ratio_item("orch warm / commands in parallel", best("warm", "orch"), best("warm", SHELL), WARM_TARGET),
+        ratio_item("orch cold / tox-uv cold", best("cold", "orch"), best("cold", "tox-uv"), COLD_TARGET),
+        ratio_item("tox warm / orch warm", best("warm", "tox"), best("warm", "orch")),
+        ratio_item("orch warm / tox-uv warm", best("warm", "orch"), best("warm", "tox-uv"), 1.0),
+        ratio_item("tox cold / orch cold", best("cold", "tox"), best("cold", "orch")),
+        ratio_item("orch cold --notest / tox-uv cold", notest, best("cold", "tox-uv")),
+        # issue 15: set-up only at most 0.6x tox-uv's
+        ratio_item("orch cold --notest / tox-uv cold --notest", notest, best("breakdown", UV_NOTEST), 0.6),
+        ratio_item("(orch --notest + orch first) / orch cold", both, best("cold", "orch")),
     ]
-
-
-def times_table(results: Results) -> str:
-    """Rows cold / warm; columns orch, tox, tox-uv (all ``-p auto``), the commands in parallel (warm only)."""
-    header = ["phase", *(f"{tool} -p auto [s]" for tool in TOOLS), "commands in parallel [s]"]
-    rows = []
-    for phase in ("cold", "warm"):
-        row = [phase, *(seconds(results.best(phase, tool)) for tool in TOOLS)]
-        row.append(seconds(results.best(phase, SHELL)) if phase == "warm" else "")
-        rows.append(row)
-    return format_table(header, rows)
-
-
-def breakdown_table(results: Results) -> str:
-    """Where a cold ``-p auto`` run goes: setting up, then the first run in fresh envs (orch, and tox-uv)."""
-    best = results.best
-
-    def total(*values: float | None) -> float | None:
-        return None if None in values else sum(v for v in values if v is not None)
-
-    header = ["step (best of each)", "orch [s]", "tox-uv [s]"]
-    notest, first = best("breakdown", NOTEST), best("breakdown", ORCH_FIRST)
-    uv_notest, uv_first = best("breakdown", UV_NOTEST), best("breakdown", UV_FIRST)
-    rows = [
-        ["-p auto --notest, empty work dir (set up only)", seconds(notest), seconds(uv_notest)],
-        ["-p auto right after it (envs set up, no bytecode yet)", seconds(first), seconds(uv_first)],
-        ["sum of the two", seconds(total(notest, first)), seconds(total(uv_notest, uv_first))],
-        ["cold -p auto (table above)", seconds(best("cold", "orch")), seconds(best("cold", "tox-uv"))],
-        ["warm -p auto (table above)", seconds(best("warm", "orch")), seconds(best("warm", "tox-uv"))],
-        ["commands in parallel right after orch --notest", seconds(best("breakdown", SHELL_FIRST)), ""],
-        ["commands in parallel, warm (table above)", seconds(best("warm", SHELL)), ""],
-    ]
-    return format_table(header, rows)
-
-
-def details_table(bench: Bench) -> str | None:
-    """Per env, from the breakdown round with the fastest ``--notest``: setup time, uv's steps, bytecode."""
-    rounds = [r for r in bench.details if r["notest"] is not None and r["envs"]]
-    if not rounds:
-        return None
-    fastest = min(rounds, key=lambda r: r["notest"])
-    header = ["env", "setup [s]", "uv resolve [s]", "uv install [s]", ".pyc after --notest", ".pyc after first run"]
-    rows = [
-        [
-            name,
-            seconds(env["duration"]),
-            seconds(env["uv"].get("resolved")),
-            seconds(env["uv"].get("installed")),
-            str(env["pyc_after_notest"]),
-            str(env.get("pyc_after_first", "n/a")),
-        ]
-        for name, env in fastest["envs"].items()
-    ]
-    title = f"per env, fastest --notest round ({seconds(fastest['notest'])} s; setup: the env's duration in the record)"
-    return title + "\n" + format_table(header, rows)
 
 
 def targets(bench: Bench, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The checks on orch's records and the issue's ratio targets, as PASS/FAIL entries."""
-    goals: list[dict[str, Any]] = []
-    for phases, what in (
-        (("cold", "warm", NOTEST, ORCH_FIRST), "every timed orch run exits 0, its record complete, every env ok"),
-        (("warm",), "warm orch -p auto starts no installer (every env installer_runs == 0)"),
-    ):
-        good, total = bench.passed(phases)
-        goals.append(
-            {
-                "target": what,
-                "value": None if not total else f"{good}/{total} runs as expected",
-                "ok": None if not total else good == total,
-            }
-        )
+    goals = check_goals(
+        bench.checks,
+        [
+            (("cold", "warm", NOTEST, ORCH_FIRST), "every timed orch run exits 0, its record complete, every env ok"),
+            (("warm",), "warm orch -p auto starts no installer (every env installer_runs == 0)"),
+        ],
+    )
     labels = {
         "orch warm / commands in parallel": f"warm orch -p auto at most {WARM_TARGET:g}x the commands in parallel",
         "orch cold / tox-uv cold": f"cold orch -p auto at most {COLD_TARGET:g}x tox-uv's cold tox -p auto",
@@ -469,21 +287,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add_tool_options(parser, tox_uv=True, commands_in="the commands in parallel use")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the breakdown of orch's cold run")
     add_output_options(parser, tox_uv=True)
-    args = parser.parse_args(argv)
-    check_repeats(parser, args, "repeat", "cold_repeat")
-    return args
+    return parse_checked(parser, argv, "repeat", "cold_repeat")
 
 
 def run(args: argparse.Namespace, root: Path) -> int:
     """Generate the project, measure, check, report; return the exit code."""
-    results = Results()
+    results = SuiteResults()
     project = write_project(root)
-    interpreters = find_interpreters(results)
-    if len(interpreters) < len(PYTHONS):
+    prepared = prepare(results, root)
+    if prepared is None:
         return 1
-    env = bench_env(root, interpreters)
+    interpreters, env = prepared
     bench = Bench(results, project, env)
-    tools = find_tools(args, project, env, results)
+    tools = find_tools(args, project, results, PARALLEL)
+    set_versions(tools, project, env, results)
     print_tools(tools, interpreters)
     print(f"  project: {project}; CPUs: {os.cpu_count()} (what -p auto runs at once, for orch and tox)")
 
@@ -498,8 +315,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
     section(f"cold: empty work dir, warm caches; the tools take turns (best of {args.cold_repeat})")
     measure_cold(bench, tools, args.cold_repeat)
     section("envs made by the cold runs")
-    for tool in tools:
-        check_envs(results, tool, project, env)
+    check_envs(results, tools, project, env)
     section(
         f"warm: envs in place, nothing changed; the tools and the commands in parallel take turns "
         f"(one untimed round, then best of {args.repeat})"
@@ -519,13 +335,11 @@ def run(args: argparse.Namespace, root: Path) -> int:
     items = ratios(results)
     goals = targets(bench, items)
     section(f"results (wall clock; cold best of {args.cold_repeat}, warm best of {args.repeat})")
-    print(times_table(results))
-    if results.commands_in and results.commands_in != "orch":
-        print(f"(commands in parallel measured in {results.commands_in}'s envs)")
+    print_times(results, ("cold", "warm"), commands=SHELL, what="commands in parallel", suffix=" -p auto")
     if "breakdown" in results.timings:
         print()
         print(breakdown_table(results))
-        per_env = details_table(bench)
+        per_env = details_table(bench.details)
         if per_env:
             print()
             print(per_env)
@@ -533,39 +347,22 @@ def run(args: argparse.Namespace, root: Path) -> int:
     print(ratios_table(items))
     section("checks and targets")
     print(format_targets(goals))
-    return finish(args.json, lambda: to_json(args, results, bench, tools, interpreters, items, goals), results.errors)
-
-
-def to_json(
-    args: argparse.Namespace,
-    results: Results,
-    bench: Bench,
-    tools: Sequence[Tool],
-    interpreters: Mapping[str, Path],
-    items: Sequence[Mapping[str, Any]],
-    goals: Sequence[Mapping[str, Any]],
-) -> dict[str, Any]:
-    """Assemble the ``--json`` document."""
-    return {
-        "benchmark": "parallel",
-        "machine": machine_info(),
-        "settings": {
-            "repeat": args.repeat,
-            "cold_repeat": args.cold_repeat,
-            "envs": list(ENVS),
-            "parallel": list(PARALLEL),
-        },
-        "tools": {tool.name: tool.as_dict() for tool in tools},
-        "interpreters": {version: str(path) for version, path in interpreters.items()},
-        "commands_in": results.commands_in,
-        "timings": timings_as_dict(results.timings),
-        "orch_runs": [check.as_dict() for check in bench.checks],
-        "breakdown_envs": bench.details,
-        "ratios": list(items),
-        "targets": list(goals),
-        "errors": results.errors,
-        "warnings": results.warnings,
-    }
+    settings = {"repeat": args.repeat, "cold_repeat": args.cold_repeat, "envs": list(ENVS), "parallel": list(PARALLEL)}
+    return finish(
+        args.json,
+        lambda: suite_json(
+            "parallel",
+            settings,
+            results,
+            tools,
+            interpreters,
+            items,
+            goals,
+            orch_runs=[check.as_dict() for check in bench.checks],
+            breakdown_envs=bench.details,
+        ),
+        results.errors,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,22 +25,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from _common import (
-    CommandFailed,
-    Timing,
-    check_repeats,
-    finish,
-    format_table,
-    format_targets,
-    locate_orch,
-    machine_info,
-    run_in_temp_dir,
-    section,
-    time_sequence,
-    venv_executable,
-)
+from _cli import check_repeats
+from _process import CommandFailed, Timing, time_sequence
+from _projects import run_in_temp_dir, write_files
+from _report import Results, finish, format_table, format_targets, machine_info, section
 from _runs import check_orch_run, record_stamp
-from bench_run import PYTHONS, Results, bench_env, find_interpreters
+from _suite import PYTHONS, bench_env, find_interpreters
+from _tools import locate_orch, venv_executable
 
 PER_PYTHON = 20
 """Envs per Python in the generated project (5 Pythons: 100 envs)."""
@@ -67,10 +58,7 @@ GROWTH_TARGET = 1.25
 
 
 def write_project(root: Path) -> Path:
-    project = root / "project"
-    project.mkdir(parents=True)
-    (project / "tox.ini").write_text(TOX_INI, encoding="utf-8")
-    return project
+    return write_files(root / "project", {"tox.ini": TOX_INI})
 
 
 def fit(points: Sequence[tuple[int, float]]) -> dict[str, float]:
