@@ -11,7 +11,9 @@ that does not convert is a warning and is ignored, as in tox. The env selection 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
+
+from orch.cli.parser import Commands
 
 TOX_DESTS = {  # orch's dest -> tox 4's, where they differ
     "conf": "config_file",
@@ -41,32 +43,22 @@ def names(dest: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((f"ORCH_{own}", f"ORCH_{tox}", f"TOX_{own}", f"TOX_{tox}", f"TOX{tox}")))
 
 
-def apply(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> list[str]:
-    """Set the defaults of ``parser``'s options (and its commands') from ``environ``; the warnings to show."""
-    warnings: list[str] = []
-    for owner, action in _actions(parser):
+def apply(parser: argparse.ArgumentParser, environ: Mapping[str, str], warn: Callable[[str], None]) -> None:
+    """Set the defaults of ``parser``'s options from ``environ``, and those of its commands' options as each
+    command's parser is built (:class:`orch.cli.parser.Commands`); ``warn`` gets each value ignored."""
+    for action in parser._actions:
+        if isinstance(action, Commands):
+            action.each_parser(lambda sub: apply(sub, environ, warn))
         if not action.option_strings or action.dest in SELECTION or action.default is argparse.SUPPRESS:
             continue
         for name in names(action.dest):
             if name not in environ or (name == "TOX_WORK_DIR" and _INSIDE_AN_ENV in environ):
                 continue
             try:
-                action.default = _convert(owner, action, environ[name])
+                action.default = _convert(parser, action, environ[name])
             except (ValueError, argparse.ArgumentError) as exc:
-                warnings.append(f"env var {name}={environ[name]!r} ignored: {exc}")
+                warn(f"env var {name}={environ[name]!r} ignored: {exc}")
             break
-    return warnings
-
-
-def _actions(parser: argparse.ArgumentParser) -> Iterator[tuple[argparse.ArgumentParser, argparse.Action]]:
-    for action in parser._actions:
-        yield parser, action
-        if isinstance(action, argparse._SubParsersAction):
-            seen: set[int] = set()
-            for sub in action.choices.values():
-                if id(sub) not in seen:  # an alias maps to the same parser
-                    seen.add(id(sub))
-                    yield from _actions(sub)
 
 
 def _convert(parser: argparse.ArgumentParser, action: argparse.Action, text: str) -> object:

@@ -74,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None, runs_envs: list[bool]) -> int:
     from orch.cli import env_options
+    from orch.cli.options import explain_accepted
     from orch.cli.parser import ALIASES, build_parser, spell_out
     from orch.plugin.manager import load_plugins
 
@@ -88,8 +89,7 @@ def _main(argv: Sequence[str] | None, runs_envs: list[bool]) -> int:
         if "--" in args_in:
             at = args_in.index("--")
             args_in, posargs = args_in[:at], args_in[at + 1 :]
-        for warning in env_options.apply(parser, os.environ):  # ORCH_<OPTION>, TOX_<OPTION>
-            print(f"warning: {warning}", file=sys.stderr)
+        env_options.apply(parser, os.environ, _warn)  # ORCH_<OPTION>, TOX_<OPTION>
         args_in = spell_out(args_in)
         parser.argv = args_in
         args = parser.parse_args(args_in)
@@ -98,9 +98,7 @@ def _main(argv: Sequence[str] | None, runs_envs: list[bool]) -> int:
         plugins.options = vars(args)  # a plugin's options reach its hooks, backends and builders
         command = ALIASES.get(args.command, args.command) or "legacy"  # `orch` alone: tox's, run unless -l, -a...
         runs_envs[0] = command in RUNS_ENVS
-        from orch.cli import tox_commands
-
-        tox_commands.explain_accepted(args, args_in)
+        explain_accepted(args, args_in)
         return int(handler(command)(args, plugins))
     except OrchError as exc:
         if verbose >= 2:
@@ -114,6 +112,10 @@ def _main(argv: Sequence[str] | None, runs_envs: list[bool]) -> int:
     except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP before or after the envs ran
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def run() -> None:

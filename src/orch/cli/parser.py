@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
 from orch import __version__
 from orch.cli.options import (
@@ -60,14 +62,97 @@ def spell_out(argv: Sequence[str]) -> list[str]:
     return out
 
 
+if TYPE_CHECKING:
+    _SubParsers = argparse._SubParsersAction[OrchArgumentParser]
+else:
+    _SubParsers = argparse._SubParsersAction
+
+
+class _Parsers(Mapping[str, OrchArgumentParser]):
+    """The commands' parsers by name and alias, each built the first time it is looked up."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}  # a name or an alias -> the command's name
+        self.builders: dict[str, Callable[[], OrchArgumentParser]] = {}
+        self.built: dict[str, OrchArgumentParser] = {}
+        self.on_build: list[Callable[[OrchArgumentParser], None]] = []
+
+    def __getitem__(self, name: str) -> OrchArgumentParser:
+        command = self.names[name]
+        if command not in self.built:
+            self.built[command] = parser = self.builders[command]()
+            for call in self.on_build:
+                call(parser)
+        return self.built[command]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+
+class Commands(_SubParsers):
+    """The commands (argparse's subparsers), each one's parser built only when it parses its arguments or
+    shows its help: ``orch list`` builds one of fifteen, a few ms less at every start."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # argparse passes them through
+        self._parsers = _Parsers()
+        # argparse reads these two as a mapping: `in`, iteration, [name]
+        self.choices = self._name_parser_map = self._parsers  # type: ignore[assignment]
+
+    def command(
+        self, name: str, build: Callable[[str], OrchArgumentParser], *, aliases: Sequence[str], help: str
+    ) -> None:
+        """Add the command ``name``; ``build(prog)`` makes its parser when it is first needed."""
+        self._choices_actions.append(self._ChoicesPseudoAction(name, list(aliases), help))
+        for each in (name, *aliases):
+            self._parsers.names[each] = name
+        self._parsers.builders[name] = functools.partial(build, f"{self._prog_prefix} {name}")
+
+    def each_parser(self, call: Callable[[OrchArgumentParser], None]) -> None:
+        """``call`` with every command's parser: now with those built, the others when they are built."""
+        for parser in list(self._parsers.built.values()):
+            call(parser)
+        self._parsers.on_build.append(call)
+
+
+class _Parents:
+    """The option groups the commands inherit, each made when the first command that needs it is built."""
+
+    def __init__(self, add_plugin_options: Callable[[argparse.ArgumentParser], None] | None) -> None:
+        self._add_plugin_options = add_plugin_options
+
+    @functools.cached_property
+    def common(self) -> OrchArgumentParser:
+        common = common_parser(inherited=True)
+        if self._add_plugin_options is not None:
+            self._add_plugin_options(common)
+        return common
+
+    @functools.cached_property
+    def selection(self) -> OrchArgumentParser:
+        return selection_parser(inherited=True)
+
+    @functools.cached_property
+    def running(self) -> OrchArgumentParser:
+        return run_parser(inherited=True)
+
+    @functools.cached_property
+    def shard(self) -> OrchArgumentParser:
+        return shard_parser(inherited=True)
+
+
 def build_parser(
     add_plugin_options: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> OrchArgumentParser:
-    top, common = common_parser(inherited=False), common_parser(inherited=True)
+    top = common_parser(inherited=False)
     if add_plugin_options is not None:
         add_plugin_options(top)
-        add_plugin_options(common)
-    selection, running = selection_parser(inherited=True), run_parser(inherited=True)
     parser = OrchArgumentParser(
         prog="orch",
         description="A tox-compatible orchestrator of test environments and packages: type `orch` where you "
@@ -79,29 +164,30 @@ def build_parser(
     parser.add_argument("--version", action="version", version=f"orch {__version__}")
     parser.add_argument("-n", "--notest", action="store_true", help="set the envs up, run no commands")
     legacy_options(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = cast("Commands", parser.add_subparsers(dest="command", metavar="COMMAND", action=Commands))
+    parents = _Parents(add_plugin_options)
+    for name, aliases, what, build in COMMAND_PARSERS:
+        sub.command(name, functools.partial(build, parents=parents), aliases=aliases, help=what)
+    return parser
 
-    for name, alias, what in (
-        ("run", "r", "run envs (the default)"),
-        ("run-parallel", "p", "run envs in parallel: orch run with -p auto unless -p is given (tox's run-parallel)"),
-    ):
-        p_run = sub.add_parser(
-            name,
-            aliases=[alias],
-            parents=[common, selection, running, shard_parser(inherited=True)],
-            help=what,
-            epilog=EXIT_CODES,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        p_run.add_argument(
-            "-n", "--notest", action="store_true", default=argparse.SUPPRESS, help="set the envs up, run no commands"
-        )
 
-    p_exec = sub.add_parser(
-        "exec",
-        aliases=["e"],
-        parents=[common, selection, running],
-        help="run a command in one env: orch exec -e ENV -- CMD ARGS",
+def _run(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_run = OrchArgumentParser(
+        prog=prog,
+        parents=[parents.common, parents.selection, parents.running, parents.shard],
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p_run.add_argument(
+        "-n", "--notest", action="store_true", default=argparse.SUPPRESS, help="set the envs up, run no commands"
+    )
+    return p_run
+
+
+def _exec(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_exec = OrchArgumentParser(
+        prog=prog,
+        parents=[parents.common, parents.selection, parents.running],
         description="Run a command in one env, created or reused with its deps but, as tox exec, without "
         "building or installing the project's package (--install or --installpkg FILE installs one). Only the "
         "command's output goes to stdout, orch's lines to stderr; the exit code is the command's.",
@@ -112,26 +198,36 @@ def build_parser(
         default=False,
         help="build and install the project's package first, as orch run does (tox exec never does)",
     )
+    return p_exec
 
-    p_build = sub.add_parser(
-        "build", parents=[common, selection, running], help="build the packages the selected envs need"
-    )
+
+def _build(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_build = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection, parents.running])
     p_build.add_argument("--packagedef", metavar="NAME", help="build this packagedef instead")
     p_build.add_argument("--json", action="store_true", help="the artifacts with their provenance, as JSON")
+    return p_build
 
-    p_list = sub.add_parser("list", aliases=["l"], parents=[common, selection], help="list envs")
+
+def _list(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_list = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection])
     p_list.add_argument("-a", "--all", action="store_true", help="every env the config defines, not only defaults")
     p_list.add_argument("-d", dest="default_only", action="store_true", help="only the default envs (as without -a)")
     p_list.add_argument("--no-desc", action="store_true", help="names only")
     p_list.add_argument("--json", action="store_true", help="machine-readable output")
+    return p_list
 
-    p_config = sub.add_parser("config", aliases=["c"], parents=[common, selection], help="show resolved config values")
+
+def _config(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_config = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection])
     p_config.add_argument("-k", "--keys", nargs="+", metavar="KEY", help="only these keys")
     p_config.add_argument("--format", choices=("ini", "json", "toml"), default="ini", help="output format")
     p_config.add_argument("--core", action="store_true", help="also show the core section")
     p_config.add_argument("-o", "--output-file", metavar="FILE", help="write to FILE instead of stdout")
+    return p_config
 
-    p_convert = sub.add_parser("convert", parents=[common], help="write a tox.ini's config as TOML")
+
+def _convert(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_convert = OrchArgumentParser(prog=prog, parents=[parents.common])
     p_convert.add_argument("source", nargs="?", default="tox.ini", help="the ini file (default: tox.ini)")
     p_convert.add_argument(
         "--to",
@@ -140,10 +236,11 @@ def build_parser(
         help="pyproject.toml ([tool.orch], keeping the rest of the file) or orch.toml",
     )
     p_convert.add_argument("--force", action="store_true", help="replace an existing [tool.orch] / orch.toml")
+    return p_convert
 
-    p_matrix = sub.add_parser(
-        "matrix", parents=[common, selection], help="the selected envs as a CI matrix (GitHub Actions, GitLab, JSON)"
-    )
+
+def _matrix(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_matrix = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection])
     p_matrix.add_argument(
         "--format",
         choices=("github", "gitlab", "json"),
@@ -152,10 +249,11 @@ def build_parser(
         "on one line, for fromJSON (default: github)",
     )
     _python_option(p_matrix)
+    return p_matrix
 
-    p_ci = sub.add_parser(
-        "ci", parents=[common, selection], help="a CI workflow running each selected env as one job of a matrix"
-    )
+
+def _ci(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_ci = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection])
     p_ci.add_argument(
         "system", choices=("github", "gitlab"), help="github: .github/workflows/orch.yml; gitlab: .gitlab-ci.yml"
     )
@@ -175,51 +273,81 @@ def build_parser(
         help="each job runs orch run --cached and saves and restores the result cache (also when result_cache = true)",
     )
     _python_option(p_ci)
+    return p_ci
 
-    p_cache = sub.add_parser("cache", parents=[common], help="the result cache: list, show or clear stored passes")
+
+def _cache(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_cache = OrchArgumentParser(prog=prog, parents=[parents.common])
     p_cache.add_argument("action", choices=("list", "show", "clear"), help="list entries, show one, or clear")
     p_cache.add_argument("key", nargs="?", metavar="KEY", help="show: the entry's key (a unique prefix is enough)")
     p_cache.add_argument("--env", metavar="ENV", help="list, clear: only the entries of this env")
     p_cache.add_argument("--json", action="store_true", help="list, show: machine-readable output")
-    _tox_commands(sub, common, selection, running)
-    return parser
+    return p_cache
 
 
-def _tox_commands(
-    sub: argparse._SubParsersAction[OrchArgumentParser],
-    common: OrchArgumentParser,
-    selection: OrchArgumentParser,
-    running: OrchArgumentParser,
-) -> None:
-    """tox 4's other commands: devenv, depends, quickstart, schema and legacy (tox 3's command line)."""
-    p_devenv = sub.add_parser(
-        "devenv",
-        aliases=["d"],
-        parents=[common, selection, running],
-        help="set up a development env at PATH, the package installed editable: orch devenv -e py311 venv",
-    )
+def _devenv(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_devenv = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection, parents.running])
     p_devenv.add_argument("path", nargs="?", default="venv", help="where the env goes (default: venv)")
+    return p_devenv
 
-    sub.add_parser(
-        "depends", aliases=["de"], parents=[common, selection], help="the selected envs' run order and their depends"
-    )
 
-    p_quick = sub.add_parser("quickstart", aliases=["q"], parents=[common], help="write a minimal tox.ini")
+def _depends(prog: str, parents: _Parents) -> OrchArgumentParser:
+    return OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection])
+
+
+def _quickstart(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_quick = OrchArgumentParser(prog=prog, parents=[parents.common])
     p_quick.add_argument("root", nargs="?", default=".", help="the folder to write it in (default: .)")
     p_quick.add_argument(
         "--format", choices=("ini", "toml"), default="ini", help="tox.ini (default) or tox.toml; never overwrites"
     )
+    return p_quick
 
-    p_schema = sub.add_parser(
-        "schema", parents=[common], help="a JSON schema of the config: tox.toml's keys and orch's, from the registry"
-    )
+
+def _schema(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_schema = OrchArgumentParser(prog=prog, parents=[parents.common])
     p_schema.add_argument("-o", "--output-file", metavar="FILE", help="write to FILE instead of stdout")
+    return p_schema
 
-    p_legacy = sub.add_parser(
-        "legacy",
-        aliases=["le"],
-        parents=[common, selection, running],
-        help="tox 3's command line: -l, -a, --showconfig, --devenv DIR, -p, --notest... mapped to orch's commands",
-    )
+
+def _legacy(prog: str, parents: _Parents) -> OrchArgumentParser:
+    p_legacy = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection, parents.running])
     p_legacy.add_argument("-n", "--notest", action="store_true", help="set the envs up, run no commands")
     legacy_options(p_legacy)
+    return p_legacy
+
+
+COMMAND_PARSERS: tuple[tuple[str, tuple[str, ...], str, Callable[..., OrchArgumentParser]], ...] = (
+    ("run", ("r",), "run envs (the default)", _run),
+    (
+        "run-parallel",
+        ("p",),
+        "run envs in parallel: orch run with -p auto unless -p is given (tox's run-parallel)",
+        _run,
+    ),
+    ("exec", ("e",), "run a command in one env: orch exec -e ENV -- CMD ARGS", _exec),
+    ("build", (), "build the packages the selected envs need", _build),
+    ("list", ("l",), "list envs", _list),
+    ("config", ("c",), "show resolved config values", _config),
+    ("convert", (), "write a tox.ini's config as TOML", _convert),
+    ("matrix", (), "the selected envs as a CI matrix (GitHub Actions, GitLab, JSON)", _matrix),
+    ("ci", (), "a CI workflow running each selected env as one job of a matrix", _ci),
+    ("cache", (), "the result cache: list, show or clear stored passes", _cache),
+    (
+        "devenv",
+        ("d",),
+        "set up a development env at PATH, the package installed editable: orch devenv -e py311 venv",
+        _devenv,
+    ),
+    ("depends", ("de",), "the selected envs' run order and their depends", _depends),
+    ("quickstart", ("q",), "write a minimal tox.ini", _quickstart),
+    ("schema", (), "a JSON schema of the config: tox.toml's keys and orch's, from the registry", _schema),
+    (
+        "legacy",
+        ("le",),
+        "tox 3's command line: -l, -a, --showconfig, --devenv DIR, -p, --notest... mapped to orch's commands",
+        _legacy,
+    ),
+)
+"""Each command: its name, its aliases (tox 4's short names), its line in ``orch --help`` and what builds
+its parser (from the program name, ``orch list``, and the option groups it inherits)."""

@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from orch.cli import commands, run
 from orch.config.project import Config
 from orch.errors import OrchError, UsageError
 from orch.plugin.manager import Plugins
-
-ACCEPTED = {  # tox options orch takes and needs nothing for: why, said once when typed
-    "--no-provision": "orch never provisions a tox (requires and min_version only inform)",
-    "--parallel-no-spinner": "orch's parallel output has no spinner",
-    "--alwayscopy": "orch's virtualenvs are created by uv, which copies nothing it can link",
-}
-
-
-def explain_accepted(args: argparse.Namespace, argv: Sequence[str]) -> None:
-    """One line on stderr for each option typed that orch accepts for tox and that changes nothing."""
-    if getattr(args, "quiet", 0) > 0:
-        return
-    for option, why in ACCEPTED.items():
-        if any(token.split("=", 1)[0] == option for token in argv):
-            print(f"orch: {option} changes nothing: {why}", file=sys.stderr)
 
 
 # ------------------------------------------------------------------------------------ devenv

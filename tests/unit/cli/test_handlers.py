@@ -1,11 +1,17 @@
-"""The table of commands: every command the parser knows has a handler, and each one imports."""
+"""The table of commands: every command the parser knows has a handler, each one imports, and ``orch list``
+builds and imports only what it needs."""
 
 from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from orch.cli.main import HANDLERS, RUNS_ENVS, handler
-from orch.cli.parser import ALIASES, COMMANDS
+from orch.cli.parser import ALIASES, COMMANDS, Commands, build_parser
 
 
 def test_every_command_has_a_handler() -> None:
@@ -17,3 +23,32 @@ def test_every_command_has_a_handler() -> None:
 @pytest.mark.parametrize("command", COMMANDS)
 def test_each_handler_imports(command: str) -> None:
     assert callable(handler(command))
+
+
+def test_a_command_builds_only_its_own_parser() -> None:
+    parser = build_parser()
+    assert parser.parse_args(["l", "--no-desc"]).no_desc
+    commands = next(a for a in parser._actions if isinstance(a, Commands))
+    assert list(commands._parsers.built) == ["list"]  # not the fourteen other commands' options
+    assert "usage: orch list" in commands.choices["list"].format_usage()
+    assert commands.choices["l"] is commands.choices["list"]
+
+
+def test_orch_list_imports_no_run_machinery(tmp_path: Path) -> None:
+    """What ``orch list`` leaves unimported: the run, its processes, the envs, builders, reports and JSON."""
+    (tmp_path / "tox.ini").write_text("[tox]\nenv_list = a, b\n[testenv]\ndescription = d\n", encoding="utf-8")
+    probe = (
+        "import sys\n"
+        "from orch.cli.main import main\n"
+        "code = main(['list'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('orch.', 'json', 'subprocess', 'dataclasses', "
+        "'concurrent', 'tomllib', 'zipfile', 'logging'))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[:3] == ["default environments:", "a -> d", "b -> d"]
+    imported = ast.literal_eval(out[3])
+    unused = ("orch.cli.run", "orch.execute.run", "orch.schedule", "orch.report", "orch.envs", "orch.builders")
+    assert [m for m in imported if m.startswith(unused)] == []
+    assert [m for m in imported if not m.startswith("orch.")] == []

@@ -184,9 +184,10 @@ def test_tox_workdir_and_skip_missing(orch, monkeypatch: pytest.MonkeyPatch, tmp
     args = build_parser()
     from orch.cli import env_options
 
-    assert env_options.apply(args, {"TOX_WORKDIR": "w", "TOX_SKIP_MISSING_INTERPRETERS": "true"}) == []
+    warnings: list[str] = []
+    env_options.apply(args, {"TOX_WORKDIR": "w", "TOX_SKIP_MISSING_INTERPRETERS": "true"}, warnings.append)
     parsed = args.parse_args(["run"])
-    assert (parsed.workdir, parsed.skip_missing_interpreters) == ("w", "true")
+    assert (parsed.workdir, parsed.skip_missing_interpreters, warnings) == ("w", "true", [])
     assert args.parse_args(["run", "-s", "false"]).skip_missing_interpreters == "false"
     assert f"work_dir = {tmp_path / 'w'}" in orch("config", "--core", "-k", "work_dir", "-e", "a").out
 
@@ -195,7 +196,8 @@ def test_env_var_rule_general_and_guarded() -> None:
     from orch.cli import env_options
 
     parser = build_parser()
-    warnings = env_options.apply(
+    warnings: list[str] = []
+    env_options.apply(
         parser,
         {
             "TOX_PARALLEL_NO_SPINNER": "1",
@@ -205,6 +207,7 @@ def test_env_var_rule_general_and_guarded() -> None:
             "TOX_WORK_DIR": "/outer",  # set by an enclosing env run: not for this orch
             "TOX_ENV_DIR": "/outer/py",
         },
+        warnings.append,
     )
     parsed = parser.parse_args([])
     assert (parsed.parallel_no_spinner, parsed.parallel, parsed.notest, parsed.workdir) == (True, "auto", True, None)
