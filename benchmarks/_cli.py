@@ -7,6 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
+def new_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A script's parser, described by the first paragraph of its docstring *doc*."""
+    return argparse.ArgumentParser(description=doc.split("\n\n")[0] if doc else None)
+
+
 def add_tool_options(parser: argparse.ArgumentParser, *, tox_uv: bool, commands_in: str | None = None) -> None:
     """Add ``--orch``, ``--tox``, ``--tox-only`` and, with *tox_uv*, ``--tox-uv``.
 

@@ -130,23 +130,8 @@ def time_command(
     callers can check it without running the command again. *before* (if given) is called, untimed, before
     every run; ``after(timed, completed_process)`` after every run.
     """
-    if repeat < 1:
-        raise ValueError(f"repeat must be >= 1, got {repeat}")
-    first: subprocess.CompletedProcess[str] | None = None
-    runs: list[float] = []
-    for round_no in range(warmup + repeat):
-        if before is not None:
-            before()
-        start = time.perf_counter()
-        proc = run_command(cmd, cwd=cwd, env=env, timeout=timeout)
-        elapsed = time.perf_counter() - start
-        if round_no >= warmup:
-            runs.append(elapsed)
-        first = first or proc
-        if after is not None:
-            after(round_no >= warmup, proc)
-    assert first is not None  # repeat >= 1
-    return Timing(cmd=list(cmd), runs=runs, stdout=first.stdout, stderr=first.stderr)
+    runs, first = _rounds([cmd], cwd, env, repeat, warmup, timeout, before, after)
+    return Timing(cmd=list(cmd), runs=runs, stdout=first[0].stdout, stderr=first[0].stderr)
 
 
 def time_sequence(
@@ -166,10 +151,31 @@ def time_sequence(
     otherwise). The result's ``cmd`` holds one shell-quoted string per command; its ``stdout``/``stderr`` are
     those of the first round, the commands' outputs concatenated.
     """
-    if repeat < 1:
-        raise ValueError(f"repeat must be >= 1, got {repeat}")
     if not cmds:
         raise ValueError("no commands to time")
+    runs, first = _rounds(cmds, cwd, env, repeat, warmup, timeout, before, None)
+    return Timing(
+        cmd=[shell_join(cmd) for cmd in cmds],
+        runs=runs,
+        stdout="".join(p.stdout for p in first),
+        stderr="".join(p.stderr for p in first),
+    )
+
+
+def _rounds(
+    cmds: Sequence[Sequence[str]],
+    cwd: Path | None,
+    env: Mapping[str, str] | None,
+    repeat: int,
+    warmup: int,
+    timeout: float,
+    before: Callable[[], object] | None,
+    after: Callable[[bool, subprocess.CompletedProcess[str]], object] | None,
+) -> tuple[list[float], list[subprocess.CompletedProcess[str]]]:
+    """``warmup`` untimed, then ``repeat`` timed rounds of *cmds* one after another: the timed rounds' seconds,
+    and the processes of the first round. Untimed: *before* before each round, *after* on each command after it."""
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
     first: list[subprocess.CompletedProcess[str]] = []
     runs: list[float] = []
     for round_no in range(warmup + repeat):
@@ -181,12 +187,10 @@ def time_sequence(
         if round_no >= warmup:
             runs.append(elapsed)
         first = first or procs
-    return Timing(
-        cmd=[shell_join(cmd) for cmd in cmds],
-        runs=runs,
-        stdout="".join(p.stdout for p in first),
-        stderr="".join(p.stderr for p in first),
-    )
+        if after is not None:
+            for proc in procs:
+                after(round_no >= warmup, proc)
+    return runs, first
 
 
 # --------------------------------------------------------------------------------------------- the shell's way

@@ -73,6 +73,11 @@ def seconds(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def best_line(timing: Timing) -> str:
+    """``          best 0.123s of [0.123, 0.131]``: a timing in the progress output."""
+    return f"          best {timing.best:.3f}s of {[round(r, 3) for r in timing.runs]}"
+
+
 def format_ratio_table(rows: Sequence[RatioRow], *, ours: str = "orch", theirs: str = "tox") -> str:
     """Render *rows* as an aligned text table: command, seconds for each tool, ratio theirs/ours."""
     header = ["command", f"{ours} [s]", f"{theirs} [s]", f"{theirs}/{ours}", "note"]

@@ -24,7 +24,7 @@ from typing import Any
 
 from _process import CommandFailed, run_command, shell_join, time_sequence
 from _projects import scrubbed_env
-from _report import Results, format_table, machine_info, seconds, section, timings_as_dict
+from _report import Results, best_line, format_table, machine_info, seconds, section, timings_as_dict
 from _tools import OrchLocation, OrchNotFound, find_python, locate_orch, tool_executable, tool_version, venv_executable
 
 PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
@@ -135,6 +135,21 @@ def find_tools(args: argparse.Namespace, project: Path, results: Results, run_ar
     return tools
 
 
+def start_tools(
+    args: argparse.Namespace,
+    project: Path,
+    env: Mapping[str, str],
+    results: Results,
+    interpreters: Mapping[str, Path],
+    run_args: Sequence[str],
+) -> list[Tool]:
+    """:func:`find_tools`, :func:`set_versions`, and the ``tools`` section (:func:`print_tools`)."""
+    tools = find_tools(args, project, results, run_args)
+    set_versions(tools, project, env, results)
+    print_tools(tools, interpreters)
+    return tools
+
+
 def check_tox_uv(tool: Tool, project: Path, env: Mapping[str, str], results: Results) -> None:
     """Error if the tox-uv command's tox does not list the tox-uv plugin (it would silently measure plain tox)."""
     try:
@@ -231,7 +246,7 @@ def measure_commands(results: SuiteResults, source: Tool, project: Path, env: Ma
         results.error(f"commands alone failed: {exc.describe()}")
         slot[COMMANDS] = None
         return
-    print(f"          best {timing.best:.3f}s of {[round(r, 3) for r in timing.runs]}", flush=True)
+    print(best_line(timing), flush=True)
     slot[COMMANDS] = timing
 
 

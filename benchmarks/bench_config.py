@@ -27,13 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _cli import add_output_options, add_tool_options, parse_checked
+from _cli import add_output_options, add_tool_options, new_parser, parse_checked
 from _configs import SMALL_ENVS, expected_large_envs, parse_config_key, parse_env_names, write_projects
 from _process import CommandFailed, run_command, time_command
 from _projects import run_in_temp_dir, scrubbed_env
 from _report import (
     RatioRow,
     Results,
+    best_line,
     finish,
     format_targets,
     machine_info,
@@ -85,7 +86,7 @@ def timed(
         results.error(f"{tool} failed in {cwd.name} project: {exc.describe()}")
         slot[tool] = None
         return
-    print(f"          best {timing.best:.3f}s of {[round(r, 3) for r in timing.runs]}", flush=True)
+    print(best_line(timing), flush=True)
     slot[tool] = timing
 
 
@@ -245,7 +246,7 @@ def to_json(
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command line of this script."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = new_parser(__doc__)
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per orch command, best is kept (5)")
     parser.add_argument("--tox-repeat", type=int, help="timed runs per tox command (default: min(3, --repeat))")
     add_tool_options(parser, tox_uv=False)

@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _cli import add_output_options, add_tool_options, parse_checked
+from _cli import add_output_options, add_tool_options, new_parser, parse_checked
 from _process import CommandFailed, run_command, shell_join, time_command
 from _projects import run_in_temp_dir, write_files
-from _report import finish, format_targets, ratio_goals, ratio_item, ratios_table, section
+from _report import best_line, finish, format_targets, ratio_goals, ratio_item, ratios_table, section
 from _runs import RunCheck, check_goals, read_record, report_check
 from _suite import (
     COMMANDS,
@@ -51,12 +51,10 @@ from _suite import (
     Tool,
     check_envs,
     commands_source,
-    find_tools,
     measure_commands,
     prepare,
     print_times,
-    print_tools,
-    set_versions,
+    start_tools,
     suite_json,
     warm_up,
 )
@@ -266,7 +264,7 @@ class Bench:
             slot[tool.name] = None
             tool.failed = True
             return
-        print(f"          best {timing.best:.3f}s of {[round(r, 3) for r in timing.runs]}", flush=True)
+        print(best_line(timing), flush=True)
         slot[tool.name] = timing
         if tool.name == "orch":
             self.report_checks(phase)
@@ -323,7 +321,7 @@ def targets(bench: Bench, items: Sequence[Mapping[str, Any]]) -> list[dict[str, 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command line of this script."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = new_parser(__doc__)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per tool and phase, and of the commands (3)")
     add_tool_options(parser, tox_uv=True, commands_in="the commands-alone run uses")
     parser.add_argument("--no-git", action="store_true", help="generate a plain folder instead of a git repository")
@@ -345,9 +343,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
         return 1
     git = (project / ".git").is_dir()
     bench = Bench(results, project, env, Toucher(project))
-    tools = find_tools(args, project, results, ["run"])
-    set_versions(tools, project, env, results)
-    print_tools(tools, interpreters)
+    tools = start_tools(args, project, env, results, interpreters, ["run"])
     print(f"  project: {project} ({'git repository' if git else 'plain folder'}, package {PACKAGE})")
 
     section("warm-up: one untimed run of each tool from an empty work dir (builds, creates, installs)")

@@ -52,10 +52,10 @@ from _breakdown import (
     details_table,
     env_details,
 )
-from _cli import add_output_options, add_tool_options, parse_checked
+from _cli import add_output_options, add_tool_options, new_parser, parse_checked
 from _process import CommandFailed, Timing, run_command, run_parallel
 from _projects import run_in_temp_dir
-from _report import finish, format_targets, ratio_goals, ratio_item, ratios_table, seconds, section
+from _report import best_line, finish, format_targets, ratio_goals, ratio_item, ratios_table, seconds, section
 from _runs import RunCheck, check_goals, check_orch_run, record_stamp, report_check
 from _suite import (
     ENVS,
@@ -63,12 +63,10 @@ from _suite import (
     Tool,
     check_envs,
     commands_source,
-    find_tools,
     prepare,
     print_times,
-    print_tools,
     pytest_commands,
-    set_versions,
+    start_tools,
     suite_json,
     warm_up,
 )
@@ -166,7 +164,7 @@ class Bench:
         timing = Timing(cmd=list(cmd), runs=runs) if ok else None
         self.results.timings.setdefault(phase, {})[key] = timing
         if timing is not None:
-            print(f"  {key:>12}: best {timing.best:.3f}s of {[round(r, 3) for r in timing.runs]}")
+            print(f"  {key:>12}: {best_line(timing).lstrip()}")
 
 
 def round_line(number: int | str, times: Mapping[str, float | None]) -> str:
@@ -281,7 +279,7 @@ def targets(bench: Bench, items: Sequence[Mapping[str, Any]]) -> list[dict[str, 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command line of this script."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = new_parser(__doc__)
     parser.add_argument("--repeat", type=int, default=5, help="timed warm rounds (5)")
     parser.add_argument("--cold-repeat", type=int, default=3, help="timed cold rounds, and breakdown rounds (3)")
     add_tool_options(parser, tox_uv=True, commands_in="the commands in parallel use")
@@ -299,9 +297,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
         return 1
     interpreters, env = prepared
     bench = Bench(results, project, env)
-    tools = find_tools(args, project, results, PARALLEL)
-    set_versions(tools, project, env, results)
-    print_tools(tools, interpreters)
+    tools = start_tools(args, project, env, results, interpreters, PARALLEL)
     print(f"  project: {project}; CPUs: {os.cpu_count()} (what -p auto runs at once, for orch and tox)")
 
     section("warm-up: one untimed run of each tool from an empty work dir (fills the uv and pip caches)")

@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from _cli import add_output_options, add_tool_options, parse_checked
+from _cli import add_output_options, add_tool_options, new_parser, parse_checked
 from _process import CommandFailed, Timing, shell_join, time_sequence
 from _projects import run_in_temp_dir, write_files
 from _report import finish, format_targets, ratio_goals, ratio_item, ratios_table, section
@@ -45,12 +45,10 @@ from _suite import (
     Tool,
     check_envs,
     commands_source,
-    find_tools,
     prepare,
     print_times,
-    print_tools,
     pytest_commands,
-    set_versions,
+    start_tools,
     suite_json,
     warm_up,
 )
@@ -204,7 +202,7 @@ def targets(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command line of this script."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = new_parser(__doc__)
     parser.add_argument("--repeat", type=int, default=3, help="timed warm runs per tool and of the commands (3)")
     parser.add_argument("--cold-repeat", type=int, default=1, help="timed cold runs per tool (1: cold is slow)")
     add_tool_options(parser, tox_uv=True, commands_in="the commands-alone run uses")
@@ -220,9 +218,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
     if prepared is None:
         return 1
     interpreters, env = prepared
-    tools = find_tools(args, project, results, ["run"])
-    set_versions(tools, project, env, results)
-    print_tools(tools, interpreters)
+    tools = start_tools(args, project, env, results, interpreters, ["run"])
     print(f"  project: {project}")
 
     section("warm-up: one untimed run of each tool (fills the uv and pip caches)")
