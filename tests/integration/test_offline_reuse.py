@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 MODE = "# resolved online earlier in this run"
 TOX_INI = """\
 [tox]
-env_list = a, b, c
+env_list = a, b, c, d
 [testenv]
 skip_install = true
 deps = pytest
@@ -30,6 +30,9 @@ depends = a
 [testenv:c]
 base_python = python3.9
 depends = b
+[testenv:d]
+base_python = python3.10
+depends = c
 """
 
 
@@ -66,6 +69,9 @@ def test_later_envs_install_offline_and_fall_back_online(project) -> None:
     assert "tomli" in again[1]
     assert "--upgrade" in again[2] and "--offline" not in again[2]
     assert proj.record()["envs"]["c"]["status"] == "ok"
+    # what that online --upgrade left as it was is resolved online all the same: py310 needs no more
+    last = installs(proj, "d")[-1]
+    assert "--offline" in last and last.endswith(MODE), installs(proj, "d")
 
 
 def test_requirement_files_stay_online(project) -> None:

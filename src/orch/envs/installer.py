@@ -2,7 +2,9 @@
 
 * ``uv``: ``uv pip install --python <env python> ...``, with the ``uv`` binary of the ``uv`` package
   (:func:`uv.find_uv_bin`) or, without it, the one on ``PATH``. ``--python`` names the target, so
-  the result does not depend on ``VIRTUAL_ENV``.
+  the result does not depend on ``VIRTUAL_ENV``. Given the run's :class:`OnlineResolutions`, an
+  install of what an earlier env of the run resolved online goes ``--offline`` first
+  (:mod:`orch.envs.resolutions`).
 * ``pip``: ``<env python> -m pip install ...``; the env must have pip (backends seed it).
 * ``install_command`` (tox's key): the configured command line, split like a shell would
   (``shlex``, never run through one); a ``{packages}`` word is replaced by the arguments and an
@@ -144,24 +146,25 @@ class Installer:
         """
         from orch.execute import Status
 
-        wanted = None
+        wanted, earlier = None, set[str]()
         if resolutions is not None and self.kind == "uv" and not self.install_command:
             wanted = resolutions_plan(args, env, cwd)
         if wanted is not None and resolutions is not None and resolutions.covers(wanted):
-            offline, installed = self._run(python, ["--offline", *args], cwd, env, log, note=MODE)
-            untrusted = resolutions.untrusted(wanted, installed)
+            offline, earlier = self._run(python, ["--offline", *args], cwd, env, log, note=MODE)
+            untrusted = resolutions.untrusted(wanted, earlier)
             if offline.ok and not untrusted:
                 return
             if offline.ok:  # a page this run did not fetch: resolve online, as a fresh env would
                 _note(log, f"{', '.join(sorted(untrusted))} not resolved online in this run: resolving online")
-                args = ["--upgrade", *args]
+                args = ["--upgrade", *args]  # what stays as it is goes unlisted, but was resolved online too
             else:
+                earlier = set()  # nothing installed
                 _note(log, "the offline install failed: installing online")
         recorded: set[str] = set()
         with resolutions.resolving(wanted) if resolutions is not None else contextlib.nullcontext(recorded) as resolved:
             outcome, installed = self._run(python, args, cwd, env, log)
             if outcome.ok:
-                resolved.update(installed)
+                resolved.update(installed, earlier)
                 return
         if outcome.status is Status.NOT_FOUND:
             problem = f"{outcome.request.argv[0]} not found"
