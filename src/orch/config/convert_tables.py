@@ -19,7 +19,7 @@ from typing import Any
 from orch.config.conditions import split_condition
 from orch.config.convert_envs import Texts, condition_envs, move_fallbacks, needs_fallback
 from orch.config.convert_setenv import for_env
-from orch.config.convert_tox import ini_spellings, rename_reserved, set_env_refs, tox_kind
+from orch.config.convert_tox import ini_spellings, rename_reference, rename_reserved, set_env_refs, tox_kind
 from orch.config.convert_values import (
     LIST_KINDS,
     MAX_INLINE,
@@ -301,9 +301,9 @@ class TableConverter:
     def _inline_part(self, match: re.Match[str], depth: int) -> str:
         found = self._raw_reference(match.group("section"), match.group("key"))
         if found is None or "\n" in found.strip() or not self._inlinable(match.group("section"), match.group("key")):
-            return _rename_reference(match.group(0))
+            return rename_reference(match.group(0))
         if split_condition(found.strip())[0] is not None:
-            return _rename_reference(match.group(0))
+            return rename_reference(match.group(0))
         return self.inline(found.strip().replace("\\\n", ""), depth + 1)
 
     def _inlinable(self, section: str, key: str) -> bool:
@@ -395,14 +395,3 @@ class TableConverter:
         if any(split_condition(line)[0] is not None for line in self._read(base, spelled).split("\n")):
             return None
         return {"replace": "ref", "of": ["env_run_base", key], "extend": True}
-
-
-def _rename_reference(text: str) -> str:
-    """``{[testenv]x}`` -> ``{[env_run_base]x}``, ``{[testenv:a]x}`` -> ``{[env.a]x}`` (tox.toml's spelling)."""
-    match = WHOLE.match(text)
-    if match is None:
-        return text
-    head, sep, env = match.group("section").partition(":")
-    if head != ENV_PREFIX:
-        return text
-    return f"{{[{'env.' + env if sep else 'env_run_base'}]{match.group('key')}}}"

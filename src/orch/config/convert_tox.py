@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from orch.config.convert_values import WHOLE
+from orch.config.raw import ENV_PREFIX
 from orch.config.registry import Kind
 
 _BOOL, _FLOAT = Kind.BOOL, Kind.FLOAT
@@ -133,3 +135,14 @@ def _table_refs(doc: dict[str, Any], items: list[Any]) -> None:
             target = target.get(part) if isinstance(target, dict) else None
         if isinstance(target, dict) and "replace" not in target:
             del item["extend"]
+
+
+def rename_reference(text: str) -> str:
+    """``{[testenv]x}`` -> ``{[env_run_base]x}``, ``{[testenv:a]x}`` -> ``{[env.a]x}`` (tox.toml's spelling)."""
+    match = WHOLE.match(text)
+    if match is None:
+        return text
+    head, sep, env = match.group("section").partition(":")
+    if head != ENV_PREFIX:
+        return text
+    return f"{{[{'env.' + env if sep else 'env_run_base'}]{match.group('key')}}}"
