@@ -35,6 +35,17 @@ DROPPED = ("ORCH_", "TOX", "GITHUB_")
 """Prefixes of the caller's variables no run sees: they would change what orch selects, reads or writes."""
 
 
+def hatchling_pyproject(project_lines: str = "") -> str:
+    """The pyproject.toml of the ``demo-pkg`` test package (``src/demo_pkg``, built with hatchling);
+    ``project_lines`` go into its ``[project]`` table (``requires-python``, ``dependencies``...)."""
+    extra = f"{project_lines.strip()}\n" if project_lines.strip() else ""
+    return (
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        f'[project]\nname = "demo-pkg"\nversion = "1.0"\n{extra}\n'
+        '[tool.hatch.build.targets.wheel]\npackages = ["src/demo_pkg"]\n'
+    )
+
+
 def scrubbed_environ(unset: Iterable[str] = (), **extra: str) -> dict[str, str]:
     """This process's environment (certificates, proxies...) but ``DROPPED`` and ``unset`` prefixes, and ``extra``."""
     dropped = (*DROPPED, *unset)

@@ -10,24 +10,11 @@ from typing import Any
 import pytest
 
 from conda_channel import LocalChannel
-from orch_project import MakeProject, Project
+from orch_project import MakeProject, Project, hatchling_pyproject
 
 pytestmark = [pytest.mark.integration, pytest.mark.conda]
 
-PYPROJECT = """
-[build-system]
-requires = ["hatchling"]
-build-backend = "hatchling.build"
-
-[project]
-name = "demo-pkg"
-version = "1.0"
-requires-python = ">=3.8"
-dependencies = ["iniconfig"{marker}]
-
-[tool.hatch.build.targets.wheel]
-packages = ["src/demo_pkg"]
-"""
+PYPROJECT = hatchling_pyproject('requires-python = ">=3.8"\ndependencies = ["iniconfig"{marker}]')
 
 TOX_INI = """
 [tox]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orch_project import MakeProject, Project
+from orch_project import MakeProject, Project, hatchling_pyproject
 
 pytestmark = pytest.mark.integration
 
@@ -94,16 +94,7 @@ def test_the_rule_is_in_run_help(root: Project) -> None:
     assert "exit codes" in shown and "--fail-fast" in shown
 
 
-PYPROJECT = """
-[build-system]
-requires = ["hatchling"]
-build-backend = "hatchling.build"
-[project]
-name = "demo-pkg"
-version = "1.0"
-[tool.hatch.build.targets.wheel]
-packages = ["src/demo_pkg"]
-"""
+PYPROJECT = hatchling_pyproject()
 HAS_PACKAGE = "import importlib.util as u; print('HAS', u.find_spec('demo_pkg') is not None)"
 
 

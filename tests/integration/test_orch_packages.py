@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from orch_project import MakeProject, Project
+from orch_project import MakeProject, Project, hatchling_pyproject
 
 pytestmark = pytest.mark.integration
 
@@ -29,20 +29,7 @@ TWO = [m for m in ("3.11", "3.12", "3.13", "3.10") if installed(m)][:2]
 needs_two = pytest.mark.skipif(len(TWO) < 2, reason="needs two CPython versions under ~/.pyenv/versions")
 ENVS = [f"py{m.replace('.', '')}" for m in TWO]
 
-PYPROJECT = """
-[build-system]
-requires = ["hatchling"]
-build-backend = "hatchling.build"
-
-[project]
-name = "demo-pkg"
-version = "1.0"
-requires-python = ">=3.8"
-dependencies = ["iniconfig"]
-
-[tool.hatch.build.targets.wheel]
-packages = ["src/demo_pkg"]
-"""
+PYPROJECT = hatchling_pyproject('requires-python = ">=3.8"\ndependencies = ["iniconfig"]')
 
 
 def record(proj: Project) -> dict[str, dict[str, Any]]:

@@ -9,22 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from orch_project import MakeProject, Project
+from orch_project import MakeProject, Project, hatchling_pyproject
 
 pytestmark = pytest.mark.integration
 
-PYPROJECT = """
-[build-system]
-requires = ["hatchling"]
-build-backend = "hatchling.build"
-
-[project]
-name = "demo-pkg"
-version = "1.0"
-
-[tool.hatch.build.targets.wheel]
-packages = ["src/demo_pkg"]
-"""
+PYPROJECT = hatchling_pyproject()
 
 TOX_INI = """
 [tox]
