@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from orch import __version__
 from orch.schedule import resultkey, resultstore
-from orch.schedule.results import CommandResult, CommandStatus, EnvResult, EnvStatus, cached_line
+from orch.schedule.results import CommandResult, EnvResult, EnvStatus, cached_line
 
 if TYPE_CHECKING:
     from orch.builders.source import SourceScan
@@ -141,7 +141,7 @@ class ResultCache:
             if getattr(self.console, "verbosity", 0) >= 1:
                 self.console.setup_detail(env.name, [self._why_missed(env.name, key)])
             return False
-        result.commands = [_command(c) for c in _list(data.get("commands"))]
+        result.commands = [CommandResult.from_record(c, duration=0.0) for c in _list(data.get("commands"))]
         duration = data.get("duration")
         result.cached = {"key": key.key, "stored": data.get("stored"), "saved": duration, "commit": data.get("commit")}
         folder = log_dir()
@@ -162,7 +162,7 @@ class ResultCache:
             "stored": round(time.time(), 3),
             "duration": round(max(time.time() - result.started, 0.0), 3),  # the env has not ended yet
             "interpreter": result.interpreter,
-            "commands": [{**c.as_record(), "inverted": c.inverted} for c in result.commands],
+            "commands": [c.as_record() for c in result.commands],
             "log": _log_tail(Path(result.log_dir) / "commands.log") if result.log_dir else "",
             "commit": commit,
             "dirty": dirty,
@@ -212,22 +212,6 @@ def _globs(value: object) -> tuple[str, ...]:
 
 def _list(value: object) -> list[Mapping[str, object]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _command(data: Mapping[str, object]) -> CommandResult:
-    """A stored command, replayed: no process ran, so it took no time here."""
-    code = data.get("exit_code")
-    index = data.get("index")
-    return CommandResult(
-        str(data.get("phase", "commands")),
-        index if isinstance(index, int) else 0,
-        str(data.get("command", "")),
-        CommandStatus.read(data.get("status", "exited")),
-        code if isinstance(code, int) else None,
-        0.0,
-        bool(data.get("ignored", False)),
-        inverted=bool(data.get("inverted", False)),
-    )
 
 
 def _log_tail(path: Path) -> str:

@@ -77,7 +77,25 @@ class CommandResult:
             "duration": round(self.duration, 3),
             "ignored": self.ignored,
             "attempts": self.attempts,
+            **({"inverted": True} if self.inverted else {}),
         }
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any], *, duration: float | None = None) -> CommandResult:
+        """A command as :meth:`as_record` kept it (a run record, a result cache entry); ``duration``
+        replaces the stored one (a replayed result took no time here)."""
+        code, index = data.get("exit_code"), data.get("index")
+        return cls(
+            str(data.get("phase", "commands")),
+            index if isinstance(index, int) else 0,
+            str(data.get("command", "")),
+            CommandStatus.read(data.get("status", "exited")),
+            code if isinstance(code, int) else None,
+            float(data.get("duration") or 0.0) if duration is None else duration,
+            bool(data.get("ignored", False)),
+            int(data.get("attempts") or 1),
+            bool(data.get("inverted", False)),
+        )
 
     @property
     def ok(self) -> bool:
@@ -142,18 +160,6 @@ def result_from_record(name: str, data: Mapping[str, Any]) -> EnvResult:
         data.get("installer_runs", 0),
         data.get("log_dir", ""),
         dict(data.get("package") or {}),
-        [
-            CommandResult(
-                c["phase"],
-                c["index"],
-                c["command"],
-                CommandStatus.read(c["status"]),
-                c["exit_code"],
-                c["duration"],
-                c.get("ignored", False),
-                c.get("attempts", 1),
-            )
-            for c in data.get("commands") or []
-        ],
+        [CommandResult.from_record(c) for c in data.get("commands") or []],
         dict(data.get("cached") or {}),
     )
