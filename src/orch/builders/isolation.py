@@ -37,6 +37,7 @@ from packaging.utils import canonicalize_name
 from orch.builders.api import BuildError
 from orch.envs.api import EnvSetupError
 from orch.envs.installer import Installer, installer_environ, uv_bin
+from orch.envs.site import site_packages
 from orch.files import write_atomic
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def env_python(env_dir: Path) -> Path:
 
 def unmet(requirements: Iterable[str], env_dir: Path) -> list[str]:
     """The requirements the env in ``env_dir`` does not meet, judged from its installed metadata."""
-    site_dirs = [str(d) for d in (*env_dir.glob("lib/python*/site-packages"), env_dir / "Lib" / "site-packages")]
+    site_dirs = [str(d) for d in site_packages(env_dir)]
     installed: dict[str, str] = {}
     for dist in importlib.metadata.distributions(path=site_dirs):
         name = dist.metadata["Name"]
@@ -169,7 +170,7 @@ def damage(env_dir: Path, python: Interpreter, requirements: Sequence[str]) -> s
         return f"{interpreter} is missing" + (" (a broken link)" if interpreter.is_symlink() else "")
     if not os.access(interpreter, os.X_OK):
         return f"{interpreter} is not executable"
-    site_dirs = [str(d) for d in (*env_dir.glob("lib/python*/site-packages"), env_dir / "Lib" / "site-packages")]
+    site_dirs = [str(d) for d in site_packages(env_dir)]
     installed: dict[str, importlib.metadata.Distribution] = {}
     for dist in importlib.metadata.distributions(path=site_dirs):
         name = dist.metadata["Name"]

@@ -40,10 +40,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orch import __version__
+from orch.envs.site import site_packages
 from orch.schedule.results import CommandResult, EnvResult, EnvStatus
 
 if TYPE_CHECKING:
     from orch.config.model import EnvConfig
+    from orch.envs.discovery import Discovery
     from orch.envs.interpreter import Interpreter
 
 REPORT_VERSION = "1"
@@ -53,19 +55,22 @@ _DESCRIBED = re.compile(r"^(?P<impl>\S+) (?P<version>\d+\.\d+\.\d+)(?P<ft>t?) \(
 
 def journal(results: Sequence[EnvResult], configs: Mapping[str, EnvConfig]) -> dict[str, object]:
     """tox's top-level keys and ``testenvs`` for ``results``."""
+    from orch.envs.discovery import Discovery
+
+    discovery = Discovery()  # one for every env: its on-disk cache is read once
     return {
         "reportversion": REPORT_VERSION,
         "toxversion": TOX_VERSION,
         "platform": sys.platform,
         "host": _host(),
-        "testenvs": {r.name: env_journal(r, configs.get(r.name)) for r in results},
+        "testenvs": {r.name: env_journal(r, configs.get(r.name), discovery) for r in results},
     }
 
 
-def env_journal(result: EnvResult, config: EnvConfig | None) -> dict[str, object]:
+def env_journal(result: EnvResult, config: EnvConfig | None, discovery: Discovery | None = None) -> dict[str, object]:
     """One env as tox's journal has it."""
     entry: dict[str, object] = {}
-    python = python_info(result.interpreter)
+    python = python_info(result.interpreter, discovery)
     if python is not None:
         entry["python"] = python
     package = installpkg(result.package)
@@ -99,14 +104,14 @@ def exit_code(result: EnvResult) -> int:
     return 1
 
 
-def python_info(described: str) -> dict[str, object] | None:
+def python_info(described: str, discovery: Discovery | None = None) -> dict[str, object] | None:
     """tox's ``python`` entry from :meth:`Interpreter.describe` (``CPython 3.12.1 (/usr/bin/python3.12)``)."""
     match = _DESCRIBED.match(described)
     if match is None:
         return None
     major, minor, micro = (int(part) for part in match["version"].split("."))
     path = match["path"]
-    facts = _facts(path)
+    facts = _facts(path, discovery)
     return {
         "implementation": match["impl"],
         "version_info": [major, minor, micro, "final", 0],
@@ -121,12 +126,12 @@ def python_info(described: str) -> dict[str, object] | None:
     }
 
 
-def _facts(path: str) -> Interpreter | None:
+def _facts(path: str, discovery: Discovery | None) -> Interpreter | None:
     """What discovery knows of the interpreter at ``path`` (from its on-disk cache, else one probe)."""
     from orch.envs.discovery import Discovery
 
     with contextlib.suppress(Exception):
-        return Discovery().find([path])
+        return (discovery or Discovery()).find([path])
     return None
 
 
@@ -141,17 +146,10 @@ def installpkg(package: Mapping[str, object]) -> dict[str, object] | None:
     return entry
 
 
-def site_dirs(env_dir: Path) -> list[Path]:
-    """The env's site-packages folders (POSIX venvs and conda envs, then Windows)."""
-    found = sorted(env_dir.glob("lib/python*/site-packages")) + sorted(env_dir.glob("lib64/python*/site-packages"))
-    found += [p for p in (env_dir / "Lib" / "site-packages", env_dir / "lib" / "site-packages") if p.is_dir()]
-    return list(dict.fromkeys(found))
-
-
 def installed_packages(env_dir: Path) -> list[str]:
     """What is installed in the env, as ``pip freeze --all`` lists it (read from the dist-info
     folders: no process is started)."""
-    dirs = site_dirs(env_dir)
+    dirs = site_packages(env_dir)
     if not dirs:
         return []
     lines: dict[str, str] = {}

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from orch import __version__
 from orch.envs.environ import passed
+from orch.envs.site import site_packages
 
 if TYPE_CHECKING:
     from orch.config.model import EnvConfig
@@ -119,13 +120,6 @@ def interpreter_digest(interpreter: Interpreter | None) -> str:
         return _sha("none")
     version = ".".join(map(str, interpreter.version)) + ("t" if interpreter.free_threaded else "")
     return _sha(_dumps([interpreter.path, interpreter.implementation, version, interpreter.architecture]))
-
-
-def site_packages(env_dir: Path) -> list[Path]:
-    """The env's site-packages folders: POSIX venvs and conda envs, then Windows."""
-    found = [*env_dir.glob("lib/python*/site-packages"), *env_dir.glob("lib64/python*/site-packages")]
-    found += [p for p in (env_dir / "Lib" / "site-packages", env_dir / "lib" / "site-packages") if p.is_dir()]
-    return sorted(set(found))
 
 
 def distributions(env_dir: Path) -> list[str]:
