@@ -27,6 +27,10 @@ class Console(Protocol):
         """Whether the console colours its lines (the commands then get colour variables too)."""
 
     @property
+    def verbosity(self) -> int:
+        """``-v`` minus ``-q``: 0 by default, 1 shows setup detail, -1 and less fewer lines."""
+
+    @property
     def tty(self) -> bool:
         """Whether it writes to a terminal (a sequential command may then get a pseudo-terminal)."""
 

@@ -296,7 +296,7 @@ class EnvRunner:
     def _show_setup(self, name: str, log: Path) -> None:
         """``-v``: what this setup wrote to ``setup.log`` (the installer commands and their output)."""
         start = self._setup_from.pop(name, 0)
-        if getattr(self.console, "verbosity", 0) >= 1:
+        if self.console.verbosity >= 1:
             self.console.setup_detail(name, log_lines_since(log, start))
 
     # ------------------------------------------------------------------------- setup ahead

@@ -138,7 +138,7 @@ class ResultCache:
             return False
         data = resultstore.read(self.cache_dir, key.key, touch=True)
         if data is None:
-            if getattr(self.console, "verbosity", 0) >= 1:
+            if self.console.verbosity >= 1:
                 self.console.setup_detail(env.name, [self._why_missed(env.name, key)])
             return False
         result.commands = [CommandResult.from_record(c, duration=0.0) for c in _list(data.get("commands"))]
