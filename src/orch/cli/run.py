@@ -23,14 +23,15 @@ if TYPE_CHECKING:
     from orch.schedule.results import EnvResult
 
 
-def _again(args: argparse.Namespace, config: Config, names: list[str]) -> tuple[list[str], dict[str, EnvResult]]:
+def _again(
+    args: argparse.Namespace, record: dict[str, object] | None, names: list[str]
+) -> tuple[list[str], dict[str, EnvResult]]:
     """``--failed``: the envs that failed last time. ``--resume``: the rest of an interrupted run."""
-    from orch.report.record import read_record
     from orch.schedule.results import result_from_record
 
     if not (args.failed or args.resume):
         return names, {}
-    record = read_record(config.core.work_dir) or {}
+    record = record or {}
     envs = record.get("envs") if isinstance(record.get("envs"), dict) else {}
     assert isinstance(envs, dict)
     if args.failed:
@@ -60,7 +61,7 @@ def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
 
 
 def _run(args: argparse.Namespace, plugins: Plugins) -> int:
-    from orch.report.record import RunRecord
+    from orch.report.record import RunRecord, read_record
     from orch.schedule.session import Plan, run_envs
 
     config = load(args, plugins)
@@ -73,17 +74,19 @@ def _run(args: argparse.Namespace, plugins: Plugins) -> int:
         names = _shard(args, config, names)
         if not names:
             return 0
-    names, previous = _again(args, config, names)
+    jobs = _jobs(args)
+    # the last run's record, read once: --failed and --resume continue it, -p orders envs by its durations
+    last = read_record(config.core.work_dir) if args.failed or args.resume or jobs != 1 else None
+    names, previous = _again(args, last, names)
     if not names:
         print("orch: nothing to run again (no failed env, no interrupted run in the record)")
         return 0
-    jobs = _jobs(args)
     runner = _runner(args, plugins, config, _run_options(args), github=True)
     if _may_cache(args, config, names):
         from orch.cli.cache import result_cache
 
         runner.result_cache = result_cache(args, config, runner)
-    durations = _durations(config) if jobs != 1 else {}  # only parallel runs order envs by their last duration
+    durations = _durations(last) if jobs != 1 else {}  # only parallel runs order envs by their last duration
     fail_fast = bool(args.fail_fast or config.core.fail_fast)
     plan = Plan(jobs=jobs, fail_fast=fail_fast, durations=durations, previous=previous)
     started, clock = time.time(), time.monotonic()
@@ -173,10 +176,8 @@ def _step_summary(results: list[EnvResult], duration: float) -> None:
         print(f"warning: cannot write the job summary to {target}: {exc.strerror or exc}", file=sys.stderr)
 
 
-def _durations(config: Config) -> dict[str, float]:
-    from orch.report.record import read_record
-
-    envs = (read_record(config.core.work_dir) or {}).get("envs")
+def _durations(record: dict[str, object] | None) -> dict[str, float]:
+    envs = (record or {}).get("envs")
     return {n: float(e.get("duration", 0.0)) for n, e in envs.items()} if isinstance(envs, dict) else {}
 
 

@@ -73,7 +73,7 @@ def read_record(work_dir: Path) -> dict[str, object] | None:
     """The last run's record, or None when there is none or it is not one orch wrote.
 
     A record of the wrong shape (valid JSON, hand-edited or from another tool) is ignored with a warning on
-    stderr, once per process: the run goes on as if there were none, and its own record replaces it.
+    stderr: the run goes on as if there were none, and its own record replaces it.
     """
     path = work_dir / RECORD_NAME
     try:
@@ -94,16 +94,10 @@ def read_record(work_dir: Path) -> dict[str, object] | None:
     return data
 
 
-_WARNED: set[Path] = set()
-
-
 _IGNORED = "ignoring the run record {path}: {problem}; this run replaces it"
 
 
 def _warn(path: Path, problem: str, text: str = _IGNORED) -> None:
-    if path in _WARNED:
-        return
-    _WARNED.add(path)
     print(f"warning: {text.format(path=path, problem=problem)}", file=sys.stderr)
 
 
