@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orch.cli.commands import load, selected
+from orch.cli.commands import envs_use_result_cache, load, selected
 from orch.config.project import Config
 from orch.errors import OrchError, UsageError
 from orch.plugin.manager import Plugins
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from orch.report.matrix import MatrixEntry
 
 
-def _entries(args: argparse.Namespace, plugins: Plugins, config: Config) -> list[MatrixEntry]:
+def _entries(args: argparse.Namespace, plugins: Plugins, config: Config, names: list[str]) -> list[MatrixEntry]:
     from orch.report.matrix import matrix_entries
 
     types = plugins.env_types
@@ -25,7 +25,7 @@ def _entries(args: argparse.Namespace, plugins: Plugins, config: Config) -> list
     def needs_python(env_type: str) -> bool:
         return env_type not in types or types.get(env_type).needs_python
 
-    return matrix_entries(config, selected(args, config), needs_python, default_python=args.default_python)
+    return matrix_entries(config, names, needs_python, default_python=args.default_python)
 
 
 def cmd_matrix(args: argparse.Namespace, plugins: Plugins) -> int:
@@ -33,7 +33,8 @@ def cmd_matrix(args: argparse.Namespace, plugins: Plugins) -> int:
     from orch.report.matrix import render
 
     config = load(args, plugins)
-    sys.stdout.write(render(_entries(args, plugins, config), args.format, args.default_python))
+    entries = _entries(args, plugins, config, selected(args, config))
+    sys.stdout.write(render(entries, args.format, args.default_python))
     return 0
 
 
@@ -45,12 +46,9 @@ def repository_root(start: Path) -> Path:
     return start
 
 
-def _cached(args: argparse.Namespace, config: Config) -> bool:
+def _cached(args: argparse.Namespace, config: Config, names: list[str]) -> bool:
     """``orch ci --cached``, or a config that turns the result cache on: the jobs keep it between runs."""
-    if args.cached or config.core.extra.get("result_cache"):
-        return True
-    names = selected(args, config)
-    return any(config.env_error(n) is None and bool(config.env(n).extra.get("result_cache")) for n in names)
+    return bool(args.cached or config.core.extra.get("result_cache")) or envs_use_result_cache(config, names)
 
 
 def cmd_ci(args: argparse.Namespace, plugins: Plugins) -> int:
@@ -58,7 +56,8 @@ def cmd_ci(args: argparse.Namespace, plugins: Plugins) -> int:
     from orch.report.workflows import GITHUB_PATH, GITLAB_PATH, github_workflow, gitlab_ci, linux_only, to_yaml
 
     config = load(args, plugins)
-    entries = _entries(args, plugins, config)
+    names = selected(args, config)
+    entries = _entries(args, plugins, config, names)
     if not entries:
         raise UsageError("no env selected: the pipeline would have no job")
     root = config.root.resolve()
@@ -71,7 +70,7 @@ def cmd_ci(args: argparse.Namespace, plugins: Plugins) -> int:
         "config_file": config_file,
         "project_dir": project_dir,
         "install": args.install,
-        "cached": _cached(args, config),
+        "cached": _cached(args, config, names),
     }
     if args.system == "github":
         document = github_workflow(entries, **where, run_options=run_options, runner_python=args.default_python)

@@ -315,3 +315,8 @@ def cmd_cache(args: argparse.Namespace, plugins: Plugins) -> int:
     from orch.cli.cache import cache_command
 
     return cache_command(args, plugins)
+
+
+def envs_use_result_cache(config: Config, names: list[str]) -> bool:
+    """Whether an env of ``names`` turns the result cache on with its own ``result_cache``."""
+    return any(config.env_error(n) is None and bool(config.env(n).extra.get("result_cache")) for n in names)

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orch.cli.commands import _jobs, _run_options, _runner, load, selected
+from orch.cli.commands import _jobs, _run_options, _runner, envs_use_result_cache, load, selected
 from orch.config.project import Config
 from orch.config.select import Selection, select
 from orch.plugin.manager import Plugins
@@ -108,9 +108,7 @@ def _may_cache(args: argparse.Namespace, config: Config, names: list[str]) -> bo
     one, about 9 ms of imports (its key reads sources, wheels and installed distributions)."""
     if getattr(args, "no_cached", False):
         return False
-    return bool(getattr(args, "cached", False)) or any(
-        config.env_error(n) is None and bool(config.env(n).extra.get("result_cache")) for n in names
-    )
+    return bool(getattr(args, "cached", False)) or envs_use_result_cache(config, names)
 
 
 def _shard(args: argparse.Namespace, config: Config, names: list[str]) -> list[str]:
