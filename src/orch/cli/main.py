@@ -79,16 +79,17 @@ def _main(argv: Sequence[str] | None, runs_envs: list[bool]) -> int:
     from orch.plugin.manager import load_plugins
 
     args_in = list(sys.argv[1:] if argv is None else argv)
+    posargs: list[str] | None = None  # what follows `--` goes to the commands, not to orch
+    if "--" in args_in:
+        at = args_in.index("--")
+        args_in, posargs = args_in[:at], args_in[at + 1 :]
     # only orch's own -v counts: `orch run -- pytest -vv` turns on no traceback of orch's
-    own = args_in[: args_in.index("--")] if "--" in args_in else args_in
-    verbose = sum(a.count("v") for a in own if a.startswith("-") and set(a[1:]) == {"v"}) + own.count("--verbose")
+    verbose = sum(a.count("v") for a in args_in if a.startswith("-") and set(a[1:]) == {"v"}) + args_in.count(
+        "--verbose"
+    )
     try:
         plugins = load_plugins()
         parser = build_parser(plugins.add_options)
-        posargs: list[str] | None = None
-        if "--" in args_in:
-            at = args_in.index("--")
-            args_in, posargs = args_in[:at], args_in[at + 1 :]
         env_options.apply(parser, os.environ, _warn)  # ORCH_<OPTION>, TOX_<OPTION>
         args_in = spell_out(args_in)
         parser.argv = args_in

@@ -62,9 +62,7 @@ class OrchArgumentParser(argparse.ArgumentParser):
     def _unknown_command(self, message: str) -> str:
         """``orch --hashseed 5``-like slips: name the unknown option rather than the value taken for a command."""
         known = {s for action in self._actions for s in action.option_strings}
-        for token in self.argv:
-            if token == "--":
-                break
+        for token in self.argv:  # what followed `--` is not in argv
             name = token.split("=", 1)[0]
             if not token.startswith("-") or token == "-" or name in known:
                 continue
