@@ -13,6 +13,7 @@ import sysconfig
 from functools import lru_cache
 from typing import TYPE_CHECKING, Final, NamedTuple, Optional
 
+from orch.config import factors
 from orch.config.factors import _expand_names, _expand_negated
 
 if TYPE_CHECKING:
@@ -74,9 +75,10 @@ class Condition(NamedTuple):
 
 
 def clear_caches() -> None:
-    """Forget every memoised result (for tests that change the platform)."""
+    """Forget every memoised result, the expansions' too (for tests that change the platform)."""
     for cached in (_split_condition, _split_lines, _active_factors, _machine_isa):
         cached.cache_clear()
+    factors.clear_caches()
 
 
 def split_condition(line: str) -> tuple[Condition | None, str]:

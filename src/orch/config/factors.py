@@ -49,7 +49,7 @@ _ANGLE_CONTENT_RE: Final[re.Pattern[str]] = re.compile(r"[\w.,!*?\[\]{}-]+")
 
 
 def clear_caches() -> None:
-    """Forget every memoised result (for tests that change the platform)."""
+    """Forget the memoised expansions (:func:`orch.config.conditions.clear_caches` clears these too)."""
     for cached in (
         _angle_to_braces,
         _expand_ranges,
@@ -57,9 +57,6 @@ def clear_caches() -> None:
         _expand_negated,
     ):
         cached.cache_clear()
-    from orch.config import conditions
-
-    conditions.clear_caches()
 
 
 def expand_ranges(text: str) -> str:

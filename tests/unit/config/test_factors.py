@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orch.config import factors
+from orch.config import conditions
 from orch.config.conditions import Condition, active_factors, filter_for_env, find_envs, normalize_isa, split_condition
 from orch.config.factors import (
     LATEST_PYTHON_MINOR_MAX,
@@ -35,9 +35,9 @@ PROPERTY = settings(max_examples=200, deadline=None, database=None)
 @pytest.fixture
 def fresh_caches() -> Iterator[None]:
     """Forget the memoised results around a test that fakes the platform."""
-    factors.clear_caches()
+    conditions.clear_caches()
     yield
-    factors.clear_caches()
+    conditions.clear_caches()
 
 
 @pytest.fixture(scope="module")
