@@ -14,10 +14,13 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(target: Path, data: str | bytes, *, fsync: bool = False, make_folder: bool = True) -> Path:
+def write_atomic(
+    target: Path, data: str | bytes, *, fsync: bool = False, make_folder: bool = True, mode: int | None = None
+) -> Path:
     """Write ``data`` (text as UTF-8) to ``target`` atomically and return ``target``. ``fsync``:
-    flush it to the disk before the rename (a record that decides what is reused). Raises ``OSError``
-    when it cannot be written; the temporary file is removed then too."""
+    flush it to the disk before the rename (a record that decides what is reused). ``mode``: the
+    file's permissions (else those of a temporary file, owner only: orch's own records and caches).
+    Raises ``OSError`` when it cannot be written; the temporary file is removed then too."""
     if make_folder:
         target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)  # .last-run-XXXX.tmp
@@ -27,6 +30,8 @@ def write_atomic(target: Path, data: str | bytes, *, fsync: bool = False, make_f
             if fsync:
                 handle.flush()
                 os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:  # a full disk, a folder in the target's place, Ctrl-C: no temp file left behind
         with contextlib.suppress(OSError):

@@ -2,7 +2,7 @@
 
 The layers, lowest first (CONTRIBUTING.md shows the same list):
 
-0. ``orch`` itself: ``errors.py``, ``paths.py``, ``distribution.py``
+0. ``orch`` itself: ``errors.py``, ``paths.py``, ``files.py``, ``distribution.py``
 1. ``config/``: reading and resolving the configuration
 2. ``execute/``: the only place that starts processes
 3. ``plugin/``: hook specs, the registries of env types, builders and settings

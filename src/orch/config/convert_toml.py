@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import stat
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from orch.config.convert_tables import MAX_TABLES, Document, convert_document
 from orch.config.ini import IniSource
 from orch.config.toml import PYPROJECT, TOOL_KEY, Key, Layout, parse_toml
 from orch.errors import ConfigError, UsageError
+from orch.files import write_atomic
 
 __all__ = ["MAX_TABLES", "Document", "convert_document", "convert_file", "render"]
 
@@ -213,18 +213,10 @@ def _write(target: Path, text: str) -> None:
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
-        mode = None
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        umask = os.umask(0)  # read it: orch convert starts no thread that could create a file meanwhile
+        os.umask(umask)
+        mode = 0o666 & ~umask
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-        if mode is not None:
-            os.chmod(temp, mode)  # the umask may have narrowed it
-        os.replace(temp, target)
+        write_atomic(target, text, make_folder=False, mode=mode)
     except OSError as exc:
-        temp.unlink(missing_ok=True)
         raise ConfigError(f"cannot write {target}: {exc.strerror}") from exc
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
