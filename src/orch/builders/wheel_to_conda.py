@@ -19,6 +19,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from orch.config.typed import canonical_name
+
 _PYTHON_MARKER = re.compile(r"\bpython_(full_)?version\b")
 
 
@@ -106,7 +108,7 @@ def convert_wheel(
     extra = []
     for line in marker_dependencies(wheel, python_version):
         name, _, spec = line.partition(" ")
-        conda_name = converter.std_renames.get(_normalize(name), name)
+        conda_name = converter.std_renames.get(canonical_name(name), name)
         extra.append(f"{conda_name} {converter.translate_version_spec(spec)}".strip())
     if is_pure(wheel) and python_dependent(wheel):
         extra.append(f"python {python_version}.*")
@@ -119,10 +121,6 @@ def convert_wheel(
     made.replace(target)
     made.parent.rmdir()
     return target
-
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def content_hash(wheel: Path) -> str:

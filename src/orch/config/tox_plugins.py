@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from orch.config.typed import canonical_name
+
 #: tox plugins orch replaces, and what orch does in their place.
 NATIVE = {
     "tox-uv": "installs with uv and its runners",
@@ -26,7 +28,7 @@ def plugin_name(requirement: str) -> str | None:
     match = _NAME.match(requirement)
     if match is None:
         return None
-    name = re.sub(r"[-_.]+", "-", match[1]).lower()
+    name = canonical_name(match[1])
     return name if name.startswith("tox-") else None
 
 

@@ -54,10 +54,11 @@ def to_list(text: str) -> tuple[str, ...]:
 
 def to_names(text: str) -> tuple[str, ...]:
     """Extras: sorted, unique, normalised as PEP 503 names (``dev_release`` -> ``dev-release``)."""
-    return tuple(sorted({_canonical(item) for item in to_list(text)}))
+    return tuple(sorted({canonical_name(item) for item in to_list(text)}))
 
 
-def _canonical(name: str) -> str:
+def canonical_name(name: str) -> str:
+    """A distribution or extra name as PEP 503 compares it: runs of ``-_.`` one ``-``, lower case."""
     return _SEPARATORS.sub("-", name).lower()
 
 

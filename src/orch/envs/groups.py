@@ -14,11 +14,11 @@ Every problem (no ``pyproject.toml``, a missing group, a bad item) is one :class
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from orch.config.typed import canonical_name
 from orch.envs.api import EnvSetupError
 
 PYPROJECT = "pyproject.toml"
@@ -26,11 +26,6 @@ PYPROJECT = "pyproject.toml"
 
 class GroupError(EnvSetupError):
     """A dependency group that cannot be read; the message is one line."""
-
-
-def normalise(name: str) -> str:
-    """A group or extra name as PEP 735 and PEP 685 compare it."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def resolve(root: Path, groups: Iterable[str]) -> tuple[str, ...]:
@@ -59,12 +54,12 @@ def resolve(root: Path, groups: Iterable[str]) -> tuple[str, ...]:
         raise GroupError(f"{path}: dependency-groups is a {type(table).__name__}, not a table")
     defined: dict[str, Any] = {}
     for key, value in table.items():
-        if normalise(key) in defined:
+        if canonical_name(key) in defined:
             raise GroupError(f"{path}: dependency group {key!r} is defined twice (names compare normalised)")
-        defined[normalise(key)] = value
+        defined[canonical_name(key)] = value
     found: dict[str, None] = {}
     for name in names:
-        found.update(dict.fromkeys(_group(defined, normalise(name), (), path)))
+        found.update(dict.fromkeys(_group(defined, canonical_name(name), (), path)))
     project = data.get("project")
     return tuple(sorted(_unwrap_self(found, project if isinstance(project, dict) else {}, path)))
 
@@ -83,7 +78,7 @@ def _group(defined: Mapping[str, Any], name: str, chain: tuple[str, ...], path: 
         if isinstance(item, str):
             result.append(_checked(item, name, path))
         elif isinstance(item, dict) and list(item) == ["include-group"]:
-            result.extend(_group(defined, normalise(str(item["include-group"])), (*chain, name), path))
+            result.extend(_group(defined, canonical_name(str(item["include-group"])), (*chain, name), path))
         else:
             raise GroupError(f"{path}: dependency group {name!r} has an invalid item {item!r}")
     return result
@@ -102,15 +97,15 @@ def _unwrap_self(requirements: Iterable[str], project: Mapping[str, Any], path: 
     """Replace requirements on the project itself by its extras' requirements (markers carried over)."""
     from packaging.requirements import Requirement
 
-    own = normalise(str(project.get("name", ""))) if project.get("name") else None
+    own = canonical_name(str(project.get("name", ""))) if project.get("name") else None
     optional = project.get("optional-dependencies")
-    extras = {normalise(k): v for k, v in optional.items()} if isinstance(optional, dict) else {}
+    extras = {canonical_name(k): v for k, v in optional.items()} if isinstance(optional, dict) else {}
     result: set[str] = set()
     pending = [(Requirement(text), "") for text in requirements]
     seen: set[tuple[str, str]] = set()
     while pending:
         requirement, marker = pending.pop()
-        if own is None or normalise(requirement.name) != own:
+        if own is None or canonical_name(requirement.name) != own:
             if marker:
                 own_marker = f" and ({requirement.marker})" if requirement.marker else ""
                 requirement.marker = None
@@ -121,7 +116,7 @@ def _unwrap_self(requirements: Iterable[str], project: Mapping[str, Any], path: 
         if requirement.marker is not None:
             marker = f"({marker}) and ({requirement.marker})" if marker else str(requirement.marker)
         for extra in requirement.extras:
-            key = (normalise(extra), marker)
+            key = (canonical_name(extra), marker)
             if key in seen:
                 continue
             seen.add(key)

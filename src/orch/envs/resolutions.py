@@ -33,7 +33,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
-from orch.envs.seed import normalized, requirement_name
+from orch.config.typed import canonical_name
+from orch.envs.seed import requirement_name
 
 _INSTALLED = re.compile(r"^\s*\+\s+([A-Za-z0-9][A-Za-z0-9._-]*)(?:==|\s|@|$)")
 MODE = "resolved online earlier in this run"
@@ -62,7 +63,7 @@ def plan(args: Sequence[str], env: Mapping[str, str], cwd: Path) -> Plan | None:
     local: set[str] = set()
     for arg in args:
         if arg.endswith(".whl") and Path(arg).is_absolute() and Path(arg).is_file():
-            local.add(normalized(Path(arg).name.split("-", 1)[0]))
+            local.add(canonical_name(Path(arg).name.split("-", 1)[0]))
             continue
         name = plain_name(arg)
         if name is None:
@@ -78,7 +79,7 @@ def installed_names(lines: Iterable[str]) -> set[str]:
     for line in lines:
         match = _INSTALLED.match(line)
         if match:
-            found.add(normalized(match.group(1)))
+            found.add(canonical_name(match.group(1)))
     return found
 
 

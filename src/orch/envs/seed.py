@@ -24,6 +24,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from orch.config.typed import canonical_name
+
 SETUPTOOLS_UNTIL = (3, 12)  # virtualenv seeds setuptools only for older Pythons
 
 
@@ -116,12 +118,7 @@ def requirement_name(dep: str) -> str | None:
     """The normalized (PEP 503) name of a plain requirement line (a name, extras, versions, markers,
     ``name @ url``), ``None`` for anything else (an option, a file, a path)."""
     match = _PLAIN.match(dep)
-    return None if match is None else normalized(match.group(1))
-
-
-def normalized(name: str) -> str:
-    """A distribution name in its PEP 503 form."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return None if match is None else canonical_name(match.group(1))
 
 
 def conflicts(output: Iterable[str], version: tuple[int, ...]) -> bool:
