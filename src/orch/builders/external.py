@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from orch.builders.api import Artifact, BuildError, BuildRequest
-from orch.execute import Request, Status, execute
+from orch.execute import Request, execute
 
 
 class ExternalBuilder:
@@ -33,8 +33,7 @@ class ExternalBuilder:
                 stream.write(f"$ {command}\n")
             outcome = execute(Request(argv=tuple(command.args), cwd=root, env=env, log=log))
             if not outcome.ok and not command.ignore_exit:
-                problem = f"exit {outcome.exit_code}" if outcome.status is Status.EXITED else outcome.status.value
-                raise BuildError(f"build command {command} failed ({problem}), see {log}", log)
+                raise BuildError(f"build command {command} failed ({outcome.problem}), see {log}", log)
         found = matches(root, pdef.package_glob)
         if len(found) != 1:
             if found:

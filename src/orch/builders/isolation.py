@@ -214,7 +214,7 @@ def _missing_files(dist: importlib.metadata.Distribution) -> str | None:
 def _create(
     env_dir: Path, python: Interpreter, requirements: list[str], *, log: Path, environ: Mapping[str, str]
 ) -> None:
-    from orch.execute import Request, Status, execute
+    from orch.execute import Request, execute
 
     if env_dir.is_symlink() or env_dir.is_file():  # not made by orch: removed as a link or file, never followed
         env_dir.unlink()
@@ -231,8 +231,7 @@ def _create(
         stream.write(f"$ {shlex.join(argv)}\n")
     outcome = execute(Request(argv=argv, cwd=env_dir.parent, env=env, log=log))
     if not outcome.ok:
-        problem = f"exit {outcome.exit_code}" if outcome.status is Status.EXITED else outcome.status.value
-        raise BuildError(f"creating the build env with uv venv failed ({problem}), see {log}", log)
+        raise BuildError(f"creating the build env with uv venv failed ({outcome.problem}), see {log}", log)
     if requirements:
         try:
             Installer(_LABEL, "uv").install(

@@ -110,16 +110,6 @@ def _rattler_cache(environ: Mapping[str, str]) -> Path:
     return cache_dir(environ) / "rattler"
 
 
-def _problem(outcome: Any) -> str:
-    from orch.execute import Status
-
-    if outcome.status is Status.NOT_FOUND:
-        return outcome.text.strip() or "not found"
-    if outcome.status is Status.EXITED:
-        return f"exit {outcome.exit_code}"
-    return str(outcome.status.value)
-
-
 def _run(argv: Sequence[str], *, what: str, log: Path, environ: Mapping[str, str], cwd: Path | None = None) -> Any:
     from orch.execute import Request, execute
 
@@ -128,7 +118,7 @@ def _run(argv: Sequence[str], *, what: str, log: Path, environ: Mapping[str, str
         stream.write(f"$ {shlex.join(argv)}\n")
     outcome = execute(Request(argv=tuple(argv), cwd=cwd or log.parent, env=dict(environ), log=log))
     if not outcome.ok:
-        raise EngineError(f"{what} failed ({_problem(outcome)}), see {log}", log)
+        raise EngineError(f"{what} failed ({outcome.problem}), see {log}", log)
     return outcome
 
 
@@ -175,7 +165,7 @@ class CliEngine:
             if not outcome.ok:
                 stream.write(outcome.text)
         if not outcome.ok:
-            raise EngineError(f"activating the conda env with {self.tool} failed ({_problem(outcome)}), see {log}", log)
+            raise EngineError(f"activating the conda env with {self.tool} failed ({outcome.problem}), see {log}", log)
         for line in reversed(outcome.text.splitlines()):
             try:
                 inside = json.loads(line)
@@ -258,5 +248,5 @@ class RattlerEngine:
         if isinstance(result, dict) and result.get("error"):
             raise EngineError(f"{what} failed: {result['error']} (see {log})", log)
         raise EngineError(
-            f"{what} failed: the py-rattler worker ended without a result ({_problem(outcome)}), see {log}", log
+            f"{what} failed: the py-rattler worker ended without a result ({outcome.problem}), see {log}", log
         )

@@ -78,9 +78,9 @@ def create(request: SetupRequest, interpreter: Interpreter, creator: str, *, see
     request.log.parent.mkdir(parents=True, exist_ok=True)
     outcome = execute(Request(argv=tuple(argv), cwd=request.root, env=env, log=request.log))
     if not outcome.ok:
-        problem = f"exit {outcome.exit_code}" if outcome.exit_code is not None else outcome.status.value
         raise EnvSetupError(
-            f"{config.name}: creating the env with {creator} failed ({problem}), see {request.log}", request.log
+            f"{config.name}: creating the env with {creator} failed ({outcome.problem}), see {request.log}",
+            request.log,
         )
 
 

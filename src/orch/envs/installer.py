@@ -144,7 +144,6 @@ class Installer:
         ``env`` is used as given: build it with :func:`installer_environ`. With ``resolutions`` (the
         run's, see :mod:`orch.envs.resolutions`), uv installs offline what this run resolved online.
         """
-        from orch.execute import Status
 
         wanted, earlier = None, set[str]()
         if resolutions is not None and self.kind == "uv" and not self.install_command:
@@ -166,13 +165,7 @@ class Installer:
             if outcome.ok:
                 resolved.update(installed, earlier)
                 return
-        if outcome.status is Status.NOT_FOUND:
-            problem = f"{outcome.request.argv[0]} not found"
-        elif outcome.status is Status.EXITED:
-            problem = f"exit {outcome.exit_code}"
-        else:
-            problem = outcome.status.value
-        message = f"{self.env_name}: installing {what} failed ({problem}), see {log}"
+        message = f"{self.env_name}: installing {what} failed ({outcome.problem}), see {log}"
         raise InstallError(message, log, last_lines(outcome.text))
 
     def _run(

@@ -111,7 +111,7 @@ def record_options(config: EnvConfig, root: Path) -> dict[str, str]:
 
 def sync(config: EnvConfig, root: Path, *, env: Mapping[str, str], log: Path) -> None:
     """Run uv sync into the env; :class:`InstallError` (one line, the output's tail kept) on failure."""
-    from orch.execute import Request, Status
+    from orch.execute import Request
 
     if not (root / LOCK_FILE).is_file():
         raise EnvSetupError(f"{config.name}: {LOCK_RUNNER} needs {root / LOCK_FILE} (make it with `uv lock`)")
@@ -125,8 +125,7 @@ def sync(config: EnvConfig, root: Path, *, env: Mapping[str, str], log: Path) ->
     outcome = execute_masked(Request(argv=tuple(argv), cwd=root, env=environ, log=log), masker)
     if outcome.ok:
         return
-    problem = f"exit {outcome.exit_code}" if outcome.status is Status.EXITED else outcome.status.value
     tail = last_lines(outcome.text)
     hint = next((line for line in tail if "lockfile needs to be updated" in line), "")
     why = "; uv.lock does not match pyproject.toml, run `uv lock`" if hint else ""
-    raise InstallError(f"{config.name}: uv sync failed ({problem}){why}, see {log}", log, tail)
+    raise InstallError(f"{config.name}: uv sync failed ({outcome.problem}){why}, see {log}", log, tail)

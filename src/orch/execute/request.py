@@ -69,6 +69,16 @@ class Outcome(NamedTuple):
         return self.status is Status.EXITED and self.exit_code == 0
 
     @property
+    def problem(self) -> str:
+        """How a failed process ended, as an error message says it in brackets: ``exit 3``,
+        ``timeout``, or why it could not start (``cannot run uv: No such file or directory``)."""
+        if self.status is Status.NOT_FOUND:
+            return self.text.strip() or "could not start"
+        if self.status is Status.EXITED:
+            return f"exit {self.exit_code}"
+        return str(self.status.value)
+
+    @property
     def text(self) -> str:
         """The kept output, decoded (bad bytes replaced)."""
         return self.tail.decode("utf-8", errors="replace")
