@@ -60,7 +60,6 @@ __all__ = [
     "CachedArtifact",
     "Sources",
     "config_hash",
-    "file_lock",
     "list_artifacts",
 ]
 

@@ -118,7 +118,7 @@ class BuildEnvs:
         env_dir = self.root / env_key(python, requirements)[:16]
         if _finished(env_dir) and damage(env_dir, python, requirements) is None:
             return env_python(env_dir)
-        from orch.builders.cache import file_lock
+        from orch.builders.cache_files import file_lock
 
         self.root.mkdir(parents=True, exist_ok=True)
         with file_lock(Path(f"{env_dir}.lock")):

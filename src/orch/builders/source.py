@@ -29,20 +29,17 @@ from pathlib import Path
 from typing import NamedTuple
 
 from orch.builders.package_files import PackageFiles, covers, is_config, of_build
-from orch.builders.source_listing import SKIP_DIRS, SKIP_TOP_DIRS, Entry, in_git, junk, list_entries, under, walk
+from orch.builders.source_listing import Entry, in_git, junk, list_entries, under, walk
 from orch.files import write_atomic
 
 __all__ = [
     "RACY_SECONDS",
-    "SKIP_DIRS",
-    "SKIP_TOP_DIRS",
     "SourceScan",
     "SourceState",
     "source_files",
     "source_state",
 ]
 
-# Never part of the sources: VCS data, orch/tox/nox work dirs, virtual envs, tool caches.
 RACY_SECONDS = 2.0
 
 _CHUNK = 1024 * 1024

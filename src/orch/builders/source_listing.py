@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from orch.execute import capture
 
+# Never part of the sources: VCS data, orch/tox/nox work dirs, virtual envs, tool caches.
 SKIP_DIRS = frozenset(
     {
         ".git",
