@@ -252,10 +252,6 @@ def hash_seed(args: argparse.Namespace) -> int | None:
 
 def cmd_exec(args: argparse.Namespace, plugins: Plugins) -> int:
     """Run any command in one env, created or reused: ``orch exec -e ENV -- CMD ARGS`` (a broken stdout: as run)."""
-    return _exec(args, plugins)
-
-
-def _exec(args: argparse.Namespace, plugins: Plugins) -> int:
     from orch.schedule.exitcode import run_code
 
     if not args.posargs:
@@ -275,10 +271,6 @@ def _exec(args: argparse.Namespace, plugins: Plugins) -> int:
 
 def cmd_build(args: argparse.Namespace, plugins: Plugins) -> int:
     """Build what the selected envs need (or one packagedef) and print the artifacts (a broken stdout: as run)."""
-    return _build(args, plugins)
-
-
-def _build(args: argparse.Namespace, plugins: Plugins) -> int:
     import json
 
     config = load(args, plugins)
@@ -305,16 +297,6 @@ def _build(args: argparse.Namespace, plugins: Plugins) -> int:
     if not built:
         print("nothing to build: the selected envs install no package")
     return 0
-
-
-# ------------------------------------------------------------------------------------------- CI
-
-
-def cmd_cache(args: argparse.Namespace, plugins: Plugins) -> int:
-    """``orch cache list|show KEY|clear [--env ENV]``: the result cache (see :mod:`orch.cli.cache`)."""
-    from orch.cli.cache import cache_command
-
-    return cache_command(args, plugins)
 
 
 def envs_use_result_cache(config: Config, names: list[str]) -> bool:

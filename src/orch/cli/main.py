@@ -30,7 +30,7 @@ HANDLERS: dict[str, str] = {
     "convert": "orch.cli.commands:cmd_convert",
     "matrix": "orch.cli.ci:cmd_matrix",
     "ci": "orch.cli.ci:cmd_ci",
-    "cache": "orch.cli.commands:cmd_cache",
+    "cache": "orch.cli.cache:cache_command",
     "devenv": "orch.cli.tox_commands:cmd_devenv",
     "depends": "orch.cli.tox_commands:cmd_depends",
     "quickstart": "orch.cli.tox_commands:cmd_quickstart",

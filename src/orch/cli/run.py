@@ -56,11 +56,7 @@ def cmd_run(args: argparse.Namespace, plugins: Plugins) -> int:
     report (the record, the summary, ``--junit``/``--result-json``).
 
     A broken stdout (``orch run | head -1``) discards the rest of the output: the envs still run, and the exit
-    code is their real result."""
-    return _run(args, plugins)  # stdout guarded in cli.main
-
-
-def _run(args: argparse.Namespace, plugins: Plugins) -> int:
+    code is their real result (stdout is guarded in cli.main)."""
     from orch.report.record import RunRecord, read_record
     from orch.schedule.session import Plan, run_envs
 
