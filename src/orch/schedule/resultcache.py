@@ -64,6 +64,7 @@ class ResultCache:
         self._files: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
         self._keys: dict[str, resultkey.ResultKey] = {}
         self._packages: dict[str, str] = {}  # the package part, by artifact
+        self._newest: dict[str, resultstore.Entry] | None = None  # -v: each env's newest stored pass, read once
         self.stored = 0
         resultstore.limits(environ, lambda text: print(text, file=sys.stderr))  # a bad limit: said once, at the start
 
@@ -185,7 +186,12 @@ class ResultCache:
 
     def _why_missed(self, name: str, key: resultkey.ResultKey) -> str:
         """``-v``: which parts differ from the newest stored pass of an env of this name."""
-        last = next((e for e in resultstore.entries(self.cache_dir) if e.env == name), None)
+        with self._lock:
+            if self._newest is None:  # the store is read once per run, not once per missed env
+                self._newest = {}
+                for entry in resultstore.entries(self.cache_dir):  # newest use first
+                    self._newest.setdefault(entry.env, entry)
+            last = self._newest.get(name)
         head = f"result cache: miss (key {key.key[:12]})"
         if last is None or not isinstance(last.data.get("parts"), dict):
             return f"{head}: no stored pass of {name}"
