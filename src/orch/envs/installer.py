@@ -27,7 +27,7 @@ import os
 import shlex
 import shutil
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -172,23 +172,34 @@ class Installer:
         self, python: Path, args: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path, note: str = ""
     ) -> tuple[Outcome, set[str]]:
         """One installer process; the names uv says it installed."""
-        from orch.execute import Request
 
-        argv = self.argv(python, args, env.get("PATH"))
-        masker = remember(Masker.from_environ(env, texts=argv))
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8") as stream:
-            stream.write(f"$ {masker.mask(shlex.join(argv))}{f'  # {note}' if note else ''}\n")
         lines: list[str] = []
-        request = Request(
-            argv=tuple(argv),
-            cwd=cwd,
-            env=dict(env),
-            log=log,
-            on_output=lambda line: lines.append(line.decode("utf-8", errors="replace")),
+        argv = self.argv(python, args, env.get("PATH"))
+        outcome = run_logged(
+            argv, cwd, env, log, note=note, on_output=lambda line: lines.append(line.decode("utf-8", errors="replace"))
         )
-        outcome = execute_masked(request, masker)
         return outcome, installed_names(lines)
+
+
+def run_logged(
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    log: Path,
+    *,
+    note: str = "",
+    on_output: Callable[[bytes], None] | None = None,
+) -> Outcome:
+    """Run an installer (uv pip, uv sync, pip...): its command line goes to ``log`` first (``$ ...``,
+    secrets masked, ``note`` as a comment), then its output, masked too."""
+    from orch.execute import Request
+
+    masker = remember(Masker.from_environ(env, texts=argv))
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as stream:
+        stream.write(f"$ {masker.mask(shlex.join(argv))}{f'  # {note}' if note else ''}\n")
+    request = Request(argv=tuple(argv), cwd=cwd, env=dict(env), log=log, on_output=on_output)
+    return execute_masked(request, masker)
 
 
 def _note(log: Path, line: str) -> None:

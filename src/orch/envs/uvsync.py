@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 
 from orch.config.settings import LOCK_RUNNER
 from orch.envs.api import EnvSetupError
-from orch.envs.installer import InstallError, uv_bin
-from orch.execute.masking import Masker, execute_masked, last_lines, remember
+from orch.envs.installer import InstallError, run_logged, uv_bin
+from orch.execute.masking import last_lines
 
 if TYPE_CHECKING:
     from orch.config.model import EnvConfig
@@ -111,18 +111,13 @@ def record_options(config: EnvConfig, root: Path) -> dict[str, str]:
 
 def sync(config: EnvConfig, root: Path, *, env: Mapping[str, str], log: Path) -> None:
     """Run uv sync into the env; :class:`InstallError` (one line, the output's tail kept) on failure."""
-    from orch.execute import Request
 
     if not (root / LOCK_FILE).is_file():
         raise EnvSetupError(f"{config.name}: {LOCK_RUNNER} needs {root / LOCK_FILE} (make it with `uv lock`)")
     argv = [uv_bin(config.name), "sync", *sync_args(config, root), "--python", str(config.env_python)]
     environ = {**env, "UV_PROJECT_ENVIRONMENT": str(config.env_dir)}
     environ.pop("VIRTUAL_ENV", None)  # uv warns when it names another env than the project's
-    masker = remember(Masker.from_environ(environ, texts=argv))
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a", encoding="utf-8") as stream:
-        stream.write(f"$ {masker.mask(shlex.join(argv))}\n")
-    outcome = execute_masked(Request(argv=tuple(argv), cwd=root, env=environ, log=log), masker)
+    outcome = run_logged(argv, root, environ, log)
     if outcome.ok:
         return
     tail = last_lines(outcome.text)
