@@ -7,8 +7,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from orch.cli.formatter import HelpFormatter
 from orch.errors import UsageError
 
 COMMANDS = (
@@ -50,6 +51,10 @@ class OrchArgumentParser(argparse.ArgumentParser):
     """argparse's errors as orch's: one ``error:`` line (exit 2) and a short usage hint, never a usage dump."""
 
     argv: Sequence[str] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)  # argparse's own imports shutil, at every start
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("argument COMMAND: invalid choice:"):

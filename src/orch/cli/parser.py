@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
 from orch import __version__
+from orch.cli.formatter import RawDescriptionHelpFormatter
 from orch.cli.options import (
     COMMANDS,
     OrchArgumentParser,
@@ -158,7 +159,7 @@ def build_parser(
         description="A tox-compatible orchestrator of test environments and packages: type `orch` where you "
         "typed `tox`. Without a command, `orch` runs the default envs (as `orch run`).",
         epilog=DIFFERENCES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionHelpFormatter,
         parents=[top, selection_parser(inherited=False), run_parser(inherited=False), shard_parser(inherited=False)],
     )
     parser.add_argument("--version", action="version", version=f"orch {__version__}")
@@ -176,7 +177,7 @@ def _run(prog: str, parents: _Parents) -> OrchArgumentParser:
         prog=prog,
         parents=[parents.common, parents.selection, parents.running, parents.shard],
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionHelpFormatter,
     )
     p_run.add_argument(
         "-n", "--notest", action="store_true", default=argparse.SUPPRESS, help="set the envs up, run no commands"
