@@ -7,7 +7,7 @@ from pathlib import Path
 
 from orch.errors import ConfigError, Location
 
-_EXPORT = re.compile(r"^export[ \t]+")  # a shell's ``export`` in front of a line
+_EXPORT = r"^export[ \t]+"  # a shell's ``export`` in front of a line (compiled by re at its first use)
 
 
 def read_env_file(path: Path, location: Location) -> dict[str, str]:
@@ -27,7 +27,7 @@ def read_env_file(path: Path, location: Location) -> dict[str, str]:
         if not line or line.startswith("#"):
             continue
         key, sep, value = line.partition("=")
-        key = _EXPORT.sub("", key.strip())
+        key = re.sub(_EXPORT, "", key.strip())
         if not sep or not key or "\x00" in line:  # the line is not echoed: it may hold part of a secret
             raise ConfigError(f"set_env file {path}:{number}: expected KEY=VALUE", location)
         result[key] = value.strip()

@@ -32,20 +32,18 @@ MAX_NESTING: Final[int] = 50
 _FACTOR_RE: Final[re.Pattern[str]] = re.compile(r"(?:!?(?:\[!?|[\w.*?\]])+)?")
 
 # a numeric range item, always followed by ``,`` or ``}``; its start must not continue a name (``py-django-4-2``)
-_RANGE_RE: Final[re.Pattern[str]] = re.compile(
-    r"""
+# (as text: re compiles it at its first use, not at every start; few configs have a range)
+_RANGE_RE: Final = r"""(?x)
     (?<! [\w.-] ) (?P<low> \d+ ) - (?P<high> \d* ) (?= [,}] )   # 8-13 and the top open 8-
     |
     (?<= [{,] ) - (?P<top> \d+ ) (?= [,}] )                      # the bottom open -13
-    """,
-    re.VERBOSE,
-)
+    """
 
 # the characters that drive the generative-expression parser
 _SYNTAX_RE: Final[re.Pattern[str]] = re.compile(r"[{},]")
 
-# what the content of an angle group may be made of to count as generative syntax
-_ANGLE_CONTENT_RE: Final[re.Pattern[str]] = re.compile(r"[\w.,!*?\[\]{}-]+")
+# what the content of an angle group may be made of to count as generative syntax (as text, as _RANGE_RE)
+_ANGLE_CONTENT_RE: Final = r"[\w.,!*?\[\]{}-]+"
 
 
 def clear_caches() -> None:
@@ -78,7 +76,7 @@ class ExpansionLimit(ValueError):
 def _expand_ranges(text: str) -> str:
     if "-" not in text:
         return text
-    return _RANGE_RE.sub(_range_items, text)
+    return re.sub(_RANGE_RE, _range_items, text)
 
 
 def _range_items(match: re.Match[str]) -> str:
@@ -124,7 +122,7 @@ def _angle_to_braces(text: str) -> str:
         elif char == ">" and opened and not text.startswith("=", at + 1):  # >= is an operator, never a closer
             start = opened.pop()
             content = "".join(out[start + 1 :])
-            if _ANGLE_CONTENT_RE.fullmatch(content) and _braces_balanced(content):
+            if re.fullmatch(_ANGLE_CONTENT_RE, content) and _braces_balanced(content):
                 out[start] = "{"
                 out.append("}")
             else:

@@ -6,11 +6,12 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-_PY_FACTOR = re.compile(
+# As text, not compiled: re compiles a pattern at its first use (and keeps it), not at every start of orch.
+_PY_FACTOR = (
     r"^(?!py$)(?P<impl>py|pypy|cpython|jython|graalpy|rustpython|ironpython)"
     r"(?:(?P<version>[2-9]\.?[0-9]?[0-9]?)(?P<threaded>t?)(?P<debug>d?))?$"
 )
-_PY_DOTTED = re.compile(r"^(?:(?P<impl>cpython|pypy)-)?(?P<version>[23]\.[0-9]+)(?P<threaded>t?)(?P<debug>d?)$")
+_PY_DOTTED = r"^(?:(?P<impl>cpython|pypy)-)?(?P<version>[23]\.[0-9]+)(?P<threaded>t?)(?P<debug>d?)$"
 
 
 def _dotted_spec(match: re.Match[str]) -> str:
@@ -30,13 +31,13 @@ def python_factor(env_name: str) -> str | None:
     while i < len(factors):
         factor = factors[i]
         i += 1
-        pair = _PY_DOTTED.match(f"{factor}-{factors[i]}") if i < len(factors) else None
+        pair = re.match(_PY_DOTTED, f"{factor}-{factors[i]}") if i < len(factors) else None
         if pair is not None:
             found.append(_dotted_spec(pair))
             i += 1
-        elif _PY_FACTOR.match(factor):
+        elif re.match(_PY_FACTOR, factor):
             found.append(factor)
-        elif (dotted := _PY_DOTTED.match(factor)) is not None:
+        elif (dotted := re.match(_PY_DOTTED, factor)) is not None:
             found.append(_dotted_spec(dotted))
     if len(found) > 1:
         raise ValueError(f"conflicting Python factors {', '.join(found)} in {env_name}")

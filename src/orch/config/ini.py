@@ -29,15 +29,15 @@ SETUP_CFG_CORE = "tox:tox"
 _DEFAULT = "DEFAULT"  # configparser's default section
 _SECTION = re.compile(r"\[(?P<name>.+)\]")
 _OPTION = re.compile(r"(?P<key>.*?)\s*[=:]\s*(?P<value>.*)$")
-_INLINE_COMMENT = re.compile(r"\s*(?<!\\)#.*")
+_INLINE_COMMENT = r"\s*(?<!\\)#.*"  # compiled by re at its first use: few files need it
 
 
 def strip_comments(text: str) -> str:
     """Remove inline comments as tox does; ``\\#`` stays as a literal ``#``."""
     if "#" not in text:
         return text
-    lines = (_INLINE_COMMENT.sub("", line).replace("\\#", "#") for line in text.split("\n") if not line.startswith("#"))
-    return "\n".join(lines)
+    lines = (line for line in text.split("\n") if not line.startswith("#"))
+    return "\n".join(re.sub(_INLINE_COMMENT, "", line).replace("\\#", "#") for line in lines)
 
 
 def parse_ini(text: str, file: str, *, first_line: int = 1) -> list[RawSection]:

@@ -55,16 +55,16 @@ class Found(NamedTuple):
 
 
 # Cheap looks at the raw bytes, no parse. [tool.orch] must be spelled plainly; a [tool.tox] look is
-# loose on purpose (quoted keys, a `tox = ...` line under [tool]): a TOML parse decides.
-_TOOL_ORCH = re.compile(rb"^\s*(?:\[\s*tool\s*\.\s*orch\s*[\].]|tool\s*\.\s*orch\s*[.=])", re.MULTILINE)
-_TOOL_TOX = re.compile(
-    rb'^[ \t]*(?:\[\[?[ \t]*"?tool"?[ \t]*\.[ \t]*"?tox"?[ \t]*[\].]|(?:"?tool"?[ \t]*\.[ \t]*)?"?tox"?[ \t]*[.=])',
-    re.MULTILINE,
+# loose on purpose (quoted keys, a `tox = ...` line under [tool]): a TOML parse decides. As text, not
+# compiled: re compiles each at its first use (a tox.ini project needs none), not at every start of orch.
+_TOOL_ORCH = rb"(?m)^\s*(?:\[\s*tool\s*\.\s*orch\s*[\].]|tool\s*\.\s*orch\s*[.=])"
+_TOOL_TOX = (
+    rb'(?m)^[ \t]*(?:\[\[?[ \t]*"?tool"?[ \t]*\.[ \t]*"?tox"?[ \t]*[\].]|(?:"?tool"?[ \t]*\.[ \t]*)?"?tox"?[ \t]*[.=])'
 )
-_TOX_TOX = re.compile(rb"^[ \t]*\[tox:tox\]", re.MULTILINE)
+_TOX_TOX = rb"(?m)^[ \t]*\[tox:tox\]"
 # Any other spelling of an orch table under tool (`[tool]` then `orch = {...}`, `tool = { orch = {...} }`, quoted
 # keys): `orch` as a key somewhere. Only a file matching this, and not _TOOL_ORCH, is parsed to decide.
-_ORCH_KEY = re.compile(rb"""(?:^|[\s{,.\[])["']?orch["']?[ \t]*[.=\]]""", re.MULTILINE)
+_ORCH_KEY = rb"""(?m)(?:^|[\s{,.\[])["']?orch["']?[ \t]*[.=\]]"""
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -79,9 +79,9 @@ def _has_tool_orch(path: Path, raw: bytes) -> bool:
 
     The plain ``[tool.orch]`` header is found without parsing; a file that names an ``orch`` key some other way is
     parsed; one that has no ``orch`` key at all (most projects) is never parsed."""
-    if _TOOL_ORCH.search(raw):
+    if re.search(_TOOL_ORCH, raw):
         return True
-    if b"orch" not in raw or _ORCH_KEY.search(raw) is None:
+    if b"orch" not in raw or re.search(_ORCH_KEY, raw) is None:
         return False
     tool = _parse_pyproject(path, raw).get("tool")
     return isinstance(tool, dict) and isinstance(tool.get("orch"), dict)
@@ -106,7 +106,7 @@ def _tool_tox_kind(path: Path, raw: bytes) -> Kind | None:
 
     As tox: a table holding only ``legacy_tox_ini`` is the legacy kind, one with any other key the
     native kind (its ``legacy_tox_ini``, if any, ignored), an empty one no config at all."""
-    if _TOOL_TOX.search(raw) is None:
+    if re.search(_TOOL_TOX, raw) is None:
         return None
     tool = _parse_pyproject(path, raw).get("tool")
     tox = tool.get("tox") if isinstance(tool, dict) else None
@@ -126,7 +126,7 @@ def _in_folder(folder: Path) -> Found | None:
     if (folder / "tox.ini").is_file():
         return Found(folder / "tox.ini", "tox.ini")
     setup_cfg = folder / "setup.cfg"
-    if setup_cfg.is_file() and _TOX_TOX.search(_read_bytes(setup_cfg)):
+    if setup_cfg.is_file() and re.search(_TOX_TOX, _read_bytes(setup_cfg)):
         return Found(setup_cfg, "setup.cfg")
     if raw is not None:
         kind = _tool_tox_kind(pyproject, raw)

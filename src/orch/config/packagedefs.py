@@ -18,14 +18,14 @@ from functools import lru_cache
 
 from orch.config.conditions import Condition, active_factors, split_condition
 
-_GLOB = re.compile(r"[*?\[]")
+_GLOB = r"[*?\[]"  # compiled by re at its first use, not at every start
 
 
 @lru_cache(maxsize=1024)
 def _pattern(line: str) -> Condition | str:
     """A glob (a string) or a factor condition, for one ``match`` line."""
     text = line.strip()
-    if _GLOB.search(text) and not text.startswith("!"):
+    if re.search(_GLOB, text) and not text.startswith("!"):
         return text
     condition, rest = split_condition(f"{text}:")
     if condition is None or rest:

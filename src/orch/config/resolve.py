@@ -27,7 +27,7 @@ from orch.config.typed import CONVERTERS, to_list
 from orch.config.types import Command
 from orch.errors import ConfigError, Location
 
-_WHOLE_REFERENCE = re.compile(r"^\{\[(?P<section>[^\]]+)\](?P<key>[-\w]+)\}$")
+_WHOLE_REFERENCE = r"^\{\[(?P<section>[^\]]+)\](?P<key>[-\w]+)\}$"  # compiled by re at its first use
 
 
 if TYPE_CHECKING:
@@ -242,7 +242,7 @@ class Resolver:
         ``{[testenv]commands}`` may become several commands; a multi-line value inside a line
         (``echo {[tox]env_list}``) stays on that line, as in tox."""
         text = substitute(line, ctx, quote_posargs=True)
-        return text if _WHOLE_REFERENCE.match(line.strip()) else " ".join(text.splitlines())
+        return text if re.match(_WHOLE_REFERENCE, line.strip()) else " ".join(text.splitlines())
 
     def _where(self, scope: Scope, name: str | None) -> str:
         if self.source.structured:
@@ -271,7 +271,7 @@ class Resolver:
             stripped = line.strip()
             if not stripped:
                 continue
-            reference = _WHOLE_REFERENCE.match(stripped)
+            reference = re.match(_WHOLE_REFERENCE, stripped)
             if reference is not None:  # {[testenv]setenv}: the other section's lines, unsubstituted
                 section, key = reference.group("section"), reference.group("key")
                 included = ctx.raw_reference(section, key)

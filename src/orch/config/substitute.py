@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 from typing import TYPE_CHECKING, Protocol
 
 from orch.errors import ConfigError
 
-_REFERENCE = re.compile(r"^(?:\[(?P<section>[^\]]+)\])?(?P<key>[-a-zA-Z0-9_]+)(?::(?P<default>.*))?$", re.DOTALL)
+# As text, not compiled: re compiles a pattern at its first use (and keeps it), not at every start of orch.
+_REFERENCE = r"(?s)^(?:\[(?P<section>[^\]]+)\])?(?P<key>[-a-zA-Z0-9_]+)(?::(?P<default>.*))?$"
 
 
 if TYPE_CHECKING:
@@ -61,13 +61,13 @@ class UnbalancedBraces(ConfigError):
     """A ``{`` without its ``}``."""
 
 
-_SPECIAL = re.compile(r"\\[\\{}\[\]:]|\[\]|[{}]")
+_SPECIAL = r"\\[\\{}\[\]:]|\[\]|[{}]"
 
 
 def _find_close(text: str, start: int) -> int:
     """Index of the ``}`` closing the ``{`` at ``start``, or -1."""
     depth = 0
-    for match in _SPECIAL.finditer(text, start):
+    for match in re.compile(_SPECIAL).finditer(text, start):  # re keeps it compiled
         token = match.group()
         if token == "{":
             depth += 1
@@ -96,7 +96,7 @@ def substitute(
     out: list[str] = []
     pos = 0
     while True:
-        match = _SPECIAL.search(text, pos)
+        match = re.compile(_SPECIAL).search(text, pos)
         if match is None:
             out.append(text[pos:])
             return "".join(out)
@@ -150,6 +150,8 @@ def _expression(inner: str, ctx: Context, *, quote_posargs: bool, depth: int) ->
     if head == "posargs":
         given = ctx.posargs()
         if given is not None:
+            import shlex  # only for posargs: not at every start
+
             return shlex.join(" ".join(arg.splitlines()) for arg in given) if quote_posargs else " ".join(given)
         return again(rest) if sep else ""
     if head == "env" and sep:
@@ -162,7 +164,7 @@ def _expression(inner: str, ctx: Context, *, quote_posargs: bool, depth: int) ->
     if head == "tty" and sep:
         on, _, off = _split_top(rest)
         return again(on) if ctx.is_tty() else again(off)
-    match = _REFERENCE.match(inner)
+    match = re.match(_REFERENCE, inner)
     if match is not None:
         value = ctx.reference(match.group("section"), match.group("key"))
         if value is not None:

@@ -19,13 +19,13 @@ NATIVE = {
     "tox-gh": "selects envs by [gh] under GitHub Actions, with ::group:: output and a job summary",
     "tox-gh-actions": "selects envs by [gh-actions] under GitHub Actions, with ::group:: output",
 }
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_NAME = r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)"  # compiled by re at its first use, not at every start
 
 
 def plugin_name(requirement: str) -> str | None:
     """The normalized name of a tox plugin requirement (``tox-uv>=1.25`` -> ``tox-uv``); ``None``
     for anything else (tox itself, pip, virtualenv...)."""
-    match = _NAME.match(requirement)
+    match = re.match(_NAME, requirement)
     if match is None:
         return None
     name = canonical_name(match[1])

@@ -59,18 +59,19 @@ def to_names(text: str) -> tuple[str, ...]:
 
 def canonical_name(name: str) -> str:
     """A distribution or extra name as PEP 503 compares it: runs of ``-_.`` one ``-``, lower case."""
-    return _SEPARATORS.sub("-", name).lower()
+    return re.sub(_SEPARATORS, "-", name).lower()
 
 
-_REQ_OPTION = re.compile(r"^(?P<opt>-[rce]|--requirement|--constraint|--editable)(?:=|\s*)(?P<arg>.*)$")
-_SEPARATORS = re.compile(r"[-_.]+")
+# As text, not compiled: re compiles a pattern at its first use (and keeps it), not at every start of orch.
+_REQ_OPTION = r"^(?P<opt>-[rce]|--requirement|--constraint|--editable)(?:=|\s*)(?P<arg>.*)$"
+_SEPARATORS = r"[-_.]+"
 
 
 def to_deps(text: str) -> tuple[str, ...]:
     """Requirement lines; ``-rfile`` becomes ``-r file``; an option without its argument is an error."""
     result = []
     for line in to_lines(text):
-        match = _REQ_OPTION.match(line)
+        match = re.match(_REQ_OPTION, line)
         if match is not None:
             opt, arg = match.group("opt"), match.group("arg").strip()
             short = {"--requirement": "-r", "--constraint": "-c", "--editable": "-e"}.get(opt, opt)
