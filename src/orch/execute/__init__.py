@@ -5,10 +5,27 @@ See :mod:`orch.execute.request` for the types and :mod:`orch.execute.run` for th
 
 from __future__ import annotations
 
-from orch.execute.request import Outcome, Request, Status
-from orch.execute.scope import cancel_scope
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orch.execute.request import Outcome, Request, Status
+    from orch.execute.scope import cancel_scope
 
 __all__ = ["Outcome", "Request", "Status", "cancel_scope", "capture", "execute"]
+
+
+def __getattr__(name: str) -> object:
+    """The types and :func:`cancel_scope`, imported at their first use: ``orch list`` imports this package
+    only for :mod:`orch.execute.signals`."""
+    if name in ("Outcome", "Request", "Status"):
+        from orch.execute import request
+
+        return getattr(request, name)
+    if name == "cancel_scope":
+        from orch.execute.scope import cancel_scope
+
+        return cancel_scope
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def execute(request: Request) -> Outcome:
