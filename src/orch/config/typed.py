@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, cast
 
@@ -95,6 +94,8 @@ def to_command(line: str) -> Command:
     ignores the exit code and a first argument ``!`` inverts it (``- pytest``, ``! pytest``); ``-pytest`` is
     ``- pytest`` but ``!pytest`` is a program named ``!pytest``.
     """
+    import shlex  # for the commands of the envs that run: not at every start
+
     lexer = shlex.shlex(line, posix=True)
     lexer.whitespace_split = True
     lexer.commenters = ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -18,6 +17,8 @@ class Command(NamedTuple):
 
     def __str__(self) -> str:
         """The command as tox prints it: shell-quoted, ``- `` or ``! `` in front for an ignored or inverted exit."""
+        import shlex  # when a command is shown: not at every start
+
         text = shlex.join(" ".join(arg.splitlines()) for arg in self.args)
         return f"- {text}" if self.ignore_exit else f"! {text}" if self.invert_exit else text
 

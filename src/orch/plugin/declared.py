@@ -7,7 +7,6 @@ orch can warn. Built-ins register first (see :mod:`orch.plugin.manager`), so the
 
 from __future__ import annotations
 
-import importlib
 from typing import ClassVar, Generic, Protocol, TypeVar
 
 from orch.errors import OrchError
@@ -86,6 +85,8 @@ def load_declared(path: str, what: str) -> object:
 
     Shared by the env type and builder registries.
     """
+    import importlib  # when an entry is used, not at every start
+
     module_name, _, attr = path.partition(":")
     try:
         module = importlib.import_module(module_name)

@@ -8,7 +8,6 @@ those files, and parse only the ones that mention the ``[orch]`` group.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Iterator
@@ -43,6 +42,8 @@ class EntryPoint(NamedTuple):
         return self.value.partition(":")[0].strip()
 
     def load(self) -> object:
+        import importlib  # only with a third-party plugin: not at every start
+
         module, _, attr = self.value.partition(":")
         obj: object = importlib.import_module(module.strip())
         for part in filter(None, attr.strip().split(".")):
