@@ -59,17 +59,26 @@ def run(python: Path | None, code: str) -> str:
     return subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True).stdout.strip()
 
 
-def test_uv_creates_the_env_and_seeds_pip_with_the_deps(tmp_path: Path) -> None:
+def test_uv_creates_the_env_and_links_the_shared_pip(tmp_path: Path) -> None:
     prepared = setup(tmp_path, "deps = six")
     assert prepared.actions == ("created", "installed deps: six")
     assert prepared.installer_runs == 1
-    assert record(tmp_path) == {"creator": "uv venv", "pip": "seeded"}
+    assert record(tmp_path)["creator"] == "uv venv"
+    assert record(tmp_path)["pip"].startswith("shared pip-")
     assert "uv = " in (tmp_path / ".tox" / ".orch" / "e" / "pyvenv.cfg").read_text()  # made by uv venv
-    [line] = installs(tmp_path)  # one resolution for pip, setuptools and the deps
-    assert " six " in line
-    assert "/pip-" in line
-    assert "/setuptools-" in line
+    [line] = installs(tmp_path)  # pip and setuptools are not installed: linked from the shared copy
+    assert " six" in line
+    assert "/pip-" not in line
+    assert "/setuptools-" not in line
     assert run(prepared.python, "import setuptools, pip, six; print('ok')") == "ok"
+
+
+def test_download_installs_the_seed_with_the_deps(tmp_path: Path) -> None:
+    prepared = setup(tmp_path, "deps = six\ndownload = true")
+    assert record(tmp_path) == {"creator": "uv venv", "pip": "seeded", "download": "true"}
+    [line] = installs(tmp_path)  # one resolution for pip, setuptools and the deps
+    assert line.endswith(" six pip setuptools")
+    assert run(prepared.python, "import setuptools, pip, six; print(pip.__file__)").startswith(str(tmp_path))
 
 
 def test_pip_installer_and_always_copy_keep_virtualenv(tmp_path: Path) -> None:
@@ -105,10 +114,17 @@ def test_an_env_another_creator_made_is_recreated(tmp_path: Path) -> None:
     assert setup(tmp_path, "deps = six").actions == ("reused",)
 
 
-def test_deps_naming_setuptools_are_installed_after_the_seed(tmp_path: Path) -> None:
+def test_deps_naming_setuptools_win_over_the_shared_one(tmp_path: Path) -> None:
     prepared = setup(tmp_path, "deps = setuptools<70")
+    [deps] = installs(tmp_path)
+    assert deps.endswith(" 'setuptools<70'")
+    assert int(run(prepared.python, "import setuptools; print(setuptools.__version__)").split(".")[0]) < 70
+
+
+def test_with_download_deps_naming_setuptools_are_installed_after_the_seed(tmp_path: Path) -> None:
+    prepared = setup(tmp_path, "deps = setuptools<70\ndownload = true")
     seeding, deps = installs(tmp_path)
-    assert "/setuptools-" in seeding
+    assert seeding.endswith(" pip setuptools")
     assert deps.endswith(" 'setuptools<70'")
     assert int(run(prepared.python, "import setuptools; print(setuptools.__version__)").split(".")[0]) < 70
 
@@ -135,15 +151,10 @@ def _wheel(folder: Path, requires: str) -> Path:
     return wheel
 
 
-def test_a_dep_that_needs_another_setuptools_gets_it_after_the_seed(tmp_path: Path) -> None:
+def test_a_dep_that_needs_another_setuptools_gets_it_in_the_env(tmp_path: Path) -> None:
     wheel = _wheel(tmp_path, "setuptools<70")
     prepared = setup(tmp_path, f"deps = needs-old-setuptools @ {wheel.as_uri()}")
     assert prepared.actions == ("created", "installed deps: needs-old-setuptools @ " + wheel.as_uri())
-    together, seeding, deps = installs(tmp_path)  # the joint install failed over setuptools: one at a time
-    assert "/setuptools-" in together
-    assert "/setuptools-" in seeding
-    assert "/setuptools-" not in deps
-    log = (tmp_path / ".tox" / ".orch" / "e" / "log" / "setup.log").read_text()
-    assert "seeding first, then the deps" in log
+    assert len(installs(tmp_path)) == 1  # uv puts the older setuptools into the env, before the shared one
     code = "import setuptools, pip, needs_old_setuptools; print(setuptools.__version__)"
     assert int(run(prepared.python, code).split(".")[0]) < 70

@@ -1,14 +1,15 @@
 """pip in a new env, as tox's virtualenv gives it: pip, plus setuptools before Python 3.12.
 
-An env set up by the uv installer is created without a seeder and then gets the wheels that
-virtualenv embeds (no download) from one ``uv pip install`` of those files: uv unpacks them once
-into its cache and links them into each env, 3-6x cheaper than virtualenv's app-data seeder, which
-copies every file (numbers in benchmarks/README.md). virtualenv's ``--symlink-app-data`` would be
-cheaper still, but uv then installs an upgraded setuptools *through* the links into the shared
-app-data image and does not see the linked pip at all, so it is not used.
+An env set up by the uv installer is created without a seeder and gets the wheels that virtualenv
+embeds (no download) from one copy shared by every env, linked by a ``.pth`` file
+(:mod:`orch.envs.seed_image`): nothing is copied or installed per env. uv's own install of those
+wheels linked about a thousand files into each env; virtualenv's app-data seeder copies them all
+(numbers in benchmarks/README.md). virtualenv's ``--symlink-app-data`` is not used: uv then installs
+an upgraded setuptools *through* the links into the shared app-data image.
 
 ``download = true`` (tox's key) asks the index for the newest pip and setuptools instead, as
-``virtualenv --download`` does. ``seed_pip = false`` (tox-uv's ``uv_seed``) leaves them out.
+``virtualenv --download`` does: they are installed into the env, with the deps when they can be.
+``seed_pip = false`` (tox-uv's ``uv_seed``) leaves them out.
 
 Envs whose installer needs pip (``installer = pip``, an ``install_command``) are seeded by
 virtualenv itself; Python 3.7 and 3.8, for which virtualenv embeds no wheel, by ``ensurepip``.
@@ -104,8 +105,8 @@ _PLAIN = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\
 def joins(deps: Iterable[str], version: tuple[int, ...]) -> bool:
     """Whether the seed can be installed in the same ``uv pip install`` as ``deps``: one resolution
     instead of two. Only when every dep is a plain requirement (no file, option, path or constraint,
-    which might pin pip or setuptools unseen) that names no seed package; a dep that depends on another
-    seed version is caught by :func:`conflicts`."""
+    which might pin pip or setuptools unseen) that names no seed package. Used with ``download``: the
+    seed is then named, not pinned, so one resolution finds versions that go with the deps."""
     seeds = set(packages(version))
     for dep in deps:
         name = requirement_name(dep)
@@ -119,10 +120,3 @@ def requirement_name(dep: str) -> str | None:
     ``name @ url``), ``None`` for anything else (an option, a file, a path)."""
     match = _PLAIN.match(dep)
     return None if match is None else canonical_name(match.group(1))
-
-
-def conflicts(output: Iterable[str], version: tuple[int, ...]) -> bool:
-    """Whether a failed install of the seed together with deps may have failed over a seed package
-    (the output names one): then the seed goes in on its own, and the deps after it."""
-    names = re.compile(r"\b(?:" + "|".join(packages(version)) + r")\b", re.IGNORECASE)
-    return any(names.search(line) for line in output)

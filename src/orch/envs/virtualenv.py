@@ -3,9 +3,10 @@
 How an env is created is :mod:`orch.envs.create`'s business: ``uv venv`` when uv sets the env up
 (the default), virtualenv's Python API or ``python -m venv`` where uv cannot serve (the pip
 installer, an ``install_command``, ``always_copy``...). pip is there by default, as in tox
-(``seed_pip``, tox-uv's ``uv_seed``): for the uv installer, uv installs virtualenv's embedded wheels
-(:mod:`orch.envs.seed`), in the same ``uv pip install`` as the deps when they cannot pin pip or
-setuptools; for the pip installer or an ``install_command``, virtualenv's seeder copies them. tox's
+(``seed_pip``, tox-uv's ``uv_seed``): for the uv installer, a ``.pth`` file links the one shared
+copy of virtualenv's embedded wheels (:mod:`orch.envs.seed_image`), or with ``download`` uv installs
+the index's newest (:mod:`orch.envs.seed`); for the pip installer or an ``install_command``,
+virtualenv's seeder copies them. tox's
 ``system_site_packages`` (``sitepackages``), ``always_copy`` and ``download`` are passed to the
 creator; each is in the env's record, as is the creator, so changing one recreates the env. Pythons
 older than 3.7 are refused by :meth:`VirtualenvBackend.cannot_create`.
@@ -25,9 +26,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orch.envs import bytecode, constraints, create, fingerprint, groups, ownership, seed, uvsync
+from orch.envs import bytecode, constraints, create, fingerprint, groups, ownership, seed, seed_image, uvsync
 from orch.envs.api import EnvSetupError, PreparedEnv, SetupRequest
-from orch.envs.installer import Installer, InstallError, installer_environ, requirement_args
+from orch.envs.installer import Installer, installer_environ, requirement_args
+from orch.envs.site import site_packages
 
 if TYPE_CHECKING:
     from orch.config.model import EnvConfig
@@ -67,7 +69,10 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     group_deps = () if lock else _group_requirements(config, request.root)
     if config.constraints and not lock and (deps or group_deps):
         deps = constraints.applied(config, deps) if deps else constraints.lines(config)  # tox's `constraints`
+    shared = _shared_seed(config, interpreter, installer, creator)
     options = {"creator": creator, "pip": "seeded" if installer.needs_pip or config.seed_pip else "none"}
+    if shared is not None:
+        options["pip"] = f"shared {seed_image.folder(shared).name}"
     options.update(_creation_options(config, installer))
     if lock:
         options.update(uvsync.record_options(config, request.root))
@@ -102,7 +107,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         fingerprint.read(env_dir),
         new,
         exists=(env_dir / "pyvenv.cfg").exists(),
-        broken=lambda: None if python.exists() else f"{python} is missing",
+        broken=lambda: _broken(python, shared),
     )
 
     if decision.kind == "reuse" and lock and not uvsync.editable(config):
@@ -124,11 +129,17 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     if decision.reason:
         request.note(f"recreate: {decision.reason}")
     ownership.make_room(config.name, env_dir, keep=request.log, work_dir=request.work_dir)
-    seed_with = _uv_seed(config, interpreter, installer)  # None: the creator seeds pip, or no pip
+    # None: the creator seeds pip, the shared copy serves, or no pip
+    seed_with = None if shared is not None else _uv_seed(config, interpreter, installer)
     request.note(f"creating the env with {creator}")
     create.create(
-        request, interpreter, creator, seed_pip=installer.needs_pip or (config.seed_pip and seed_with is None)
+        request,
+        interpreter,
+        creator,
+        seed_pip=installer.needs_pip or (config.seed_pip and seed_with is None and shared is None),
     )
+    if shared is not None:
+        _link_seed(request, interpreter, shared)
     wanted = (*deps, *group_deps)
     together = bool(seed_with and wanted) and not lock and seed.joins(wanted, interpreter.version)
 
@@ -152,15 +163,8 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
             request.note("deps are not installed: with runner = uv-venv-lock-runner, uv.lock decides")
         uvsync.sync(config, request.root, env=install_env, log=request.log)
         actions.append("synced from uv.lock")
-    elif together:
-        try:  # one resolution for pip and the deps
-            install(wanted, seed_with or ())
-        except InstallError as exc:
-            if not seed.conflicts(exc.tail, interpreter.version):
-                raise
-            _log(request.log, "# the deps do not go with the seed's pip or setuptools: seeding first, then the deps")
-            seed_pip()
-            install(wanted)
+    elif together:  # one resolution for pip and the deps
+        install(wanted, seed_with or ())
         actions.append(_installed(deps, config.dependency_groups))
     elif wanted:
         install(wanted)
@@ -198,6 +202,37 @@ def _creation_options(config: EnvConfig, installer: Installer) -> dict[str, str]
     if config.download and (installer.needs_pip or config.seed_pip):
         options["download"] = "true"
     return options
+
+
+def _shared_seed(
+    config: EnvConfig, interpreter: Interpreter, installer: Installer, creator: str
+) -> tuple[Path, ...] | None:
+    """The embedded wheels whose shared copy gives the env pip (:mod:`orch.envs.seed_image`), or None:
+    no pip, a creator that seeds, or ``download`` (the index's newest pip, installed into the env)."""
+    if creator != create.UV_VENV or not config.seed_pip or config.download or not create.uv_seeds(installer, config):
+        return None
+    return seed.embedded_wheels(interpreter.version)
+
+
+def _broken(python: Path, shared: tuple[Path, ...] | None) -> str | None:
+    """Why an env the records say to keep cannot be kept, or None."""
+    if not python.exists():
+        return f"{python} is missing"
+    if shared is not None and not seed_image.folder(shared).is_dir():
+        return f"the shared pip at {seed_image.folder(shared)} is missing"
+    return None
+
+
+def _link_seed(request: SetupRequest, interpreter: Interpreter, wheels: tuple[Path, ...]) -> None:
+    """Give a new env pip from the shared copy, unpacked first when missing."""
+    config = request.config
+    try:
+        shared = seed_image.ensure(wheels)
+        for folder in {os.path.realpath(path): path for path in site_packages(config.env_dir)}.values():
+            seed_image.link(folder, config.env_bin_dir, config.env_python, shared, interpreter.version)
+    except OSError as exc:
+        raise EnvSetupError(f"{config.name}: giving the env pip failed: {exc}", request.log) from exc
+    _log(request.log, f"orch: pip from {shared} (shared, linked by {seed_image.PTH})")
 
 
 def _uv_seed(config: EnvConfig, interpreter: Interpreter, installer: Installer) -> tuple[str, ...] | None:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from orch import __version__
+from orch.envs import seed_image
 from orch.envs.environ import passed
 from orch.envs.site import site_packages
 
@@ -123,9 +124,12 @@ def interpreter_digest(interpreter: Interpreter | None) -> str:
 
 
 def distributions(env_dir: Path) -> list[str]:
-    """``name-version`` of every distribution installed in the env, from its metadata folders' names."""
+    """``name-version`` of every distribution installed in the env, from its metadata folders' names;
+    the shared pip and setuptools it links (:mod:`orch.envs.seed_image`) included."""
     names: set[str] = set()
-    for folder in site_packages(env_dir):
+    folders = site_packages(env_dir)
+    shared = seed_image.linked(folders)
+    for folder in [*folders, *([] if shared is None else [shared])]:
         try:
             with os.scandir(folder) as scan:
                 names.update(e.name for e in scan if e.name.endswith((".dist-info", ".egg-info", ".egg-link")))

@@ -84,10 +84,3 @@ def test_embedded_wheels_without_importing_virtualenv() -> None:
 )
 def test_seed_joins_plain_deps(deps: list[str], joins: bool) -> None:
     assert seed.joins(deps, (3, 11, 7)) is joins
-
-
-def test_seed_conflicts_are_read_from_the_output() -> None:
-    failed = ["  ╰─▶ Because demo depends on setuptools<60 and you require setuptools==84.2.1, ..."]
-    assert seed.conflicts(failed, (3, 11, 7))
-    assert not seed.conflicts(failed, (3, 12, 1))  # no setuptools in 3.12's seed
-    assert not seed.conflicts(["Because nothing-here was not found in the package registry"], (3, 11, 7))
