@@ -7,8 +7,8 @@ resolved (and cached) like any other value, and a cycle is caught by the resolve
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,7 +74,8 @@ class Lookup:
         return f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
-_SET_ENV_DEPTH = threading.local()  # how many set_env values are expanded one inside the other ({env:A} -> {env:B})
+# how many set_env values are expanded one inside the other ({env:A} -> {env:B}), in each thread
+_SET_ENV_DEPTH: ContextVar[int] = ContextVar("set_env_depth", default=0)
 
 
 class Context:
@@ -93,17 +94,17 @@ class Context:
 
     def env_var(self, name: str) -> str | None:
         if self.scope is Scope.ENV:
-            depth = getattr(_SET_ENV_DEPTH, "value", 0)  # each lookup has a context of its own: count per thread
+            depth = _SET_ENV_DEPTH.get()  # each lookup has a context of its own: count per thread
             if depth >= MAX_REFERENCE_DEPTH:
                 raise ConfigError(
                     f"set_env: {{env:{name}}} is reached through more than {MAX_REFERENCE_DEPTH} set_env values "
                     "referring one to the next"
                 )
-            _SET_ENV_DEPTH.value = depth + 1
+            token = _SET_ENV_DEPTH.set(depth + 1)
             try:
                 value = self.resolver.set_env_var(str(self.name), name)
             finally:
-                _SET_ENV_DEPTH.value = depth
+                _SET_ENV_DEPTH.reset(token)
             if value is not None:
                 return value
         return self.resolver.environ.get(name)
