@@ -52,3 +52,39 @@ def test_orch_list_imports_no_run_machinery(tmp_path: Path) -> None:
     unused = ("orch.cli.run", "orch.execute.run", "orch.schedule", "orch.report", "orch.envs", "orch.builders")
     assert [m for m in imported if m.startswith(unused)] == []
     assert [m for m in imported if not m.startswith("orch.")] == []
+
+
+def test_orch_list_starts_without_the_modules_only_other_commands_need(tmp_path: Path) -> None:
+    """Issue 15: ``orch list`` (through ``run()``, as the console script, up to its exit) leaves unimported what
+    only running or other configs need: the stop-signal handler and threads (SIGTERM may end a command that
+    only reads), shutil (argparse's default help width), shlex (commands), the utf-8-sig codec."""
+    (tmp_path / "tox.ini").write_text("[tox]\nenv_list = a\n[testenv]\ndescription = d\n", encoding="utf-8")
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(sorted(sys.modules)))\n"
+        "sys.argv = ['orch', 'list']\n"
+        "from orch.cli.main import run\n"
+        "run()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[:2] == ["default environments:", "a -> d"]
+    imported = set(ast.literal_eval(out[2]))
+    unneeded = {
+        "orch.execute.signals",  # SIGTERM and SIGHUP handled only for the commands that start processes
+        "orch.execute.request",  # the package imports its types at their first use
+        "signal",
+        "threading",
+        "shutil",  # argparse's help formatter asks the terminal's width without it
+        "zlib",
+        "bz2",
+        "lzma",
+        "shlex",  # splitting and showing commands
+        "encodings.utf_8_sig",  # a config's BOM is dropped after a UTF-8 read
+        "subprocess",
+        "json",
+        "concurrent.futures",
+        "dataclasses",
+    }
+    assert sorted(imported & unneeded) == []
