@@ -82,14 +82,14 @@ def entry_points(path: list[str] | None = None) -> list[EntryPoint]:
         with entries:
             names = sorted(e.name for e in entries if e.name.endswith((".dist-info", ".egg-info")))
         for name in names:
-            try:
-                with open(os.path.join(folder, name, "entry_points.txt"), encoding="utf-8") as handle:
-                    text = handle.read()
+            try:  # bytes, unbuffered: most files name no [orch] and are never decoded (a venv holds dozens)
+                with open(os.path.join(folder, name, "entry_points.txt"), "rb", buffering=0) as handle:
+                    data = handle.read()
             except OSError:
                 continue
-            if f"[{GROUP}]" not in text:
+            if f"[{GROUP}]".encode() not in data:
                 continue
-            for entry in _parse(text, os.path.join(folder, name)):
+            for entry in _parse(data.decode("utf-8", errors="replace"), os.path.join(folder, name)):
                 if (entry.name, entry.value) not in seen:
                     seen.add((entry.name, entry.value))
                     found.append(entry)
