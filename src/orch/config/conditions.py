@@ -75,7 +75,7 @@ class Condition(NamedTuple):
 
 def clear_caches() -> None:
     """Forget every memoised result, the expansions' too (for tests that change the platform)."""
-    for cached in (_split_condition, _split_lines, _active_factors, _machine_isa):
+    for cached in (_split_condition, _split_lines, _named_factors, _active_factors, _machine_isa):
         cached.cache_clear()
     factors.clear_caches()
 
@@ -123,7 +123,7 @@ def filter_for_env(value: str, env_name: str | None) -> str:
     :raises ValueError: the env name is not a valid factor expression
     """
     lines = _split_lines(value)
-    active = _active_factors(env_name)
+    _named_factors(env_name)  # an invalid name fails even a value without conditions, as in tox
     kept: list[str] = []
     continuing = False  # the last kept line ends in a backslash
     skip_next = False  # the last line was a skipped condition ending in a backslash
@@ -137,7 +137,7 @@ def filter_for_env(value: str, env_name: str | None) -> str:
                 kept.append(content)
                 continuing = continued
             skip_next = False
-        elif condition.matches(active):
+        elif condition.matches(_active_factors(env_name)):  # the machine's ISA: only once a line has a condition
             kept.append(content)
             continuing = continued
             skip_next = False
@@ -159,13 +159,23 @@ def active_factors(env_name: str | None) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
-def _active_factors(env_name: str | None) -> frozenset[str]:
+def _named_factors(env_name: str | None) -> frozenset[str]:
+    """The factors of the names ``env_name`` expands to (negations dropped).
+
+    :raises ValueError: the env name is not a valid factor expression
+    """
     named: set[str] = set()
     if env_name is not None and _PLAIN_NAME.fullmatch(env_name):
         named.update(env_name.split("-"))  # no braces, commas or ranges: the name is its only expansion
     elif env_name is not None:
         for name in _expand_names(env_name):
             named.update(name.split("-"))
+    return frozenset(named)
+
+
+@lru_cache(maxsize=4096)
+def _active_factors(env_name: str | None) -> frozenset[str]:
+    named = _named_factors(env_name)
     active = {*named, sys.platform}
     isa = _machine_isa()
     if isa is not None and not (named & KNOWN_ARCHITECTURES) and all(normalize_isa(factor) != isa for factor in named):

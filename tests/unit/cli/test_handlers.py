@@ -57,7 +57,8 @@ def test_orch_list_imports_no_run_machinery(tmp_path: Path) -> None:
 def test_orch_list_starts_without_the_modules_only_other_commands_need(tmp_path: Path) -> None:
     """Issue 15: ``orch list`` (through ``run()``, as the console script, up to its exit) leaves unimported what
     only running or other configs need: the stop-signal handler and threads (SIGTERM may end a command that
-    only reads), shutil (argparse's default help width), shlex (commands), the utf-8-sig codec."""
+    only reads), shutil (argparse's default help width), shlex (commands), sysconfig (no value here has a factor
+    condition), the utf-8-sig codec."""
     (tmp_path / "tox.ini").write_text("[tox]\nenv_list = a\n[testenv]\ndescription = d\n", encoding="utf-8")
     probe = (
         "import atexit, sys\n"
@@ -81,6 +82,7 @@ def test_orch_list_starts_without_the_modules_only_other_commands_need(tmp_path:
         "bz2",
         "lzma",
         "shlex",  # splitting and showing commands
+        "sysconfig",  # the machine's ISA factor, computed only for a value with a factor condition
         "encodings.utf_8_sig",  # a config's BOM is dropped after a UTF-8 read
         "subprocess",
         "json",
