@@ -23,7 +23,6 @@ env; a setup that changes the env waits until no other run uses it (:mod:`orch.e
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -163,6 +162,8 @@ def file_hashes(deps: Sequence[str], root: Path) -> dict[str, str]:
         except OSError:
             result.setdefault(name, MISSING)
             continue
+        import hashlib  # only a requirements file needs it: OpenSSL's start is 3 ms of a warm run
+
         result.setdefault(name, hashlib.sha256(data).hexdigest())
         for line in data.decode("utf-8", errors="replace").splitlines():
             option, name = file_option(line.split(" #", 1)[0])
@@ -243,9 +244,13 @@ def compare(old: Fingerprint | None, new: Fingerprint) -> Decision:
 def recorded(dep: str) -> str:
     """A dep as the record keeps it: a URL's user and password replaced by a digest of them, so the
     record never holds a password yet still tells when it changed."""
-    return USERINFO.sub(
-        lambda m: f"{m['scheme']}sha256-{hashlib.sha256(m['userinfo'].encode()).hexdigest()[:12]}@", dep
-    )
+    return USERINFO.sub(_digested, dep)
+
+
+def _digested(match: re.Match[str]) -> str:
+    import hashlib  # see file_hashes
+
+    return f"{match['scheme']}sha256-{hashlib.sha256(match['userinfo'].encode()).hexdigest()[:12]}@"
 
 
 def path_of(env_dir: Path) -> Path:

@@ -3,7 +3,7 @@
 tox's envs have pip (and setuptools before Python 3.12), so orch's have it too (``seed_pip``). pip
 and setuptools are about a thousand files; installing them into every new env costs more than the
 env's own deps in a small project. So, as pipx does for its apps' envs, the wheels virtualenv embeds
-are unpacked once into orch's cache (``<cache>/seed/<key>``, one folder per set of wheels, unpacked
+are unpacked once into orch's cache (``<cache>/seed/pip-26.3-setuptools-84.2.1``, one folder per set of wheels, unpacked
 beside it and renamed into place, so a half-written copy is never used), and each env gets:
 
 * ``_orch_seed.pth`` in its site-packages, naming that folder: Python appends it to ``sys.path``
@@ -18,19 +18,15 @@ pip installs into the env, never into the shared copy: it sees that copy as outs
 environment, so ``pip install -U pip`` puts a new pip into the env (which then comes first) and
 ``pip uninstall pip`` leaves the shared copy alone. uv does not see the shared copy at all.
 
-An env records the folder's name (``pip = shared <key>``); a reused env whose folder has gone (the
+An env records the folder's name (``pip = shared pip-26.3...``); a reused env whose folder has gone (the
 cache was cleared) is recreated. ``download = true`` asks the index for the newest pip instead, and
 that goes into the env as before (:mod:`orch.envs.seed`).
 """
 
 from __future__ import annotations
 
-import configparser
 import contextlib
-import hashlib
 import shutil
-import tempfile
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -41,15 +37,16 @@ SHEBANG_MAX = 127  # longer first lines are cut by some kernels: then a /bin/sh 
 
 
 def folder(wheels: Sequence[Path], environ: Mapping[str, str] | None = None) -> Path:
-    """Where the shared copy of ``wheels`` lives (it may not exist yet)."""
-    names = sorted(wheel.name for wheel in wheels)
-    key = hashlib.sha256("\n".join(names).encode()).hexdigest()[:12]
-    label = "-".join(name.split("-", 2)[0].lower() + "-" + name.split("-", 2)[1] for name in names)
-    return cache_dir(environ) / "seed" / f"{label}-{key}"
+    """Where the shared copy of ``wheels`` lives (it may not exist yet): named by the wheels' names and
+    versions (``pip-26.3-setuptools-84.2.1``), which a wheel never changes under."""
+    label = "-".join("-".join(wheel.name.split("-", 2)[:2]).lower() for wheel in sorted(wheels, key=lambda w: w.name))
+    return cache_dir(environ) / "seed" / label
 
 
 def ensure(wheels: Sequence[Path], environ: Mapping[str, str] | None = None) -> Path:
     """The shared copy of ``wheels``, unpacked first when missing; raise ``OSError`` when it cannot be."""
+    import tempfile  # here and below: only a setup needs them, not every start (zipfile alone is 4 ms)
+
     target = folder(wheels, environ)
     if target.is_dir():
         return target
@@ -71,6 +68,8 @@ def ensure(wheels: Sequence[Path], environ: Mapping[str, str] | None = None) -> 
 
 def _unpack(wheel: Path, into: Path) -> None:
     """A pure-Python wheel's files, as an installer puts them into site-packages."""
+    import zipfile
+
     with zipfile.ZipFile(wheel) as archive:
         for member in archive.namelist():
             parts = member.split("/")
@@ -104,6 +103,8 @@ def linked(site_packages: Sequence[Path]) -> Path | None:
 def _scripts(shared: Path, version: tuple[int, ...]) -> dict[str, str]:
     """Console scripts of the shared distributions (name -> ``module:function``); pip's versioned
     names for the env's Python, as pip and uv write them."""
+    import configparser
+
     scripts: dict[str, str] = {}
     for entry_points in sorted(shared.glob("*.dist-info/entry_points.txt")):
         parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)

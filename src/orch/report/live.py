@@ -32,8 +32,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TextIO
 
-import colorama
-
 from orch.execute.masking import current
 from orch.report.colour import RED, Palette, is_terminal, wants_colour
 from orch.report.console import QUIETER, REUSED, setup_split
@@ -73,6 +71,8 @@ class ParallelConsole:
         colored: str | None = None,
     ) -> None:
         if os.name == "nt":  # before taking sys.stdout: colours and cursor movement on old consoles
+            import colorama  # Windows only: 3 ms of every start elsewhere
+
             colorama.just_fix_windows_console()
         self.stream = sys.stdout if stream is None else stream
         self.environ = os.environ if environ is None else environ

@@ -3,8 +3,8 @@
 With ``-p 0`` (the default) envs run one after another in the main thread, in config order, with
 their output streaming through; meanwhile the next envs are set up in background threads
 (:meth:`~orch.schedule.envrun.EnvRunner.setup_ahead`), except those that depend on another or
-hold resources. With ``-p N``/``auto``/``all`` a :class:`~concurrent.futures.
-ThreadPoolExecutor` runs up to N envs at once: an env starts when the envs it ``depends`` on have
+hold resources. With ``-p N``/``auto``/``all`` up to N envs run at once, each in a thread of
+its own (:class:`_Workers`): an env starts when the envs it ``depends`` on have
 finished and none of its ``resources`` is taken; among the ready ones, those that took longest
 last time go first. Package builds happen inside the env tasks, after the env's own setup, and the
 artifact cache makes concurrent askers build once.
@@ -34,8 +34,6 @@ from orch.schedule.graph import by_history, dependencies, run_order
 from orch.schedule.results import EnvResult, EnvStatus
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from orch.schedule.envrun import EnvRunner
 
 EXIT_INTERRUPTED = 130
@@ -222,53 +220,90 @@ def _sequential(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _
         progress.add(runner.run(name))
 
 
+class _Workers:
+    """A thread per running env, and the envs that finished in the order they did: what
+    ``ThreadPoolExecutor`` and ``wait(FIRST_COMPLETED)`` would give, without importing
+    :mod:`concurrent.futures`, which imports :mod:`logging` (4-7 ms of every ``-p`` run's start)."""
+
+    def __init__(self, runner: EnvRunner) -> None:
+        self.runner = runner
+        self.running: set[str] = set()
+        self._done: list[tuple[str, EnvResult | BaseException]] = []
+        self._changed = threading.Condition()
+        self._threads: list[threading.Thread] = []
+
+    def start(self, name: str, cancel: threading.Event) -> None:
+        self.running.add(name)
+        thread = threading.Thread(target=self._work, args=(name, cancel), name=f"orch-env_{len(self._threads)}")
+        self._threads.append(thread)
+        thread.start()
+
+    def join(self) -> None:
+        """Wait for every thread started (after an error: the envs still running end first)."""
+        for thread in self._threads:
+            thread.join()
+
+    def _work(self, name: str, cancel: threading.Event) -> None:
+        outcome: EnvResult | BaseException
+        try:
+            outcome = self.runner.run(name, cancel)
+        except BaseException as exc:  # handed to the scheduling thread, which raises it
+            outcome = exc
+        with self._changed:
+            self._done.append((name, outcome))
+            self._changed.notify()
+
+    def next_done(self) -> tuple[str, EnvResult]:
+        """Wait for the next env to finish; raise what its run raised."""
+        with self._changed:
+            while not self._done:
+                self._changed.wait()
+            name, outcome = self._done.pop(0)
+        self.running.discard(name)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return name, outcome
+
+
 def _parallel(
     runner: EnvRunner, names: Sequence[str], waits: Mapping[str, set[str]], plan: Plan, progress: _Progress
 ) -> None:
-    # here, not at the top: concurrent.futures imports logging, 4 ms of the start of every sequential run
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-
     pending = [n for n in by_history(names, plan.durations) if n not in plan.previous]
     finished: set[str] = set(plan.previous)
     resources = {n: set(runner.config.env(n).resources) if runner.config.env_error(n) is None else set() for n in names}
     taken: set[str] = set()
     cancels: dict[str, threading.Event] = {}
-    running: dict[Future[EnvResult], str] = {}
+    workers = _Workers(runner)
     stopping = False
     runner.console.start(len(pending))
-    pool = ThreadPoolExecutor(max_workers=plan.jobs or max(len(pending), 1), thread_name_prefix="orch-env")
     try:
-        while pending or running:
-            while not stopping and pending and (plan.jobs is None or len(running) < plan.jobs):
+        while pending or workers.running:
+            while not stopping and pending and (plan.jobs is None or len(workers.running) < plan.jobs):
                 ready = next((n for n in pending if waits[n] <= finished and not resources[n] & taken), None)
                 if ready is None:
                     break
                 pending.remove(ready)
                 taken |= resources[ready]
                 cancels[ready] = threading.Event()
-                running[pool.submit(runner.run, ready, cancels[ready])] = ready
-            if not running:
+                workers.start(ready, cancels[ready])
+            if not workers.running:
                 break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                name = running.pop(future)
-                result = future.result()
-                progress.add(result)
-                finished.add(name)
-                taken -= resources[name]
-                if plan.fail_fast and result.status.fails_run and not stopping:
-                    stopping = True
-                    for other in running.values():
-                        cancels[other].set()
+            name, result = workers.next_done()
+            progress.add(result)
+            finished.add(name)
+            taken -= resources[name]
+            if plan.fail_fast and result.status.fails_run and not stopping:
+                stopping = True
+                for other in workers.running:
+                    cancels[other].set()
     except KeyboardInterrupt:
         runner.interrupted = True
         for event in cancels.values():
             event.set()
-        for future in running:
-            progress.add(future.result())
-        running.clear()
+        while workers.running:
+            progress.add(workers.next_done()[1])
     finally:
-        pool.shutdown(wait=True)
+        workers.join()
         runner.console.stop()
     why = "not started (interrupted)" if runner.interrupted else "not started (fail-fast)"
     for name in pending:
