@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 from orch.builders.package_files import PackageFiles, covers, is_config, of_build
 from orch.builders.source_listing import Entry, in_git, junk, list_entries, under, walk
+from orch.builders.source_snapshot import RACY_SECONDS, Snapshots
 from orch.files import write_atomic
 
 __all__ = [
@@ -39,8 +40,6 @@ __all__ = [
     "source_files",
     "source_state",
 ]
-
-RACY_SECONDS = 2.0
 
 _CHUNK = 1024 * 1024
 _CACHE_VERSION = 1
@@ -89,6 +88,7 @@ class SourceScan:
         )
         self._lock = threading.Lock()
         self._cache = _Cache(cache_file, self.top)
+        self._snapshots = Snapshots(None if cache_file is None else cache_file.with_name(".source-listing.json"))
         self._git = in_git(Path(self.top))
         self._listing: tuple[list[Entry], str | None, bool | None] | None = None
         self._parts: dict[str, bytes | None] = {}
@@ -166,7 +166,9 @@ class SourceScan:
         if not os.path.isdir(entry.path) or os.path.islink(entry.path):
             return [entry]
         git = os.path.exists(os.path.join(entry.path, ".git"))
-        inner, _, _ = list_entries(entry.path, [Path(path) for path in self._excluded], git=git)
+        inner, _, _ = list_entries(
+            entry.path, [Path(path) for path in self._excluded], git=git, snapshots=self._snapshots
+        )
         found: list[Entry] = []
         for file in inner:
             found.extend(self._nested(Entry(f"{entry.rel}/{file.rel}", file.path)))
@@ -174,7 +176,8 @@ class SourceScan:
 
     def _listed(self) -> tuple[list[Entry], str | None, bool | None]:
         if self._listing is None:
-            self._listing = list_entries(self.top, [Path(path) for path in self._excluded], git=self._git)
+            excluded = [Path(path) for path in self._excluded]
+            self._listing = list_entries(self.top, excluded, git=self._git, snapshots=self._snapshots)
         return self._listing
 
     def _walk_folders(self, folders: Iterable[str]) -> list[Entry]:

@@ -6,12 +6,26 @@ not ignore, with submodules and nested repositories opened), or a walk of the fo
 from __future__ import annotations
 
 import os
-import re
+import stat as stat_mod
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
+from orch.builders.source_snapshot import (
+    COMMIT,
+    Checked,
+    Repo,
+    Snapshots,
+    Stat,
+    config_files,
+    default_files,
+    find_repo,
+    folders,
+    now,
+    read_head,
+    settled,
+    stat_of,
+)
 from orch.execute import capture
 
 # Never part of the sources: VCS data, orch/tox/nox work dirs, virtual envs, tool caches.
@@ -33,7 +47,6 @@ SKIP_DIRS = frozenset(
 )
 # Build output, skipped only at the top of the project: ``src/pkg/build/`` may well be a subpackage.
 SKIP_TOP_DIRS = frozenset({"build", "dist"})
-_COMMIT = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 
 class Entry(NamedTuple):
@@ -42,10 +55,10 @@ class Entry(NamedTuple):
 
 
 def list_entries(
-    top: str, folders: list[Path], *, git: bool | None = None
+    top: str, folders: list[Path], *, git: bool | None = None, snapshots: Snapshots | None = None
 ) -> tuple[list[Entry], str | None, bool | None]:
     excluded = tuple(path for path in map(os.path.abspath, folders) if under(path, (top,)) and path != top)
-    listed = git_state(top, excluded) if (in_git(Path(top)) if git is None else git) else None
+    listed = git_state(top, excluded, snapshots) if (in_git(Path(top)) if git is None else git) else None
     if listed is not None:
         entries, commit, dirty = listed
         return [entry for entry in entries if not under(entry.path, excluded)], commit, dirty
@@ -56,22 +69,114 @@ def in_git(root: Path) -> bool:
     return any((folder / ".git").exists() for folder in (root, *root.parents))
 
 
-def git_state(top: str, excluded: tuple[str, ...] = ()) -> tuple[list[Entry], str | None, bool | None] | None:
-    """Git's files, HEAD and dirty flag (the three asked at once); None when git cannot list the files.
+def git_state(
+    top: str, excluded: tuple[str, ...] = (), snapshots: Snapshots | None = None
+) -> tuple[list[Entry], str | None, bool | None] | None:
+    """Git's files, HEAD and dirty flag; None when git cannot list the files. The excluded folders
+    (orch's work dir) do not make the sources dirty.
 
-    The excluded folders (orch's work dir) do not make the sources dirty."""
+    With ``snapshots``, what they still vouch for is not asked again (see :mod:`orch.builders.source_snapshot`):
+    an unchanged tree starts no process, an edited file only ``git status``."""
+    known = Checked(None, None) if snapshots is None else snapshots.check(top, excluded)
+    if known.listing is not None and known.status is not None:
+        return _entries(top, known.listing), *known.status
+    repo = None if snapshots is None else find_repo(top)
+    head = None if repo is None else read_head(repo)
+    started = now()
     skip = [f":(exclude){os.path.relpath(path, top).replace(os.sep, '/')}" for path in excluded]
+    fresh = known.listing is None
+    from concurrent.futures import ThreadPoolExecutor  # not imported when no process starts
+
     with ThreadPoolExecutor(3, thread_name_prefix="orch-git") as pool:
-        listing = pool.submit(git, top, "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard")
-        head = pool.submit(git, top, "rev-parse", "--verify", "-q", "HEAD")
-        status = pool.submit(git, top, "status", "--porcelain", "-z", "--", ".", *skip)
-    out = listing.result()
-    entries = None if out is None else git_files(top, out)
+        listing = pool.submit(git, top, "ls-files", *_LS_FILES) if fresh else None
+        status = pool.submit(git, top, "status", *_STATUS, "--", ".", *skip)
+        config = pool.submit(git, top, "config", "--list", "--show-origin", "-z") if fresh and head else None
+    if known.listing is not None:
+        entries: list[Entry] | None = _entries(top, known.listing)
+    else:
+        out = None if listing is None else listing.result()
+        entries = None if out is None else git_files(top, out)
     if entries is None:
         return None
-    commit = (head.result() or b"").decode("ascii", errors="replace").strip()
-    changes = status.result()
-    return entries, commit if _COMMIT.fullmatch(commit) else None, None if changes is None else bool(changes.strip())
+    parsed = _parse_status(status.result(), "" if repo is None else repo.prefix)
+    if parsed is None:
+        return entries, None, None
+    commit, dirty, ignored = parsed
+    if snapshots is not None and repo is not None and head is not None and head[0] == commit:
+        witness = None
+        if fresh:  # the listing's own stats, when they are settled
+            found = None if config is None else config_files(config.result() or b"", top)
+            witness = None if found is None else _witness(repo, head[1], top, excluded, ignored, *found)
+            if witness is None or not settled(witness.values(), started):
+                return entries, commit, dirty
+        files = {entry.path: stat_of(entry.path, follow=False) for entry in entries}
+        submodule = any(stat is not None and stat_mod.S_ISDIR(stat[4]) for stat in files.values())
+        kept = None if submodule or not settled(files.values(), started) else (commit, dirty, files)
+        snapshots.record(top, excluded, witness, [entry.rel for entry in entries], kept)
+    return entries, commit, dirty
+
+
+_LS_FILES = ("-z", "-t", "--cached", "--others", "--exclude-standard")
+# HEAD (``# branch.oid``), every change (the dirty flag) and the folders git skips as ignored.
+_STATUS = ("--porcelain=v2", "-z", "--branch", "--ignored=matching", "--untracked-files=all")
+
+
+def _parse_status(out: bytes | None, prefix: str) -> tuple[str | None, bool, set[str]] | None:
+    """HEAD, the dirty flag and the ignored folders (relative to the root) of ``git status``'s porcelain v2."""
+    if out is None:
+        return None
+    commit: str | None = None
+    dirty = False
+    ignored: set[str] = set()
+    start = f"{prefix}/" if prefix else ""
+    records = iter(out.split(b"\0"))
+    for record in records:
+        text = os.fsdecode(record)
+        if text.startswith("# branch.oid "):
+            oid = text[len("# branch.oid ") :]
+            commit = oid if COMMIT.fullmatch(oid) else None
+        elif text.startswith("! "):
+            if text.endswith("/") and text.startswith(start, 2):
+                ignored.add(text[2 + len(start) : -1])
+        elif text[:2] in ("1 ", "2 ", "u ", "? "):
+            dirty = True
+            if text.startswith("2 "):  # a rename: its original path follows
+                next(records, None)
+    return commit, dirty, ignored
+
+
+def _witness(
+    repo: Repo,
+    head_files: list[str],
+    top: str,
+    excluded: tuple[str, ...],
+    ignored: set[str],
+    config: list[str],
+    excludes_file: str | None,
+) -> dict[str, Stat | None] | None:
+    """The stats git's listing depends on (see :mod:`orch.builders.source_snapshot`)."""
+    paths = [
+        *head_files,
+        os.path.join(repo.gitdir, "index"),
+        os.path.join(repo.gitdir, "config.worktree"),
+        os.path.join(repo.gitdir, "info", "sparse-checkout"),
+        os.path.join(repo.common, "info", "exclude"),
+        *config,
+        *default_files(os.environ.get("XDG_CONFIG_HOME")),
+        *([] if excludes_file is None else [excludes_file]),
+    ]
+    if os.path.isfile(os.path.join(repo.worktree, ".git")):  # a linked worktree's pointer to its data
+        paths.append(os.path.join(repo.worktree, ".git"))
+    folder = os.path.realpath(top)
+    while folder != repo.worktree and os.path.dirname(folder) != folder:  # .gitignore files above the root
+        folder = os.path.dirname(folder)
+        paths.append(os.path.join(folder, ".gitignore"))
+    inside = folders(top, ignored, excluded)
+    return None if inside is None else {**{path: stat_of(path) for path in paths}, **inside}
+
+
+def _entries(top: str, rels: list[str]) -> list[Entry]:
+    return [Entry(rel, os.path.join(top, *rel.split("/"))) for rel in rels]
 
 
 def git(top: str, *args: str) -> bytes | None:
