@@ -341,3 +341,21 @@ def test_a_broken_snapshot_file_costs_only_time(repo: Path, calls: Callable[[], 
     (repo / ".orch" / "dist" / ".source-listing.json").write_text("{not json")
     assert look(repo)[:4] == before[:4]
     assert "ls-files" in calls()
+
+
+@pytest.mark.usefixtures("short_window")
+def test_a_linked_worktree_keeps_a_snapshot_and_sees_its_commits(
+    repo: Path, calls: Callable[[], list[str]], tmp_path: Path
+) -> None:
+    tree = tmp_path / "tree"
+    git(repo, "worktree", "add", "-q", "-b", "feature", str(tree))
+    (tree / ".orch").mkdir()
+    before = warm(tree, calls)
+    assert before.git_commit == git(repo, "rev-parse", "main")
+    write(tree, "src/demo/feature.py")
+    git(tree, "add", "src/demo/feature.py")
+    git(tree, "commit", "-q", "-m", "feature")
+    after = look(tree)
+    assert (after.git_commit, after.files) == (git(tree, "rev-parse", "HEAD"), before.files + 1)
+    calls()
+    assert warm(tree, calls)[:4] == after[:4] == fresh(tree)[:4]
