@@ -84,3 +84,16 @@ def test_requirement_files_stay_online(project) -> None:
     proj.run("run", "-e", "a,b").assert_success()
     for env in ("a", "b"):
         assert not any("--offline" in line for line in installs(proj, env))
+
+
+def test_in_a_sequential_run_the_first_env_resolves_online(project) -> None:
+    """The envs are set up ahead on two threads at once; the first in order resolves online, so its
+    commands need not wait for another env's resolution (which a race between the threads could give)."""
+    ini = TOX_INI.replace("depends = a\n", "").replace("[testenv:c]", "[testenv:unused]")
+    proj = project({"tox.ini": ini})
+    for _ in range(2):
+        proj.run("run", "-e", "b,a", "-r").assert_success()  # b runs first: its turn comes first
+        [first] = [line for line in installs(proj, "b") if "pip install" in line][-1:]
+        assert "--offline" not in first, installs(proj, "b")
+        [second] = [line for line in installs(proj, "a") if "pip install" in line][-1:]
+        assert "--offline" in second and second.endswith(MODE), installs(proj, "a")

@@ -148,7 +148,7 @@ class Installer:
         wanted, earlier = None, set[str]()
         if resolutions is not None and self.kind == "uv" and not self.install_command:
             wanted = resolutions_plan(args, env, cwd)
-        if wanted is not None and resolutions is not None and resolutions.covers(wanted):
+        if wanted is not None and resolutions is not None and resolutions.covers(wanted, self.env_name):
             offline, earlier = self._run(python, ["--offline", *args], cwd, env, log, note=MODE)
             untrusted = resolutions.untrusted(wanted, earlier)
             if offline.ok and not untrusted:
@@ -159,8 +159,9 @@ class Installer:
             else:
                 earlier = set()  # nothing installed
                 _note(log, "the offline install failed: installing online")
-        recorded: set[str] = set()
-        with resolutions.resolving(wanted) if resolutions is not None else contextlib.nullcontext(recorded) as resolved:
+        name, recorded = self.env_name, set[str]()
+        online = contextlib.nullcontext(recorded) if resolutions is None else resolutions.resolving(wanted, name)
+        with online as resolved:
             outcome, installed = self._run(python, args, cwd, env, log)
             if outcome.ok:
                 resolved.update(installed, earlier)

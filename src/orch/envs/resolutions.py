@@ -20,7 +20,12 @@ What keeps this from ever giving an env something a fresh resolution would not:
   nothing in the env, and the install runs online as without this module.
 
 An env whose requirements another env of the run is resolving online right now waits for it, then
-goes offline (with ``-p auto``, the first env resolves and the others link). Nothing here outlives the
+goes offline (with ``-p auto``, the first env resolves and the others link). Which env resolves
+online is the run's first in order (:meth:`OnlineResolutions.rank`): an env about to go online first
+waits, for at most :data:`EARLIER_WAIT` seconds, while an env before it in the run's order is
+being set up and has not reached its install yet. So in a one-after-another run the env whose
+commands run first resolves, instead of whichever set-up thread reached the index first, and its
+commands start without waiting for another env's resolution. Nothing here outlives the
 run: the next run resolves online again, as ``docs/explanation/cold-runs.md`` promises.
 """
 
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +44,7 @@ from orch.envs.seed import requirement_name
 
 _INSTALLED = re.compile(r"^\s*\+\s+([A-Za-z0-9][A-Za-z0-9._-]*)(?:==|\s|@|$)")
 MODE = "resolved online earlier in this run"
+EARLIER_WAIT = 10.0  # seconds an env waits for an earlier env to reach its install (a bound, never reached)
 
 
 def plain_name(requirement: str) -> str | None:
@@ -90,20 +97,55 @@ class OnlineResolutions:
         self._changed = threading.Condition()
         self._fresh: dict[tuple[tuple[str, str], ...], set[str]] = {}
         self._resolving: list[tuple[tuple[tuple[str, str], ...], frozenset[str]]] = []
+        self._order: dict[str, int] = {}
+        self._setting_up: set[str] = set()  # envs being set up that have not reached their install
 
-    def covers(self, wanted: Plan) -> bool:
+    def rank(self, names: Sequence[str]) -> None:
+        """The run's order: of two envs about to resolve the same packages, the earlier goes online."""
+        with self._changed:
+            self._order = {name: index for index, name in enumerate(names)}
+
+    def begin(self, env: str) -> None:
+        """``env``'s setup starts."""
+        with self._changed:
+            self._setting_up.add(env)
+
+    def decided(self, env: str) -> None:
+        """``env`` reached its install (or its setup ended without one): later envs need not wait for it."""
+        with self._changed:
+            self._decided(env)
+
+    def _decided(self, env: str) -> None:
+        if env in self._setting_up:
+            self._setting_up.discard(env)
+            self._changed.notify_all()
+
+    def covers(self, wanted: Plan, env: str = "") -> bool:
         """Whether every requirement of ``wanted`` was installed online in this run under its key; when
-        some are being resolved online right now by another env, wait for that env's install to end."""
+        some are being resolved online right now by another env, wait for that env's install to end.
+        Before answering no, wait while an env earlier in the run's order has not reached its install."""
+        deadline = time.monotonic() + EARLIER_WAIT
         with self._changed:
             while True:
                 fresh = self._fresh.get(wanted.key, set())
                 missing = wanted.names - fresh
                 if not missing:
+                    self._decided(env)
                     return bool(wanted.names)
                 pending = set().union(*(names for key, names in self._resolving if key == wanted.key))
-                if not missing <= pending:
-                    return False
-                self._changed.wait()
+                if missing <= pending:
+                    self._changed.wait()
+                    continue
+                left = deadline - time.monotonic()
+                if not self._earlier_setting_up(env) or left <= 0:
+                    return False  # the env goes online: resolving() marks it decided
+                self._changed.wait(left)
+
+    def _earlier_setting_up(self, env: str) -> bool:
+        mine = self._order.get(env)
+        if mine is None:
+            return False
+        return any(self._order.get(other, mine) < mine for other in self._setting_up)
 
     def untrusted(self, wanted: Plan, installed: Iterable[str]) -> set[str]:
         """What an offline install took that no online install of this run did (empty: all trusted)."""
@@ -111,16 +153,18 @@ class OnlineResolutions:
             return set(installed) - self._fresh.get(wanted.key, set()) - wanted.local
 
     @contextmanager
-    def resolving(self, wanted: Plan | None) -> Iterator[set[str]]:
+    def resolving(self, wanted: Plan | None, env: str = "") -> Iterator[set[str]]:
         """Around an online install: yields a set to fill with the names it installed, recorded at the end
         (empty when it failed); envs waiting on these requirements wake up then."""
         installed: set[str] = set()
         if wanted is None:
+            self.decided(env)
             yield installed
             return
         entry = (wanted.key, wanted.names)
         with self._changed:
             self._resolving.append(entry)
+            self._decided(env)
         try:
             yield installed
         finally:

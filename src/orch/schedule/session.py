@@ -110,6 +110,7 @@ def _run_all(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _Pro
     # they depend on may make what they install), nor those holding resources (never two at once).
     # With -p N too: setting up is mostly waiting on the index, so more setups than N go at once.
     order = run_order(names, waits) if plan.jobs == 1 else by_history(names, plan.durations)
+    runner.resolutions.rank(order)  # the first env in order resolves online, the others follow offline
     ahead = [n for n in order if n in configs and not waits[n] and not configs[n].resources]
     ahead = [n for n in ahead if n not in plan.previous]
     workers = plan.setup_ahead if plan.jobs == 1 else min(plan.setup_ahead and AHEAD_PARALLEL, len(ahead))

@@ -90,3 +90,43 @@ def test_an_env_waits_for_the_online_install_resolving_its_requirements(tmp_path
         installed.add("pytest")
     waiter.join(10)
     assert answers == [True]
+
+
+def test_the_env_first_in_order_resolves_online_even_when_it_gets_there_second(tmp_path: Path) -> None:
+    resolutions = OnlineResolutions()
+    resolutions.rank(["first", "second"])
+    wanted = plan(["pytest"], {}, tmp_path)
+    assert wanted is not None
+    resolutions.begin("first")  # still creating its env
+    resolutions.begin("second")
+    answers: list[bool] = []
+    waiter = threading.Thread(target=lambda: answers.append(resolutions.covers(wanted, "second")))
+    waiter.start()
+    waiter.join(0.2)
+    assert waiter.is_alive() and not answers  # "second" reached the index first, and waits
+    assert not resolutions.covers(wanted, "first")  # "first" goes online
+    with resolutions.resolving(wanted, "first") as installed:
+        waiter.join(0.2)
+        assert waiter.is_alive()  # now waiting for that install
+        installed.add("pytest")
+    waiter.join(10)
+    assert answers == [True]  # and installs offline
+
+
+def test_an_earlier_env_that_installs_nothing_lets_the_later_go_on(tmp_path: Path) -> None:
+    resolutions = OnlineResolutions()
+    resolutions.rank(["reused", "later", "unranked"])
+    wanted = plan(["pytest"], {}, tmp_path)
+    assert wanted is not None
+    resolutions.begin("reused")
+    resolutions.begin("later")
+    answers: list[bool] = []
+    waiter = threading.Thread(target=lambda: answers.append(resolutions.covers(wanted, "later")))
+    waiter.start()
+    waiter.join(0.2)
+    assert waiter.is_alive()
+    resolutions.decided("reused")  # its setup ended without an install (a reused env)
+    waiter.join(10)
+    assert answers == [False]  # "later" goes online itself
+    assert not resolutions.covers(wanted, "not-in-the-run")  # no rank: never waits
+    assert not resolutions.covers(wanted)
