@@ -20,7 +20,6 @@ on every run (its sources may have changed), as tox-uv does.
 
 from __future__ import annotations
 
-import hashlib
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
@@ -89,6 +88,8 @@ def project_name(root: Path, env_name: str) -> str:
 
 def file_digests(root: Path) -> dict[str, str]:
     """sha256 of ``uv.lock`` and ``pyproject.toml`` (``missing`` when absent), for the env's record."""
+    import hashlib  # only a lock runner env needs it: OpenSSL's start is 3 ms of every run
+
     result = {}
     for name in (LOCK_FILE, PROJECT_FILE):
         try:

@@ -14,7 +14,6 @@ envs; one built for another Python than the env's is built again for it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -118,6 +117,8 @@ def incompatibility(artifact: Artifact, interpreter: Interpreter | None) -> str 
 
 
 def _sha256(path: Path) -> str:
+    import hashlib  # only an env that installs a package needs it: OpenSSL's start is 3 ms of every run
+
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
