@@ -10,26 +10,41 @@ the groups contain: a changed group list in ``pyproject.toml`` sets the env up a
   ``[project.optional-dependencies]``, the project being installed by its packagedef, as in tox.
 
 Every problem (no ``pyproject.toml``, a missing group, a bad item) is one :class:`GroupError` line.
+
+Reading the groups means parsing ``pyproject.toml`` and importing ``packaging`` (about 20 ms), once
+per env on every run. So :func:`resolve` can keep its answer in a small file (``cache``) beside the
+env, with the file's identity (device, inode, size, modification and change times, nanoseconds):
+while that is unchanged, the file was not written and the answer holds. An answer computed from a
+file modified less than :data:`SETTLED` seconds earlier is not kept (a write in the same clock tick
+would leave the times as they were: git's "racy clean" problem), nor one holding a URL password.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from orch.config.typed import canonical_name
 from orch.envs.api import EnvSetupError
+from orch.execute.masking import USERINFO
+from orch.files import write_atomic
 
 PYPROJECT = "pyproject.toml"
+SETTLED = 2.0  # seconds: an answer from a file modified more recently is not kept
 
 
 class GroupError(EnvSetupError):
     """A dependency group that cannot be read; the message is one line."""
 
 
-def resolve(root: Path, groups: Iterable[str]) -> tuple[str, ...]:
-    """The requirements of ``groups`` in ``root/pyproject.toml``, sorted and without duplicates.
+def resolve(root: Path, groups: Iterable[str], cache: Path | None = None) -> tuple[str, ...]:
+    """The requirements of ``groups`` in ``root/pyproject.toml``, sorted and without duplicates; kept
+    in ``cache`` and read back from it while the file is unchanged (see the module).
 
     Raises :class:`GroupError` (without the env name: the caller adds it).
     """
@@ -37,12 +52,43 @@ def resolve(root: Path, groups: Iterable[str]) -> tuple[str, ...]:
     if not names:
         return ()
     path = root / PYPROJECT
+    identity = _identity(path)
+    key = {"path": str(path), "file": identity, "groups": list(names)}
+    if cache is not None and identity is not None:
+        kept = _read(cache)
+        if kept.get("key") == key and isinstance(kept.get("requirements"), list):
+            return tuple(map(str, kept["requirements"]))
+    result = _parse(path, names)
+    settled = identity is not None and time.time() - identity[3] / 1e9 > SETTLED
+    if cache is not None and settled and not any(USERINFO.search(item) for item in result):
+        with contextlib.suppress(OSError):  # not kept: read again next time
+            write_atomic(cache, json.dumps({"key": key, "requirements": list(result)}) + "\n")
+    return result
+
+
+def _identity(path: Path) -> list[int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def _read(cache: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _parse(path: Path, names: tuple[str, ...]) -> tuple[str, ...]:
     from orch.config.toml import tomllib  # here, not at the top: a run that reads no pyproject skips it (3 ms)
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise GroupError(f"no {PYPROJECT} in {root} to read dependency groups from") from None
+        raise GroupError(f"no {PYPROJECT} in {path.parent} to read dependency groups from") from None
     except (OSError, ValueError) as exc:
         raise GroupError(f"cannot read dependency groups from {path}: {exc}") from None
     except RecursionError:

@@ -184,7 +184,8 @@ def _log(log: Path, line: str) -> None:
 def _group_requirements(config: EnvConfig, root: Path) -> tuple[str, ...]:
     """The requirements of the env's ``dependency_groups``; a group that cannot be read fails the env."""
     try:
-        return groups.resolve(root, config.dependency_groups)
+        cache = config.env_dir.with_name(f"{config.env_dir.name}.groups.json")  # beside the env, as its locks
+        return groups.resolve(root, config.dependency_groups, cache)
     except groups.GroupError as exc:
         raise EnvSetupError(f"{config.name}: {exc}") from None
 

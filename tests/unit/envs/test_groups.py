@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,39 @@ def test_no_pyproject(tmp_path: Path) -> None:
     with pytest.raises(GroupError, match=r"no pyproject\.toml in"):
         resolve(tmp_path, ["test"])
     assert resolve(tmp_path, []) == ()
+
+
+def _age(path: Path, seconds: float = 60) -> None:
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns - int(seconds * 1e9)))
+
+
+def test_the_answer_is_kept_while_the_file_is_unchanged(root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "e.groups.json"
+    _age(root / "pyproject.toml")
+    assert resolve(root, ["test-tools"], cache) == ("coverage[toml]", "pytest>=8")
+    kept = json.loads(cache.read_text())
+    kept["requirements"] = ["from-the-cache"]  # proves the next answer is read, not parsed
+    cache.write_text(json.dumps(kept))
+    assert resolve(root, ["test-tools"], cache) == ("from-the-cache",)
+    assert resolve(root, ["cov"], cache) == ("coverage[toml]",)  # other groups: parsed again
+    (root / "pyproject.toml").write_text(PYPROJECT.replace("pytest>=8", "pytest>=9"))
+    assert resolve(root, ["test-tools"], cache) == ("coverage[toml]", "pytest>=9")  # changed: parsed
+
+
+def test_no_answer_is_kept_from_a_file_just_written_or_with_a_password(root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "e.groups.json"
+    resolve(root, ["test-tools"], cache)
+    assert not cache.exists()  # written in the last seconds: a write in the same clock tick could go unseen
+    (root / "pyproject.toml").write_text('[dependency-groups]\ng = ["pkg @ https://me:s3cret@example.com/pkg.whl"]\n')
+    _age(root / "pyproject.toml")
+    assert resolve(root, ["g"], cache) == ("pkg @ https://me:s3cret@example.com/pkg.whl",)
+    assert not cache.exists()
+
+
+def test_a_bad_cache_is_read_past(root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "e.groups.json"
+    cache.write_text("{not json")
+    _age(root / "pyproject.toml")
+    assert resolve(root, ["cov"], cache) == ("coverage[toml]",)
+    assert json.loads(cache.read_text())["requirements"] == ["coverage[toml]"]
