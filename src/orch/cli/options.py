@@ -129,10 +129,9 @@ def _default(inherited: bool, value: object) -> object:
     return argparse.SUPPRESS if inherited else value
 
 
-def common_parser(*, inherited: bool) -> OrchArgumentParser:
+def common_options(parser: argparse.ArgumentParser, *, inherited: bool) -> None:
     """The options every command takes, before the command or after it."""
-    common = OrchArgumentParser(add_help=False)
-    group = common.add_argument_group("common options")
+    group = parser.add_argument_group("common options")
     group.add_argument(
         "-c",
         "--conf",
@@ -190,12 +189,10 @@ def common_parser(*, inherited: bool) -> OrchArgumentParser:
         default=_default(inherited, False),
         help="accepted for tox; changes nothing: orch never provisions a tox (requires and min_version only inform)",
     )
-    return common
 
 
-def selection_parser(*, inherited: bool) -> OrchArgumentParser:
-    selection = OrchArgumentParser(add_help=False)
-    group = selection.add_argument_group("env selection")
+def selection_options(parser: argparse.ArgumentParser, *, inherited: bool) -> None:
+    group = parser.add_argument_group("env selection")
     group.add_argument(
         "-e",
         "--env",
@@ -231,13 +228,11 @@ def selection_parser(*, inherited: bool) -> OrchArgumentParser:
         default=_default(inherited, None),
         help="leave out envs matching this regular expression",
     )
-    return selection
 
 
-def run_parser(*, inherited: bool) -> OrchArgumentParser:
+def run_options(parser: argparse.ArgumentParser, *, inherited: bool) -> None:
     """Options of the commands that set envs up (``run``, ``exec``, and ``orch`` alone)."""
-    run = OrchArgumentParser(add_help=False)
-    group = run.add_argument_group("running")
+    group = parser.add_argument_group("running")
     group.add_argument(
         "-r", "--recreate", action="store_true", default=_default(inherited, False), help="create the envs anew"
     )
@@ -341,13 +336,11 @@ def run_parser(*, inherited: bool) -> OrchArgumentParser:
         default=_default(inherited, False),
         help="run every env, whatever result_cache says (wins over --cached)",
     )
-    return run
 
 
-def shard_parser(*, inherited: bool) -> OrchArgumentParser:
+def shard_options(parser: argparse.ArgumentParser, *, inherited: bool) -> None:
     """``--shard K/N`` and ``--durations FILE`` (``orch run`` and ``orch`` alone)."""
-    shard = OrchArgumentParser(add_help=False)
-    group = shard.add_argument_group("sharding (one of N CI jobs)")
+    group = parser.add_argument_group("sharding (one of N CI jobs)")
     group.add_argument(
         "--shard",
         metavar="K/N",
@@ -360,7 +353,6 @@ def shard_parser(*, inherited: bool) -> OrchArgumentParser:
         default=_default(inherited, None),
         help="durations for --shard: a run record or a JSON object env -> seconds (default: every env 1 s)",
     )
-    return shard
 
 
 def _python_option(parser: argparse.ArgumentParser) -> None:

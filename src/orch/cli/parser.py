@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from orch import __version__
 from orch.cli.formatter import RawDescriptionHelpFormatter
@@ -13,11 +13,11 @@ from orch.cli.options import (
     COMMANDS,
     OrchArgumentParser,
     _python_option,
-    common_parser,
+    common_options,
     legacy_options,
-    run_parser,
-    selection_parser,
-    shard_parser,
+    run_options,
+    selection_options,
+    shard_options,
 )
 
 ALIASES = {  # tox 4's short names
@@ -122,60 +122,74 @@ class Commands(_SubParsers):
         self._parsers.on_build.append(call)
 
 
-class _Parents:
-    """The option groups the commands inherit, each made when the first command that needs it is built."""
+AddOptions = Callable[[argparse.ArgumentParser], None]
 
-    def __init__(self, add_plugin_options: Callable[[argparse.ArgumentParser], None] | None) -> None:
+
+class _Inherited:
+    """The option groups the commands inherit (without defaults, see :func:`orch.cli.options._default`), each
+    added straight to a command's parser: no parser of its own to copy from (argparse's ``parents``), which cost
+    every start the making of 3 more parsers."""
+
+    def __init__(self, add_plugin_options: AddOptions | None) -> None:
         self._add_plugin_options = add_plugin_options
 
-    @functools.cached_property
-    def common(self) -> OrchArgumentParser:
-        common = common_parser(inherited=True)
+    def common(self, parser: argparse.ArgumentParser) -> None:
+        common_options(parser, inherited=True)
         if self._add_plugin_options is not None:
-            self._add_plugin_options(common)
-        return common
+            self._add_plugin_options(parser)
 
-    @functools.cached_property
-    def selection(self) -> OrchArgumentParser:
-        return selection_parser(inherited=True)
+    @staticmethod
+    def selection(parser: argparse.ArgumentParser) -> None:
+        selection_options(parser, inherited=True)
 
-    @functools.cached_property
-    def running(self) -> OrchArgumentParser:
-        return run_parser(inherited=True)
+    @staticmethod
+    def running(parser: argparse.ArgumentParser) -> None:
+        run_options(parser, inherited=True)
 
-    @functools.cached_property
-    def shard(self) -> OrchArgumentParser:
-        return shard_parser(inherited=True)
+    @staticmethod
+    def shard(parser: argparse.ArgumentParser) -> None:
+        shard_options(parser, inherited=True)
 
 
-def build_parser(
-    add_plugin_options: Callable[[argparse.ArgumentParser], None] | None = None,
-) -> OrchArgumentParser:
-    top = common_parser(inherited=False)
-    if add_plugin_options is not None:
-        add_plugin_options(top)
+def _command(prog: str, *groups: AddOptions, **kwargs: Any) -> OrchArgumentParser:
+    """A command's parser with the option groups it inherits, in order, before its own options (as ``parents``)."""
+    parser = OrchArgumentParser(prog=prog, **kwargs)
+    for add in groups:
+        add(parser)
+    return parser
+
+
+def build_parser(add_plugin_options: AddOptions | None = None) -> OrchArgumentParser:
     parser = OrchArgumentParser(
         prog="orch",
         description="A tox-compatible orchestrator of test environments and packages: type `orch` where you "
         "typed `tox`. Without a command, `orch` runs the default envs (as `orch run`).",
         epilog=DIFFERENCES,
         formatter_class=RawDescriptionHelpFormatter,
-        parents=[top, selection_parser(inherited=False), run_parser(inherited=False), shard_parser(inherited=False)],
     )
+    common_options(parser, inherited=False)
+    if add_plugin_options is not None:
+        add_plugin_options(parser)
+    selection_options(parser, inherited=False)
+    run_options(parser, inherited=False)
+    shard_options(parser, inherited=False)
     parser.add_argument("--version", action="version", version=f"orch {__version__}")
     parser.add_argument("-n", "--notest", action="store_true", help="set the envs up, run no commands")
     legacy_options(parser)
     sub = cast("Commands", parser.add_subparsers(dest="command", metavar="COMMAND", action=Commands))
-    parents = _Parents(add_plugin_options)
+    inherited = _Inherited(add_plugin_options)
     for name, aliases, what, build in COMMAND_PARSERS:
-        sub.command(name, functools.partial(build, parents=parents), aliases=aliases, help=what)
+        sub.command(name, functools.partial(build, inherited=inherited), aliases=aliases, help=what)
     return parser
 
 
-def _run(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_run = OrchArgumentParser(
-        prog=prog,
-        parents=[parents.common, parents.selection, parents.running, parents.shard],
+def _run(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_run = _command(
+        prog,
+        inherited.common,
+        inherited.selection,
+        inherited.running,
+        inherited.shard,
         epilog=EXIT_CODES,
         formatter_class=RawDescriptionHelpFormatter,
     )
@@ -185,10 +199,12 @@ def _run(prog: str, parents: _Parents) -> OrchArgumentParser:
     return p_run
 
 
-def _exec(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_exec = OrchArgumentParser(
-        prog=prog,
-        parents=[parents.common, parents.selection, parents.running],
+def _exec(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_exec = _command(
+        prog,
+        inherited.common,
+        inherited.selection,
+        inherited.running,
         description="Run a command in one env, created or reused with its deps but, as tox exec, without "
         "building or installing the project's package (--install or --installpkg FILE installs one). Only the "
         "command's output goes to stdout, orch's lines to stderr; the exit code is the command's.",
@@ -202,15 +218,15 @@ def _exec(prog: str, parents: _Parents) -> OrchArgumentParser:
     return p_exec
 
 
-def _build(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_build = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection, parents.running])
+def _build(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_build = _command(prog, inherited.common, inherited.selection, inherited.running)
     p_build.add_argument("--packagedef", metavar="NAME", help="build this packagedef instead")
     p_build.add_argument("--json", action="store_true", help="the artifacts with their provenance, as JSON")
     return p_build
 
 
-def _list(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_list = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection])
+def _list(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_list = _command(prog, inherited.common, inherited.selection)
     p_list.add_argument("-a", "--all", action="store_true", help="every env the config defines, not only defaults")
     p_list.add_argument("-d", dest="default_only", action="store_true", help="only the default envs (as without -a)")
     p_list.add_argument("--no-desc", action="store_true", help="names only")
@@ -218,8 +234,8 @@ def _list(prog: str, parents: _Parents) -> OrchArgumentParser:
     return p_list
 
 
-def _config(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_config = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection])
+def _config(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_config = _command(prog, inherited.common, inherited.selection)
     p_config.add_argument("-k", "--keys", nargs="+", metavar="KEY", help="only these keys")
     p_config.add_argument("--format", choices=("ini", "json", "toml"), default="ini", help="output format")
     p_config.add_argument("--core", action="store_true", help="also show the core section")
@@ -227,8 +243,8 @@ def _config(prog: str, parents: _Parents) -> OrchArgumentParser:
     return p_config
 
 
-def _convert(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_convert = OrchArgumentParser(prog=prog, parents=[parents.common])
+def _convert(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_convert = _command(prog, inherited.common)
     p_convert.add_argument("source", nargs="?", default="tox.ini", help="the ini file (default: tox.ini)")
     p_convert.add_argument(
         "--to",
@@ -240,8 +256,8 @@ def _convert(prog: str, parents: _Parents) -> OrchArgumentParser:
     return p_convert
 
 
-def _matrix(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_matrix = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection])
+def _matrix(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_matrix = _command(prog, inherited.common, inherited.selection)
     p_matrix.add_argument(
         "--format",
         choices=("github", "gitlab", "json"),
@@ -253,8 +269,8 @@ def _matrix(prog: str, parents: _Parents) -> OrchArgumentParser:
     return p_matrix
 
 
-def _ci(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_ci = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection])
+def _ci(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_ci = _command(prog, inherited.common, inherited.selection)
     p_ci.add_argument(
         "system", choices=("github", "gitlab"), help="github: .github/workflows/orch.yml; gitlab: .gitlab-ci.yml"
     )
@@ -277,8 +293,8 @@ def _ci(prog: str, parents: _Parents) -> OrchArgumentParser:
     return p_ci
 
 
-def _cache(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_cache = OrchArgumentParser(prog=prog, parents=[parents.common])
+def _cache(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_cache = _command(prog, inherited.common)
     p_cache.add_argument("action", choices=("list", "show", "clear"), help="list entries, show one, or clear")
     p_cache.add_argument("key", nargs="?", metavar="KEY", help="show: the entry's key (a unique prefix is enough)")
     p_cache.add_argument("--env", metavar="ENV", help="list, clear: only the entries of this env")
@@ -286,18 +302,18 @@ def _cache(prog: str, parents: _Parents) -> OrchArgumentParser:
     return p_cache
 
 
-def _devenv(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_devenv = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection, parents.running])
+def _devenv(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_devenv = _command(prog, inherited.common, inherited.selection, inherited.running)
     p_devenv.add_argument("path", nargs="?", default="venv", help="where the env goes (default: venv)")
     return p_devenv
 
 
-def _depends(prog: str, parents: _Parents) -> OrchArgumentParser:
-    return OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection])
+def _depends(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    return _command(prog, inherited.common, inherited.selection)
 
 
-def _quickstart(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_quick = OrchArgumentParser(prog=prog, parents=[parents.common])
+def _quickstart(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_quick = _command(prog, inherited.common)
     p_quick.add_argument("root", nargs="?", default=".", help="the folder to write it in (default: .)")
     p_quick.add_argument(
         "--format", choices=("ini", "toml"), default="ini", help="tox.ini (default) or tox.toml; never overwrites"
@@ -305,14 +321,14 @@ def _quickstart(prog: str, parents: _Parents) -> OrchArgumentParser:
     return p_quick
 
 
-def _schema(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_schema = OrchArgumentParser(prog=prog, parents=[parents.common])
+def _schema(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_schema = _command(prog, inherited.common)
     p_schema.add_argument("-o", "--output-file", metavar="FILE", help="write to FILE instead of stdout")
     return p_schema
 
 
-def _legacy(prog: str, parents: _Parents) -> OrchArgumentParser:
-    p_legacy = OrchArgumentParser(prog=prog, parents=[parents.common, parents.selection, parents.running])
+def _legacy(prog: str, inherited: _Inherited) -> OrchArgumentParser:
+    p_legacy = _command(prog, inherited.common, inherited.selection, inherited.running)
     p_legacy.add_argument("-n", "--notest", action="store_true", help="set the envs up, run no commands")
     legacy_options(p_legacy)
     return p_legacy
