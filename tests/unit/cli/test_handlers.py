@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from orch.cli.main import HANDLERS, RUNS_ENVS, handler
+from orch.cli.main import HANDLERS, READS_ONLY, RUNS_ENVS, handler
 from orch.cli.parser import ALIASES, COMMANDS, Commands, build_parser
 
 
 def test_every_command_has_a_handler() -> None:
     assert set(HANDLERS) == set(COMMANDS)
     assert set(ALIASES.values()) <= set(HANDLERS)
-    assert set(HANDLERS) >= RUNS_ENVS
+    assert set(HANDLERS) >= RUNS_ENVS | READS_ONLY
+    assert not RUNS_ENVS & READS_ONLY  # a command that runs envs handles SIGTERM and SIGHUP
 
 
 @pytest.mark.parametrize("command", COMMANDS)
