@@ -105,7 +105,7 @@ def git_state(
     if snapshots is not None and repo is not None and head is not None and head[0] == commit:
         witness = None
         if fresh:  # the listing's own stats, when they are settled
-            found = None if config is None else config_files(config.result() or b"", top)
+            found = None if config is None else config_files(config.result() or b"", repo.worktree)
             witness = None if found is None else _witness(repo, head[1], top, excluded, ignored, *found)
             if witness is None or not settled(witness.values(), started):
                 return entries, commit, dirty
@@ -158,6 +158,7 @@ def _witness(
     paths = [
         *head_files,
         os.path.join(repo.gitdir, "index"),
+        os.path.join(repo.common, "config"),
         os.path.join(repo.gitdir, "config.worktree"),
         os.path.join(repo.gitdir, "info", "sparse-checkout"),
         os.path.join(repo.common, "info", "exclude"),

@@ -128,9 +128,10 @@ def read_head(repo: Repo) -> tuple[str | None, list[str]] | None:
     return None, files
 
 
-def config_files(out: bytes, top: str) -> tuple[list[str], str | None] | None:
-    """The files ``git config --list --show-origin -z`` read and the last ``core.excludesFile``
-    (absolute); None when a value came from elsewhere than a file (the command line) or is unusable."""
+def config_files(out: bytes, worktree: str) -> tuple[list[str], str | None] | None:
+    """The files ``git config --list --show-origin -z`` read (relative ones are below the worktree,
+    where git works from) and the last ``core.excludesFile`` (absolute); None when a value came from
+    elsewhere than a file (the command line) or is unusable."""
     items = out.split(b"\0")
     files: list[str] = []
     excludes: str | None = None
@@ -138,7 +139,7 @@ def config_files(out: bytes, top: str) -> tuple[list[str], str | None] | None:
         text = os.fsdecode(origin)
         if not text.startswith("file:"):
             return None
-        path = os.path.join(top, text[len("file:") :])
+        path = os.path.join(worktree, text[len("file:") :])
         if path not in files:
             files.append(path)
         key, _, value = os.fsdecode(entry).partition("\n")

@@ -284,6 +284,18 @@ def test_a_root_below_the_top_sees_gitignore_files_above_it(repo: Path, calls: C
 
 
 @pytest.mark.usefixtures("short_window")
+def test_a_root_below_the_top_sees_the_repository_config(repo: Path, calls: Callable[[], list[str]]) -> None:
+    root = repo / "src"
+    write(repo, "src/demo/data.txt")
+    write(repo, "more-excludes", "*.txt\n")
+    (root / ".orch").mkdir()
+    before = warm(root, calls)
+    git(repo, "config", "core.excludesFile", str(repo / "more-excludes"))
+    after = look(root)
+    assert (after.files, after[:4]) == (before.files - 1, fresh(root)[:4])
+
+
+@pytest.mark.usefixtures("short_window")
 def test_a_new_global_excludes_file_is_seen(
     repo: Path, calls: Callable[[], list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
