@@ -12,7 +12,9 @@ sha256 of its content.
 Hashing every file on every ``orch run`` would cost more than it saves, so per-file hashes are kept
 in a small JSON cache keyed by (size, mtime, ctime, inode): an unchanged tree costs one ``stat`` per
 file. A file changed less than :data:`RACY_SECONDS` before it was hashed is not cached, so an edit
-that keeps both the size and a coarse timestamp is still seen (git's "racy clean" problem).
+that keeps both the size and a coarse timestamp is still seen (git's "racy clean" problem). Git's
+list of files, HEAD and the dirty flag are kept the same way, with the stats they depend on
+(:mod:`orch.builders.source_snapshot`): an unchanged checkout starts no ``git`` process.
 """
 
 from __future__ import annotations

@@ -11,11 +11,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from orch.builders import source_snapshot
 from orch.builders.source import SourceScan, SourceState
@@ -371,3 +374,59 @@ def test_a_linked_worktree_keeps_a_snapshot_and_sees_its_commits(
     assert (after.git_commit, after.files) == (git(tree, "rev-parse", "HEAD"), before.files + 1)
     calls()
     assert warm(tree, calls)[:4] == after[:4] == fresh(tree)[:4]
+
+
+FOLDERS = ("", "src/demo/", "logs/", "empty/", "ignored/", "src/new/")
+NAMES = ("a.py", "b.log", "c.txt")
+STEPS = st.one_of(
+    st.tuples(st.just("write"), st.sampled_from(FOLDERS), st.sampled_from(NAMES), st.integers(0, 3)),
+    st.tuples(st.just("delete"), st.sampled_from(FOLDERS), st.sampled_from(NAMES), st.just(0)),
+    st.tuples(st.just("rename"), st.sampled_from(FOLDERS), st.sampled_from(NAMES), st.integers(0, 5)),
+    st.tuples(st.just("ignore"), st.sampled_from(FOLDERS), st.sampled_from(("*.txt", "*.py", "")), st.just(0)),
+    st.tuples(st.sampled_from(("add", "commit", "rm-cached")), st.just(""), st.sampled_from(NAMES), st.just(0)),
+)
+
+
+def _apply(root: Path, step: tuple[str, str, str, int]) -> None:
+    kind, folder, name, number = step
+    path = root / f"{folder}{name}"
+    if kind == "write":
+        write(root, f"{folder}{name}", f"{number}\n")
+    elif kind == "delete":
+        path.unlink(missing_ok=True)
+    elif kind == "rename" and path.exists():
+        target = root / FOLDERS[number]
+        target.mkdir(parents=True, exist_ok=True)
+        path.rename(target / f"moved-{name}")
+    elif kind == "ignore":
+        write(root, f"{folder}.gitignore", f"{name}\n")
+    elif kind == "add":
+        git(root, "add", "-A")
+    elif kind == "commit":
+        git(root, "commit", "-q", "--allow-empty", "-am", "step")
+    elif kind == "rm-cached":
+        git(root, "rm", "-r", "-q", "--cached", "--ignore-unmatch", "src/demo")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEPS, min_size=1, max_size=4))
+def test_any_sequence_of_changes_gives_what_git_says(
+    steps: list[tuple[str, str, str, int]], calls: Callable[[], list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(source_snapshot, "RACY_SECONDS", WINDOW)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        git(root, "init", "-q", "-b", "main")
+        write(root, ".gitignore", "*.log\nignored/\n")
+        write(root, "src/demo/__init__.py")
+        write(root, "logs/run.log")
+        (root / "empty").mkdir()
+        (root / ".orch").mkdir()
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "first")
+        warm(root, calls)
+        for step in steps:
+            _apply(root, step)
+            assert look(root)[:4] == fresh(root)[:4], step
+            settle()
+            look(root)  # keeps the snapshot of the new state, which the next step must invalidate
