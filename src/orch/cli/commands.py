@@ -230,19 +230,22 @@ def _run_options(args: argparse.Namespace, exec_argv: tuple[str, ...] | None = N
     return RunOptions(recreate=args.recreate, notest=notest, skip_missing=skip, exec_argv=exec_argv, hash_seed=seed)
 
 
+def _random_below(top: int) -> int:
+    """A random number in ``[0, top)`` from the system's source (the random module costs 1 ms of every start)."""
+    return int.from_bytes(os.urandom(8), "big") % top
+
+
 def hash_seed(args: argparse.Namespace) -> int | None:
     """PYTHONHASHSEED for the commands, chosen once per run as tox 4 does: ``--hashseed N``, none for ``notset``,
     else the caller's ``$PYTHONHASHSEED`` (unless empty or ``random``), else a random one. Printed (at the default
     verbosity) so that a failure depending on it can be reproduced; ``args.hash_seed`` then keeps it."""
-    import random
-
     chosen = getattr(args, "hash_seed", None)
     if chosen == "notset":
         return None
     if chosen is None:
         caller = os.environ.get("PYTHONHASHSEED", "")
         top = 1024 if sys.platform == "win32" else 4294967295
-        chosen = int(caller) if caller.isdigit() and int(caller) > 0 else random.randint(1, top)
+        chosen = int(caller) if caller.isdigit() and int(caller) > 0 else _random_below(top) + 1
         args.hash_seed = chosen
         command = getattr(args, "command", None)
         if command != "build" and args.verbose - args.quiet >= (1 if command in ("exec", "e") else 0):

@@ -26,7 +26,6 @@ import codecs
 import os
 import shutil
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -289,6 +288,8 @@ class ParallelConsole:
         with self._lock:
             spool = self._spools.get(env)
             if spool is None:
+                import tempfile  # only -p's captured output needs it: 2 ms of every start otherwise
+
                 spool = self._spools[env] = tempfile.TemporaryFile()  # noqa: SIM115 - closed at env_end
 
         def write(line: bytes) -> None:

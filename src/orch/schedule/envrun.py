@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -465,6 +464,8 @@ class EnvRunner:
                         shutil.rmtree(old, ignore_errors=True)
                 return env.env_log_dir
             env.env_tmp_dir.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only when another run uses the env: 2 ms of every start otherwise
+
             log_dir = Path(tempfile.mkdtemp(prefix=RUN_LOGS, dir=env.env_log_dir))
         result.log_dir = str(log_dir)
         self.console.note(
