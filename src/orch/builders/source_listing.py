@@ -60,8 +60,7 @@ def list_entries(
     excluded = tuple(path for path in map(os.path.abspath, folders) if under(path, (top,)) and path != top)
     listed = git_state(top, excluded, snapshots) if (in_git(Path(top)) if git is None else git) else None
     if listed is not None:
-        entries, commit, dirty = listed
-        return [entry for entry in entries if not under(entry.path, excluded)], commit, dirty
+        return listed
     return sorted(walk(top, "", excluded), key=lambda entry: entry.rel), None, None
 
 
@@ -98,6 +97,7 @@ def git_state(
         entries = None if out is None else git_files(top, out)
     if entries is None:
         return None
+    entries = [entry for entry in entries if not under(entry.path, excluded)]  # even tracked ones
     parsed = _parse_status(status.result(), "" if repo is None else repo.prefix)
     if parsed is None:
         return entries, None, None

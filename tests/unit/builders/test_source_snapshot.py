@@ -266,6 +266,40 @@ def test_every_change_is_seen(
 
 
 @pytest.mark.usefixtures("short_window")
+def test_before_the_first_commit_and_on_a_detached_head(tmp_path: Path, calls: Callable[[], list[str]]) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, "a.py")
+    (root / ".orch").mkdir()
+    unborn = warm(root, calls)
+    assert (unborn.git_commit, unborn.dirty) == (None, True)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "first")
+    born = look(root)
+    assert (born.git_commit, born.dirty) == (git(root, "rev-parse", "HEAD"), False)
+    git(root, "commit", "-q", "--allow-empty", "-m", "second")
+    settle()
+    look(root)
+    git(root, "checkout", "-q", "--detach", "HEAD~1")
+    detached = look(root)
+    assert detached.git_commit == born.git_commit
+    calls()
+    assert warm(root, calls)[:4] == detached[:4] == fresh(root)[:4]
+
+
+@pytest.mark.usefixtures("short_window")
+def test_tracked_files_in_the_work_dir_do_not_count(repo: Path, calls: Callable[[], list[str]]) -> None:
+    write(repo, ".orch/tracked.txt")
+    git(repo, "add", "-f", ".orch")
+    git(repo, "commit", "-q", "-m", "a file in the work dir")  # orch then writes its snapshot beside it
+    before = warm(repo, calls)
+    write(repo, ".orch/tracked.txt", "changed\n")
+    assert look(repo)[:4] == before[:4]
+    assert calls() == []
+
+
+@pytest.mark.usefixtures("short_window")
 def test_an_edit_asks_git_status_alone(repo: Path, calls: Callable[[], list[str]]) -> None:
     warm(repo, calls)
     _edit(repo)
