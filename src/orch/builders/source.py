@@ -70,7 +70,7 @@ def source_state(root: Path, *, cache_file: Path | None = None, exclude: Iterabl
 def source_files(root: Path, *, exclude: Iterable[Path] = ()) -> list[str]:
     """The files that make the sources (what :func:`source_state` hashes), relative to ``root``,
     with ``/`` separators: what a package should be built from."""
-    entries, _, _ = list_entries(os.path.abspath(root), list(exclude))
+    entries, _, _ = list_entries(os.path.abspath(root), list(exclude), files_only=True)
     return [entry.rel for entry in entries]
 
 

@@ -55,10 +55,17 @@ class Entry(NamedTuple):
 
 
 def list_entries(
-    top: str, folders: list[Path], *, git: bool | None = None, snapshots: Snapshots | None = None
+    top: str,
+    folders: list[Path],
+    *,
+    git: bool | None = None,
+    snapshots: Snapshots | None = None,
+    files_only: bool = False,
 ) -> tuple[list[Entry], str | None, bool | None]:
+    """The source files, HEAD and the dirty flag (``files_only``: the files alone, HEAD and dirty None)."""
     excluded = tuple(path for path in map(os.path.abspath, folders) if under(path, (top,)) and path != top)
-    listed = git_state(top, excluded, snapshots) if (in_git(Path(top)) if git is None else git) else None
+    in_repo = in_git(Path(top)) if git is None else git
+    listed = git_state(top, excluded, snapshots, files_only=files_only) if in_repo else None
     if listed is not None:
         return listed
     return sorted(walk(top, "", excluded), key=lambda entry: entry.rel), None, None
@@ -69,13 +76,14 @@ def in_git(root: Path) -> bool:
 
 
 def git_state(
-    top: str, excluded: tuple[str, ...] = (), snapshots: Snapshots | None = None
+    top: str, excluded: tuple[str, ...] = (), snapshots: Snapshots | None = None, *, files_only: bool = False
 ) -> tuple[list[Entry], str | None, bool | None] | None:
     """Git's files, HEAD and dirty flag; None when git cannot list the files. The excluded folders
     (orch's work dir) do not make the sources dirty.
 
     With ``snapshots``, what they still vouch for is not asked again (see :mod:`orch.builders.source_snapshot`):
-    an unchanged tree starts no process, an edited file only ``git status``."""
+    an unchanged tree starts no process, an edited file only ``git status``. ``files_only`` (without
+    ``snapshots``): ``git ls-files`` alone, and HEAD and the dirty flag are None."""
     known = Checked(None, None) if snapshots is None else snapshots.check(top, excluded)
     if known.listing is not None and known.status is not None:
         return _entries(top, known.listing), *known.status
@@ -88,7 +96,8 @@ def git_state(
 
     with ThreadPoolExecutor(3, thread_name_prefix="orch-git") as pool:
         listing = pool.submit(git, top, "ls-files", *_LS_FILES) if fresh else None
-        status = pool.submit(git, top, "status", *_STATUS, "--", ".", *skip)
+        asked = snapshots is not None or not files_only  # a snapshot needs the ignored folders
+        status = pool.submit(git, top, "status", *_STATUS, "--", ".", *skip) if asked else None
         config = pool.submit(git, top, "config", "--list", "--show-origin", "-z") if fresh and head else None
     if known.listing is not None:
         entries: list[Entry] | None = _entries(top, known.listing)
@@ -98,7 +107,7 @@ def git_state(
     if entries is None:
         return None
     entries = [entry for entry in entries if not under(entry.path, excluded)]  # even tracked ones
-    parsed = _parse_status(status.result(), "" if repo is None else repo.prefix)
+    parsed = None if status is None else _parse_status(status.result(), "" if repo is None else repo.prefix)
     if parsed is None:
         return entries, None, None
     commit, dirty, ignored = parsed

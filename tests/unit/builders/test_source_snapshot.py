@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orch.builders import source_snapshot
-from orch.builders.source import SourceScan, SourceState
+from orch.builders.source import SourceScan, SourceState, source_files
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
@@ -365,6 +365,11 @@ def test_a_nested_repository_is_seen_and_its_snapshot_kept(repo: Path, calls: Ca
     write(inner, "more.py")
     after = parts()
     assert set(after) - set(before) == {"vendor/lib/more.py"}
+
+
+def test_the_files_of_a_build_ask_git_ls_files_alone(repo: Path, calls: Callable[[], list[str]]) -> None:
+    assert source_files(repo, exclude=[repo / ".orch"]) == [".gitignore", "pyproject.toml", "src/demo/__init__.py"]
+    assert calls() == ["ls-files"]
 
 
 def test_a_tree_changed_just_now_keeps_no_snapshot(repo: Path, calls: Callable[[], list[str]]) -> None:
