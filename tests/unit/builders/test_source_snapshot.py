@@ -367,6 +367,26 @@ def test_a_nested_repository_is_seen_and_its_snapshot_kept(repo: Path, calls: Ca
     assert set(after) - set(before) == {"vendor/lib/more.py"}
 
 
+@pytest.mark.usefixtures("short_window")
+def test_a_submodule_edit_makes_the_tree_dirty(repo: Path, calls: Callable[[], list[str]], tmp_path: Path) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    git(library, "init", "-q", "-b", "main")
+    write(library, "lib.py")
+    git(library, "add", "-A")
+    git(library, "commit", "-q", "-m", "lib")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "vendor/lib")
+    git(repo, "commit", "-q", "-m", "a submodule")
+    settle()
+    clean = look(repo)
+    assert clean.dirty is False
+    calls()
+    assert look(repo)[:4] == clean[:4]
+    assert calls() == ["status"]  # a submodule's own changes show in no stat of the outer tree
+    write(repo, "vendor/lib/lib.py", "changed\n")
+    assert look(repo).dirty is True
+
+
 def test_the_files_of_a_build_ask_git_ls_files_alone(repo: Path, calls: Callable[[], list[str]]) -> None:
     assert source_files(repo, exclude=[repo / ".orch"]) == [".gitignore", "pyproject.toml", "src/demo/__init__.py"]
     assert calls() == ["ls-files"]
