@@ -47,7 +47,7 @@ def _temporary(target: Path) -> tuple[int, str]:
     """A new file beside ``target``, named for this process and thread (``.last-run-PID-TID-N.tmp``),
     owner only, as ``tempfile.mkstemp`` makes them, without importing tempfile (2 ms of every start)."""
     while True:
-        name = f".{target.stem}-{os.getpid()}-{_thread.get_ident()}-{next(_SERIAL)}.tmp"
+        name = f".{target.stem[:64]}-{os.getpid()}-{_thread.get_ident()}-{next(_SERIAL)}.tmp"  # fits NAME_MAX
         path = os.path.join(target.parent, name)
         try:
             return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600), path

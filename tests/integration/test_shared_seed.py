@@ -139,3 +139,34 @@ def test_a_long_env_path_gets_a_working_pip_script(tmp_path: Path) -> None:
     script = prepared.python.parent / "pip"
     assert script.read_text().startswith("#!/bin/sh\n")  # the first line would be over the kernel's limit
     assert run(script, "--version").startswith("pip ")
+
+
+def test_an_env_linked_to_another_cache_is_recreated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup(tmp_path, "")  # linked to the copy in the test's cache
+    monkeypatch.setenv("ORCH_CACHE_DIR", str(tmp_path / "another-cache"))  # the user points orch elsewhere
+    notes: list[str] = []
+    prepared = setup(tmp_path, "", notes=notes)
+    [note] = [note for note in notes if note.startswith("recreate: ")]
+    assert note.startswith("recreate: the shared pip is now at ") and "another-cache" in note
+    assert run(prepared.python, "-m", "pip", "--version").startswith(f"pip {_pip_version_of(tmp_path)} from ")
+    assert setup(tmp_path, "").actions == ("reused",)
+
+
+def _pip_version_of(root: Path) -> str:
+    [shared] = (root / "another-cache" / "seed").iterdir()
+    return _pip_version(shared)
+
+
+def test_a_relative_cache_folder_still_gives_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ORCH_CACHE_DIR", "relative-cache")
+    prepared = setup(tmp_path, "")
+    [site_packages] = (tmp_path / ".tox" / ".orch" / "e").glob("lib/python3.*/site-packages")
+    assert Path((site_packages / seed_image.PTH).read_text().strip()).is_absolute()
+    assert run(prepared.python, "-m", "pip", "--version").startswith("pip ")
+
+
+def test_the_shared_copy_is_readable_by_everyone(tmp_path: Path, cache: Path) -> None:
+    setup(tmp_path, "")
+    [shared] = shared_folders(cache)
+    assert shared.stat().st_mode & 0o755 == 0o755  # a cache shared by users (a CI image) serves them all

@@ -58,3 +58,9 @@ def test_threads_writing_at_once_each_leave_a_whole_file(tmp_path: Path) -> None
         thread.join()
     assert target.read_text() in texts
     assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
+
+
+def test_a_long_name_still_gets_a_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / ("x" * 240 + ".json")
+    write_atomic(target, "1")
+    assert target.read_text() == "1"

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from orch import __version__
 from orch.config.typed import canonical_name
 from orch.envs.api import EnvSetupError
 from orch.execute.masking import USERINFO
@@ -53,7 +54,7 @@ def resolve(root: Path, groups: Iterable[str], cache: Path | None = None) -> tup
         return ()
     path = root / PYPROJECT
     identity = _identity(path)
-    key = {"path": str(path), "file": identity, "groups": list(names)}
+    key = {"orch": __version__, "path": str(path), "file": identity, "groups": list(names)}
     if cache is not None and identity is not None:
         kept = _read(cache)
         if kept.get("key") == key and isinstance(kept.get("requirements"), list):

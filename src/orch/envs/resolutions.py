@@ -25,7 +25,10 @@ online is the run's first in order (:meth:`OnlineResolutions.rank`): an env abou
 waits, for at most :data:`EARLIER_WAIT` seconds, while an env before it in the run's order is
 being set up and has not reached its install yet. So in a one-after-another run the env whose
 commands run first resolves, instead of whichever set-up thread reached the index first, and its
-commands start without waiting for another env's resolution. Nothing here outlives the
+commands start without waiting for another env's resolution. Only a virtualenv env holding its env
+lock counts as being set up (:meth:`~OnlineResolutions.begin`, by the backend), until its first
+install or the end of its setup; a reused env, a ``uv sync`` env, a conda env never hold others up.
+``-p`` runs give no order: the first env to reach the index resolves. Nothing here outlives the
 run: the next run resolves online again, as ``docs/explanation/cold-runs.md`` promises.
 """
 
@@ -44,7 +47,7 @@ from orch.envs.seed import requirement_name
 
 _INSTALLED = re.compile(r"^\s*\+\s+([A-Za-z0-9][A-Za-z0-9._-]*)(?:==|\s|@|$)")
 MODE = "resolved online earlier in this run"
-EARLIER_WAIT = 10.0  # seconds an env waits for an earlier env to reach its install (a bound, never reached)
+EARLIER_WAIT = 3.0  # seconds an env waits at most for an earlier env to reach its install
 
 
 def plain_name(requirement: str) -> str | None:

@@ -26,6 +26,7 @@ that goes into the env as before (:mod:`orch.envs.seed`).
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -37,10 +38,12 @@ SHEBANG_MAX = 127  # longer first lines are cut by some kernels: then a /bin/sh 
 
 
 def folder(wheels: Sequence[Path], environ: Mapping[str, str] | None = None) -> Path:
-    """Where the shared copy of ``wheels`` lives (it may not exist yet): named by the wheels' names and
-    versions (``pip-26.3-setuptools-84.2.1``), which a wheel never changes under."""
-    label = "-".join("-".join(wheel.name.split("-", 2)[:2]).lower() for wheel in sorted(wheels, key=lambda w: w.name))
-    return cache_dir(environ) / "seed" / label
+    """Where the shared copy of ``wheels`` lives (it may not exist yet), an absolute path (a ``.pth``
+    line is read relative to its own folder): named by the wheels' names, versions and build tags
+    (``pip-26.3-setuptools-84.2.1``), which a wheel never changes under."""
+    parts = [wheel.name.split("-")[:-3] for wheel in sorted(wheels, key=lambda w: w.name)]  # no python-abi-platform
+    label = "-".join("-".join(part).lower() for part in parts)
+    return Path(os.path.abspath(cache_dir(environ) / "seed" / label))
 
 
 def ensure(wheels: Sequence[Path], environ: Mapping[str, str] | None = None) -> Path:
@@ -53,6 +56,7 @@ def ensure(wheels: Sequence[Path], environ: Mapping[str, str] | None = None) -> 
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
+        staging.chmod(0o755)  # mkdtemp's folder is the owner's only: a cache shared by users (a CI image) too
         for wheel in wheels:
             _unpack(wheel, staging)
         try:
@@ -90,6 +94,11 @@ def link(site_packages: Path, bin_dir: Path, python: Path, shared: Path, version
         if not script.exists():  # an installer's own script (a pip in the deps) stays
             script.write_text(_script_text(python, target), encoding="utf-8")
             script.chmod(0o755)
+
+
+def usable(shared: Path) -> bool:
+    """Whether a shared copy is still whole enough to serve (a cleared or pruned cache)."""
+    return (shared / "pip" / "__init__.py").is_file()
 
 
 def linked(site_packages: Sequence[Path]) -> Path | None:

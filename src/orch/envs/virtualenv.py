@@ -56,7 +56,14 @@ class VirtualenvBackend:
         if interpreter is None:
             raise EnvSetupError(f"{config.name}: no interpreter to create the env with")
         with fingerprint.locked(config.env_dir, config.name, request.note):
-            return _setup(request, interpreter)
+            resolutions = request.resolutions
+            if resolutions is None:
+                return _setup(request, interpreter)
+            resolutions.begin(config.name)  # under the env's lock: a setup waiting for another process is not
+            try:
+                return _setup(request, interpreter)
+            finally:
+                resolutions.decided(config.name)
 
 
 def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
@@ -107,9 +114,11 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         fingerprint.read(env_dir),
         new,
         exists=(env_dir / "pyvenv.cfg").exists(),
-        broken=lambda: _broken(python, shared),
+        broken=lambda: _broken(env_dir, python, shared),
     )
 
+    if request.resolutions is not None and (decision.kind == "reuse" or lock):
+        request.resolutions.decided(config.name)  # no install through the run's resolutions follows
     if decision.kind == "reuse" and lock and not uvsync.editable(config):
         fingerprint.remove(env_dir)  # the project is no editable install: sync its sources, as tox-uv does
         uvsync.sync(config, request.root, env=install_env, log=request.log)
@@ -141,7 +150,9 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     if shared is not None:
         _link_seed(request, interpreter, shared)
     wanted = (*deps, *group_deps)
-    together = bool(seed_with and wanted) and not lock and seed.joins(wanted, interpreter.version)
+    # one resolution for the seed and the deps: only names (download), never the pinned embedded wheels,
+    # which a dep needing another setuptools would conflict with; those go in first, the deps after
+    together = bool(seed_with and wanted) and config.download and not lock and seed.joins(wanted, interpreter.version)
 
     def seed_pip() -> None:  # part of creating the env, as virtualenv's own seeder is: no installer run counted
         installer.install(
@@ -212,15 +223,21 @@ def _shared_seed(
     no pip, a creator that seeds, or ``download`` (the index's newest pip, installed into the env)."""
     if creator != create.UV_VENV or not config.seed_pip or config.download or not create.uv_seeds(installer, config):
         return None
+    if os.name == "nt":  # scripts need .exe launchers there, and a .pth is read in the locale's encoding
+        return None
     return seed.embedded_wheels(interpreter.version)
 
 
-def _broken(python: Path, shared: tuple[Path, ...] | None) -> str | None:
+def _broken(env_dir: Path, python: Path, shared: tuple[Path, ...] | None) -> str | None:
     """Why an env the records say to keep cannot be kept, or None."""
     if not python.exists():
         return f"{python} is missing"
-    if shared is not None and not seed_image.folder(shared).is_dir():
-        return f"the shared pip at {seed_image.folder(shared)} is missing"
+    if shared is not None:
+        linked = seed_image.linked(site_packages(env_dir))
+        if linked is None or not seed_image.usable(linked):
+            return f"the shared pip at {linked or seed_image.folder(shared)} is missing"
+        if linked != seed_image.folder(shared):  # another cache folder (ORCH_CACHE_DIR, XDG_CACHE_HOME)
+            return f"the shared pip is now at {seed_image.folder(shared)}, not {linked}"
     return None
 
 

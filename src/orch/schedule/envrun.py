@@ -325,24 +325,16 @@ class EnvRunner:
             return None
         try:
             with cancel_scope(self._ahead.cancel), env_lock.session() as held:
-                prepared = self._backend_setup(parts.backend, request)
+                prepared = parts.backend.setup(request)
                 return Ahead(notes, prepared, tuple(held.detach()))
         except Exception as exc:  # handed over to the env's turn, where it is raised as if it happened there
             return Ahead(notes, exc)
-
-    def _backend_setup(self, backend: Backend, request: SetupRequest) -> PreparedEnv:
-        """The backend's setup, known to the run's online resolutions while it lasts (which env resolves)."""
-        self.resolutions.begin(request.config.name)
-        try:
-            return backend.setup(request)
-        finally:
-            self.resolutions.decided(request.config.name)
 
     def _setup(self, backend: Backend, request: SetupRequest) -> PreparedEnv:
         """The backend's setup of the env: done ahead (waited for), or done now."""
         ahead = self._ahead.take(request.config.name, getattr(self._local, "cancel", None))
         if ahead is None:
-            return self._backend_setup(backend, request)
+            return backend.setup(request)
         env_lock.adopt(ahead.locks)
         for text in ahead.notes:
             request.note(text)

@@ -24,7 +24,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from orch.errors import OrchError
@@ -110,7 +110,8 @@ def _run_all(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _Pro
     # they depend on may make what they install), nor those holding resources (never two at once).
     # With -p N too: setting up is mostly waiting on the index, so more setups than N go at once.
     order = run_order(names, waits) if plan.jobs == 1 else by_history(names, plan.durations)
-    runner.resolutions.rank(order)  # the first env in order resolves online, the others follow offline
+    if plan.jobs == 1:  # the env whose commands run first resolves online, those set up ahead go offline
+        runner.resolutions.rank(order)
     ahead = [n for n in order if n in configs and not waits[n] and not configs[n].resources]
     ahead = [n for n in ahead if n not in plan.previous]
     workers = plan.setup_ahead if plan.jobs == 1 else min(plan.setup_ahead and AHEAD_PARALLEL, len(ahead))
@@ -234,10 +235,25 @@ class _Workers:
         self._threads: list[threading.Thread] = []
 
     def start(self, name: str, cancel: threading.Event) -> None:
-        self.running.add(name)
         thread = threading.Thread(target=self._work, args=(name, cancel), name=f"orch-env_{len(self._threads)}")
         self._threads.append(thread)
         thread.start()
+        self.running.add(name)  # after the start: a Ctrl-C before it leaves nothing to wait for that never ends
+
+    def drain(self) -> Iterator[EnvResult]:
+        """After Ctrl-C: the results of the envs still running, as they end, until no thread is left
+        (not until :attr:`running` is empty, which a second interrupt at the wrong moment could leave
+        holding an env whose result was taken)."""
+        while True:
+            with self._changed:
+                while not self._done and any(thread.is_alive() for thread in self._threads):
+                    self._changed.wait(0.1)
+                if not self._done:
+                    return
+                name, outcome = self._done.pop(0)
+            self.running.discard(name)
+            if not isinstance(outcome, BaseException):
+                yield outcome
 
     def join(self) -> None:
         """Wait for every thread started (after an error: the envs still running end first)."""
@@ -301,8 +317,12 @@ def _parallel(
         runner.interrupted = True
         for event in cancels.values():
             event.set()
-        while workers.running:
-            progress.add(workers.next_done()[1])
+        for result in workers.drain():
+            progress.add(result)
+    except BaseException:  # an env's run raised: stop the others before waiting for them
+        for event in cancels.values():
+            event.set()
+        raise
     finally:
         workers.join()
         runner.console.stop()
