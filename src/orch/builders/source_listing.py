@@ -119,13 +119,28 @@ def git_state(
             if witness is None or not settled(witness.values(), started):
                 return entries, commit, dirty
         files = {entry.path: stat_of(entry.path, follow=False) for entry in entries}
-        submodule = any(stat is not None and stat_mod.S_ISDIR(stat[4]) for stat in files.values())
-        kept = None if submodule or not settled(files.values(), started) else (commit, dirty, files)
+        repos = [path for path, stat in files.items() if stat is not None and stat_mod.S_ISDIR(stat[4])]
+        nested = [(path, tuple(skip for skip in excluded if under(skip, (path,)))) for path in repos]
+        vouched = all(_vouched(snapshots, path, skip) for path, skip in nested)
+        kept = (commit, dirty, files, nested) if vouched and settled(files.values(), started) else None
         snapshots.record(top, excluded, witness, [entry.rel for entry in entries], kept)
     return entries, commit, dirty
 
 
 _LS_FILES = ("-z", "-t", "--cached", "--others", "--exclude-standard")
+
+
+def _vouched(snapshots: Snapshots, top: str, excluded: tuple[str, ...]) -> bool:
+    """Whether the snapshot of a submodule or nested repository (what the outer ``git status`` reports
+    of it: its HEAD, its changes) holds; git is asked once to keep one. A submodule not checked out is
+    an empty folder, whose stat is a witness already."""
+    if not os.path.lexists(os.path.join(top, ".git")):
+        return True
+    if snapshots.check(top, excluded).status is None:
+        git_state(top, excluded, snapshots)
+    return snapshots.check(top, excluded).status is not None
+
+
 # HEAD (``# branch.oid``), every change (the dirty flag) and the folders git skips as ignored.
 _STATUS = ("--porcelain=v2", "-z", "--branch", "--ignored=matching", "--untracked-files=all")
 

@@ -10,12 +10,13 @@ and whether the tree is dirty. It can only change when one of these stats does:
 * every folder git looks into (all but ignored ones, excluded ones and nested repositories): adding,
   removing or renaming a file in a folder changes the folder's mtime; and the ``.gitignore`` files in
   them and in the folders above the root;
-* for the dirty flag, also every listed file: an edit changes the file's stat.
+* for the dirty flag, also every listed file (an edit changes the file's stat), and the snapshots of
+  submodules and nested repositories, whose HEAD and changes ``git status`` reports too.
 
 A part is kept only when all of its stats are older than :data:`RACY_SECONDS` when git was asked, so a
 change made in the same clock tick as the stat it would have to change cannot hide (git's "racy clean"
 problem). Anything unusual (``GIT_DIR`` and friends, config from the command line, a reftable
-repository, a tracked submodule for the dirty flag) keeps no snapshot: git is asked every time then.
+repository) keeps no snapshot: git is asked every time then.
 """
 
 from __future__ import annotations
@@ -217,7 +218,14 @@ class Snapshots:
         status = snap.get("status")
         if isinstance(status, dict) and isinstance(files := status.get("files"), dict):
             commit, dirty = status.get("commit"), status.get("dirty")
-            if isinstance(dirty, bool) and (commit is None or isinstance(commit, str)) and _unchanged(files, False):
+            nested = status.get("nested")
+            if (
+                isinstance(dirty, bool)
+                and (commit is None or isinstance(commit, str))
+                and isinstance(nested, list)
+                and _unchanged(files, False)
+                and all(self.check(inner, tuple(skip)).status is not None for inner, skip in nested)
+            ):
                 return Checked(entries, (commit, dirty))
         return Checked(entries, None)
 
@@ -227,10 +235,11 @@ class Snapshots:
         excluded: tuple[str, ...],
         witness: Mapping[str, Stat | None] | None,
         entries: list[str],
-        status: tuple[str | None, bool, Mapping[str, Stat | None]] | None,
+        status: tuple[str | None, bool, Mapping[str, Stat | None], list[tuple[str, tuple[str, ...]]]] | None,
     ) -> None:
         """Keep the listing with its ``witness`` stats (None: keep the stored one, still valid) and,
-        when given, HEAD with the dirty flag and the listed files' stats; written at once."""
+        when given, HEAD with the dirty flag, the listed files' stats and the submodules and nested
+        repositories (root, excluded folders) whose own snapshots must hold too; written at once."""
         data = self._load()
         key = _key(top, excluded)
         if witness is None:
@@ -240,7 +249,10 @@ class Snapshots:
             snap = dict(old)
         else:
             snap = {"env": _environ(), "witness": dict(witness), "entries": entries}
-        snap["status"] = None if status is None else {"commit": status[0], "dirty": status[1], "files": status[2]}
+        snap["status"] = None
+        if status is not None:
+            nested = [[inner, list(skip)] for inner, skip in status[3]]
+            snap["status"] = {"commit": status[0], "dirty": status[1], "files": status[2], "nested": nested}
         if data.get(key) == snap:
             return
         data[key] = snap
