@@ -119,7 +119,8 @@ def git_state(
             if witness is None or not settled(witness.values(), started):
                 return entries, commit, dirty
         files = {entry.path: stat_of(entry.path, follow=False) for entry in entries}
-        repos = [path for path, stat in files.items() if stat is not None and stat_mod.S_ISDIR(stat[4])]
+        dirs = [path for path, stat in files.items() if stat is not None and stat_mod.S_ISDIR(stat[4])]
+        repos = [path for path in dirs if os.path.lexists(os.path.join(path, ".git"))]  # else not checked out
         nested = [(path, tuple(skip for skip in excluded if under(skip, (path,)))) for path in repos]
         vouched = all(_vouched(snapshots, path, skip) for path, skip in nested)
         kept = (commit, dirty, files, nested) if vouched and settled(files.values(), started) else None
@@ -132,10 +133,8 @@ _LS_FILES = ("-z", "-t", "--cached", "--others", "--exclude-standard")
 
 def _vouched(snapshots: Snapshots, top: str, excluded: tuple[str, ...]) -> bool:
     """Whether the snapshot of a submodule or nested repository (what the outer ``git status`` reports
-    of it: its HEAD, its changes) holds; git is asked once to keep one. A submodule not checked out is
-    an empty folder, whose stat is a witness already."""
-    if not os.path.lexists(os.path.join(top, ".git")):
-        return True
+    of it: its HEAD, its changes) holds; git is asked once to keep one. (A submodule not checked out
+    is an empty folder: its own stat, among the listed files', is its witness.)"""
     if snapshots.check(top, excluded).status is None:
         git_state(top, excluded, snapshots)
     return snapshots.check(top, excluded).status is not None

@@ -391,6 +391,9 @@ def test_a_submodule_edit_makes_the_tree_dirty(repo: Path, calls: Callable[[], l
     git(repo / "vendor/lib", "commit", "-q", "--allow-empty", "-m", "a new commit in the submodule")
     assert look(repo)[:4] == fresh(repo)[:4]
     assert look(repo).dirty is True
+    git(repo, "submodule", "deinit", "-q", "-f", "vendor/lib")  # an empty folder, as in a clone without --recursive
+    deinit = warm(repo, calls)
+    assert deinit[:4] == fresh(repo)[:4]
 
 
 def test_the_files_of_a_build_ask_git_ls_files_alone(repo: Path, calls: Callable[[], list[str]]) -> None:
