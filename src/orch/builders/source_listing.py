@@ -86,7 +86,7 @@ def git_state(
     ``snapshots``): ``git ls-files`` alone, and HEAD and the dirty flag are None."""
     known = Checked(None, None) if snapshots is None else snapshots.check(top, excluded)
     if known.listing is not None and known.status is not None:
-        return _entries(top, known.listing), *known.status
+        return _kept(top, git_files(top, known.listing), excluded), *known.status
     repo = None if snapshots is None else find_repo(top)
     head = None if repo is None else read_head(repo)
     started = now()
@@ -100,13 +100,14 @@ def git_state(
         status = pool.submit(git, top, "status", *_STATUS, "--", ".", *skip) if asked else None
         config = pool.submit(git, top, "config", "--list", "--show-origin", "-z") if fresh and head else None
     if known.listing is not None:
-        entries: list[Entry] | None = _entries(top, known.listing)
+        items = known.listing
     else:
         out = None if listing is None else listing.result()
-        entries = None if out is None else git_files(top, out)
-    if entries is None:
+        items = [] if out is None else ls_items(out)
+    listed = git_files(top, items)
+    if listed is None:
         return None
-    entries = [entry for entry in entries if not under(entry.path, excluded)]  # even tracked ones
+    entries = _kept(top, listed, excluded)
     parsed = None if status is None else _parse_status(status.result(), "" if repo is None else repo.prefix)
     if parsed is None:
         return entries, None, None
@@ -124,7 +125,7 @@ def git_state(
         nested = [(path, tuple(skip for skip in excluded if under(skip, (path,)))) for path in repos]
         vouched = all(_vouched(snapshots, path, skip) for path, skip in nested)
         kept = (commit, dirty, files, nested) if vouched and settled(files.values(), started) else None
-        snapshots.record(top, excluded, witness, [entry.rel for entry in entries], kept)
+        snapshots.record(top, excluded, witness, items, kept)
     return entries, commit, dirty
 
 
@@ -199,8 +200,9 @@ def _witness(
     return None if inside is None else {**{path: stat_of(path) for path in paths}, **inside}
 
 
-def _entries(top: str, rels: list[str]) -> list[Entry]:
-    return [Entry(rel, os.path.join(top, *rel.split("/"))) for rel in rels]
+def _kept(top: str, entries: list[Entry] | None, excluded: tuple[str, ...]) -> list[Entry]:
+    """The entries outside the excluded folders, tracked ones included (orch writes its work dir)."""
+    return [entry for entry in entries or () if not under(entry.path, excluded)]
 
 
 def git(top: str, *args: str) -> bytes | None:
@@ -209,14 +211,17 @@ def git(top: str, *args: str) -> bytes | None:
     return outcome.tail if outcome.ok else None
 
 
-def git_files(top: str, out: bytes) -> list[Entry] | None:
+def ls_items(out: bytes) -> list[str]:
+    """``git ls-files -t -z``'s items: ``H path`` (tracked) or ``? path`` (untracked), what a snapshot keeps."""
+    return [os.fsdecode(item) for item in out.split(b"\0") if len(item) >= 3 and item[1:2] == b" "]
+
+
+def git_files(top: str, items: list[str]) -> list[Entry] | None:
     """Tracked files plus untracked ones git does not ignore, sorted; None when there are none."""
     entries: dict[str, Entry] = {}
-    for item in out.split(b"\0"):
-        if len(item) < 3 or item[1:2] != b" ":  # "H path" (tracked) or "? path" (untracked)
-            continue
-        rel = os.fsdecode(item[2:]).rstrip("/")  # a nested repository is listed as "dir/"
-        if item[:1] == b"?" and junk(rel):  # untracked build output, caches and envs
+    for item in items:
+        rel = item[2:].rstrip("/")  # a nested repository is listed as "dir/"
+        if item[0] == "?" and junk(rel):  # untracked build output, caches and envs
             continue
         entries[rel] = Entry(rel, os.path.join(top, *rel.split("/")))
     if not entries:  # root itself ignored: git knows nothing of these sources, so walk them

@@ -61,7 +61,8 @@ class Repo(NamedTuple):
 
 
 class Checked(NamedTuple):
-    """What a snapshot still vouches for: the listed files (relative paths), and HEAD with the dirty flag."""
+    """What a snapshot still vouches for: git's list of files (``git ls-files -t`` items, filtered when
+    read, so a change of orch's own rules applies at once), and HEAD with the dirty flag."""
 
     listing: list[str] | None
     status: tuple[str | None, bool] | None
@@ -209,11 +210,19 @@ class Snapshots:
 
     def check(self, top: str, excluded: tuple[str, ...]) -> Checked:
         """What the stored snapshot of ``top`` still vouches for, from its stats alone."""
+        try:
+            return self._check(top, excluded)
+        except (TypeError, ValueError, AttributeError):  # a snapshot file not of this orch's making
+            return Checked(None, None)
+
+    def _check(self, top: str, excluded: tuple[str, ...]) -> Checked:
         snap = self._load().get(_key(top, excluded))
         if not isinstance(snap, dict) or snap.get("env") != _environ():
             return Checked(None, None)
         witness, entries = snap.get("witness"), snap.get("entries")
         if not isinstance(witness, dict) or not isinstance(entries, list) or not _unchanged(witness):
+            return Checked(None, None)
+        if not all(isinstance(item, str) and len(item) > 2 for item in entries):
             return Checked(None, None)
         status = snap.get("status")
         if isinstance(status, dict) and isinstance(files := status.get("files"), dict):

@@ -7,6 +7,7 @@ for a while; :func:`test_a_tree_changed_just_now_keeps_no_snapshot` checks the r
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -421,9 +423,21 @@ def test_git_environment_variables_turn_the_snapshot_off(
 @pytest.mark.usefixtures("short_window")
 def test_a_broken_snapshot_file_costs_only_time(repo: Path, calls: Callable[[], list[str]]) -> None:
     before = warm(repo, calls)
-    (repo / ".orch" / "dist" / ".source-listing.json").write_text("{not json")
-    assert look(repo)[:4] == before[:4]
-    assert "ls-files" in calls()
+    snapshot = repo / ".orch" / "dist" / ".source-listing.json"
+    stored = json.loads(snapshot.read_text())
+    spoiled = [_spoiled(stored, "entries", [1, 2]), _spoiled(stored, "nested", [["one"]])]
+    for broken in ("{not json", '{"version": 1, "snapshots": []}', *spoiled):
+        snapshot.write_text(broken)
+        assert look(repo)[:4] == before[:4]
+        assert "ls-files" in calls() or "status" in calls()
+
+
+def _spoiled(stored: dict[str, Any], field: str, value: object) -> str:
+    """The stored snapshot with a value of the wrong shape in ``field``."""
+    copy = json.loads(json.dumps(stored))
+    for snap in copy["snapshots"].values():
+        (snap if field == "entries" else snap["status"])[field] = value
+    return json.dumps(copy)
 
 
 @pytest.mark.usefixtures("short_window")
