@@ -1,5 +1,7 @@
 """A warm run with the package, as ``benchmarks/bench_package.py`` times it (issue 15): the source check
-starts no ``git`` process and the build machinery (``build``, ``pyproject_hooks``) is never imported.
+starts no ``git`` process, and neither the build machinery (``build``, ``pyproject_hooks``), the
+``filelock`` package nor ``packaging``'s wheel tags and specifiers (the wheel's fit with the env's Python,
+kept beside the artifact) are imported.
 
 The sample project is a git checkout run with the real CLI; git is the real one behind a wrapper first
 on PATH that records its calls. The racy window is the real one (2 s): the test waits it out once.
@@ -29,7 +31,8 @@ REAL_GIT = shutil.which("git") or "git"
 PROBE = """
 import atexit, runpy, sys
 sys.argv = ["orch", "run", "-e", "py"]
-atexit.register(lambda: print("IMPORTED", sorted(m for m in ("build", "pyproject_hooks") if m in sys.modules)))
+HEAVY = ("build", "pyproject_hooks", "filelock", "packaging.tags", "packaging.specifiers")
+atexit.register(lambda: print("IMPORTED", sorted(m for m in HEAVY if m in sys.modules)))
 runpy.run_module("orch", run_name="__main__")
 """
 
@@ -52,7 +55,7 @@ def test_warm_run_with_the_package_asks_git_nothing_and_imports_no_build_tool(
     project: MakeProject, tmp_path: Path
 ) -> None:
     proj = project(
-        {"tox.ini": "[tox]\nenv_list = py\n[testenv]\npackage = sdist\ncommands = python -c pass\n"},
+        {"tox.ini": "[tox]\nenv_list = py\n[testenv]\npackage = wheel\ncommands = python -c pass\n"},
         sample="hatch_proj",
         at="proj",
         unset=("GIT_",),
@@ -71,7 +74,7 @@ def test_warm_run_with_the_package_asks_git_nothing_and_imports_no_build_tool(
     env = {"PATH": f"{wrapper_dir}{os.pathsep}{os.environ['PATH']}"}
 
     first = probe(proj, env)
-    assert "IMPORTED ['build', 'pyproject_hooks']" in first  # the build ran
+    assert "IMPORTED ['build', 'packaging.specifiers', 'packaging.tags', 'pyproject_hooks']" in first  # built, checked
     time.sleep(2.2)  # past the racy window: the next run's snapshot of git's answer is trusted
     probe(proj, env)
     log.unlink()

@@ -69,6 +69,29 @@ if sys.platform == "win32":  # pragma: no cover
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 
+def take_file(path: Path) -> int:
+    """An exclusive lock on the file ``path`` (made when missing), waited for: the lock of one of orch's
+    caches (the artifact cache, a build env); :func:`drop_file` gives it back, and the kernel drops it
+    when the process dies. Raises ``OSError`` when the file cannot be opened (a folder in its place...)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited (PEP 446)
+    try:
+        if sys.platform == "win32":  # pragma: no cover
+            _lock_byte(fd, wait=True)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def drop_file(fd: int) -> None:
+    """Give back a lock :func:`take_file` took."""
+    if sys.platform == "win32":  # pragma: no cover
+        _unlock_byte(fd)
+    os.close(fd)  # on Linux and macOS, closing drops the flock
+
+
 class _File:
     """One lock file opened for locking: exclusive or shared, waiting or not."""
 

@@ -14,6 +14,7 @@ envs; one built for another Python than the env's is built again for it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -242,10 +243,32 @@ class PackageStage:
             per_target = pdef.per_python == "auto" and artifact.pure is False
             if per_target and interpreter is not None and _needs_own_build(cached, interpreter):
                 cached = self.build(pdef, interpreter, variant=_variant(interpreter))
-        reason = incompatibility(cached.artifact, interpreter)
+        given = self.installpkg is not None  # a file of the user's: nothing is written beside it
+        reason = incompatibility(cached.artifact, interpreter) if given else self._verdict(cached, interpreter)
         if reason is not None:
             raise IncompatiblePackage(f"{env.name}: incompatible: {reason}")
         return cached
+
+    def _verdict(self, cached: CachedArtifact, interpreter: Interpreter | None) -> str | None:
+        """:func:`incompatibility`, kept beside an artifact of the cache: its folder never changes, so
+        the answer for an interpreter holds, and a warm run imports no ``packaging`` to give it again."""
+        if interpreter is None or cached.artifact.kind not in ("wheel", "editable"):
+            return None
+        memo = cached.artifact.path.parent / COMPATIBILITY
+        version = ".".join(map(str, interpreter.version)) + ("t" if interpreter.free_threaded else "")
+        key = f"{interpreter.implementation} {version} {interpreter.architecture}-bit {interpreter.path}"
+        with self._lock:
+            try:
+                known = json.loads(memo.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                known = {}
+            known = known if isinstance(known, dict) else {}
+            if isinstance(known.get(key), str):
+                return known[key] or None
+            reason = incompatibility(cached.artifact, interpreter)
+            with contextlib.suppress(OSError):
+                write_atomic(memo, json.dumps({**known, key: reason or ""}, indent=1) + "\n")
+            return reason
 
     def _given(self, pdef: PackageDef) -> CachedArtifact:
         """``--installpkg FILE``: that artifact, built by nobody."""
@@ -377,6 +400,9 @@ class _Sources:
 
     def package_files(self, out_dir: Path, artifact: Path) -> PackageFiles | None:
         return self.scan.package_files(out_dir, artifact) if self.narrow else None
+
+
+COMPATIBILITY = "compatibility.json"  # beside an artifact: which interpreters it fits (PackageStage._verdict)
 
 
 def _needs_own_build(cached: CachedArtifact, interpreter: Interpreter) -> bool:
