@@ -35,6 +35,12 @@ def test_a_command_builds_only_its_own_parser() -> None:
     assert commands.choices["l"] is commands.choices["list"]
 
 
+def _probe(folder: Path, code: str) -> list[str]:
+    """The lines ``code`` prints, run by a fresh interpreter in ``folder``."""
+    done = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
+
+
 def test_orch_list_imports_no_run_machinery(tmp_path: Path) -> None:
     """What ``orch list`` leaves unimported: the run, its processes, the envs, builders, reports and JSON."""
     (tmp_path / "tox.ini").write_text("[tox]\nenv_list = a, b\n[testenv]\ndescription = d\n", encoding="utf-8")
@@ -45,9 +51,7 @@ def test_orch_list_imports_no_run_machinery(tmp_path: Path) -> None:
         "print(sorted(m for m in sys.modules if m.startswith(('orch.', 'json', 'subprocess', 'dataclasses', "
         "'concurrent', 'tomllib', 'zipfile', 'logging'))))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    out = _probe(tmp_path, probe)
     assert out[:3] == ["default environments:", "a -> d", "b -> d"]
     imported = ast.literal_eval(out[3])
     unused = ("orch.cli.run", "orch.execute.run", "orch.schedule", "orch.report", "orch.envs", "orch.builders")
@@ -68,9 +72,7 @@ def test_orch_list_starts_without_the_modules_only_other_commands_need(tmp_path:
         "from orch.cli.main import run\n"
         "run()\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    out = _probe(tmp_path, probe)
     assert out[:2] == ["default environments:", "a -> d"]
     imported = set(ast.literal_eval(out[2]))
     unneeded = {
