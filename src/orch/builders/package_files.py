@@ -9,8 +9,9 @@ Before the first build orch cannot know, so the fingerprint covers every source 
 - **new files where those live**: every file under the top-level folders that hold a packaged file
   (``src/`` for ``src/pkg/mod.py``), so a new module in ``src/pkg/`` rebuilds;
 - the **build config** at the project's top (:data:`CONFIG_FILES`, :data:`CONFIG_PATTERNS`):
-  ``pyproject.toml``, ``setup.py``, ``setup.cfg``, ``MANIFEST.in``, the backends' own files, and
-  the readme and license files a wheel's metadata is made from.
+  ``pyproject.toml``, ``setup.py``, ``setup.cfg``, ``MANIFEST.in``, the backends' own files, the
+  top ``.gitignore`` (by which hatchling and flit choose files), and the readme and license files a
+  wheel's metadata is made from.
 
 So ``.coverage``, ``htmlcov/`` or any other file a command writes outside those folders never
 rebuilds the package; a deleted packaged file does. The rule needs no git: git only lists faster.
@@ -57,6 +58,7 @@ CONFIG_FILES = frozenset(
         "CMakeLists.txt",
         "Cargo.toml",
         "Cargo.lock",
+        ".gitignore",  # hatchling and flit pick files by it: an edit may drop a packaged file
     }
 )
 # Top-level files a wheel's metadata is commonly made from (readme, license, changelog, version,

@@ -226,7 +226,13 @@ def _file_part(entry: Entry, cache: _Cache) -> bytes | None:
             target = os.readlink(entry.path)
         except OSError:
             return None
-        mode, sha = "l", hashlib.sha256(os.fsencode(target)).hexdigest()
+        try:
+            followed: os.stat_result | None = os.stat(entry.path)
+        except OSError:  # a dangling link: its target's name alone
+            followed = None
+        # a build backend packs the file a link points to, so its content counts, wherever it lives
+        content = cache.file_sha(entry.rel, entry.path, followed) if followed and stat.S_ISREG(followed.st_mode) else ""
+        mode, sha = "l", hashlib.sha256(os.fsencode(target) + b"\0" + (content or "").encode()).hexdigest()
     elif stat.S_ISREG(info.st_mode):
         sha_or_none = cache.file_sha(entry.rel, entry.path, info)
         if sha_or_none is None:
@@ -254,7 +260,7 @@ class _Cache:
     def _load(self, path: Path) -> None:
         try:
             data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: a file nested too deep, not ours
             return
         if not isinstance(data, dict) or data.get("version") != _CACHE_VERSION:
             return

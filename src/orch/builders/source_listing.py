@@ -193,7 +193,8 @@ def _witness(
     if os.path.isfile(os.path.join(repo.worktree, ".git")):  # a linked worktree's pointer to its data
         paths.append(os.path.join(repo.worktree, ".git"))
     folder = os.path.realpath(top)
-    while folder != repo.worktree and os.path.dirname(folder) != folder:  # .gitignore files above the root
+    while folder != repo.worktree and os.path.dirname(folder) != folder:  # the folders above the root:
+        paths.append(os.path.join(folder, ".git"))  # a `git init` between the root and the top makes another repo
         folder = os.path.dirname(folder)
         paths.append(os.path.join(folder, ".gitignore"))
     inside = folders(top, ignored, excluded)

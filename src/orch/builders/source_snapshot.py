@@ -106,6 +106,23 @@ def find_repo(top: str) -> Repo | None:
     return Repo(folder, gitdir, common, "" if prefix == "." else prefix.replace(os.sep, "/"))
 
 
+def is_repository(folder: str) -> bool:
+    """Whether git takes ``folder`` for a repository of its own: a ``.git`` folder, or a ``gitdir:`` file
+    naming one, with a HEAD and objects (its own or its common folder's). An empty ``.git`` or a file
+    pointing nowhere is not one: git lists the folder's files as the outer repository's."""
+    dot = os.path.join(folder, ".git")
+    if os.path.isdir(dot):
+        gitdir = dot
+    else:
+        text = _read(dot) if os.path.isfile(dot) else None
+        if text is None or not text.startswith("gitdir: "):
+            return False
+        gitdir = os.path.normpath(os.path.join(folder, text[len("gitdir: ") :].strip()))
+    common_text = _read(os.path.join(gitdir, "commondir"))
+    common = gitdir if common_text is None else os.path.normpath(os.path.join(gitdir, common_text.strip()))
+    return os.path.isfile(os.path.join(gitdir, "HEAD")) and os.path.isdir(os.path.join(common, "objects"))
+
+
 def read_head(repo: Repo) -> tuple[str | None, list[str]] | None:
     """HEAD's commit (None on an unborn branch) and the files it was read from; None when unsure."""
     head = os.path.join(repo.gitdir, "HEAD")
@@ -145,7 +162,12 @@ def config_files(out: bytes, worktree: str) -> tuple[list[str], str | None] | No
         if path not in files:
             files.append(path)
         key, _, value = os.fsdecode(entry).partition("\n")
-        if key.lower() == "core.excludesfile":
+        lowered = key.lower()
+        if lowered == "include.path" or (lowered.startswith("includeif.") and lowered.endswith(".path")):
+            included = os.path.join(os.path.dirname(path), os.path.expanduser(value))  # may not exist yet
+            if included not in files:
+                files.append(included)
+        if lowered == "core.excludesfile":
             excludes = os.path.expanduser(value)
             if not os.path.isabs(excludes):
                 return None
@@ -187,10 +209,12 @@ def folders(top: str, ignored: set[str], excluded: tuple[str, ...]) -> dict[str,
             inner = f"{rel}{item.name}"
             if inner in ignored or any(item.path == path or item.path.startswith(path + os.sep) for path in excluded):
                 continue
-            if os.path.lexists(os.path.join(item.path, ".git")):  # a nested repository: git does not look in
-                found[item.path] = stat_of(item.path)
-                found[os.path.join(item.path, ".git")] = stat_of(os.path.join(item.path, ".git"))
-                continue
+            dot = os.path.join(item.path, ".git")
+            if os.path.lexists(dot):  # its becoming (or ceasing to be) a repository must be seen
+                found[dot] = stat_of(dot)
+                if is_repository(item.path):  # a nested repository: git does not look in
+                    found[item.path] = stat_of(item.path)
+                    continue
             stack.append((item.path, f"{inner}/"))
     return found
 
@@ -208,14 +232,17 @@ class Snapshots:
         self.path = path
         self._data: dict[str, object] | None = None
 
-    def check(self, top: str, excluded: tuple[str, ...]) -> Checked:
+    def check(self, top: str, excluded: tuple[str, ...], _seen: frozenset[str] = frozenset()) -> Checked:
         """What the stored snapshot of ``top`` still vouches for, from its stats alone."""
+        key = _key(top, excluded)
+        if key in _seen:  # a snapshot naming itself among its nested ones: not of this orch's making
+            return Checked(None, None)
         try:
-            return self._check(top, excluded)
-        except (TypeError, ValueError, AttributeError):  # a snapshot file not of this orch's making
+            return self._check(top, excluded, _seen | {key})
+        except (TypeError, ValueError, AttributeError, RecursionError):  # a snapshot file not of this orch's making
             return Checked(None, None)
 
-    def _check(self, top: str, excluded: tuple[str, ...]) -> Checked:
+    def _check(self, top: str, excluded: tuple[str, ...], seen: frozenset[str]) -> Checked:
         snap = self._load().get(_key(top, excluded))
         if not isinstance(snap, dict) or snap.get("env") != _environ():
             return Checked(None, None)
@@ -233,7 +260,7 @@ class Snapshots:
                 and (commit is None or isinstance(commit, str))
                 and isinstance(nested, list)
                 and _unchanged(files, False)
-                and all(self.check(inner, tuple(skip)).status is not None for inner, skip in nested)
+                and all(self.check(inner, tuple(skip), seen).status is not None for inner, skip in nested)
             ):
                 return Checked(entries, (commit, dirty))
         return Checked(entries, None)
@@ -274,7 +301,7 @@ class Snapshots:
         if self._data is None:
             self._data = {}
             if self.path is not None:
-                with contextlib.suppress(OSError, ValueError):
+                with contextlib.suppress(OSError, ValueError, RecursionError):
                     stored = json.loads(self.path.read_bytes())
                     if isinstance(stored, dict) and stored.get("version") == _VERSION:
                         found = stored.get("snapshots")

@@ -78,7 +78,8 @@ def on_disk(root: Path) -> Callable[[str], bool]:
 
 
 def test_config_files_and_metadata_files_count_at_the_top() -> None:
-    for name in ("pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.in", "hatch_build.py", "README.md", "LICENSE"):
+    configs = ("pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.in", "hatch_build.py", "README.md", "LICENSE")
+    for name in (*configs, ".gitignore"):
         assert is_config(name), name
     for name in (".coverage", "coverage.xml", "tox.ini", "notes.txt", "conftest.py"):
         assert not is_config(name), name

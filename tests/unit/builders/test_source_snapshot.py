@@ -512,3 +512,75 @@ def test_any_sequence_of_changes_gives_what_git_says(
             assert look(root)[:4] == fresh(root)[:4], step
             settle()
             look(root)  # keeps the snapshot of the new state, which the next step must invalidate
+
+
+@pytest.mark.usefixtures("short_window")
+@pytest.mark.parametrize("dot", ["empty folder", "file naming nothing"])
+def test_a_folder_with_a_git_that_is_no_repository_is_looked_into(
+    repo: Path, calls: Callable[[], list[str]], dot: str
+) -> None:
+    """Git lists the files of a folder whose ``.git`` is not a repository as the outer repository's."""
+    data = repo / "src" / "demo" / "data"
+    if dot == "empty folder":
+        (data / ".git").mkdir(parents=True)
+    else:
+        write(data, ".git", "gitdir: /nonexistent\n")
+    write(data, "sub/d.py")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "data")
+    before = warm(repo, calls)
+    write(data, "sub/y.py")  # a folder the snapshot must have watched
+    after = look(repo)
+    assert (after.files, after[:4]) == (before.files + 1, fresh(repo)[:4])
+
+
+@pytest.mark.usefixtures("short_window")
+def test_a_repository_made_between_the_root_and_the_top_is_seen(repo: Path, calls: Callable[[], list[str]]) -> None:
+    root = repo / "src" / "demo"
+    (root / ".orch").mkdir()
+    warm(root, calls)
+    git(repo / "src", "init", "-q")  # the root now belongs to another repository, where nothing is tracked
+    after = look(root)
+    assert after[:4] == fresh(root)[:4]
+    assert after.git_commit is None
+
+
+@pytest.mark.usefixtures("short_window")
+def test_a_config_include_that_appears_later_is_seen(
+    repo: Path, calls: Callable[[], list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path, "home/gitconfig", "[include]\n\tpath = inc.cfg\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    write(repo, "src/demo/e_1.py")
+    before = warm(repo, calls)
+    write(tmp_path, "home/more-excludes", "e_1.py\n")
+    write(tmp_path, "home/inc.cfg", f"[core]\n\texcludesFile = {tmp_path / 'home' / 'more-excludes'}\n")
+    after = look(repo)
+    assert (after.files, after[:4]) == (before.files - 1, fresh(repo)[:4])
+
+
+@pytest.mark.usefixtures("short_window")
+def test_a_snapshot_file_nested_too_deep_or_naming_itself_costs_only_time(
+    repo: Path, calls: Callable[[], list[str]]
+) -> None:
+    before = warm(repo, calls)
+    snapshot = repo / ".orch" / "dist" / ".source-listing.json"
+    stored = json.loads(snapshot.read_text())
+    for snap_key, snap in stored["snapshots"].items():
+        top, *skip = snap_key.split("\0")
+        snap["status"]["nested"] = [[top, skip]]  # each snapshot among its own nested ones
+    for broken in ("[" * 100_000, json.dumps(stored)):
+        snapshot.write_text(broken)
+        (repo / ".orch" / "dist" / ".source-cache.json").write_text("[" * 100_000)
+        assert look(repo)[:4] == before[:4]
+
+
+def test_a_link_s_target_content_counts(repo: Path, tmp_path: Path) -> None:
+    """A build backend packs the file a link points to, so a change there is a change of the sources."""
+    outside = write(tmp_path, "outside/a_real.py", "A = 2\n")
+    (repo / "src" / "demo" / "a.py").symlink_to(outside)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "link")
+    before = look(repo)
+    outside.write_text("A = 3\n")
+    assert look(repo).hash != before.hash
