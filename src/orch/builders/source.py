@@ -97,7 +97,8 @@ class SourceScan:
         self._states: dict[PackageFiles | None, SourceState] = {}
 
     def state(self, package: PackageFiles | None = None) -> SourceState:
-        """The hash of every source file, or (given ``package``) of those :func:`covers` says count."""
+        """The hash of every source file, or (given ``package``) of those :func:`covers` says count; a
+        submodule or nested repository that counts counts with its files, as :meth:`parts` lists them."""
         with self._lock:
             known = self._states.get(package)
             if known is not None:
@@ -108,9 +109,11 @@ class SourceScan:
             files = 0
             for entry in entries:
                 part = self._part(entry)
-                if part is not None:
-                    digest.update(part)
-                    files += 1
+                inner = [entry] if part is not None else self._nested(entry)  # a submodule: its files
+                for file in inner:
+                    if (part := self._part(file)) is not None:
+                        digest.update(part)
+                        files += 1
             self._cache.save(full=package is None)
             state = SourceState(digest.hexdigest(), files, commit, dirty, self._cache.hashed - before)
             self._states[package] = state

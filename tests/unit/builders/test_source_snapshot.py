@@ -584,3 +584,23 @@ def test_a_link_s_target_content_counts(repo: Path, tmp_path: Path) -> None:
     before = look(repo)
     outside.write_text("A = 3\n")
     assert look(repo).hash != before.hash
+
+
+@pytest.mark.usefixtures("short_window")
+def test_a_new_file_in_a_submodule_changes_the_sources(
+    repo: Path, calls: Callable[[], list[str]], tmp_path: Path
+) -> None:
+    """git lists a submodule as one folder: its files are hashed too, so a file it gains is a change."""
+    library = tmp_path / "library"
+    library.mkdir()
+    git(library, "init", "-q", "-b", "main")
+    write(library, "lib.py")
+    git(library, "add", "-A")
+    git(library, "commit", "-q", "-m", "lib")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "src/demo/vendor")
+    git(repo, "commit", "-q", "-m", "a submodule")
+    before = warm(repo, calls)
+    write(repo, "src/demo/vendor/n.py")  # a submodule update that only adds a file
+    after = look(repo)
+    assert after.hash != before.hash
+    assert after.files == before.files + 1
