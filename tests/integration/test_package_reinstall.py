@@ -46,3 +46,39 @@ def test_a_new_build_replaces_the_package_and_an_old_one_comes_back(demo: Projec
     lines = install_lines(demo.path)
     assert len(lines) == 3 and all("--no-deps" in line for line in lines[1:])
     assert not any("--reinstall-package" in line or "--force-reinstall" in line for line in lines)
+
+
+def wait_for_package(env: str, value: int, seconds: float) -> str:
+    """A command that waits up to ``seconds`` until ``env``'s installed demo_pkg has ``VALUE = value``."""
+    code = (
+        "import glob, sys, time; end = time.time() + float(sys.argv[2]); "
+        "found = lambda: any(open(p).read().startswith(sys.argv[3]) for p in glob.glob(sys.argv[1])); "
+        "[time.sleep(0.05) for _ in iter(lambda: found() or time.time() > end, True)]; "
+        "print('NEXT-HAS-IT' if found() else 'NEXT-HAS-IT-NOT')"
+    )
+    pattern = f"{{toxworkdir}}/{env}/lib/python*/site-packages/demo_pkg/__init__.py"
+    return f'python -c "{code}" "{pattern}" {seconds} "VALUE = {value}"'
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX env layout")
+def test_a_new_package_goes_into_the_next_envs_while_the_first_one_runs(project: MakeProject) -> None:
+    """One after another, the next envs get the rebuilt package with their setup, ahead of their turn: a
+    touched source costs one build and no install on the way from one env's commands to the next's."""
+    ini = f"""
+    [tox]
+    env_list = first, later
+    [testenv]
+    package = wheel
+    commands = python -c "import demo_pkg; print('VALUE', demo_pkg.VALUE)"
+    [testenv:first]
+    commands = {wait_for_package("later", 2, 30)}
+    """
+    proj = project({"pyproject.toml": PYPROJECT, "src/demo_pkg/__init__.py": "VALUE = 1\n", "tox.ini": ini})
+    proj.run("run", "-e", "later").assert_success()
+    (proj.path / "src" / "demo_pkg" / "__init__.py").write_text("VALUE = 2\n")
+    result = proj.run("run")
+    result.assert_success()
+    assert "NEXT-HAS-IT" in result.out.splitlines()  # `later` had the new package while `first` ran
+    out = result.out
+    assert out.index("first: ok") < out.index("later: installing demo-pkg 1.0") < out.index("VALUE 2")
+    assert proj.record()["envs"]["later"]["installer_runs"] == 1

@@ -17,6 +17,7 @@ from orch.envs import lock as env_lock
 
 if TYPE_CHECKING:
     from orch.envs.api import PreparedEnv
+    from orch.schedule.packages import Placed
 
 T = TypeVar("T")
 
@@ -98,6 +99,7 @@ class Ahead(NamedTuple):
     notes: list[str]
     outcome: PreparedEnv | Exception
     locks: tuple[env_lock.EnvLock, ...] = ()  # the env's use lock, held for its turn
+    package: Placed | Exception | None = None  # its package, built and installed with it (or why not)
 
 
 class AheadSetups:

@@ -11,6 +11,7 @@ and how each one's failure ends the env.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -36,7 +37,7 @@ from orch.execute.masking import Masker, current, remember
 from orch.schedule.ahead import Ahead, AheadSetups
 from orch.schedule.commands import CommandRunner, file_size
 from orch.schedule.console import log_lines_since
-from orch.schedule.packages import IncompatiblePackage
+from orch.schedule.packages import IncompatiblePackage, Placed
 from orch.schedule.results import CommandStatus, EnvResult, EnvStatus
 
 if TYPE_CHECKING:
@@ -227,17 +228,22 @@ class EnvRunner:
         cannot go on (failed, or skipped as incompatible)."""
         if self.packages is None or not env.packagedef or uses_lock(env):  # uv sync installed the project
             return True
+        ahead = self._local.__dict__.pop("package", None)  # placed ahead of the env's turn, with its setup
         try:
             with cancel_scope(cancel):
-                self.console.phase(env.name, f"waiting for .pkg[{env.packagedef}]")
-                cached = self.packages.artifact_for(env, interpreter)
-                if cached is not None:
-                    with env_lock.changing(env.env_dir, env.name, lambda text: self.console.note(env.name, text)):
-                        installed = self.packages.install(env, prepared, cached)  # exclusive when it installs
-                    result.actions += (installed.action,)
-                    result.installer_runs += installed.installer_runs
-                    result.package = dict(installed.provenance)
-                    self.package_files[env.name] = cached.artifact.path  # TOX_PACKAGE
+                if ahead is None:
+                    self.console.phase(env.name, f"waiting for .pkg[{env.packagedef}]")
+                    note = functools.partial(self.console.note, env.name)
+                    placed = self.packages.place(env, prepared, interpreter, note)
+                elif isinstance(ahead, Exception):
+                    raise ahead
+                else:
+                    placed = ahead
+                if placed is not None:
+                    result.actions += (placed.installed.action,)
+                    result.installer_runs += placed.installed.installer_runs
+                    result.package = dict(placed.installed.provenance)
+                    self.package_files[env.name] = placed.cached.artifact.path  # TOX_PACKAGE
         except (BuildError, EnvSetupError) as exc:
             if cancel is not None and cancel.is_set():
                 raise KeyboardInterrupt from exc
@@ -304,8 +310,9 @@ class EnvRunner:
 
         For one-after-another runs: while an env's commands run, the next envs are created and get
         their deps (mostly waiting on the package index). Their progress lines are kept and shown
-        when their turn comes, so the output reads as if they were set up in turn. Only the
-        backend's setup runs ahead; package builds and installs, and the commands, stay in turn.
+        when their turn comes, so the output reads as if they were set up in turn. The backend's
+        setup runs ahead, and with it the env's package: built once for all envs, installed when it
+        changed (:meth:`~orch.schedule.packages.PackageStage.place`); hooks and commands stay in turn.
         """
         if len(names) >= 2 and workers >= 1:
             self._ahead.start(names, workers, self._set_up_ahead)
@@ -326,12 +333,24 @@ class EnvRunner:
         try:
             with cancel_scope(self._ahead.cancel), env_lock.session() as held:
                 prepared = parts.backend.setup(request)
-                return Ahead(notes, prepared, tuple(held.detach()))
+                package: Placed | Exception | None = None
+                if self.packages is not None and self._places_ahead(env, parts):
+                    try:  # the package too: while an earlier env's commands run, not in this env's turn
+                        package = self.packages.place(env, prepared, parts.interpreter, notes.append)
+                    except (BuildError, EnvSetupError) as exc:  # raised in the env's turn, as if it happened there
+                        package = exc
+                return Ahead(notes, prepared, tuple(held.detach()), package)
         except Exception as exc:  # handed over to the env's turn, where it is raised as if it happened there
             return Ahead(notes, exc)
 
+    def _places_ahead(self, env: EnvConfig, parts: _Parts) -> bool:
+        """Whether the env's package is built and installed with its setup ahead of its turn: a
+        virtualenv-like env (its interpreter known before the setup) with a package, not from uv.lock."""
+        return bool(env.packagedef) and not uses_lock(env) and not parts.provides_python
+
     def _setup(self, backend: Backend, request: SetupRequest) -> PreparedEnv:
         """The backend's setup of the env: done ahead (waited for), or done now."""
+        self._local.__dict__.pop("package", None)
         ahead = self._ahead.take(request.config.name, getattr(self._local, "cancel", None))
         if ahead is None:
             return backend.setup(request)
@@ -340,6 +359,8 @@ class EnvRunner:
             request.note(text)
         if isinstance(ahead.outcome, Exception):
             raise ahead.outcome
+        if ahead.package is not None:
+            self._local.package = ahead.package  # for _install_package, in this thread
         return ahead.outcome
 
     def _backend(self, env_type: str) -> Backend:

@@ -15,6 +15,7 @@ envs; one built for another Python than the env's is built again for it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -59,6 +60,13 @@ class Installed(NamedTuple):
     action: str  # "installed pkg 1.0", "package unchanged", "reinstalled pkg 1.0 (no deps)"
     installer_runs: int
     provenance: Mapping[str, object]
+
+
+class Placed(NamedTuple):
+    """An env's package: the artifact, and what installing it did."""
+
+    cached: CachedArtifact
+    installed: Installed
 
 
 def wheel_metadata(path: Path) -> tuple[str | None, tuple[str, ...]]:
@@ -295,7 +303,21 @@ class PackageStage:
         return CachedArtifact(artifact, provenance, True)
 
     # -------------------------------------------------------------------------------- install
-    def install(self, env: EnvConfig, prepared: PreparedEnv, cached: CachedArtifact) -> Installed:
+    def place(
+        self, env: EnvConfig, prepared: PreparedEnv, interpreter: Interpreter | None, note: Callable[[str], None]
+    ) -> Placed | None:
+        """The env's package built (or reused) and installed when it changed, under the env's locks
+        (:func:`orch.envs.lock.changing`); None when it installs none. ``note`` says what happens.
+        Raises as :meth:`artifact_for` and :meth:`install` do."""
+        cached = self.artifact_for(env, interpreter)
+        if cached is None:
+            return None
+        with env_lock.changing(env.env_dir, env.name, note):
+            return Placed(cached, self.install(env, prepared, cached, note))  # exclusive when it installs
+
+    def install(
+        self, env: EnvConfig, prepared: PreparedEnv, cached: CachedArtifact, note: Callable[[str], None] | None = None
+    ) -> Installed:
         """Install the artifact unless the env already has this very one (by sha256).
 
         A changed artifact replaces the installed package without touching its dependencies,
@@ -321,7 +343,7 @@ class PackageStage:
             and old.get("name") == artifact.name
             and old.get("extras") == list(env.extras)
         )
-        self.note(env.name, f"installing {label}")
+        (note or functools.partial(self.note, env.name))(f"installing {label}")
         if artifact.kind == "conda":
             self._install_conda(env, artifact)
         else:
