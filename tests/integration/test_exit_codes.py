@@ -2,7 +2,9 @@
 
 tox's rule (``tox/session/cmd/run/common.py``): one selected env that failed gives its failing command's
 code; several give 1, or under fail-fast the first failed env's code; all skipped gives 1. The expected
-codes below are what tox 4.67 returned on the same tox.ini.
+codes below are what tox 4.67 returned on the same tox.ini. ``seven`` fails a second later than ``five``,
+so that under ``-p 2 --fail-fast`` the first env to fail is always ``five`` (both start at once: which
+one ended first was a race, and the one still running is stopped by fail-fast, in tox as in orch).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ commands = python -c "import sys; print('three'); sys.exit(3)"
 [testenv:five]
 commands = python -c "import sys; sys.exit(5)"
 [testenv:seven]
-commands = python -c "import sys; sys.exit(7)"
+commands = python -c "import sys, time; time.sleep(1); sys.exit(7)"
 [testenv:ignored]
 ignore_outcome = true
 commands = python -c "import sys; sys.exit(4)"
