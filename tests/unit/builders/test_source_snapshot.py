@@ -102,6 +102,17 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
+def add_submodule(repo: Path, library: Path, at: str) -> None:
+    """A one-file repository at ``library``, added to ``repo`` as a submodule at ``at`` and committed."""
+    library.mkdir()
+    git(library, "init", "-q", "-b", "main")
+    write(library, "lib.py")
+    git(library, "add", "-A")
+    git(library, "commit", "-q", "-m", "lib")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), at)
+    git(repo, "commit", "-q", "-m", "a submodule")
+
+
 def look(root: Path) -> SourceState:
     work = root / ".orch"
     return SourceScan(root, cache_file=work / "dist" / ".source-cache.json", exclude=[work]).state()
@@ -371,14 +382,7 @@ def test_a_nested_repository_is_seen_and_its_snapshot_kept(repo: Path, calls: Ca
 
 @pytest.mark.usefixtures("short_window")
 def test_a_submodule_edit_makes_the_tree_dirty(repo: Path, calls: Callable[[], list[str]], tmp_path: Path) -> None:
-    library = tmp_path / "library"
-    library.mkdir()
-    git(library, "init", "-q", "-b", "main")
-    write(library, "lib.py")
-    git(library, "add", "-A")
-    git(library, "commit", "-q", "-m", "lib")
-    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "vendor/lib")
-    git(repo, "commit", "-q", "-m", "a submodule")
+    add_submodule(repo, tmp_path / "library", "vendor/lib")
     settle()
     clean = look(repo)
     assert clean.dirty is False
@@ -591,14 +595,7 @@ def test_a_new_file_in_a_submodule_changes_the_sources(
     repo: Path, calls: Callable[[], list[str]], tmp_path: Path
 ) -> None:
     """git lists a submodule as one folder: its files are hashed too, so a file it gains is a change."""
-    library = tmp_path / "library"
-    library.mkdir()
-    git(library, "init", "-q", "-b", "main")
-    write(library, "lib.py")
-    git(library, "add", "-A")
-    git(library, "commit", "-q", "-m", "lib")
-    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "src/demo/vendor")
-    git(repo, "commit", "-q", "-m", "a submodule")
+    add_submodule(repo, tmp_path / "library", "src/demo/vendor")
     before = warm(repo, calls)
     write(repo, "src/demo/vendor/n.py")  # a submodule update that only adds a file
     after = look(repo)
