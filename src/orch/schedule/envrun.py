@@ -3,7 +3,7 @@ ahead of its turn), install its package, call the plugins' lifecycle hooks, run 
 
 The commands themselves run in :mod:`orch.schedule.commands` (``commands_pre``, then ``commands``,
 skipped when a pre command failed, then ``commands_post``, always); ``ignore_outcome`` turns the
-env's failure into "ignored". This module is about 450 lines because it is the one place where an
+env's failure into "ignored". This module is close to 500 lines because it is the one place where an
 env's stages meet and its result is decided: each stage's work lives elsewhere (envs/, builders/,
 schedule/ahead.py, schedule/packages.py, schedule/commands.py), and what is left is their order
 and how each one's failure ends the env.
