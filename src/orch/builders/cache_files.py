@@ -25,19 +25,11 @@ CHUNK = 1024 * 1024
 def file_lock(path: Path) -> Iterator[None]:
     """Hold the file lock ``path``; one that cannot be taken (a folder in its place...) is a :class:`BuildError`.
 
-    An ``flock`` (:func:`orch.envs.lock.take_file`), as the ``filelock`` package takes on Linux and macOS,
-    so runs of older orch versions still take turns with this one; without importing it (15 ms of a warm
-    run with a package)."""
-    try:
-        fd = lock.take_file(path)
-    except OSError as exc:
-        if path.is_dir() and not path.is_symlink():
-            raise BuildError(f"{path} is a folder, not orch's lock file; move it away and run again") from None
-        raise BuildError(f"cannot lock {path}: {exc.strerror or exc}") from None
-    try:
+    An ``flock`` (:func:`orch.envs.lock.exclusive_file`), as the ``filelock`` package takes on Linux and
+    macOS, so runs of older orch versions still take turns with this one; without importing it (15 ms
+    of a warm run with a package)."""
+    with lock.exclusive_file(path, BuildError):
         yield
-    finally:
-        lock.drop_file(fd)
 
 
 def list_artifacts(work_dir: Path) -> list[dict[str, object]]:

@@ -69,37 +69,26 @@ if sys.platform == "win32":  # pragma: no cover
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 
-def take_file(path: Path) -> int:
-    """An exclusive lock on the file ``path`` (made when missing), waited for: the lock of one of orch's
-    caches (the artifact cache, a build env); :func:`drop_file` gives it back, and the kernel drops it
-    when the process dies. Raises ``OSError`` when the file cannot be opened (a folder in its place...)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited (PEP 446)
+@contextlib.contextmanager
+def exclusive_file(path: Path, error: Callable[[str], Exception]) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (made when missing), waited for: the lock of one of
+    orch's caches (the artifact cache, a build env). The kernel drops it when the process dies. A file
+    that cannot be locked (a folder in its place...) raises ``error(message)``."""
+    held = _File(str(path), "", error=error)
+    held.take("exclusive", wait=True)
     try:
-        if sys.platform == "win32":  # pragma: no cover
-            _lock_byte(fd, wait=True)
-        else:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def drop_file(fd: int) -> None:
-    """Give back a lock :func:`take_file` took."""
-    if sys.platform == "win32":  # pragma: no cover
-        _unlock_byte(fd)
-    os.close(fd)  # on Linux and macOS, closing drops the flock
+        yield
+    finally:
+        held.close()
 
 
 class _File:
     """One lock file opened for locking: exclusive or shared, waiting or not."""
 
-    def __init__(self, path: str, env_name: str) -> None:
-        self.path, self.env_name = path, env_name
+    def __init__(self, path: str, env_name: str, *, error: Callable[[str], Exception] = EnvSetupError) -> None:
+        self.path, self.env_name, self.error = path, env_name, error
         self.fd: int | None = None
         self.mode = ""  # "", "shared" or "exclusive"
-        self._fallback: object | None = None
 
     def _open(self) -> int:
         if self.fd is None:
@@ -107,11 +96,11 @@ class _File:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
                 self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited (PEP 446)
             except OSError as exc:
+                who = f"{self.env_name}: " if self.env_name else ""
                 if os.path.isdir(self.path) and not os.path.islink(self.path):
-                    raise EnvSetupError(
-                        f"{self.env_name}: {self.path} is a folder, not orch's lock file; move it away and run again"
-                    ) from None
-                raise EnvSetupError(f"{self.env_name}: cannot lock {self.path}: {exc.strerror or exc}") from None
+                    folder = f"{who}{self.path} is a folder, not orch's lock file; move it away and run again"
+                    raise self.error(folder) from None
+                raise self.error(f"{who}cannot lock {self.path}: {exc.strerror or exc}") from None
         return self.fd
 
     def take(self, mode: str, *, wait: bool) -> bool:
