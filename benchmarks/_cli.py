@@ -52,6 +52,17 @@ def add_output_options(parser: argparse.ArgumentParser, *, tox_uv: bool, project
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
 
 
+def add_index_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--index {proxy,local}``: the machine's default index, or a local one with PyPI's headers."""
+    parser.add_argument(
+        "--index",
+        choices=("proxy", "local"),
+        default="proxy",
+        help="where the tools get packages: proxy (the default: PyPI through this machine's proxy, which drops"
+        " Cache-Control) or local (the suite's wheels served on 127.0.0.1 with PyPI's caching headers)",
+    )
+
+
 def check_repeats(parser: argparse.ArgumentParser, args: argparse.Namespace, *names: str) -> None:
     """Exit with a usage error unless each repeat count in *names* (``None`` = not given) is at least 1."""
     if any(getattr(args, name) is not None and getattr(args, name) < 1 for name in names):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _index import BenchIndex
 from _process import CommandFailed, run_command, shell_join, time_sequence
 from _projects import scrubbed_env
 from _report import Results, best_line, format_table, machine_info, seconds, section, timings_as_dict
@@ -102,12 +103,20 @@ def bench_env(root: Path, interpreters: Mapping[str, Path]) -> dict[str, str]:
     return env
 
 
-def prepare(results: Results, root: Path) -> tuple[dict[str, Path], dict[str, str]] | None:
-    """The interpreters (:func:`find_interpreters`) and :func:`bench_env`; ``None`` when one is missing."""
+def prepare(
+    results: Results, root: Path, index: BenchIndex | None = None
+) -> tuple[dict[str, Path], dict[str, str]] | None:
+    """The interpreters (:func:`find_interpreters`) and :func:`bench_env`, pointed at *index* when given
+    (:meth:`BenchIndex.start`); ``None`` when an interpreter is missing or the index cannot start."""
     interpreters = find_interpreters(results)
     if len(interpreters) < len(PYTHONS):
         return None
-    return interpreters, bench_env(root, interpreters)
+    env = bench_env(root, interpreters)
+    if index is not None:
+        env = index.start(interpreters, env, results)
+        if results.errors:
+            return None
+    return interpreters, env
 
 
 def find_tools(args: argparse.Namespace, project: Path, results: Results, run_args: Sequence[str]) -> list[Tool]:
@@ -175,8 +184,11 @@ def set_versions(tools: Sequence[Tool], project: Path, env: Mapping[str, str], r
             check_tox_uv(tool, project, env, results)
 
 
-def warm_up(results: Results, tool: Tool, project: Path, env: Mapping[str, str]) -> None:
-    """One untimed run from an empty work dir: fills uv's and pip's caches and the tool's ``__pycache__``."""
+def warm_up(
+    results: Results, tool: Tool, project: Path, env: Mapping[str, str], index: BenchIndex | None = None
+) -> None:
+    """One untimed run from an empty work dir: fills uv's and pip's caches (with *index*'s pages) and the tool's
+    ``__pycache__``; the requests it made are noted on *index*."""
     print(f"  {tool.name:>6}: {shell_join(tool.cmd)} ...", flush=True)
     tool.clean()
     try:
@@ -184,6 +196,8 @@ def warm_up(results: Results, tool: Tool, project: Path, env: Mapping[str, str])
     except CommandFailed as exc:
         results.error(f"{tool.name} (warm-up) failed: {exc.describe()}")
         tool.failed = True
+    if index is not None:
+        index.note("warm-up", tool.name, timed=False)
 
 
 def version_of(python: Path, project: Path, env: Mapping[str, str]) -> str | None:

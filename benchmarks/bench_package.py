@@ -24,7 +24,11 @@ Everything not specific to packages (finding the tools and interpreters, the scr
 the commands-alone round) comes from ``bench_run.py``. Options are those of ``bench_run.py`` minus the cold
 ones, plus ``--no-git``.
 
-Usage: ``python benchmarks/bench_package.py [--repeat 3] [--json results.json]``
+With ``--index local`` every tool gets its packages from a local index that sends PyPI's caching headers
+(``_index.py``) instead of this machine's default, PyPI through a proxy that drops them; the requests each
+run made to it are reported.
+
+Usage: ``python benchmarks/bench_package.py [--repeat 3] [--index local] [--json results.json]``
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _cli import add_output_options, add_tool_options, new_parser, parse_checked
+from _cli import add_index_option, add_output_options, add_tool_options, new_parser, parse_checked
+from _index import BenchIndex
 from _process import CommandFailed, run_command, shell_join, time_command
 from _projects import run_in_temp_dir, write_files
 from _report import best_line, finish, format_targets, ratio_goals, ratio_item, ratios_table, section
@@ -228,12 +233,13 @@ def check_orch_run(phase: str, timed: bool, output: str, work_dir: Path) -> Pack
 
 @dataclass
 class Bench:
-    """The run's shared state: results, orch's per-run checks, the source toucher."""
+    """The run's shared state: results, orch's per-run checks, the source toucher, the index."""
 
     results: SuiteResults
     project: Path
     env: Mapping[str, str]
     toucher: Toucher
+    index: BenchIndex
     checks: list[PackageRunCheck] = field(default_factory=list)
 
     def measure(self, phase: str, tool: Tool, repeat: int) -> None:
@@ -246,6 +252,7 @@ class Bench:
         print(f"  {tool.name:>6}: {shell_join(tool.cmd)} (x{repeat}, {how}) ...", flush=True)
 
         def after(timed: bool, proc: subprocess.CompletedProcess[str]) -> None:
+            self.index.note(phase, tool.name, timed=timed)
             if tool.name == "orch":
                 self.checks.append(check_orch_run(phase, timed, proc.stdout + proc.stderr, tool.work_dir))
 
@@ -325,14 +332,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per tool and phase, and of the commands (3)")
     add_tool_options(parser, tox_uv=True, commands_in="the commands-alone run uses")
     parser.add_argument("--no-git", action="store_true", help="generate a plain folder instead of a git repository")
+    add_index_option(parser)
     add_output_options(parser, tox_uv=True)
     return parse_checked(parser, argv, "repeat")
 
 
-def run(args: argparse.Namespace, root: Path) -> int:
+def run(args: argparse.Namespace, root: Path, index: BenchIndex) -> int:
     """Generate the project, measure, check, report; return the exit code."""
     results = SuiteResults()
-    prepared = prepare(results, root)
+    prepared = prepare(results, root, index)
     if prepared is None:
         return 1
     interpreters, env = prepared
@@ -342,14 +350,14 @@ def run(args: argparse.Namespace, root: Path) -> int:
         results.error(f"cannot make the project a git repository (try --no-git): {exc.describe()}")
         return 1
     git = (project / ".git").is_dir()
-    bench = Bench(results, project, env, Toucher(project))
+    bench = Bench(results, project, env, Toucher(project), index)
     tools = start_tools(args, project, env, results, interpreters, ["run"])
     print(f"  project: {project} ({'git repository' if git else 'plain folder'}, package {PACKAGE})")
 
     section("warm-up: one untimed run of each tool from an empty work dir (builds, creates, installs)")
     for tool in tools:
         if not tool.failed:
-            warm_up(results, tool, project, env)
+            warm_up(results, tool, project, env, index)
     section("envs made by the warm-up runs")
     check_envs(results, tools, project, env)
     section(f"warm: envs in place, sources unchanged (best of {args.repeat})")
@@ -369,20 +377,23 @@ def run(args: argparse.Namespace, root: Path) -> int:
     print_times(results, PHASES)
     print()
     print(ratios_table(items))
+    index.report()
     section("checks and targets")
     print(format_targets(goals))
-    settings = {"repeat": args.repeat, "envs": list(ENVS), "package": PACKAGE, "git": git}
-    orch_runs = [check.as_dict() for check in bench.checks]
+    settings = {"repeat": args.repeat, "envs": list(ENVS), "package": PACKAGE, "git": git, "index": index.mode}
+    extra = {"orch_runs": [check.as_dict() for check in bench.checks], "index": index.as_dict()}
     return finish(
         args.json,
-        lambda: suite_json("package", settings, results, tools, interpreters, items, goals, orch_runs=orch_runs),
+        lambda: suite_json("package", settings, results, tools, interpreters, items, goals, **extra),
         results.errors,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse arguments, run inside a temporary folder (kept with ``--keep``)."""
-    return run_in_temp_dir(run, parse_args(argv), prefix="orch-bench-package-")
+    """Entry point: parse arguments, run inside a temporary folder (kept with ``--keep``) with the index."""
+    args = parse_args(argv)
+    with BenchIndex(args.index) as index:
+        return run_in_temp_dir(lambda args, root: run(args, root, index), args, prefix="orch-bench-package-")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,11 @@ most 0.5x tox-uv's cold ``tox -p auto``; set up only (``--notest``) at most 0.6x
 
 Tools, interpreters, the scrubbed environment and the env checks come from ``bench_run.py``.
 
-Usage: ``python benchmarks/bench_parallel.py [--repeat 5] [--cold-repeat 3] [--json results.json]``
+With ``--index local`` every tool gets its packages from a local index that sends PyPI's caching headers
+(``_index.py``) instead of this machine's default, PyPI through a proxy that drops them; the requests each
+run made to it are reported.
+
+Usage: ``python benchmarks/bench_parallel.py [--repeat 5] [--cold-repeat 3] [--index local] [--json results.json]``
 """
 
 from __future__ import annotations
@@ -54,7 +58,8 @@ from _breakdown import (
     details_table,
     env_details,
 )
-from _cli import add_output_options, add_tool_options, new_parser, parse_checked
+from _cli import add_index_option, add_output_options, add_tool_options, new_parser, parse_checked
+from _index import BenchIndex
 from _process import CommandFailed, Timing, run_command, run_parallel
 from _projects import run_in_temp_dir
 from _report import best_line, finish, format_targets, ratio_goals, ratio_item, ratios_table, seconds, section
@@ -90,11 +95,12 @@ COLD_TARGET = 0.5
 
 @dataclass
 class Bench:
-    """The run's shared state: results, the timed runs per (phase, key), orch's per-run checks."""
+    """The run's shared state: results, the timed runs per (phase, key), orch's per-run checks, the index."""
 
     results: SuiteResults
     project: Path
     env: Mapping[str, str]
+    index: BenchIndex
     runs: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     failed: set[tuple[str, str]] = field(default_factory=set)
     checks: list[RunCheck] = field(default_factory=list)
@@ -131,6 +137,8 @@ class Bench:
             self.failed.add((phase, key))
             tool.failed = True
             return None
+        finally:
+            self.index.note(phase, key, timed=timed)
         elapsed = time.perf_counter() - start
         if tool.name == "orch":
             self.check_record(check or phase, timed, tool, stamp)
@@ -295,19 +303,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cold-repeat", type=int, default=3, help="timed cold rounds, and breakdown rounds (3)")
     add_tool_options(parser, tox_uv=True, commands_in="the commands in parallel use")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the breakdown of orch's cold run")
+    add_index_option(parser)
     add_output_options(parser, tox_uv=True)
     return parse_checked(parser, argv, "repeat", "cold_repeat")
 
 
-def run(args: argparse.Namespace, root: Path) -> int:
+def run(args: argparse.Namespace, root: Path, index: BenchIndex) -> int:
     """Generate the project, measure, check, report; return the exit code."""
     results = SuiteResults()
     project = write_project(root)
-    prepared = prepare(results, root)
+    prepared = prepare(results, root, index)
     if prepared is None:
         return 1
     interpreters, env = prepared
-    bench = Bench(results, project, env)
+    bench = Bench(results, project, env, index)
     tools = start_tools(args, project, env, results, interpreters, PARALLEL)
     print(f"  project: {project}; CPUs: {os.cpu_count()} (what -p auto runs at once, for orch and tox)")
 
@@ -316,7 +325,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
         if tool.failed:
             continue
         stamp = record_stamp(tool.work_dir)
-        warm_up(results, tool, project, env)
+        warm_up(results, tool, project, env, index)
         if tool.name == "orch" and not tool.failed:
             bench.check_record("warm-up", False, tool, stamp)
     section(f"cold: empty work dir, warm caches; the tools take turns (best of {args.cold_repeat})")
@@ -352,9 +361,16 @@ def run(args: argparse.Namespace, root: Path) -> int:
             print(per_env)
     print()
     print(ratios_table(items))
+    index.report()
     section("checks and targets")
     print(format_targets(goals))
-    settings = {"repeat": args.repeat, "cold_repeat": args.cold_repeat, "envs": list(ENVS), "parallel": list(PARALLEL)}
+    settings = {
+        "repeat": args.repeat,
+        "cold_repeat": args.cold_repeat,
+        "envs": list(ENVS),
+        "parallel": list(PARALLEL),
+        "index": index.mode,
+    }
     return finish(
         args.json,
         lambda: suite_json(
@@ -367,14 +383,17 @@ def run(args: argparse.Namespace, root: Path) -> int:
             goals,
             orch_runs=[check.as_dict() for check in bench.checks],
             breakdown_envs=bench.details,
+            index=index.as_dict(),
         ),
         results.errors,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse arguments, run inside a temporary folder (kept with ``--keep``)."""
-    return run_in_temp_dir(run, parse_args(argv), prefix="orch-bench-parallel-")
+    """Entry point: parse arguments, run inside a temporary folder (kept with ``--keep``) with the index."""
+    args = parse_args(argv)
+    with BenchIndex(args.index) as index:
+        return run_in_temp_dir(lambda args, root: run(args, root, index), args, prefix="orch-bench-parallel-")
 
 
 if __name__ == "__main__":

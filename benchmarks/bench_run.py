@@ -23,7 +23,11 @@ tox and tox + tox-uv come from venvs cached under ``benchmarks/.cache/`` (made o
 ``python -m orch``. The CPython 3.9-3.13 interpreters are taken from pyenv (``$PYENV_ROOT/versions``) or
 ``PATH`` and their folders put first on ``PATH`` for all three tools.
 
-Usage: ``python benchmarks/bench_run.py [--repeat 3] [--cold-repeat 1] [--json results.json]``
+With ``--index local`` every tool gets its packages from a local index that sends PyPI's caching headers
+(``_index.py``) instead of this machine's default, PyPI through a proxy that drops them; the requests each
+run made to it are reported.
+
+Usage: ``python benchmarks/bench_run.py [--repeat 3] [--cold-repeat 1] [--index local] [--json results.json]``
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from _cli import add_output_options, add_tool_options, new_parser, parse_checked
+from _cli import add_index_option, add_output_options, add_tool_options, new_parser, parse_checked
+from _index import BenchIndex
 from _process import CommandFailed, Timing, shell_join, time_sequence
 from _projects import run_in_temp_dir, write_files
 from _report import finish, format_targets, ratio_goals, ratio_item, ratios_table, section
@@ -98,6 +103,7 @@ def measure_warm(
     project: Path,
     env: Mapping[str, str],
     repeat: int,
+    index: BenchIndex,
 ) -> None:
     """One untimed round, then *repeat* rounds; in each, every tool's warm run, then the commands alone (the
     five ``ENV_PYTHON -m pytest -q`` in *source*'s envs), taking turns: a change in the machine's load reaches
@@ -125,6 +131,8 @@ def measure_warm(
                 if tool is not None:
                     tool.failed = True
                 continue
+            finally:
+                index.note("warm", key, timed=number > 0)
             if number:
                 runs.setdefault(key, []).append(elapsed)
             line.append(f"{key} {elapsed:.3f}")
@@ -136,7 +144,12 @@ def measure_warm(
 
 
 def measure_cold(
-    results: SuiteResults, tools: Sequence[Tool], project: Path, env: Mapping[str, str], repeat: int
+    results: SuiteResults,
+    tools: Sequence[Tool],
+    project: Path,
+    env: Mapping[str, str],
+    repeat: int,
+    index: BenchIndex,
 ) -> None:
     """*repeat* rounds; in each, every tool once from an empty work dir, then orch once more without shared
     bytecode (``ORCH_SHARE_BYTECODE=0``, phase :data:`UNSHARED`).
@@ -161,6 +174,8 @@ def measure_cold(
                 results.error(f"{tool.name} ({phase}) failed: {exc.describe()}")
                 tool.failed = True
                 continue
+            finally:
+                index.note(phase, tool.name)
             runs.setdefault((phase, tool.name), []).append(timing.runs[0])
             label = tool.name if phase == "cold" else f"{tool.name} (not shared)"
             line.append(f"{label} {timing.runs[0]:.3f}")
@@ -206,15 +221,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="timed warm runs per tool and of the commands (3)")
     parser.add_argument("--cold-repeat", type=int, default=1, help="timed cold runs per tool (1: cold is slow)")
     add_tool_options(parser, tox_uv=True, commands_in="the commands-alone run uses")
+    add_index_option(parser)
     add_output_options(parser, tox_uv=True)
     return parse_checked(parser, argv, "repeat", "cold_repeat")
 
 
-def run(args: argparse.Namespace, root: Path) -> int:
+def run(args: argparse.Namespace, root: Path, index: BenchIndex) -> int:
     """Generate the project, measure, check, report; return the exit code."""
     results = SuiteResults()
     project = write_project(root)
-    prepared = prepare(results, root)
+    prepared = prepare(results, root, index)
     if prepared is None:
         return 1
     interpreters, env = prepared
@@ -224,16 +240,16 @@ def run(args: argparse.Namespace, root: Path) -> int:
     section("warm-up: one untimed run of each tool (fills the uv and pip caches)")
     for tool in tools:
         if not tool.failed:
-            warm_up(results, tool, project, env)
+            warm_up(results, tool, project, env, index)
     section(f"cold: empty work dir, warm caches; the tools take turns (best of {args.cold_repeat})")
-    measure_cold(results, tools, project, env, args.cold_repeat)
+    measure_cold(results, tools, project, env, args.cold_repeat, index)
     section("envs made by the cold runs")
     check_envs(results, tools, project, env)
     section(
         f"warm: envs in place, nothing changed; the tools and the commands alone ({len(ENVS)} x `python -m pytest"
         f" -q`, one after another) take turns (one untimed round, then best of {args.repeat})"
     )
-    measure_warm(results, tools, commands_source(args, tools, results), project, env, args.repeat)
+    measure_warm(results, tools, commands_source(args, tools, results), project, env, args.repeat, index)
 
     items = ratios(results)
     goals = targets(items)
@@ -241,17 +257,22 @@ def run(args: argparse.Namespace, root: Path) -> int:
     print_times(results, [phase for phase in ("cold", UNSHARED, "warm") if phase in results.timings])
     print()
     print(ratios_table(items))
+    index.report()
     section("targets")
     print(format_targets(goals))
-    settings = {"repeat": args.repeat, "cold_repeat": args.cold_repeat, "envs": list(ENVS)}
+    settings = {"repeat": args.repeat, "cold_repeat": args.cold_repeat, "envs": list(ENVS), "index": index.mode}
     return finish(
-        args.json, lambda: suite_json("run", settings, results, tools, interpreters, items, goals), results.errors
+        args.json,
+        lambda: suite_json("run", settings, results, tools, interpreters, items, goals, index=index.as_dict()),
+        results.errors,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse arguments, run inside a temporary folder (kept with ``--keep``)."""
-    return run_in_temp_dir(run, parse_args(argv), prefix="orch-bench-run-")
+    """Entry point: parse arguments, run inside a temporary folder (kept with ``--keep``) with the index."""
+    args = parse_args(argv)
+    with BenchIndex(args.index) as index:
+        return run_in_temp_dir(lambda args, root: run(args, root, index), args, prefix="orch-bench-run-")
 
 
 if __name__ == "__main__":
