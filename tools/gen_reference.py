@@ -136,7 +136,7 @@ def plugin_api() -> str:
         if name == "hookimpl":
             kind = "decorator"
         out += [f"### `{name}` ({kind}, from `{getattr(obj, '__module__', '?')}`)", ""]
-        if inspect.isclass(obj) and issubclass(obj, tuple) and hasattr(obj, "_fields"):
+        if inspect.isclass(obj) and isinstance(getattr(obj, "_fields", None), tuple):  # named tuples, results
             out += ["Fields: " + ", ".join(f"`{field}`" for field in obj._fields) + ".", ""]
         text = _doc(obj) if name != "hookimpl" else "Marks a function as the implementation of a hook."
         if text:

@@ -1,7 +1,9 @@
 """A warm run with the package, as ``benchmarks/bench_package.py`` times it (issue 15): the source check
 starts no ``git`` process, and neither the build machinery (``build``, ``pyproject_hooks``), the
 ``filelock`` package nor ``packaging``'s wheel tags and specifiers (the wheel's fit with the env's Python,
-kept beside the artifact) are imported.
+kept beside the artifact) are imported; nor ``dataclasses`` with ``inspect``, nor ``ast`` (the config model
+and the results are named tuples and slotted classes, virtualenv's table of wheels is parsed only when
+an env is created).
 
 The sample project is a git checkout run with the real CLI; git is the real one behind a wrapper first
 on PATH that records its calls. The racy window is the real one (2 s): the test waits it out once.
@@ -32,7 +34,9 @@ PROBE = """
 import atexit, runpy, sys
 sys.argv = ["orch", "run", "-e", "py"]
 HEAVY = ("build", "pyproject_hooks", "filelock", "packaging.tags", "packaging.specifiers")
+STDLIB = ("dataclasses", "inspect", "ast")
 atexit.register(lambda: print("IMPORTED", sorted(m for m in HEAVY if m in sys.modules)))
+atexit.register(lambda: print("STDLIB", sorted(m for m in STDLIB if m in sys.modules)))
 runpy.run_module("orch", run_name="__main__")
 """
 
@@ -80,6 +84,7 @@ def test_warm_run_with_the_package_asks_git_nothing_and_imports_no_build_tool(
     log.unlink()
     warm = probe(proj, env)
     assert "IMPORTED []" in warm, warm
+    assert "STDLIB []" in warm, warm
     assert not log.exists(), log.read_text()
     record = proj.record()["envs"]["py"]
     assert record["installer_runs"] == 0, record

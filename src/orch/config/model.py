@@ -1,21 +1,29 @@
-"""The typed configuration model: frozen dataclasses, one field per registered key.
+"""The typed configuration model: immutable records, one field per registered key.
 
 Each instance keeps ``sources``: for every key read from a file, where it was written. Keys that
 plugins register land in ``extra``.
+
+The records are named tuples, not frozen dataclasses: a dataclass writes the source of its methods
+and compiles it when its class is made, and importing ``dataclasses`` brings ``inspect`` (with
+``ast``, ``dis`` and ``tokenize``). Together about a sixth of what ``orch run`` spends before its
+first command (issue 15). A copy with other values is ``record._replace(...)``; the field names are
+``Class._fields``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from orch.config.types import Command
 from orch.errors import Location
 
 
-@dataclass(frozen=True)
-class CoreConfig:
+class CoreConfig(NamedTuple):
+    """The ``[tox]`` (core) settings, as resolved."""
+
     env_list: tuple[str, ...]
     labels: Mapping[str, tuple[str, ...]]
     work_dir: Path
@@ -27,12 +35,13 @@ class CoreConfig:
     ignore_base_python_conflict: bool
     fail_fast: bool
     isolated_build: bool
-    extra: Mapping[str, object] = field(default_factory=dict)
-    sources: Mapping[str, Location] = field(default_factory=dict)
+    extra: Mapping[str, object] = MappingProxyType({})  # read-only, so one empty mapping serves all
+    sources: Mapping[str, Location] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class EnvConfig:
+class EnvConfig(NamedTuple):
+    """One env's settings, as resolved: factor conditions applied, substitutions made, paths absolute."""
+
     name: str
     description: str
     env_type: str
@@ -84,12 +93,11 @@ class EnvConfig:
     download: bool = False
     constraints: tuple[str, ...] = ()
     extra_setup_commands: tuple[Command, ...] = ()
-    extra: Mapping[str, object] = field(default_factory=dict)
-    sources: Mapping[str, Location] = field(default_factory=dict)
+    extra: Mapping[str, object] = MappingProxyType({})  # read-only, so one empty mapping serves all
+    sources: Mapping[str, Location] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class PackageDef:
+class PackageDef(NamedTuple):
     """How to build one package (``builder`` and its options) and which envs it serves (``match``)."""
 
     name: str
@@ -104,10 +112,10 @@ class PackageDef:
     recipe: str = ""  # the conda builder: a rattler-build recipe.yaml instead of the wheel
     conda_channels: tuple[str, ...] = ("conda-forge",)  # where a recipe's requirements come from
     implicit: bool = False
-    extra: Mapping[str, object] = field(default_factory=dict)
-    sources: Mapping[str, Location] = field(default_factory=dict)
+    extra: Mapping[str, object] = MappingProxyType({})  # read-only, so one empty mapping serves all
+    sources: Mapping[str, Location] = MappingProxyType({})
 
 
-def field_names(cls: type) -> tuple[str, ...]:
+def field_names(cls: type[CoreConfig | EnvConfig | PackageDef]) -> tuple[str, ...]:
     """The registry-backed fields of a model class (everything but name/extra/sources/implicit)."""
-    return tuple(f.name for f in fields(cls) if f.name not in {"name", "extra", "sources", "implicit"})
+    return tuple(name for name in cls._fields if name not in {"name", "extra", "sources", "implicit"})

@@ -17,8 +17,8 @@ from orch.errors import ConfigError, Location
 if TYPE_CHECKING:
     from orch.config.model import CoreConfig, EnvConfig, PackageDef
 
-# The model's dataclasses are imported where they are built: generating their methods costs
-# several milliseconds, which `orch list` (names and descriptions only) need not pay.
+# The model's classes are imported where they are built: making them costs about a millisecond,
+# which `orch list` (names and descriptions only) need not pay.
 
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 

@@ -27,8 +27,8 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from orch.execute.masking import USERINFO  # one definition of a URL's user:password part
@@ -45,8 +45,7 @@ MISSING = "missing"  # the hash recorded for a requirements file that does not e
 _FILE_OPTION = re.compile(r"^(-r|-c|--requirement|--constraint)(?:\s*=\s*|\s*)(\S.*)$")
 
 
-@dataclass(frozen=True)
-class Fingerprint:
+class Fingerprint(NamedTuple):
     """How an env was (or is about to be) set up; two equal fingerprints mean the env can be reused."""
 
     backend: str
@@ -56,12 +55,12 @@ class Fingerprint:
     installer: str
     install_command: str
     deps: tuple[str, ...]
-    files: Mapping[str, str] = field(default_factory=dict)  # requirements file (as named) -> sha256
-    options: Mapping[str, str] = field(default_factory=dict)  # backend choices: creator, seeded pip...
+    files: Mapping[str, str] = MappingProxyType({})  # requirements file (as named) -> sha256
+    options: Mapping[str, str] = MappingProxyType({})  # backend choices: creator, seeded pip...
     format: int = FORMAT
 
     def to_json(self) -> str:
-        data = asdict(self)
+        data: dict[str, object] = self._asdict()
         data["deps"] = [recorded(dep) for dep in self.deps]  # no password of a URL in the file
         data["files"], data["options"] = dict(self.files), dict(self.options)
         return json.dumps(data, indent=2, sort_keys=True) + "\n"

@@ -17,15 +17,17 @@ virtualenv itself; Python 3.7 and 3.8, for which virtualenv embeds no wheel, by 
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import functools
 import importlib.util
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from orch.config.typed import canonical_name
+from orch.files import write_atomic
+from orch.paths import cache_dir
 
 SETUPTOOLS_UNTIL = (3, 12)  # virtualenv seeds setuptools only for older Pythons
 
@@ -68,10 +70,42 @@ def _bundle() -> tuple[Path, dict[str, dict[str, str]]] | None:
     if spec is None or spec.origin is None:
         return None
     source = Path(spec.origin).parent / "seed" / "wheels" / "embed" / "__init__.py"
+    table = _literal_table(source)
+    if table is not None:
+        return source.parent, table
+    from virtualenv.seed.wheels import embed  # the table is computed: ask the module itself
+
+    support: dict[str, dict[str, str]] = embed.BUNDLE_SUPPORT
+    return Path(embed.BUNDLE_FOLDER), support
+
+
+def _literal_table(source: Path) -> dict[str, dict[str, str]] | None:
+    """The literal ``BUNDLE_SUPPORT`` in ``source``, kept in orch's cache with the file's stat: every run asks
+    (an env's creator depends on it) and parsing the module costs more than the rest of a warm env's check."""
+    kept = cache_dir() / "seed" / "bundle.json"
+    try:
+        info = source.stat()
+    except OSError:
+        return None
+    stamp = [str(source), info.st_mtime_ns, info.st_size, info.st_ino]
+    with contextlib.suppress(OSError, ValueError):
+        data = json.loads(kept.read_text(encoding="utf-8"))
+        if data.get("stamp") == stamp and isinstance(data.get("table"), dict):
+            return {str(k): {str(n): str(f) for n, f in v.items()} for k, v in data["table"].items()}
+    table = _parse_table(source)
+    if table is not None:
+        with contextlib.suppress(OSError):
+            write_atomic(kept, json.dumps({"stamp": stamp, "table": table}))
+    return table
+
+
+def _parse_table(source: Path) -> dict[str, dict[str, str]] | None:
+    import ast  # here, not above: only when virtualenv's module is new to the cache
+
     try:
         tree = ast.parse(source.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
-        tree = ast.Module(body=[], type_ignores=[])
+        return None
     for node in tree.body:
         target: ast.expr
         if isinstance(node, ast.AnnAssign):
@@ -84,11 +118,8 @@ def _bundle() -> tuple[Path, dict[str, dict[str, str]]] | None:
             with contextlib.suppress(ValueError):
                 table = ast.literal_eval(value)
                 if isinstance(table, dict):
-                    return source.parent, {str(k): {str(n): str(f) for n, f in v.items()} for k, v in table.items()}
-    from virtualenv.seed.wheels import embed  # the table is computed: ask the module itself
-
-    support: dict[str, dict[str, str]] = embed.BUNDLE_SUPPORT
-    return Path(embed.BUNDLE_FOLDER), support
+                    return {str(k): {str(n): str(f) for n, f in v.items()} for k, v in table.items()}
+    return None
 
 
 def requirements(version: tuple[int, ...], *, download: bool) -> tuple[str, ...] | None:

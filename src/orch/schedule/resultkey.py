@@ -29,7 +29,6 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -101,7 +100,7 @@ def _dumps(value: object) -> str:
 
 def config_digest(env: EnvConfig, *, root: Path, work_dir: Path) -> str:
     """The env's resolved config as a hash; its folders written as ``{work_dir}`` and ``{root}``."""
-    data = {f.name: getattr(env, f.name) for f in fields(env) if f.name not in NOT_INPUTS and f.name != "extra"}
+    data = {name: getattr(env, name) for name in env._fields if name not in NOT_INPUTS and name != "extra"}
     data["extra"] = {k: v for k, v in env.extra.items() if k not in NOT_INPUTS_EXTRA}
     text = _dumps(data)
     folders = sorted({(str(work_dir), "{work_dir}"), (str(root), "{root}")}, key=lambda p: -len(p[0]))

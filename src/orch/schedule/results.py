@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -44,22 +43,57 @@ class CommandStatus(str, enum.Enum):
             return cls.NOT_FOUND
 
 
-@dataclass
-class CommandResult:
-    phase: str  # extra_setup_commands, commands_pre, commands, commands_post, exec
-    index: int
-    command_line: str  # the command as a shell would show it, secrets masked
-    status: CommandStatus
-    exit_code: int | None
-    duration: float
-    ignored: bool = False  # a leading "-": its exit code does not count
-    attempts: int = 1
-    inverted: bool = False  # a leading "!": a non-zero exit is the success (tox 4)
-    output: tuple[int, int] | None = None  # its bytes in commands.log, [start, end), for --result-json
-    started: float = 0.0  # wall clock (time.time()) when it started
+# The two results are plain classes with slots, not dataclasses: importing ``dataclasses`` brings
+# ``inspect``, and a dataclass compiles the source of its methods when its class is made, start-up
+# that every run paid (issue 15). They compare and show themselves as dataclasses did.
 
-    def __post_init__(self) -> None:
-        self.status = CommandStatus.read(self.status)  # "exited" from a record or a caller: the enum
+
+class CommandResult:
+    """One command's outcome: its phase and place in it, the command line (secrets masked), how it
+    ended (``status``, ``exit_code``), how long it took, and whether it was ignored (``-cmd``),
+    retried (``attempts``) or inverted (``! cmd``)."""
+
+    _fields = (  # in the order of __init__'s parameters
+        "phase",
+        "index",
+        "command_line",
+        "status",
+        "exit_code",
+        "duration",
+        "ignored",
+        "attempts",
+        "inverted",
+        "output",
+        "started",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        phase: str,  # extra_setup_commands, commands_pre, commands, commands_post, exec
+        index: int,
+        command_line: str,  # the command as a shell would show it, secrets masked
+        status: CommandStatus | str,  # "exited" from a record or a caller reads as the enum
+        exit_code: int | None,
+        duration: float,
+        ignored: bool = False,  # a leading "-": its exit code does not count
+        attempts: int = 1,
+        inverted: bool = False,  # a leading "!": a non-zero exit is the success (tox 4)
+        output: tuple[int, int] | None = None,  # its bytes in commands.log, [start, end), for --result-json
+        started: float = 0.0,  # wall clock (time.time()) when it started
+    ) -> None:
+        self.phase, self.index, self.command_line = phase, index, command_line
+        self.status: CommandStatus = CommandStatus.read(status)
+        self.exit_code, self.duration, self.ignored, self.attempts = exit_code, duration, ignored, attempts
+        self.inverted, self.output, self.started = inverted, output, started
+
+    def __repr__(self) -> str:
+        return _repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return _equal(self, other)
+
+    __hash__ = None  # type: ignore[assignment]  # changes as the run goes: no hash, as a dataclass
 
     @property
     def ending(self) -> str:
@@ -102,21 +136,56 @@ class CommandResult:
         return self.status is CommandStatus.EXITED and (self.exit_code != 0 if self.inverted else self.exit_code == 0)
 
 
-@dataclass
 class EnvResult:
-    name: str
-    status: EnvStatus = EnvStatus.OK
-    message: str = ""  # why it failed or was skipped, one line
-    duration: float = 0.0
-    started: float = 0.0  # wall clock (time.time()) when the env started, and when it ended
-    ended: float = 0.0
-    interpreter: str = ""
-    actions: tuple[str, ...] = ()
-    installer_runs: int = 0
-    log_dir: str = ""
-    package: dict[str, object] = field(default_factory=dict)  # the installed artifact's provenance
-    commands: list[CommandResult] = field(default_factory=list)
-    cached: dict[str, object] = field(default_factory=dict)  # a result cache hit: key, stored, saved
+    """What running one env produced; filled in as the env runs."""
+
+    _fields = (  # in the order of __init__'s parameters
+        "name",
+        "status",
+        "message",
+        "duration",
+        "started",
+        "ended",
+        "interpreter",
+        "actions",
+        "installer_runs",
+        "log_dir",
+        "package",
+        "commands",
+        "cached",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        name: str,
+        status: EnvStatus = EnvStatus.OK,
+        message: str = "",  # why it failed or was skipped, one line
+        duration: float = 0.0,
+        started: float = 0.0,  # wall clock (time.time()) when the env started, and when it ended
+        ended: float = 0.0,
+        interpreter: str = "",
+        actions: tuple[str, ...] = (),
+        installer_runs: int = 0,
+        log_dir: str = "",
+        package: dict[str, object] | None = None,  # the installed artifact's provenance
+        commands: list[CommandResult] | None = None,
+        cached: dict[str, object] | None = None,  # a result cache hit: key, stored, saved
+    ) -> None:
+        self.name, self.status, self.message, self.duration = name, status, message, duration
+        self.started, self.ended, self.interpreter, self.actions = started, ended, interpreter, actions
+        self.installer_runs, self.log_dir = installer_runs, log_dir
+        self.package: dict[str, object] = {} if package is None else package
+        self.commands: list[CommandResult] = [] if commands is None else commands
+        self.cached: dict[str, object] = {} if cached is None else cached
+
+    def __repr__(self) -> str:
+        return _repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return _equal(self, other)
+
+    __hash__ = None  # type: ignore[assignment]  # changes as the run goes: no hash, as a dataclass
 
     def as_record(self) -> dict[str, object]:
         return {
@@ -133,6 +202,17 @@ class EnvResult:
             "commands": [c.as_record() for c in self.commands],
             **({"cached": self.cached} if self.cached else {}),
         }
+
+
+def _repr(result: CommandResult | EnvResult) -> str:
+    """``EnvResult(name='py', status=...)``: every field in order, as a dataclass would show it."""
+    fields = ", ".join(f"{name}={getattr(result, name)!r}" for name in result._fields)
+    return f"{type(result).__name__}({fields})"
+
+
+def _equal(result: CommandResult | EnvResult, other: object) -> bool:
+    """Equal when of the same class with equal fields, as dataclasses compare."""
+    return type(other) is type(result) and all(getattr(result, name) == getattr(other, name) for name in result._fields)
 
 
 def cached_line(result: EnvResult) -> str:

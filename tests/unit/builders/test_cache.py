@@ -10,7 +10,6 @@ import sys
 import textwrap
 import threading
 import time
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -118,16 +117,16 @@ def test_provenance_sidecar(tmp_path: Path) -> None:
 def test_settings_that_change_the_build_change_the_key(tmp_path: Path, change: dict[str, Any], rebuilds: bool) -> None:
     cache, build = ArtifactCache(tmp_path), FakeBuild()
     cache.get_or_build(PDEF, SOURCE, build)
-    again = cache.get_or_build(replace(PDEF, **change), SOURCE, build)
+    again = cache.get_or_build(PDEF._replace(**change), SOURCE, build)
     assert (again.reused, build.calls) == (not rebuilds, 2 if rebuilds else 1)
 
 
 def test_config_hash_is_stable_and_covers_extra() -> None:
-    assert config_hash(PDEF) == config_hash(replace(PDEF, config_settings={}))
+    assert config_hash(PDEF) == config_hash(PDEF._replace(config_settings={}))
     with_tag = config_hash(PDEF, {"python_tag": "cp311"})
     assert with_tag != config_hash(PDEF) and with_tag != config_hash(PDEF, {"python_tag": "cp312"})
-    ordered = replace(PDEF, config_settings={"a": "1", "b": "2"})
-    assert config_hash(ordered) == config_hash(replace(PDEF, config_settings={"b": "2", "a": "1"}))
+    ordered = PDEF._replace(config_settings={"a": "1", "b": "2"})
+    assert config_hash(ordered) == config_hash(PDEF._replace(config_settings={"b": "2", "a": "1"}))
 
 
 def test_a_source_or_extra_change_rebuilds(tmp_path: Path) -> None:
@@ -308,7 +307,7 @@ def test_list_artifacts_reads_every_sidecar(tmp_path: Path) -> None:
     cache, build = ArtifactCache(tmp_path), FakeBuild()
     cache.get_or_build(PDEF, SOURCE, build, variant="cp312")
     cache.get_or_build(PDEF, SOURCE, build, variant="cp311")
-    cache.get_or_build(replace(PDEF, name="docs"), SOURCE, build)
+    cache.get_or_build(PDEF._replace(name="docs"), SOURCE, build)
     broken = tmp_path / "dist" / "wheel" / "any-000000000000"
     broken.mkdir()
     (broken / "provenance.json").write_text("[]")
@@ -323,11 +322,9 @@ def test_list_artifacts_reads_every_sidecar(tmp_path: Path) -> None:
 
 
 def test_recipe_and_its_channels_are_part_of_the_key() -> None:
-    from dataclasses import replace
-
     from orch.builders.cache import config_hash
 
-    with_recipe = replace(PDEF, recipe="conda/recipe.yaml")
+    with_recipe = PDEF._replace(recipe="conda/recipe.yaml")
     assert config_hash(with_recipe) != config_hash(PDEF)
-    assert config_hash(replace(with_recipe, conda_channels=("file:///local",))) != config_hash(with_recipe)
-    assert config_hash(replace(PDEF, conda_channels=("file:///local",))) == config_hash(PDEF)  # unused without a recipe
+    assert config_hash(with_recipe._replace(conda_channels=("file:///local",))) != config_hash(with_recipe)
+    assert config_hash(PDEF._replace(conda_channels=("file:///local",))) == config_hash(PDEF)  # unused without a recipe

@@ -3,8 +3,6 @@ typed as the key's kind converts, so neither can drift from the other."""
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 import pytest
 
 from orch.config.model import CoreConfig, EnvConfig, PackageDef, field_names
@@ -40,10 +38,27 @@ def test_every_field_is_a_registered_key(scope: Scope) -> None:
 
 @pytest.mark.parametrize("scope", list(MODELS), ids=lambda s: s.value)
 def test_fields_are_typed_as_their_kind_converts(scope: Scope) -> None:
-    annotations = {f.name: f.type for f in fields(MODELS[scope])}
+    # as written in model.py: a named tuple keeps each annotation as a ForwardRef of its text
+    annotations = {name: getattr(kind, "__forward_arg__", kind) for name, kind in MODELS[scope].__annotations__.items()}
     wrong = {
         s.key: (annotations[s.key], ANNOTATION[s.kind])
         for s in BUILTIN_SETTINGS
         if s.scope is scope and s.key in annotations and annotations[s.key] != ANNOTATION[s.kind]
     }
     assert not wrong
+
+
+@pytest.mark.parametrize("scope", list(MODELS), ids=lambda s: s.value)
+def test_records_are_immutable_and_share_only_read_only_defaults(scope: Scope) -> None:
+    """A record cannot change once built (``_replace`` makes a copy); the empty ``extra`` and ``sources``
+    every record starts with are one read-only mapping, so no record can change another's."""
+    model = MODELS[scope]
+    values = {name: None for name in model._fields if name not in model._field_defaults}
+    first, second = model(**values), model(**values)
+    with pytest.raises(AttributeError):
+        first.name = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        first.extra["key"] = "value"  # type: ignore[index]
+    assert first.sources == second.sources == {}
+    changed = first._replace(extra={"key": "value"})
+    assert changed.extra == {"key": "value"} and first.extra == {}

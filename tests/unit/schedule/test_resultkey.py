@@ -7,7 +7,6 @@ change what the env's commands do.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import shutil
 import subprocess
@@ -253,7 +252,7 @@ def test_the_project_folder_is_replaced_only_as_a_whole_path(tmp_path: Path) -> 
 
     def digest(clone: str, value: str) -> str:
         config = clones[clone]
-        env = dataclasses.replace(config.env("py311"), set_env={"LOG": value})
+        env = config.env("py311")._replace(set_env={"LOG": value})
         return resultkey.config_digest(env, root=config.root, work_dir=config.core.work_dir)
 
     assert digest("p1", f"{tmp_path}/p1.log") == digest("p2", f"{tmp_path}/p1.log")  # one file outside both
