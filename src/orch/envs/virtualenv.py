@@ -96,7 +96,9 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         options=options,
     )
     environ = {"VIRTUAL_ENV": str(env_dir)}
-    install_env = installer_environ(os.environ, set_env=config.set_env, bin_dir=config.env_bin_dir, virtual_env=env_dir)
+
+    def install_env() -> dict[str, str]:  # made when an installer runs: a reused env needs none
+        return installer_environ(os.environ, set_env=config.set_env, bin_dir=config.env_bin_dir, virtual_env=env_dir)
 
     def prepared(actions: tuple[str, ...], runs: int) -> PreparedEnv:
         return PreparedEnv((config.env_bin_dir,), python, environ, actions, runs)
@@ -105,7 +107,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         request.note(f"installing {len(deps)} dep{'s' if len(deps) != 1 else ''}")
         args = [*requirement_args(deps, request.root), *seed_wheels]
         installer.install(
-            python, args, cwd=request.root, env=install_env, log=request.log, resolutions=request.resolutions
+            python, args, cwd=request.root, env=install_env(), log=request.log, resolutions=request.resolutions
         )
 
     ownership.check(request)
@@ -121,7 +123,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
         request.resolutions.decided(config.name)  # no install through the run's resolutions follows
     if decision.kind == "reuse" and lock and not uvsync.editable(config):
         fingerprint.remove(env_dir)  # the project is no editable install: sync its sources, as tox-uv does
-        uvsync.sync(config, request.root, env=install_env, log=request.log)
+        uvsync.sync(config, request.root, env=install_env(), log=request.log)
         fingerprint.write(env_dir, new)
         return prepared(("synced from uv.lock",), 1)
     if decision.kind == "reuse":
@@ -159,7 +161,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
             python,
             seed_with or (),
             cwd=request.root,
-            env=install_env,
+            env=install_env(),
             log=request.log,
             what="pip",
             resolutions=request.resolutions,
@@ -172,7 +174,7 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     if lock:
         if config.deps:
             request.note("deps are not installed: with runner = uv-venv-lock-runner, uv.lock decides")
-        uvsync.sync(config, request.root, env=install_env, log=request.log)
+        uvsync.sync(config, request.root, env=install_env(), log=request.log)
         actions.append("synced from uv.lock")
     elif together:  # one resolution for pip and the deps
         install(wanted, seed_with or ())
