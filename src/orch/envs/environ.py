@@ -61,6 +61,9 @@ DEFAULT_PASS_ENV: tuple[str, ...] = (
 )
 
 
+_WILDCARD = re.compile(r"[*?\\[]")  # what makes a glob more than a name to fnmatch
+
+
 def passed(environ: Mapping[str, str], patterns: Iterable[str]) -> dict[str, str]:
     """The caller's variables whose names match a pattern (``fnmatch`` globs, case-sensitive)."""
     match = _matcher(tuple(patterns))
@@ -69,11 +72,15 @@ def passed(environ: Mapping[str, str], patterns: Iterable[str]) -> dict[str, str
 
 @functools.lru_cache(maxsize=64)
 def _matcher(globs: tuple[str, ...]) -> Callable[[str], object]:
-    """One regex for all the globs: each name is tried once, not once per glob (over a thousand
-    ``fnmatchcase`` calls per env, about 1 ms, twice per env on every run)."""
-    if not globs:
-        return lambda _name: None
-    return re.compile("|".join(fnmatch.translate(glob) for glob in globs)).match
+    """Names without a wildcard are looked up in a set; the globs go into one regex, so each name is
+    tried once, not once per glob (over a thousand ``fnmatchcase`` calls per env, about 1 ms, twice
+    per env on every run), and the regex stays small (compiling one of all the defaults took 0.8 ms)."""
+    names = frozenset(glob for glob in globs if not _WILDCARD.search(glob))
+    wild = [glob for glob in globs if glob not in names]
+    if not wild:
+        return names.__contains__
+    regex = re.compile("|".join(fnmatch.translate(glob) for glob in wild)).match
+    return lambda name: name in names or regex(name)
 
 
 def command_environ(
