@@ -41,6 +41,7 @@ _CACHE_VERSION = 1
 
 _SPEC = re.compile(r"(?P<impl>cpython|python|pypy|py)?(?P<version>\d+(?:\.\d+){0,2})?(?P<t>t)?(?:-(?P<arch>32|64))?")
 _IMPLEMENTATIONS = {"py": None, "python": "cpython", "cpython": "cpython", "pypy": "pypy"}
+_EXE_BASES = ("python", "pypy")  # every name _EXE_NAME matches starts with one of them
 _EXE_NAME = re.compile(r"(?P<base>python|pypy)(?P<major>\d)?(?:\.(?P<minor>\d+))?(?P<t>t)?")
 _DIR_VERSION = re.compile(r"(?:cpython-|pypy-?)?(?P<major>\d+)\.(?P<minor>\d+)")  # 3.12.1, cpython-3.12.1-..., pypy3.10
 
@@ -196,9 +197,9 @@ class Discovery:
 
     def _named(self, folder: Path, spec: Spec) -> Iterator[tuple[tuple[int, bool, int], Path]]:
         """The executables in ``folder`` whose names may match, with a sort key (exact names first)."""
-        if folder not in self._listings:
+        if folder not in self._listings:  # only names _EXE_NAME may match: /usr/bin holds thousands
             try:
-                self._listings[folder] = sorted(entry.name for entry in os.scandir(folder))
+                self._listings[folder] = sorted(e.name for e in os.scandir(folder) if e.name.startswith(_EXE_BASES))
             except OSError:
                 self._listings[folder] = []
         for name in self._listings[folder]:
