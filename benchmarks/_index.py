@@ -204,6 +204,10 @@ def resources(projects: Mapping[str, list[Wheel]], started: float) -> dict[str, 
     return found
 
 
+Request = tuple[str, int, str]
+"""A request as counted: its path, the status answered, and the client (``uv``, ``pip``: its User-Agent's name)."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Answers GET and HEAD from the server's :func:`resources`; counts every request."""
 
@@ -225,7 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
         status = 404 if resource is None else 200
         if resource is not None and resource.etag in self.headers.get("If-None-Match", ""):
             status = 304
-        self.server.count(path, status)
+        self.server.count(path, status, self.headers.get("User-Agent", "").split("/", 1)[0] or "?")
         data = b"Not Found\n" if resource is None else resource.read() if status == 200 else b""
         self.send_response(status)
         if resource is not None:
@@ -245,12 +249,12 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     resources: dict[str, Resource]
-    counts: Counter[tuple[str, int]]
+    counts: Counter[Request]
     lock: threading.Lock
 
-    def count(self, path: str, status: int) -> None:
+    def count(self, path: str, status: int, agent: str) -> None:
         with self.lock:
-            self.counts[path, status] += 1
+            self.counts[path, status, agent] += 1
 
 
 class IndexServer:
@@ -269,8 +273,8 @@ class IndexServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/simple"
 
-    def take(self) -> Counter[tuple[str, int]]:
-        """The requests (path, status) served since the last call."""
+    def take(self) -> Counter[Request]:
+        """The requests (path, status, client) served since the last call."""
         with self._server.lock:
             counts, self._server.counts = self._server.counts, Counter()
         return counts
@@ -312,14 +316,14 @@ class Requests:
     phase: str
     key: str
     timed: bool
-    counts: Counter[tuple[str, int]]
+    counts: Counter[Request]
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
     def as_dict(self) -> dict[str, Any]:
-        paths = {f"{path} {status}": n for (path, status), n in sorted(self.counts.items())}
+        paths = {" ".join(map(str, request)): n for request, n in sorted(self.counts.items())}
         return {"phase": self.phase, "key": self.key, "timed": self.timed, "total": self.total, "paths": paths}
 
 
@@ -382,8 +386,8 @@ class BenchIndex:
             counts = " ".join(str(r.total) if r.timed else f"({r.total})" for r in runs)
             kinds: Counter[str] = Counter()
             for run in runs:
-                for (path, status), n in run.counts.items():
-                    kinds[kind(path, status)] += n
+                for (path, status, agent), n in run.counts.items():
+                    kinds[f"{kind(path, status)} ({agent})"] += n
             lines.append([phase, key, counts, ", ".join(f"{n} {what}" for what, n in kinds.most_common())])
         return format_table(["phase", "run", "requests per run", "of which (all runs)"], lines, left=(0, 1, 3))
 
