@@ -106,7 +106,7 @@ def test_an_env_another_creator_made_is_recreated(tmp_path: Path) -> None:
     env_dir = tmp_path / ".tox" / ".orch" / "e"
     old = fingerprint.read(env_dir)
     assert old is not None
-    fingerprint.write(env_dir, old.__class__(**{**old.__dict__, "options": {**old.options, "creator": "virtualenv"}}))
+    fingerprint.write(env_dir, old._replace(options={**old.options, "creator": "virtualenv"}))
     notes: list[str] = []
     prepared = setup(tmp_path, "deps = six", notes=notes)
     assert notes == ["recreate: creator changed (virtualenv -> uv venv)"]
