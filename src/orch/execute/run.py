@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -231,19 +232,52 @@ class _Pump:
 def _wait(proc: subprocess.Popen[bytes], request: Request) -> Status:
     """Wait for the process to end by itself, or until the timeout or the cancel event."""
     deadline = None if request.timeout is None else time.monotonic() + request.timeout
-    while True:
-        left = None if deadline is None else deadline - time.monotonic()
-        if left is not None and left <= 0:
-            return Status.TIMEOUT
-        if request.cancel is not None:
-            if request.cancel.is_set():
-                return Status.INTERRUPTED
-            left = _POLL * 5 if left is None else min(left, _POLL * 5)
-        try:
-            proc.wait(left)
-        except subprocess.TimeoutExpired:
-            continue
-        return Status.EXITED
+    pidfd = _open_pidfd(proc.pid) if deadline is not None or request.cancel is not None else None
+    try:
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return Status.TIMEOUT
+            if request.cancel is not None:
+                if request.cancel.is_set():
+                    return Status.INTERRUPTED
+                left = _POLL * 5 if left is None else min(left, _POLL * 5)
+            if _ended(proc, left, pidfd):
+                return Status.EXITED
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _open_pidfd(pid: int) -> int | None:
+    """A descriptor that becomes readable when the (unreaped) process ends: Linux 5.3 and newer."""
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is None:
+        return None
+    try:
+        fd: int = pidfd_open(pid)
+    except OSError:  # an older kernel, or a sandbox that forbids it: Popen.wait's polling
+        return None
+    return fd
+
+
+def _ended(proc: subprocess.Popen[bytes], seconds: float | None, pidfd: int | None) -> bool:
+    """Whether the process ended within ``seconds`` (``None``: however long it takes); reaped if so.
+
+    With a timeout, ``Popen.wait`` polls, sleeping up to 50 ms between checks: a command that ended
+    was noticed 17 ms later on average, on the way of each ``-p`` env and each set-up ahead. A pidfd
+    wakes ``poll`` at the exit itself."""
+    if pidfd is not None and seconds is not None:
+        poller = select.poll()  # not select(): no limit on the descriptor's number
+        poller.register(pidfd, select.POLLIN)
+        if not poller.poll(seconds * 1000):
+            return False
+        seconds = None  # it ended: reaping does not block
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def _stop_group(proc: subprocess.Popen[bytes], request: Request) -> None:

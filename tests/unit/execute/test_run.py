@@ -346,3 +346,26 @@ def test_capture_with_env_and_timeout(tmp_path: Path) -> None:
     outcome = capture([sys.executable, "-c", "import time; time.sleep(100)"], timeout=0.5)
     assert outcome.status is Status.TIMEOUT
     assert outcome.duration < 30
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open") or not Path("/proc/self/fd").is_dir(), reason="pidfd: Linux")
+def test_a_wait_with_a_cancel_event_and_a_timeout_is_woken_by_the_exit_not_by_polling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: ``Popen.wait(timeout)`` polls, sleeping up to 50 ms between looks, so an ended ``-p`` command
+    was noticed late. With a pidfd the exit itself wakes the wait (checking the cancel event every 0.1 s),
+    the process is reaped by one blocking ``wait()``, and the pidfd is closed afterwards."""
+    execute(python(tmp_path, "pass"))  # the watchdog's pipe, opened with the first process, is not a leak
+    waits: list[float | None] = []
+    real_wait = subprocess.Popen.wait
+
+    def recording_wait(proc: subprocess.Popen[bytes], timeout: float | None = None) -> int:
+        waits.append(timeout)
+        return real_wait(proc, timeout)
+
+    monkeypatch.setattr(subprocess.Popen, "wait", recording_wait)
+    before = set(os.listdir("/proc/self/fd"))
+    outcome = execute(python(tmp_path, "import time; time.sleep(0.35)", cancel=threading.Event(), timeout=60))
+    assert outcome.status is Status.EXITED
+    assert waits and all(timeout is None for timeout in waits)  # never a polling wait, though 0.1 s slices passed
+    assert set(os.listdir("/proc/self/fd")) <= before
