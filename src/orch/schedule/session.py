@@ -110,8 +110,9 @@ def _run_all(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _Pro
     # they depend on may make what they install), nor those holding resources (never two at once).
     # With -p N too: setting up is mostly waiting on the index, so more setups than N go at once.
     order = run_order(names, waits) if plan.jobs == 1 else by_history(names, plan.durations)
-    if plan.jobs == 1:  # the env whose commands run first resolves online, those set up ahead go offline
-        runner.resolutions.rank(order)
+    # The env whose commands run first resolves online, the others go offline: with -p, an env on a
+    # newer Python resolving first left py39's extra deps (tomli, exceptiongroup) to a second round.
+    runner.resolutions.rank(order)
     ahead = [n for n in order if n in configs and not waits[n] and not configs[n].resources]
     ahead = [n for n in ahead if n not in plan.previous]
     workers = plan.setup_ahead if plan.jobs == 1 else min(plan.setup_ahead and AHEAD_PARALLEL, len(ahead))
