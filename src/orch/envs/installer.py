@@ -26,6 +26,7 @@ import functools
 import os
 import shlex
 import shutil
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -223,6 +224,9 @@ _UV_LOCK = threading.Lock()
 
 @functools.cache
 def _uv_bin_unlocked() -> str | None:
+    beside = os.path.join(os.path.dirname(sys.executable), "uv.exe" if sys.platform == "win32" else "uv")
+    if sys.executable and os.path.isfile(beside) and os.access(beside, os.X_OK):
+        return beside  # where pip and uv put the uv package's binary in a venv: no uv or sysconfig import (6 ms)
     try:
         from uv import find_uv_bin
     except ImportError:

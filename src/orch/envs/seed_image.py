@@ -26,6 +26,7 @@ that goes into the env as before (:mod:`orch.envs.seed`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 from collections.abc import Mapping, Sequence
@@ -48,11 +49,11 @@ def folder(wheels: Sequence[Path], environ: Mapping[str, str] | None = None) -> 
 
 def ensure(wheels: Sequence[Path], environ: Mapping[str, str] | None = None) -> Path:
     """The shared copy of ``wheels``, unpacked first when missing; raise ``OSError`` when it cannot be."""
-    import tempfile  # here and below: only a setup needs them, not every start (zipfile alone is 4 ms)
-
     target = folder(wheels, environ)
     if target.is_dir():
         return target
+    import tempfile  # here and below: only the first env with these wheels needs them (zipfile alone is 4 ms)
+
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
@@ -109,6 +110,7 @@ def linked(site_packages: Sequence[Path]) -> Path | None:
     return None
 
 
+@functools.cache  # a shared copy never changes under its name: read once per run, not once per env
 def _scripts(shared: Path, version: tuple[int, ...]) -> dict[str, str]:
     """Console scripts of the shared distributions (name -> ``module:function``); pip's versioned
     names for the env's Python, as pip and uv write them."""
