@@ -99,23 +99,26 @@ def share(env_dir: Path, tag: str, store: Path) -> int:
     Marks the env (:data:`PENDING`) so that the next :func:`collect` stores what its first run compiles.
     """
     linked = 0
-    tag_store = store / tag
-    if tag_store.is_dir():
-        for folder, sources in _source_folders(env_dir):
-            cache = folder / "__pycache__"
-            existing = _names(cache)
-            for name in sources:
-                pyc_name = f"{name[:-3]}.{tag}.pyc"
-                stat = None if pyc_name in existing else _shared_stat(folder / name)
-                if stat is None:
+    tag_store = os.path.join(store, tag)
+    if os.path.isdir(tag_store):
+        suffix = f".{tag}.pyc"
+        for folder, sources, existing in _source_folders(env_dir):
+            cache = os.path.join(folder, "__pycache__")
+            for source_file in sources:
+                pyc_name = source_file.name[:-3] + suffix
+                if existing is not None and pyc_name in existing:
                     continue
-                entry = _entry(tag_store, stat)
-                if not entry.exists():
+                source = _shared_stat(source_file.path)
+                if source is None:
                     continue
-                try:
-                    cache.mkdir(exist_ok=True)
-                    os.link(entry, cache / pyc_name)
-                except OSError:  # raced by Python writing it, or the store is on another file system
+                entry = _entry(tag_store, source)
+                if existing is None:  # no __pycache__ yet: made once, and only for a file to link
+                    if not os.path.exists(entry) or not _make_dir(cache):
+                        continue
+                    existing = set()
+                try:  # fails when the store has no entry, when raced by Python writing it, across file systems
+                    os.link(entry, f"{cache}{os.sep}{pyc_name}")  # not os.path.join: this loop is the cost
+                except OSError:
                     continue
                 linked += 1
     (env_dir / PENDING).touch()
@@ -131,26 +134,26 @@ def collect(env_dir: Path, tag: str, store: Path, *, now: float | None = None) -
     if not marker.exists():
         return None
     stored = 0
-    tag_store = store / tag
-    for folder, _ in _source_folders(env_dir):
-        cache = folder / "__pycache__"
-        for pyc_name in _names(cache):
+    tag_store = os.path.join(store, tag)
+    for folder, _, existing in _source_folders(env_dir):
+        cache = os.path.join(folder, "__pycache__")
+        for pyc_name in existing or ():
             match = _PYC.fullmatch(pyc_name)
             if match is None or match["tag"] != tag:
                 continue
-            pyc = cache / pyc_name
+            pyc = os.path.join(cache, pyc_name)
             try:
-                pyc_stat = pyc.stat()
+                pyc_stat = os.stat(pyc)
             except OSError:
                 continue
             if pyc_stat.st_nlink > 1:
                 continue  # linked from the store already
-            source = _shared_stat(folder / f"{match['stem']}.py")
+            source = _shared_stat(os.path.join(folder, f"{match['stem']}.py"))
             if source is None or not _header_matches(pyc, source):
                 continue
             entry = _entry(tag_store, source)
             try:
-                entry.parent.mkdir(parents=True, exist_ok=True)
+                os.makedirs(os.path.dirname(entry), exist_ok=True)
                 os.link(pyc, entry)
             except FileExistsError:
                 continue
@@ -192,44 +195,80 @@ def prune(store: Path, *, now: float | None = None) -> int:
     return removed
 
 
-def _source_folders(env_dir: Path) -> Iterator[tuple[Path, list[str]]]:
-    """Every folder under the env's ``lib`` (``Lib`` on Windows) with the ``.py`` files in it."""
-    for top in ("lib", "Lib"):
-        root = env_dir / top
-        if not root.is_dir():
-            continue
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = [d for d in dirs if d != "__pycache__"]
-            sources = [name for name in files if name.endswith(".py")]
-            if sources:
-                yield Path(folder), sources
+def _source_folders(env_dir: Path) -> Iterator[tuple[str, list[os.DirEntry[str]], set[str] | None]]:
+    """Every folder under the env's ``lib`` (``Lib`` on Windows) with the ``.py`` files in it and the names in
+    its ``__pycache__`` (``None`` when there is none). Symbolic links to folders are not followed, as ``os.walk``.
+    """
+    folders = [top for top in (os.path.join(env_dir, "lib"), os.path.join(env_dir, "Lib")) if os.path.isdir(top)]
+    if len(folders) == 2 and os.path.samefile(*folders):  # a file system that ignores case: one folder
+        folders.pop()
+    while folders:
+        folder = folders.pop()
+        sources: list[os.DirEntry[str]] = []
+        has_cache = False
+        for entry in _scan(folder):
+            if not _is_dir(entry):
+                if entry.name.endswith(".py"):
+                    sources.append(entry)
+            elif entry.name == "__pycache__":
+                has_cache = True
+            elif not entry.is_symlink():
+                folders.append(entry.path)
+        if sources:
+            yield folder, sources, _names(os.path.join(folder, "__pycache__")) if has_cache else None
 
 
-def _names(folder: Path) -> set[str]:
+def _scan(folder: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError:
+        return []
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _names(folder: str) -> set[str]:
     try:
         return set(os.listdir(folder))
     except OSError:
         return set()
 
 
-def _shared_stat(path: Path) -> os.stat_result | None:
+def _make_dir(folder: str) -> bool:
+    """Whether ``folder`` exists (as ``Path.mkdir(exist_ok=True)``: a file there is for the link to fail on)."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    return True
+
+
+def _shared_stat(path: str) -> os.stat_result | None:
     """The source's stat when it is a regular file with more than one link (shared with a cache)."""
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError:
         return None
     return info if info.st_nlink > 1 else None
 
 
-def _entry(tag_store: Path, source: os.stat_result) -> Path:
+def _entry(tag_store: str, source: os.stat_result) -> str:
     key = f"{source.st_dev:x}-{source.st_ino:x}-{source.st_size:x}-{source.st_mtime_ns:x}"
-    return tag_store / key[-2:] / f"{key}.pyc"
+    return f"{tag_store}{os.sep}{key[-2:]}{os.sep}{key}.pyc"
 
 
-def _header_matches(pyc: Path, source: os.stat_result) -> bool:
+def _header_matches(pyc: str, source: os.stat_result) -> bool:
     """Whether ``pyc`` is a timestamp-based ``.pyc`` of a file with ``source``'s mtime and size (PEP 552)."""
     try:
-        with pyc.open("rb") as stream:
+        with open(pyc, "rb") as stream:
             header = stream.read(16)
     except OSError:
         return False

@@ -155,3 +155,35 @@ def test_off_switch_and_unknown_implementations(tmp_path: Path, cache_file: Path
     assert bytecode.after_install(env, "cpython-312", log, environ=on) == 0
     assert (env / bytecode.PENDING).exists()
     assert "orch: linked 0 compiled files (cpython-312)" in log.read_text()
+
+
+def test_share_links_into_every_lib_folder_and_makes_pycache_only_to_link(tmp_path: Path, cache_file: Path) -> None:
+    store = tmp_path / "store"
+    first = make_env(tmp_path, "a", cache_file)
+    bytecode.share(first, TAG, store)
+    import_in(first)
+    assert bytecode.collect(first, TAG, store) == 1
+    stored = next(store.rglob("*.pyc"))
+    not_stored = tmp_path / "uv-cache" / "other.py"
+    not_stored.write_text(SOURCE)
+
+    env = tmp_path / "b"
+    folders = {name: env / "lib" / name for name in ("fresh", "ready", "done", "blocked", "unknown")}
+    for folder in folders.values():
+        folder.mkdir(parents=True)
+        os.link(cache_file if folder.name != "unknown" else not_stored, folder / "mod.py")
+    (folders["ready"] / "__pycache__").mkdir()  # there already, empty
+    (folders["done"] / "__pycache__").mkdir()
+    own = folders["done"] / "__pycache__" / f"mod.{TAG}.pyc"
+    own.write_bytes(b"")  # Python's own: kept
+    (folders["blocked"] / "__pycache__").write_text("")  # a file: nothing can go in it
+    (env / "Lib" / "pkg").mkdir(parents=True)  # Windows' name
+    os.link(cache_file, env / "Lib" / "pkg" / "mod.py")
+    os.symlink(folders["fresh"], env / "lib" / "linked", target_is_directory=True)  # not followed
+
+    assert bytecode.share(env, TAG, store) == 3  # (lib and Lib are one folder where case does not matter)
+    for folder in (folders["fresh"], folders["ready"], env / "Lib" / "pkg"):
+        assert (folder / "__pycache__" / f"mod.{TAG}.pyc").stat().st_ino == stored.stat().st_ino
+    assert own.stat().st_nlink == 1
+    assert (folders["blocked"] / "__pycache__").is_file()
+    assert not (folders["unknown"] / "__pycache__").exists()  # no stored file: no folder made for it
