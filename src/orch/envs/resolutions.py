@@ -50,6 +50,7 @@ from orch.envs.seed import requirement_name
 _INSTALLED = re.compile(r"^\s*\+\s+([A-Za-z0-9][A-Za-z0-9._-]*)(?:==|\s|@|$)")
 MODE = "resolved online earlier in this run"
 EARLIER_WAIT = 3.0  # seconds an env waits at most for an earlier env to reach its install
+HEAD_START = 1.0  # seconds an env waits at most, before creating its venv, for the run's first env to reach its install
 
 
 def plain_name(requirement: str) -> str | None:
@@ -109,6 +110,17 @@ class OnlineResolutions:
         """The run's order: of two envs about to resolve the same packages, the earlier goes online."""
         with self._changed:
             self._order = {name: index for index, name in enumerate(names)}
+
+    def head_start(self, env: str) -> None:
+        """Before ``env`` creates its venv: wait while the run's first env (by :meth:`rank`) is being set up
+        and has not reached its install, at most :data:`HEAD_START` seconds. Its ``uv venv`` then has the CPUs
+        to itself and its online resolution, which the others' installs may wait for, starts sooner; the
+        others create theirs while it resolves, when the CPUs have little else to do."""
+        deadline = time.monotonic() + HEAD_START
+        with self._changed:
+            first = min(self._order, key=self._order.__getitem__, default=env)
+            while first != env and first in self._setting_up and (left := deadline - time.monotonic()) > 0:
+                self._changed.wait(left)
 
     def begin(self, env: str) -> None:
         """``env``'s setup starts."""

@@ -142,6 +142,8 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     ownership.make_room(config.name, env_dir, keep=request.log, work_dir=request.work_dir)
     # None: the creator seeds pip, the shared copy serves, or no pip
     seed_with = None if shared is not None else _uv_seed(config, interpreter, installer)
+    if request.resolutions is not None:
+        request.resolutions.head_start(config.name)
     request.note(f"creating the env with {creator}")
     create.create(
         request,

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from orch.schedule.envrun import EnvRunner
 
 EXIT_INTERRUPTED = 130
-AHEAD_PARALLEL = 4  # -p N: setups at once, ahead of the envs' slots (when N is smaller)
+AHEAD_PARALLEL = 8  # -p N: setups at once, ahead of the envs' slots (when N is smaller); with 4, the fifth
+# env of a cold five-env run created its venv only after the online resolution, at the end of the run
 
 
 class Plan(NamedTuple):

@@ -130,3 +130,21 @@ def test_an_earlier_env_that_installs_nothing_lets_the_later_go_on(tmp_path: Pat
     assert answers == [False]  # "later" goes online itself
     assert not resolutions.covers(wanted, "not-in-the-run")  # no rank: never waits
     assert not resolutions.covers(wanted)
+
+
+def test_a_venv_is_created_after_the_first_env_reached_its_install() -> None:
+    """Issue 15: the run's first env creates its venv alone and goes online sooner; the others wait for it to
+    reach its install (or to end its setup), and not for an env that is not being set up."""
+    runs = OnlineResolutions()
+    runs.rank(["a", "b", "c"])
+    runs.head_start("b")  # a is not being set up (reused, or not started): no wait
+    runs.begin("a")
+    runs.head_start("a")  # the first never waits for itself
+    created: list[str] = []
+    later = threading.Thread(target=lambda: (runs.head_start("c"), created.append("c")))
+    later.start()
+    later.join(0.3)
+    assert later.is_alive() and created == []  # still waiting while a creates its venv
+    runs.decided("a")  # a reached its install
+    later.join(10)
+    assert created == ["c"]
