@@ -18,6 +18,7 @@ import pytest
 
 from orch.envs import fingerprint
 from orch.envs.api import PreparedEnv, SetupRequest
+from orch.envs.resolutions import OnlineResolutions
 from orch.envs.virtualenv import VirtualenvBackend
 
 pytestmark = pytest.mark.integration
@@ -158,3 +159,30 @@ def test_a_dep_that_needs_another_setuptools_gets_it_in_the_env(tmp_path: Path) 
     assert len(installs(tmp_path)) == 1  # uv puts the older setuptools into the env, before the shared one
     code = "import setuptools, pip, needs_old_setuptools; print(setuptools.__version__)"
     assert int(run(prepared.python, code).split(".")[0]) < 70
+
+
+class _Recorded(OnlineResolutions):
+    """The run's resolutions, writing when each env is decided into the same list as the setup's notes."""
+
+    def __init__(self, events: list[str]) -> None:
+        super().__init__()
+        self.events = events
+
+    def decided(self, env: str) -> None:
+        self.events.append(f"decided {env}")
+        super().decided(env)
+
+
+def test_an_env_that_installs_nothing_lets_the_others_go_before_creating_its_venv(tmp_path: Path) -> None:
+    """Review of issue 15: an env ranked first that installs nothing must not hold the others' head start and
+    offline installs (up to EARLIER_WAIT in a -p run) while it creates its venv: it is decided before that."""
+    events: list[str] = []
+    runs = _Recorded(events)
+    runs.rank(["e", "later"])
+    config = env_config(tmp_path, "seed_pip = false")
+    log = config.env_log_dir / "setup.log"
+    VirtualenvBackend().setup(
+        SetupRequest(config, interpreter("3.11"), False, tmp_path, log, events.append, resolutions=runs)
+    )
+    creating = next(i for i, event in enumerate(events) if event.startswith("creating the env"))
+    assert "decided e" in events[:creating], events

@@ -225,7 +225,8 @@ _UV_LOCK = threading.Lock()
 @functools.cache
 def _uv_bin_unlocked() -> str | None:
     beside = os.path.join(os.path.dirname(sys.executable), "uv.exe" if sys.platform == "win32" else "uv")
-    if sys.executable and os.path.isfile(beside) and os.access(beside, os.X_OK):
+    in_venv = sys.prefix != sys.base_prefix  # there the Python's folder is the scripts folder find_uv_bin tries first
+    if in_venv and sys.executable and os.path.isfile(beside) and os.access(beside, os.X_OK):
         return beside  # where pip and uv put the uv package's binary in a venv: no uv or sysconfig import (6 ms)
     try:
         from uv import find_uv_bin

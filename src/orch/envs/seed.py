@@ -24,6 +24,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 from orch.config.typed import canonical_name
 from orch.files import write_atomic
@@ -90,13 +91,27 @@ def _literal_table(source: Path) -> dict[str, dict[str, str]] | None:
     stamp = [str(source), info.st_mtime_ns, info.st_size, info.st_ino]
     with contextlib.suppress(OSError, ValueError):
         data = json.loads(kept.read_text(encoding="utf-8"))
-        if data.get("stamp") == stamp and isinstance(data.get("table"), dict):
-            return {str(k): {str(n): str(f) for n, f in v.items()} for k, v in data["table"].items()}
+        kept_here = isinstance(data, dict) and data.get("format") == _BUNDLE_FORMAT and data.get("stamp") == stamp
+        if kept_here and _is_table(table := data.get("table")):
+            return cast("dict[str, dict[str, str]]", table)
     table = _parse_table(source)
-    if table is not None:
+    if table is not None:  # another file, version or shape is replaced: the cache is orch's alone
         with contextlib.suppress(OSError):
-            write_atomic(kept, json.dumps({"stamp": stamp, "table": table}))
+            write_atomic(kept, json.dumps({"format": _BUNDLE_FORMAT, "stamp": stamp, "table": table}))
     return table
+
+
+_BUNDLE_FORMAT = 1
+
+
+def _is_table(value: object) -> bool:
+    """Python version -> package -> wheel file, all strings."""
+    return isinstance(value, dict) and all(
+        isinstance(version, str)
+        and isinstance(wheels, dict)
+        and all(isinstance(name, str) and isinstance(file, str) for name, file in wheels.items())
+        for version, wheels in value.items()
+    )
 
 
 def _parse_table(source: Path) -> dict[str, dict[str, str]] | None:
@@ -115,7 +130,7 @@ def _parse_table(source: Path) -> dict[str, dict[str, str]] | None:
         else:
             continue
         if isinstance(target, ast.Name) and target.id == "BUNDLE_SUPPORT" and value is not None:
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
                 table = ast.literal_eval(value)
                 if isinstance(table, dict):
                     return {str(k): {str(n): str(f) for n, f in v.items()} for k, v in table.items()}

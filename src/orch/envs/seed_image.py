@@ -26,7 +26,6 @@ that goes into the env as before (:mod:`orch.envs.seed`).
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import shutil
 from collections.abc import Mapping, Sequence
@@ -110,10 +109,20 @@ def linked(site_packages: Sequence[Path]) -> Path | None:
     return None
 
 
-@functools.cache  # a shared copy never changes under its name: read once per run, not once per env
+_SCRIPTS: dict[tuple[Path, tuple[int, ...]], dict[str, str]] = {}  # read once per run: a copy never changes
+
+
 def _scripts(shared: Path, version: tuple[int, ...]) -> dict[str, str]:
     """Console scripts of the shared distributions (name -> ``module:function``); pip's versioned
-    names for the env's Python, as pip and uv write them."""
+    names for the env's Python, as pip and uv write them. Kept unless none were found (a copy pruned
+    meanwhile, made again later)."""
+    key = (shared, tuple(version))
+    if key not in _SCRIPTS and (found := _read_scripts(shared, version)):
+        _SCRIPTS[key] = found
+    return _SCRIPTS.get(key, {})
+
+
+def _read_scripts(shared: Path, version: tuple[int, ...]) -> dict[str, str]:
     import configparser
 
     scripts: dict[str, str] = {}

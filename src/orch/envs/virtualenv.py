@@ -142,7 +142,10 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     ownership.make_room(config.name, env_dir, keep=request.log, work_dir=request.work_dir)
     # None: the creator seeds pip, the shared copy serves, or no pip
     seed_with = None if shared is not None else _uv_seed(config, interpreter, installer)
-    if request.resolutions is not None:
+    wanted = (*deps, *group_deps)
+    if request.resolutions is not None and not wanted and not seed_with:
+        request.resolutions.decided(config.name)  # it installs nothing: no other env need wait for it
+    elif request.resolutions is not None:
         request.resolutions.head_start(config.name)
     request.note(f"creating the env with {creator}")
     create.create(
@@ -153,7 +156,6 @@ def _setup(request: SetupRequest, interpreter: Interpreter) -> PreparedEnv:
     )
     if shared is not None:
         _link_seed(request, interpreter, shared)
-    wanted = (*deps, *group_deps)
     # one resolution for the seed and the deps: only names (download), never the pinned embedded wheels,
     # which a dep needing another setuptools would conflict with; those go in first, the deps after
     together = bool(seed_with and wanted) and config.download and not lock and seed.joins(wanted, interpreter.version)

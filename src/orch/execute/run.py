@@ -32,6 +32,7 @@ _CHUNK = 64 * 1024  # bytes read from the pipe at a time
 _LONG_LINE = 1024 * 1024  # a line longer than this goes to on_output in pieces
 _DRAIN_TIMEOUT = 2.0  # seconds to wait for the rest of the output once the process is gone
 _POLL = 0.02  # seconds between checks while waiting for a group to go away
+_LONGEST_POLL = 3600.0  # seconds one poll() of a pidfd waits at most: the wait loop asks again
 _CAPTURE_LIMIT = 64 * 1024 * 1024  # capture() keeps the whole output, up to this much
 _CANNOT_RUN = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.ENOEXEC}
 
@@ -232,8 +233,10 @@ class _Pump:
 def _wait(proc: subprocess.Popen[bytes], request: Request) -> Status:
     """Wait for the process to end by itself, or until the timeout or the cancel event."""
     deadline = None if request.timeout is None else time.monotonic() + request.timeout
-    pidfd = _open_pidfd(proc.pid) if deadline is not None or request.cancel is not None else None
+    pidfd = None
     try:
+        if deadline is not None or request.cancel is not None:
+            pidfd = _open_pidfd(proc.pid)
         while True:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
@@ -270,7 +273,7 @@ def _ended(proc: subprocess.Popen[bytes], seconds: float | None, pidfd: int | No
     if pidfd is not None and seconds is not None:
         poller = select.poll()  # not select(): no limit on the descriptor's number
         poller.register(pidfd, select.POLLIN)
-        if not poller.poll(seconds * 1000):
+        if not poller.poll(min(seconds, _LONGEST_POLL) * 1000):  # poll() takes at most 2**31-1 ms
             return False
         seconds = None  # it ended: reaping does not block
     try:

@@ -35,3 +35,19 @@ def test_without_uv_beside_it_the_uv_package_says_where_uv_is(tmp_path: Path) ->
     from uv import find_uv_bin
 
     assert done.stdout.split("\n")[0] == os.fsdecode(find_uv_bin())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script as the other uv")
+def test_outside_a_venv_another_uv_beside_python_is_not_taken(tmp_path: Path) -> None:
+    """Review of issue 15: beside a system Python (``/usr/bin/python3``) may lie a distro's ``uv``, while the uv
+    package orch depends on is elsewhere (``~/.local/bin``); outside a venv, the package says where uv is."""
+    python = tmp_path / "python3"
+    python.symlink_to(Path(sys.base_prefix) / "bin" / "python3")
+    other = tmp_path / "uv"
+    other.write_text("#!/bin/sh\necho 'uv 0.1.0 (a distro)'\n", encoding="utf-8")
+    other.chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(entry for entry in sys.path if entry)}
+    done = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True, check=True, env=env)
+    from uv import find_uv_bin
+
+    assert done.stdout.split("\n")[0] == os.fsdecode(find_uv_bin())

@@ -369,3 +369,10 @@ def test_a_wait_with_a_cancel_event_and_a_timeout_is_woken_by_the_exit_not_by_po
     assert outcome.status is Status.EXITED
     assert waits and all(timeout is None for timeout in waits)  # never a polling wait, though 0.1 s slices passed
     assert set(os.listdir("/proc/self/fd")) <= before
+
+
+def test_a_timeout_longer_than_poll_can_wait_lets_the_command_end(tmp_path: Path) -> None:
+    """Review of issue 15: poll() takes at most 2**31-1 ms (about 24.8 days); a longer ``command_timeout``
+    raised OverflowError before the command ended, and left it running."""
+    outcome = execute(python(tmp_path, "print('done')", timeout=3_000_000.0))
+    assert (outcome.status, outcome.exit_code) == (Status.EXITED, 0)
