@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import re
 import sys
-from dataclasses import dataclass, field
 from typing import Any
 
 from orch.errors import ConfigError, Location
@@ -69,17 +68,18 @@ def _quote(part: str) -> str:
 
 
 # ------------------------------------------------------------------------------------- layout
-@dataclass
 class Layout:
     """The line of each table header and key of a TOML text, found by scanning it.
 
     Lenient on purpose: it runs on text tomllib accepted, and only needs to be right about lines.
     Keys inside inline tables and arrays are not recorded; :meth:`line` falls back to the line of
-    the closest recorded parent.
+    the closest recorded parent. (Not a dataclass: a run reading a TOML config imports no
+    ``dataclasses``, as one reading a ``tox.ini``.)
     """
 
-    lines: dict[Key, int] = field(default_factory=dict)
-    headers: list[tuple[Key, int]] = field(default_factory=list)  # [table] and [[array]] headers in order
+    def __init__(self) -> None:
+        self.lines: dict[Key, int] = {}
+        self.headers: list[tuple[Key, int]] = []  # [table] and [[array]] headers in order
 
     @classmethod
     def scan(cls, text: str) -> Layout:
