@@ -97,3 +97,19 @@ def test_in_a_sequential_run_the_first_env_resolves_online(project) -> None:
         assert "--offline" not in first, installs(proj, "b")
         [second] = [line for line in installs(proj, "a") if "pip install" in line][-1:]
         assert "--offline" in second and second.endswith(MODE), installs(proj, "a")
+
+
+def test_in_a_parallel_run_the_first_env_of_env_list_resolves_online(project) -> None:
+    """Issue 15: ``-p`` runs rank their envs too (the config's order without history), so py39, first here,
+    resolves online and py313, which needs less (no tomli, no exceptiongroup), installs offline from that
+    resolution; before, whichever env reached the index first resolved, and when that was py313, py39's extra
+    packages needed a second online resolution."""
+    ini = TOX_INI.replace("depends = a\n", "").replace("depends = b\n", "").replace("depends = c\n", "")
+    ini = ini.replace("env_list = a, b, c, d", "env_list = c, a")  # c: python3.9, a: python3.13
+    proj = project({"tox.ini": ini})
+    for _ in range(2):
+        proj.run("run", "-p", "all", "--notest", "-r").assert_success()
+        [first] = [line for line in installs(proj, "c") if "pip install" in line][-1:]
+        assert "--offline" not in first, installs(proj, "c")
+        [second] = [line for line in installs(proj, "a") if "pip install" in line][-1:]
+        assert "--offline" in second and second.endswith(MODE), installs(proj, "a")

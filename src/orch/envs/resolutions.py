@@ -28,9 +28,9 @@ commands run first resolves, instead of whichever set-up thread reached the inde
 commands start without waiting for another env's resolution. Only a virtualenv env holding its env
 lock counts as being set up (:meth:`~OnlineResolutions.begin`, by the backend), until its first
 install or the end of its setup; a reused env, a ``uv sync`` env, a conda env never hold others up.
-``-p`` runs rank their envs as they start them (longest first by the last run, else the config's
-order), so the first env of ``env_list`` resolves a cold run's deps, which covers what the others need
-more often than a newer Python's would (``tomli`` and ``exceptiongroup`` for 3.9). Nothing here outlives the
+``-p`` runs rank their envs in the selection's order (``env_list``'s), so its first env resolves a cold
+run's deps, which covers what the others need more often than a newer Python's would (``tomli`` and
+``exceptiongroup`` for 3.9). Nothing here outlives the
 run: the next run resolves online again, as ``docs/explanation/cold-runs.md`` promises.
 """
 

@@ -111,9 +111,11 @@ def _run_all(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _Pro
     # they depend on may make what they install), nor those holding resources (never two at once).
     # With -p N too: setting up is mostly waiting on the index, so more setups than N go at once.
     order = run_order(names, waits) if plan.jobs == 1 else by_history(names, plan.durations)
-    # The env whose commands run first resolves online, the others go offline: with -p, an env on a
-    # newer Python resolving first left py39's extra deps (tomli, exceptiongroup) to a second round.
-    runner.resolutions.rank(order)
+    # Sequential: the env whose commands run first resolves online, those set up ahead go offline. -p: the
+    # first of the selection (env_list's order), not the longest by history (which flips between runs, the
+    # env that waited for the resolution taking longest), most often the oldest Python, whose deps cover the
+    # others': a newer Python resolving first left py39's extra deps (tomli, exceptiongroup) to a second round.
+    runner.resolutions.rank(order if plan.jobs == 1 else names)
     ahead = [n for n in order if n in configs and not waits[n] and not configs[n].resources]
     ahead = [n for n in ahead if n not in plan.previous]
     workers = plan.setup_ahead if plan.jobs == 1 else min(plan.setup_ahead and AHEAD_PARALLEL, len(ahead))
