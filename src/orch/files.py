@@ -1,9 +1,10 @@
-"""Writing orch's own files so that a reader never sees half of one.
+"""Writing orch's own files so that a reader never sees half of one, and reading its small caches.
 
 Every record, report and cache file orch writes goes through :func:`write_atomic`: the data goes to a
 temporary file beside the target (same folder, so the same file system), which then replaces it in
 one rename. A crash, a full disk or Ctrl-C leaves the old file or the new one, and no temporary
-file behind.
+file behind. A cache kept while another file is unchanged keys it on :func:`identity` and reads
+itself back with :func:`read_object`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import itertools
 import os
 from pathlib import Path
+from typing import Any
 
 _SERIAL = itertools.count()
 
@@ -53,3 +55,24 @@ def _temporary(target: Path) -> tuple[int, str]:
             return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600), path
         except FileExistsError:  # left by a process that had this pid and died before its rename
             continue
+
+
+def identity(path: Path) -> list[int] | None:
+    """A file's device, inode, size, modification and change times (nanoseconds); ``None`` if it cannot
+    be read. While it is the same, the file was not written (but within one clock tick of a write)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def read_object(path: Path) -> dict[str, Any]:
+    """The JSON object in one of orch's cache files; ``{}`` when it is missing, unreadable or not an object."""
+    import json  # here: `orch list` writes and reads no cache
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -33,7 +32,8 @@ from orch import __version__
 from orch.config.typed import canonical_name
 from orch.envs.api import EnvSetupError
 from orch.execute.masking import USERINFO
-from orch.files import write_atomic
+from orch.files import identity as _identity
+from orch.files import read_object, write_atomic
 
 PYPROJECT = "pyproject.toml"
 SETTLED = 2.0  # seconds: an answer from a file modified more recently is not kept
@@ -56,7 +56,7 @@ def resolve(root: Path, groups: Iterable[str], cache: Path | None = None) -> tup
     identity = _identity(path)
     key = {"orch": __version__, "path": str(path), "file": identity, "groups": list(names)}
     if cache is not None and identity is not None:
-        kept = _read(cache)
+        kept = read_object(cache)
         if kept.get("key") == key and isinstance(kept.get("requirements"), list):
             return tuple(map(str, kept["requirements"]))
     result = _parse(path, names)
@@ -65,22 +65,6 @@ def resolve(root: Path, groups: Iterable[str], cache: Path | None = None) -> tup
         with contextlib.suppress(OSError):  # not kept: read again next time
             write_atomic(cache, json.dumps({"key": key, "requirements": list(result)}) + "\n")
     return result
-
-
-def _identity(path: Path) -> list[int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
-
-
-def _read(cache: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _parse(path: Path, names: tuple[str, ...]) -> tuple[str, ...]:

@@ -26,8 +26,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
 
+from orch import __version__
 from orch.config.typed import canonical_name
-from orch.files import write_atomic
+from orch.files import identity, read_object, write_atomic
 from orch.paths import cache_dir
 
 SETUPTOOLS_UNTIL = (3, 12)  # virtualenv seeds setuptools only for older Pythons
@@ -81,27 +82,22 @@ def _bundle() -> tuple[Path, dict[str, dict[str, str]]] | None:
 
 
 def _literal_table(source: Path) -> dict[str, dict[str, str]] | None:
-    """The literal ``BUNDLE_SUPPORT`` in ``source``, kept in orch's cache with the file's stat: every run asks
-    (an env's creator depends on it) and parsing the module costs more than the rest of a warm env's check."""
-    kept = cache_dir() / "seed" / "bundle.json"
-    try:
-        info = source.stat()
-    except OSError:
+    """The literal ``BUNDLE_SUPPORT`` in ``source``, kept in orch's cache while the file is unchanged: every
+    run asks (an env's creator depends on it) and parsing the module costs more than the rest of a warm
+    env's check."""
+    kept = cache_dir() / "virtualenv-wheels.json"  # beside interpreters.json; seed/ holds the shared copies only
+    found = identity(source)
+    if found is None:
         return None
-    stamp = [str(source), info.st_mtime_ns, info.st_size, info.st_ino]
-    with contextlib.suppress(OSError, ValueError):
-        data = json.loads(kept.read_text(encoding="utf-8"))
-        kept_here = isinstance(data, dict) and data.get("format") == _BUNDLE_FORMAT and data.get("stamp") == stamp
-        if kept_here and _is_table(table := data.get("table")):
-            return cast("dict[str, dict[str, str]]", table)
-    table = _parse_table(source)
-    if table is not None:  # another file, version or shape is replaced: the cache is orch's alone
+    key = {"orch": __version__, "path": str(source), "file": found}
+    data = read_object(kept)
+    if data.get("key") == key and _is_table(table := data.get("table")):
+        return cast("dict[str, dict[str, str]]", table)
+    parsed = _parse_table(source)
+    if parsed is not None:  # a file of another key or shape is replaced: the cache is orch's alone
         with contextlib.suppress(OSError):
-            write_atomic(kept, json.dumps({"format": _BUNDLE_FORMAT, "stamp": stamp, "table": table}))
-    return table
-
-
-_BUNDLE_FORMAT = 1
+            write_atomic(kept, json.dumps({"key": key, "table": parsed}))
+    return parsed
 
 
 def _is_table(value: object) -> bool:

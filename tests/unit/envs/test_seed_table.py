@@ -24,7 +24,7 @@ def source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def kept(tmp_path: Path) -> Path:
-    return tmp_path / "cache" / "seed" / "bundle.json"
+    return tmp_path / "cache" / "virtualenv-wheels.json"
 
 
 def test_the_table_is_parsed_once_then_read_from_the_cache(source: Path, tmp_path: Path) -> None:
@@ -44,10 +44,11 @@ def test_the_table_is_parsed_once_then_read_from_the_cache(source: Path, tmp_pat
 def test_a_cache_file_of_another_shape_is_parsed_again_and_replaced(source: Path, tmp_path: Path, text: str) -> None:
     """Review of issue 15: valid JSON that is not orch's (another orch version, a hand edit) raised
     AttributeError on every run; now it is read as missing and rewritten."""
-    kept(tmp_path).parent.mkdir(parents=True)
+    kept(tmp_path).parent.mkdir(parents=True, exist_ok=True)
     kept(tmp_path).write_text(text, encoding="utf-8")
-    if text.startswith('{"format": 1'):  # the right stamp, a table of the wrong shape
-        stamp = [str(source), source.stat().st_mtime_ns, source.stat().st_size, source.stat().st_ino]
-        kept(tmp_path).write_text(json.dumps({"format": 1, "stamp": stamp, "table": {"3.12": []}}), encoding="utf-8")
+    if text.startswith('{"format": 1'):  # the key of this very file, a table of the wrong shape
+        seed._literal_table(source)
+        cached = json.loads(kept(tmp_path).read_text(encoding="utf-8"))
+        kept(tmp_path).write_text(json.dumps({**cached, "table": {"3.12": []}}), encoding="utf-8")
     assert seed._literal_table(source) == TABLE
     assert json.loads(kept(tmp_path).read_text(encoding="utf-8"))["table"] == TABLE
