@@ -34,7 +34,7 @@ from orch.envs.uvsync import uses_lock
 from orch.errors import ConfigError, OrchError
 from orch.execute import cancel_scope
 from orch.execute.masking import Masker, current, remember
-from orch.schedule.ahead import Ahead, AheadSetups
+from orch.schedule.ahead import Ahead, AheadSetups, Turns
 from orch.schedule.commands import CommandRunner, file_size
 from orch.schedule.console import log_lines_since
 from orch.schedule.packages import IncompatiblePackage, Placed
@@ -127,6 +127,7 @@ class EnvRunner:
         self.packages = packages  # None: envs install no package (orch exec on a reused env still has it)
         self.package_files: dict[str, Path] = {}  # env name -> the package file it installed (TOX_PACKAGE)
         self._ahead = AheadSetups()  # setups started before their env's turn (setup_ahead)
+        self.turns = Turns()  # the envs a run starts first go one after another until their commands start
         self._setup_from: dict[str, int] = {}  # -v: where each env's setup began writing its setup.log
         self.result_cache: ResultCache | None = None  # --cached / result_cache (set by the command)
         self.resolutions = OnlineResolutions()  # what this run's uv installs resolved online (envs.resolutions)
@@ -142,6 +143,7 @@ class EnvRunner:
         self._local.deadline = None
         self.console.env_start(name)
         try:
+            self.turns.wait(name)
             with env_lock.session():  # the env's locks, held from its setup to its last command
                 self._run(name, result)
         except ConfigError as exc:  # a value of this env cannot be computed: this env fails, not the run
@@ -157,6 +159,7 @@ class EnvRunner:
             result.duration = time.monotonic() - start
             result.ended = time.time()
             result.message = _shown(name, result.message)
+            self.turns.went(name)
             self.console.env_end(result)
         return result
 
@@ -314,7 +317,7 @@ class EnvRunner:
         setup runs ahead, and with it the env's package: built once for all envs, installed when it
         changed (:meth:`~orch.schedule.packages.PackageStage.place`); hooks and commands stay in turn.
         """
-        if len(names) >= 2 and workers >= 1:
+        if names and workers >= 1:
             self._ahead.start(names, workers, self._set_up_ahead)
 
     def stop_ahead(self) -> None:
@@ -322,6 +325,7 @@ class EnvRunner:
         self._ahead.stop()
 
     def _set_up_ahead(self, name: str) -> Ahead | None:
+        self.turns.wait(name)
         env = self.config.env(name)
         parts = self._setup_parts(env)
         if isinstance(parts, _NotSetUp):
@@ -440,6 +444,7 @@ class EnvRunner:
             timeout=lambda: self._timeout(env),
             cancel=getattr(self._local, "cancel", None),
         )
+        self.turns.went(env.name)
         # tox's extra_setup_commands: after the deps and the package, before commands_pre, on every run
         # and with --notest too; one that fails (without ignore_errors) fails the env: no other command
         failed = runner.phase("extra_setup_commands", env.extra_setup_commands, result)

@@ -34,6 +34,7 @@ from orch.schedule.graph import by_history, dependencies, run_order
 from orch.schedule.results import EnvResult, EnvStatus
 
 if TYPE_CHECKING:
+    from orch.config.model import EnvConfig
     from orch.schedule.envrun import EnvRunner
 
 EXIT_INTERRUPTED = 130
@@ -116,8 +117,11 @@ def _run_all(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _Pro
     # env that waited for the resolution taking longest), most often the oldest Python, whose deps cover the
     # others': a newer Python resolving first left py39's extra deps (tomli, exceptiongroup) to a second round.
     runner.resolutions.rank(order if plan.jobs == 1 else names)
-    ahead = [n for n in order if n in configs and not waits[n] and not configs[n].resources]
-    ahead = [n for n in ahead if n not in plan.previous]
+    # The envs started at once (the first of a sequential run, the first N of -p N) check their envs one
+    # after another, each in its own turn; the others' setups go ahead of their turns after them (Turns).
+    startable = [n for n in order if not waits[n] and n not in plan.previous]
+    runner.turns.begin(_leaders(startable, configs, 1 if plan.jobs == 1 else plan.jobs or len(startable)))
+    ahead = [n for n in startable if n in configs and not configs[n].resources and n not in runner.turns.leaders]
     workers = plan.setup_ahead if plan.jobs == 1 else min(plan.setup_ahead and AHEAD_PARALLEL, len(ahead))
     try:
         if plan.jobs is not None:  # -p all starts every env at once already
@@ -128,6 +132,18 @@ def _run_all(runner: EnvRunner, names: Sequence[str], plan: Plan, progress: _Pro
             _parallel(runner, names, waits, plan, progress)
     finally:
         runner.stop_ahead()
+
+
+def _leaders(startable: Sequence[str], configs: Mapping[str, EnvConfig], slots: int) -> list[str]:
+    """The envs a run starts at once, in order: up to ``slots`` of ``startable``, none sharing a resource."""
+    leaders: list[str] = []
+    taken: set[str] = set()
+    for name in startable:
+        resources = set(configs[name].resources) if name in configs else set()
+        if len(leaders) < slots and not resources & taken:
+            leaders.append(name)
+            taken |= resources
+    return leaders
 
 
 class _Progress:

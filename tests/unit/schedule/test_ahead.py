@@ -1,4 +1,5 @@
-"""The setups-ahead pool (orch.schedule.ahead), and what a sequential run's modules leave unimported."""
+"""The setups-ahead pool and the leaders' turns (orch.schedule.ahead), and what a sequential run's modules
+leave unimported."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import time
 
 import pytest
 
-from orch.schedule.ahead import Pool
+from orch.schedule import ahead
+from orch.schedule.ahead import Pool, Turns
 
 
 def test_tasks_run_in_order_and_return_or_raise() -> None:
@@ -61,3 +63,41 @@ def test_a_sequential_run_imports_no_pool_module_nor_parsers_it_does_not_use() -
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_leaders_go_one_after_another_and_the_others_after_the_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ahead, "HEAD_CHECK", 60.0)  # only went() lets an env go in this test
+    turns = Turns()
+    turns.begin(["a", "b"])
+    went: list[str] = []
+
+    def wait(name: str) -> None:
+        turns.wait(name)
+        went.append(name)
+
+    threads = [threading.Thread(target=wait, args=(name,)) for name in ("c", "b")]
+    for thread in threads:
+        thread.start()
+    turns.wait("a")  # the first leader never waits
+    time.sleep(0.05)
+    assert went == []  # b waits for a, c for both
+    turns.went("a")
+    threads[1].join()
+    assert went == ["b"]
+    turns.went("b")
+    threads[0].join()
+    assert went == ["b", "c"]
+
+
+def test_an_env_waits_for_the_leaders_no_longer_than_the_head_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A leader being created (a cold run) or holding its turn does not stop the others beyond the cap."""
+    monkeypatch.setattr(ahead, "HEAD_CHECK", 0.01)
+    turns = Turns()
+    turns.begin(["a"])
+    turns.wait("b")  # returns although "a" never went
+    turns.went("c")  # not a leader: changes nothing
+    assert turns.leaders == ["a"]
+
+
+def test_without_a_run_nobody_waits() -> None:
+    Turns().wait("any")

@@ -4,10 +4,13 @@ parallel slots and resources, exit codes. Order is read from the results' start 
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
 from orch.errors import ConfigError
+from orch.schedule import ahead
+from orch.schedule.ahead import Turns
 from orch.schedule.results import EnvStatus
 from orch.schedule.session import Plan, parse_jobs, run_envs
 
@@ -93,3 +96,49 @@ def test_resume_keeps_the_previous_results_and_runs_the_rest(runner) -> None:
     code, results = run_envs(run, ["done", "rest"], Plan(previous={"done": first}))
     assert code == 1  # the kept failure counts
     assert results[0] is first and results[1].status is EnvStatus.OK
+
+
+class _RecordedTurns(Turns):
+    """The run's turns, with each env's start (after its wait) and its going, and the thread of each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple[str, str, str]] = []
+
+    def wait(self, name: str) -> None:
+        super().wait(name)
+        self.events.append(("go", name, threading.current_thread().name.split("_")[0]))
+
+    def went(self, name: str) -> None:
+        self.events.append(("went", name, threading.current_thread().name.split("_")[0]))
+        super().went(name)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_first_envs_check_in_turn_and_the_others_are_set_up_ahead_after_them(
+    runner, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """Sequential: the first env goes alone; -p 2: the first two, one after the other, each in its own
+    thread, not set up ahead; the others' setups ahead start once the last of them started its commands."""
+    monkeypatch.setattr(ahead, "HEAD_CHECK", 60.0)  # only an env's commands or end let the next go
+    run = runner(ini(dict.fromkeys("abcd", "commands = python -c pass")))
+    run.turns = turns = _RecordedTurns()
+    code, _ = run_envs(run, list("abcd"), Plan(jobs=jobs, setup_ahead=2))
+    assert code == 0
+    leaders = list("ab"[:jobs])
+    ahead_of_turn = sorted(name for kind, name, thread in turns.events if kind == "go" and thread == "orch-setup")
+    assert ahead_of_turn == sorted(set("abcd") - set(leaders))
+    first_went = {name: turns.events.index(("went", name, t)) for k, name, t in turns.events if k == "went"}
+    for index, leader in enumerate(leaders[1:], 1):
+        assert turns.events.index(("go", leader, "orch-env")) > first_went[leaders[index - 1]]
+    for kind, name, thread in turns.events:
+        if kind == "go" and thread == "orch-setup":
+            assert turns.events.index((kind, name, thread)) > first_went[leaders[-1]]
+
+
+def test_a_leader_that_ends_without_commands_lets_the_others_go(runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ahead, "HEAD_CHECK", 60.0)
+    run = runner(ini({"broken": "env_type = no-such-type", "fine": "commands = python -c pass"}))
+    code, results = run_envs(run, ["broken", "fine"], Plan(jobs=1, setup_ahead=2))
+    assert [r.status for r in results][1] is EnvStatus.OK
+    assert code != 0
