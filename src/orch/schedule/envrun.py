@@ -288,13 +288,18 @@ class EnvRunner:
 
     def _request(self, env: EnvConfig, parts: _Parts, note: Callable[[str], None]) -> SetupRequest:
         self._setup_from.setdefault(env.name, file_size(env.env_log_dir / "setup.log"))  # the first: maybe ahead
+
+        def noted(text: str) -> None:  # a setup that says what it does is creating or installing: slow work
+            self.turns.went(env.name)
+            note(text)
+
         return SetupRequest(
             config=env,
             interpreter=parts.interpreter,
             recreate=self.options.recreate or env.recreate,
             root=self.config.root,
             log=env.env_log_dir / "setup.log",
-            note=note,
+            note=noted,
             python_version=parts.python_version,
             work_dir=self.config.core.work_dir,
             options=self.plugins.options,

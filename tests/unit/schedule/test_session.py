@@ -4,6 +4,7 @@ parallel slots and resources, exit codes. Order is read from the results' start 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 import pytest
@@ -104,6 +105,7 @@ class _RecordedTurns(Turns):
     def __init__(self) -> None:
         super().__init__()
         self.events: list[tuple[str, str, str]] = []
+        self.callers: list[tuple[str, str]] = []  # who said an env went: its setup's note, its commands, its end
 
     def wait(self, name: str) -> None:
         super().wait(name)
@@ -111,6 +113,7 @@ class _RecordedTurns(Turns):
 
     def went(self, name: str) -> None:
         self.events.append(("went", name, threading.current_thread().name.split("_")[0]))
+        self.callers.append((name, sys._getframe(1).f_code.co_name))
         super().went(name)
 
 
@@ -142,3 +145,16 @@ def test_a_leader_that_ends_without_commands_lets_the_others_go(runner, monkeypa
     code, results = run_envs(run, ["broken", "fine"], Plan(jobs=1, setup_ahead=2))
     assert [r.status for r in results][1] is EnvStatus.OK
     assert code != 0
+
+
+def test_a_leader_being_created_lets_the_next_go_before_its_commands(runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold leader's setup says what it does ("creating the env..."): the next leader goes then, not
+    after the leader's create and install."""
+    monkeypatch.setattr(ahead, "HEAD_CHECK", 60.0)
+    body = "env_type = virtualenv\nskip_install = true\nbase_python = python3.11\ncommands = python -c pass"
+    run = runner(ini({"a": body, "b": body}))
+    run.turns = turns = _RecordedTurns()
+    code, results = run_envs(run, ["a", "b"], Plan(jobs=2))
+    assert code == 0, [r.message for r in results]
+    assert turns.callers[0] == ("a", "noted")  # a's setup note, before a's commands
+    assert turns.events.index(("go", "b", "orch-env")) > turns.events.index(("went", "a", "orch-env"))
