@@ -1,8 +1,9 @@
 """How many backend processes a build starts, read from the build log: the hooks of one build share
-one process (:mod:`orch.builders.hook_runner`), so an sdist build (the sdist, then the wheel from the
-unpacked sdist) starts two, a wheel build one. Real interpreters, build envs and backends, as in
-``test_builders.py``; the in-tree backends here need nothing from the network except flit_core (from
-uv's cache, as there).
+one process (:mod:`orch.builders.hook_runner`), a wheel build starts one, and so does an sdist build
+(the sdist, then the wheel from the unpacked sdist) with a backend that keeps no state between hooks
+(hatchling); with an in-tree backend, or setuptools, the wheel gets a fresh process. Real
+interpreters, build envs and backends, as in ``test_builders.py``; the in-tree backends here need
+nothing from the network except flit_core (from uv's cache, as there).
 """
 
 from __future__ import annotations
@@ -64,14 +65,42 @@ def project(tmp_path: Path, sample: str) -> Path:
     return root
 
 
-def test_an_sdist_build_starts_two_backend_processes(build: Build, tmp_path: Path) -> None:
+def test_a_hatchling_sdist_build_starts_one_backend_process(build: Build, tmp_path: Path) -> None:
     artifact = build(project(tmp_path, "hatch_proj"), SdistBuilder)
     assert artifact.kind == "wheel" and artifact.path.name.startswith("hatch_proj-")
     assert build.processes() == [
-        "get_requires_for_build_sdist, build_sdist",
-        "get_requires_for_build_wheel, build_wheel",  # in the unpacked sdist
+        "get_requires_for_build_sdist, build_sdist, get_requires_for_build_wheel, build_wheel",
     ]
     assert "_in_process" not in build.log.read_text()  # pyproject_hooks' one process per hook: not used
+
+
+def test_requirements_of_the_wheel_from_the_sdist_get_the_build_hook_a_process_of_their_own(
+    build: Build, tmp_path: Path
+) -> None:
+    root = project(tmp_path, "hatch_proj")
+    (root / "hatch_build.py").write_text(
+        "from hatchling.builders.hooks.plugin.interface import BuildHookInterface\n\n\n"
+        "class NeedsFlit(BuildHookInterface):\n"
+        "    def initialize(self, version, build_data):\n"
+        "        import flit_core  # only the derived env has it\n",
+        encoding="utf-8",
+    )
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as stream:
+        stream.write('[tool.hatch.build.targets.wheel.hooks.custom]\ndependencies = ["flit_core>=3.4"]\n')
+    assert build(root, SdistBuilder).kind == "wheel"
+    assert build.processes() == [
+        "get_requires_for_build_sdist, build_sdist, get_requires_for_build_wheel, build_wheel",  # stops at the 3rd
+        "build_wheel",
+    ]
+
+
+def test_an_in_tree_backends_sdist_build_starts_two(build: Build, tmp_path: Path) -> None:
+    artifact = build(project(tmp_path, "no_editable"), SdistBuilder)
+    assert artifact.kind == "wheel"
+    assert build.processes() == [
+        "get_requires_for_build_sdist, build_sdist",
+        "get_requires_for_build_wheel, build_wheel",  # the backend imported again, from the unpacked sdist
+    ]
 
 
 def test_a_wheel_build_starts_one(build: Build, tmp_path: Path) -> None:

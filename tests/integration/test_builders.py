@@ -22,6 +22,7 @@ from orch.builders.api import Artifact, BuildError, BuildRequest
 from orch.builders.editable import EditableBuilder, EditableLegacyBuilder
 from orch.builders.external import ExternalBuilder
 from orch.builders.isolation import BuildEnvs
+from orch.builders.pep517 import ONE_PROCESS
 from orch.builders.sdist import SdistBuilder
 from orch.builders.skip import SkipBuilder
 from orch.builders.wheel import WheelBuilder
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.integration
 
 SAMPLES = Path(__file__).resolve().parents[1] / "packages"
 PYENV = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+ALL_FOUR = "get_requires_for_build_sdist, build_sdist, get_requires_for_build_wheel, build_wheel"
 BUILDERS = {
     "wheel": WheelBuilder,
     "sdist": SdistBuilder,
@@ -158,7 +160,9 @@ def test_sdist_builder_installs_the_wheel_built_from_the_sdist(builds: Builds) -
         "hatch_proj-1.0-py3-none-any.whl",
         "hatch_proj-1.0.tar.gz",
     ]
-    assert "building the wheel from the sdist with hatchling.build" in builds.notes
+    assert "building the sdist and the wheel from it with hatchling.build" in builds.notes
+    runners = [line for line in builds.log_text().splitlines() if line.startswith(ONE_PROCESS)]
+    assert runners == [f"{ONE_PROCESS} {ALL_FOUR}"]  # hatchling is imported once for both builds
 
 
 def test_broken_sdist_fails_when_the_wheel_is_built_from_it(builds: Builds) -> None:
@@ -168,6 +172,35 @@ def test_broken_sdist_fails_when_the_wheel_is_built_from_it(builds: Builds) -> N
     assert str(caught.value) == f"building the wheel from the sdist failed (exit 1), see {builds.log}"
     assert caught.value.log == builds.log
     assert "requirements.txt" in builds.log_text()  # the backend's traceback names the missing file
+    # setuptools runs setup.py, whose imports a shared process would keep: the wheel gets a process of its own
+    assert f"{ONE_PROCESS} get_requires_for_build_wheel, build_wheel\n" in builds.log_text()
+
+
+HOOK_NEEDS_DATA = """\
+import os
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+class NeedsData(BuildHookInterface):
+    def initialize(self, version, build_data):
+        with open(os.path.join(self.root, "data.txt"), encoding="utf-8") as stream:
+            stream.read()
+"""
+
+
+def test_a_wheel_built_in_the_sdists_process_sees_only_the_sdists_files(builds: Builds) -> None:
+    root = builds.project("hatch_proj")
+    (root / "hatch_build.py").write_text(HOOK_NEEDS_DATA, encoding="utf-8")
+    (root / "data.txt").write_text("needed by the wheel's build hook\n", encoding="utf-8")
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as stream:
+        stream.write(
+            '[tool.hatch.build.targets.wheel.hooks.custom]\n[tool.hatch.build.targets.sdist]\nexclude = ["data.txt"]\n'
+        )
+    assert builds.run(root).kind == "wheel"  # from the source tree, data.txt is there
+    with pytest.raises(BuildError) as caught:
+        builds.run(root, "sdist")
+    assert str(caught.value) == f"building the wheel from the sdist failed (exit 1), see {builds.log}"
+    log = builds.log_text()
+    assert "FileNotFoundError" in log and "data.txt" in log and f"{ONE_PROCESS} {ALL_FOUR}\n" in log
 
 
 def test_editable_wheel(builds: Builds) -> None:

@@ -20,6 +20,16 @@ answer is ``{"answers": [...], "problem": null}``, one answer per hook called. T
 The backend's output goes to stdout and stderr (orch appends both to the build log); the warnings it
 raises (``UserWarning``, as ``pyproject_hooks`` reports them) are printed to stderr as
 ``warning: file:line: message``, never raised in orch.
+
+An sdist and the wheel built from it can share one process (the backend imported once): ``then``
+(``{"unpack": folder, "hooks": [...]}``) asks, once the hooks ended with ``build_sdist`` answered,
+to unpack that sdist into ``folder`` and call ``then``'s hooks in the project folder inside it. The
+answer then has ``unpacked`` (that project folder) and the answers of both lists; ``unpacked`` is
+null, and ``then``'s hooks are not called, when the sdist cannot be unpacked safely, holds other than
+one folder, or declares another build system (its ``pyproject.toml`` differs): the caller builds the
+wheel itself. Before ``then``'s hooks the modules loaded from the first project folder are
+forgotten, so that the wheel is built from the sdist's files only. When a hook raises, ``result``
+still gets the answers so far (and ``failed``, that hook), so the caller can tell which build failed.
 """
 
 from __future__ import annotations
@@ -102,26 +112,102 @@ def report_warnings(caught: list[object]) -> None:
             sys.stderr.write(f"warning: {where}: {getattr(warning, 'message', '')}\n")
 
 
-def run(request: dict[str, Any]) -> dict[str, Any]:
-    """Call the request's hooks in order; the answer (see the module's docstring)."""
+def run(request: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """Call the request's hooks in order, then ``then``'s; fill ``answer`` (see the module's docstring)."""
+    answers: list[object] = answer.setdefault("answers", [])
+    answer.setdefault("problem", None)
+    loaded: list[object] = []  # the backend, once imported
+    if not call_hooks(request, request["hooks"], answer, loaded):
+        return answer
+    then = request.get("then")
+    if not then:
+        return answer
+    answer["unpacked"] = None
+    last = request["hooks"][-1]
+    if last[0] != "build_sdist" or not isinstance(answers[-1], str):
+        return answer
+    source = os.getcwd()
+    project = unpacked_like(os.path.join(str(last[1][0]), answers[-1]), then["unpack"], source)
+    if project is None:
+        return answer  # the caller unpacks it and reports what is wrong
+    forget_modules_from(source)
+    os.chdir(project)
+    answer["unpacked"] = project
+    call_hooks(request, then["hooks"], answer, loaded)
+    return answer
+
+
+def call_hooks(request: dict[str, Any], hooks: list[Any], answer: dict[str, Any], loaded: list[object]) -> bool:
+    """Call ``hooks`` in order, appending to ``answer["answers"]``; whether the caller may go on (no
+    problem, no requirements to check)."""
     import warnings
 
-    answers: list[object] = []
-    backend: object = None
-    for name, args in request["hooks"]:
+    answers: list[object] = answer["answers"]
+    for name, args in hooks:
+        answer["failed"] = name  # what main reports when the hook raises
         with warnings.catch_warnings(record=True) as caught:
             try:
-                if backend is None:
-                    backend = load_backend(request["backend"], request.get("backend_path") or [], name)
-                answer = call(backend, name, args)
+                if not loaded:
+                    loaded.append(load_backend(request["backend"], request.get("backend_path") or [], name))
+                result = call(loaded[0], name, args)
             except Problem as problem:
-                return {"answers": answers, "problem": problem.as_dict()}
+                answer["problem"] = problem.as_dict()
+                return False
             finally:
                 report_warnings(list(caught))
-        answers.append(answer)
-        if name.startswith(REQUIRES_PREFIX) and answer:
-            break  # the caller checks the build env meets these before the next hook
-    return {"answers": answers, "problem": None}
+        del answer["failed"]
+        answers.append(result)
+        if name.startswith(REQUIRES_PREFIX) and result:
+            return False  # the caller checks the build env meets these before the next hook
+    return True
+
+
+def untar(sdist: str, into: str) -> None:
+    """Unpack the .tar.gz ``sdist`` into ``into``, refusing members that would land outside it."""
+    import tarfile
+
+    with tarfile.open(sdist) as archive:
+        if hasattr(tarfile, "data_filter"):  # 3.12, and security releases of 3.8-3.11
+            archive.extractall(into, filter="data")
+            return
+        for member in archive.getmembers():  # pragma: no cover - older patch releases
+            if member.name.startswith(("/", "..")) or "/../" in member.name or member.issym() or member.islnk():
+                raise ValueError(f"{os.path.basename(sdist)}: unsafe member {member.name!r}")
+        archive.extractall(into)  # members checked above
+
+
+def unpacked_like(sdist: str, into: str, source: str) -> str | None:
+    """The project folder of ``sdist`` unpacked into ``into``, when it is the only folder there and its
+    ``pyproject.toml`` is the one of ``source``; else None."""
+    try:
+        if sdist.endswith(".zip"):
+            return None
+        untar(sdist, into)
+        folders = [entry.path for entry in os.scandir(into) if entry.is_dir()]
+        if len(folders) != 1 or read_bytes(os.path.join(folders[0], "pyproject.toml")) != read_bytes(
+            os.path.join(source, "pyproject.toml")
+        ):
+            return None
+    except Exception:  # the caller unpacks it again and says what is wrong
+        return None
+    return folders[0]
+
+
+def read_bytes(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read()
+    except FileNotFoundError:
+        return None
+
+
+def forget_modules_from(folder: str) -> None:
+    """Drop the modules loaded from ``folder`` (a ``setup.py``'s or a version file's imports)."""
+    inside = os.path.join(os.path.realpath(folder), "")
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and os.path.realpath(path).startswith(inside):
+            del sys.modules[name]
 
 
 def main(argv: list[str]) -> int:
@@ -129,9 +215,12 @@ def main(argv: list[str]) -> int:
 
     with open(argv[0], encoding="utf-8") as stream:
         request = json.load(stream)
-    answer = run(request)  # a hook that raises ends the process here, its traceback on stderr
-    with open(request["result"], "w", encoding="utf-8") as stream:
-        json.dump(answer, stream)
+    answer: dict[str, Any] = {}
+    try:
+        run(request, answer)
+    finally:  # a hook that raised ends the process after this, its traceback on stderr
+        with open(request["result"], "w", encoding="utf-8") as stream:
+            json.dump(answer, stream)
     return 0
 
 

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 Distribution = Literal["wheel", "sdist", "editable"]
 HOOK_RUNNER = Path(__file__).with_name("hook_runner.py")  # run as a script by a build env's interpreter
 ONE_PROCESS = "hooks in one process:"  # begins the build log's line naming the hooks of one hook runner
+# Backends that read their project's files and keep no state between hooks, so the wheel of an sdist can
+# be built in the process that built the sdist; setuptools runs setup.py, whose imports would be reused.
+SHARED_PROCESS_BACKENDS = frozenset({"hatchling.build", "flit_core.buildapi", "pdm.backend", "poetry.core.masonry.api"})
 _WHAT = {"wheel": "the wheel", "sdist": "the sdist", "editable": "the editable wheel"}
 _PASSED = ("SOURCE_DATE_EPOCH",)  # besides what installers get: reproducible builds
 
@@ -178,6 +181,28 @@ class Pep517:
 
         ``what`` names the build in error messages (default: "the wheel", "the sdist"...).
         """
+        return self._build(distribution, source_dir, out_dir, config_settings, what=what)[0]
+
+    def sdist_and_wheel(
+        self, source_dir: Path, unpack_dir: Path, out_dir: Path, config_settings: Mapping[str, str] | None = None
+    ) -> tuple[Path, Path | None]:
+        """The sdist of ``source_dir``, and the wheel built from it unpacked into ``unpack_dir``, both in
+        ``out_dir`` and in one backend process when the backend is one of :data:`SHARED_PROCESS_BACKENDS`
+        (else, or when the hook runner did not unpack the sdist, the wheel is None: the caller builds it)."""
+        return self._build("sdist", source_dir, out_dir, config_settings, then=unpack_dir)
+
+    def _build(
+        self,
+        distribution: Distribution,
+        source_dir: Path,
+        out_dir: Path,
+        config_settings: Mapping[str, str] | None,
+        *,
+        what: str | None = None,
+        then: Path | None = None,
+    ) -> tuple[Path, Path | None]:
+        """The built file, and the wheel built from it when ``then`` (the folder to unpack the sdist into)
+        is given and the backend shares its process."""
         what = what or _WHAT[distribution]
         doing = f"building {what}"
         settings = dict(config_settings) if config_settings else None
@@ -185,22 +210,37 @@ class Pep517:
         declared, _ = declared_backend(source_dir, what, self._runner(None))
         python = self.envs.env_for(request.build_python, declared.requires, log=log, environ=environ, note=note)
         out_dir.mkdir(parents=True, exist_ok=True)
-        build_args: list[Any] = [os.path.abspath(out_dir), settings]
-        if distribution != "sdist":
-            build_args.append(None)  # metadata_directory: none prepared
-        hooks: list[tuple[str, list[Any]]] = [
-            (f"get_requires_for_build_{distribution}", [settings]),
-            (f"build_{distribution}", build_args),
-        ]
-        note(f"building {what} with {declared.backend}")
-        answers = self._call_hooks(python, source_dir, declared, hooks, doing, distribution)
+        hooks = _hooks(distribution, out_dir, settings)
+        chained = None
+        if then is not None and declared.backend in SHARED_PROCESS_BACKENDS and not declared.backend_path:
+            chained = Chained(then, _hooks("wheel", out_dir, settings), f"building {_WHAT['wheel']} from the sdist")
+            note(f"building {what} and {_WHAT['wheel']} from it with {declared.backend}")
+        else:
+            note(f"building {what} with {declared.backend}")
+        answer = self._call_hooks(python, source_dir, declared, hooks, doing, distribution, chained)
+        answers = answer["answers"]
         if len(answers) < len(hooks):  # the backend asked for requirements: build in an env that has them
             extra = [str(requirement) for requirement in answers[0]]
             python = self.envs.with_extra(
                 request.build_python, declared.requires, extra, log=log, environ=environ, note=note
             )
-            answers = self._call_hooks(python, source_dir, declared, hooks[1:], doing, distribution)
-        return out_dir / str(answers[-1])
+            answers = self._call_hooks(python, source_dir, declared, hooks[1:], doing, distribution)["answers"]
+            return out_dir / str(answers[-1]), None
+        built, unpacked = out_dir / str(answers[len(hooks) - 1]), answer.get("unpacked")
+        if chained is None or not unpacked:
+            if chained is not None:
+                self._append(f"{built.name} was not unpacked in the backend's process: the wheel gets its own")
+            return built, None
+        wheel_answers = answers[len(hooks) :]
+        if len(wheel_answers) < len(chained.hooks):  # requirements for the wheel: as above, in the sdist's folder
+            extra = [str(requirement) for requirement in wheel_answers[0]]
+            python = self.envs.with_extra(
+                request.build_python, declared.requires, extra, log=log, environ=environ, note=note
+            )
+            wheel_answers = self._call_hooks(
+                python, Path(unpacked), declared, chained.hooks[1:], chained.doing, "wheel"
+            )["answers"]
+        return built, out_dir / str(wheel_answers[-1])
 
     def _call_hooks(
         self,
@@ -210,26 +250,35 @@ class Pep517:
         hooks: list[tuple[str, list[Any]]],
         doing: str,
         distribution: Distribution,
-    ) -> list[Any]:
-        """The answers of ``hooks``, called in order in one hook-runner process (fewer when it stopped at
-        requirements the env must be checked for first)."""
+        chained: Chained | None = None,
+    ) -> dict[str, Any]:
+        """The hook runner's answer to ``hooks`` (and ``chained``'s, see :mod:`orch.builders.hook_runner`),
+        called in order in one process (fewer when it stopped at requirements the env must be checked
+        for first)."""
         runner, log = self._runner(python), self.request.log
         with tempfile.TemporaryDirectory(prefix="orch-hooks-") as control:
             order, result = Path(control) / "request.json", Path(control) / "result.json"
-            body = {"backend": declared.backend, "backend_path": declared.backend_path, "hooks": hooks}
+            body: dict[str, Any] = {"backend": declared.backend, "backend_path": declared.backend_path, "hooks": hooks}
+            if chained is not None:
+                body["then"] = {"unpack": str(chained.unpack_dir), "hooks": chained.hooks}
             order.write_text(json.dumps({**body, "result": str(result)}), encoding="utf-8")
-            runner.write(f"{ONE_PROCESS} {', '.join(name for name, _ in hooks)}\n")
+            names = [name for name, _ in [*hooks, *(chained.hooks if chained is not None else [])]]
+            runner.write(f"{ONE_PROCESS} {', '.join(names)}\n")
             try:
                 runner([str(python), str(HOOK_RUNNER), str(order)], cwd=str(source_dir))
                 answer = json.loads(result.read_text(encoding="utf-8"))
             except BackendFailed as exc:
+                if chained is not None and _failed_in(result, chained):
+                    doing, distribution = chained.doing, "wheel"
                 raise BuildError(self._message(declared.backend, exc, doing, distribution), log) from None
             except (OSError, ValueError) as exc:  # no answer although the process succeeded
                 raise BuildError(f"{doing} failed: the hook runner gave no answer ({exc}), see {log}", log) from None
         problem = answer.get("problem")
         if problem:
+            if chained is not None and problem.get("hook") in {name for name, _ in chained.hooks}:
+                doing, distribution = chained.doing, "wheel"
             raise BuildError(self._message(declared.backend, _hook_problem(problem), doing, distribution), log)
-        return list(answer["answers"])
+        return dict(answer)
 
     def metadata(self, source_dir: Path, scratch: Path) -> tuple[str, str]:
         """(name, version) of the project, from the backend's metadata (written below ``scratch``)."""
@@ -293,6 +342,31 @@ class Pep517:
         if text:
             with self.request.log.open("a", encoding="utf-8") as stream:
                 stream.write(text if text.endswith("\n") else text + "\n")
+
+
+class Chained(NamedTuple):
+    """The wheel hooks the hook runner calls after an sdist's, in that sdist unpacked into ``unpack_dir``."""
+
+    unpack_dir: Path
+    hooks: list[tuple[str, list[Any]]]
+    doing: str  # "building the wheel from the sdist"
+
+
+def _hooks(distribution: Distribution, out_dir: Path, settings: dict[str, str] | None) -> list[tuple[str, list[Any]]]:
+    """The hooks that build ``distribution`` into ``out_dir``: its requirements first."""
+    build_args: list[Any] = [os.path.abspath(out_dir), settings]
+    if distribution != "sdist":
+        build_args.append(None)  # metadata_directory: none prepared
+    return [(f"get_requires_for_build_{distribution}", [settings]), (f"build_{distribution}", build_args)]
+
+
+def _failed_in(result: Path, chained: Chained) -> bool:
+    """Whether the hook that raised (the runner's partial answer names it) is one of ``chained``'s."""
+    try:
+        failed = json.loads(result.read_text(encoding="utf-8")).get("failed")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return failed in {name for name, _ in chained.hooks}
 
 
 def _hook_problem(problem: Mapping[str, str]) -> Exception:

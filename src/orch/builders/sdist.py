@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 from orch.builders.api import Artifact, BuildError, BuildRequest
+from orch.builders.hook_runner import untar
 from orch.builders.source import source_files
 
 
@@ -27,13 +28,16 @@ class SdistBuilder:
 
         settings = request.packagedef.config_settings
         pep517 = Pep517(request)
-        with tempfile.TemporaryDirectory(prefix="orch-stage-") as staging:
+        with (
+            tempfile.TemporaryDirectory(prefix="orch-stage-") as staging,
+            tempfile.TemporaryDirectory(prefix="orch-sdist-") as tmp,
+        ):
             stage(request.root, Path(staging), request.exclude)
-            sdist = pep517.build("sdist", Path(staging), request.out_dir, settings)
-        sdist_artifact(sdist)  # a file name installers would refuse fails here
-        with tempfile.TemporaryDirectory(prefix="orch-sdist-") as tmp:
-            source = unpack(sdist, Path(tmp))
-            wheel = pep517.build("wheel", source, request.out_dir, settings, what="the wheel from the sdist")
+            sdist, wheel = pep517.sdist_and_wheel(Path(staging), Path(tmp), request.out_dir, settings)
+            sdist_artifact(sdist)  # a file name installers would refuse fails here
+            if wheel is None:  # not built in the sdist's process: from the sdist unpacked here
+                source = unpack(sdist, Path(tmp, "unpacked"))  # not where the hook runner may have begun
+                wheel = pep517.build("wheel", source, request.out_dir, settings, what="the wheel from the sdist")
         return wheel_artifact(wheel)
 
 
@@ -55,25 +59,15 @@ def stage(root: Path, into: Path, exclude: tuple[Path, ...]) -> None:
 def unpack(sdist: Path, into: Path) -> Path:
     """Unpack ``sdist`` (a .tar.gz, or an old-style .zip) into ``into``; the project folder inside it."""
     try:
+        into.mkdir(exist_ok=True)
         if sdist.suffix == ".zip":
             with zipfile.ZipFile(sdist) as zipped:  # zipfile keeps members inside ``into`` by itself
                 zipped.extractall(into)
         else:
-            _untar(sdist, into)
-    except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
+            untar(str(sdist), str(into))
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise BuildError(f"cannot unpack {sdist}: {exc}") from None
     folders = [entry for entry in into.iterdir() if entry.is_dir()]
     if len(folders) != 1:
         raise BuildError(f"{sdist.name} does not hold exactly one top-level folder")
     return folders[0]
-
-
-def _untar(sdist: Path, into: Path) -> None:
-    with tarfile.open(sdist) as archive:
-        if hasattr(tarfile, "data_filter"):  # 3.12, and security releases of 3.9-3.11
-            archive.extractall(into, filter="data")
-        else:  # pragma: no cover - older patch releases
-            for member in archive.getmembers():
-                if member.name.startswith(("/", "..")) or "/../" in member.name or member.issym() or member.islnk():
-                    raise BuildError(f"{sdist.name}: unsafe member {member.name!r}")
-            archive.extractall(into)  # members checked above

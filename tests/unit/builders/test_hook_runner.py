@@ -42,11 +42,18 @@ def get_requires_for_build_sdist(config_settings=None):
 
 
 def run_hooks(
-    project: Path, hooks: list[Any], *, backend: str = "backend", python: str = sys.executable
+    project: Path,
+    hooks: list[Any],
+    *,
+    backend: str = "backend",
+    python: str = sys.executable,
+    then: dict[str, Any] | None = None,
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
     order, result = project / "request.json", project / "result.json"
     result.unlink(missing_ok=True)
     request = {"backend": backend, "backend_path": [str(project / "in_tree")], "hooks": hooks, "result": str(result)}
+    if then is not None:
+        request["then"] = then
     order.write_text(json.dumps(request), encoding="utf-8")
     process = subprocess.run(
         [python, str(HOOK_RUNNER), str(order)], cwd=project, capture_output=True, text=True, check=False
@@ -97,7 +104,11 @@ def test_unsupported_operation_is_reported(project: Path) -> None:
 
 def test_a_hook_that_raises_exits_1_with_its_traceback(project: Path) -> None:
     process, answer = run_hooks(project, [["get_requires_for_build_sdist", [None]], ["build_sdist", [".", None]]])
-    assert process.returncode == 1 and answer is None
+    assert process.returncode == 1 and answer == {
+        "answers": [],
+        "problem": None,
+        "failed": "get_requires_for_build_sdist",
+    }
     assert "RuntimeError: boom" in process.stderr
 
 
@@ -134,3 +145,72 @@ def test_runs_on_the_oldest_build_interpreters(project: Path, minor: str) -> Non
     )
     assert process.returncode == 0, process.stderr
     assert answer is not None and answer["problem"] is None
+
+
+SDIST_BACKEND = """\
+import os, sys, tarfile
+
+def build_sdist(sdist_directory, config_settings=None):
+    sys.path.insert(0, os.getcwd())
+    import helper  # the project's own module, as a setup.py reading its version would import it
+    del sys.path[0]
+    name = "proj-1.0.tar.gz"
+    with tarfile.open(os.path.join(sdist_directory, name), "w:gz") as archive:
+        archive.add("helper.py", "proj-1.0/helper.py")
+        if (config_settings or {}).get("pyproject") == "changed":
+            with open("changed.toml", "w") as stream:
+                stream.write("[build-system]\\n")
+            archive.add("changed.toml", "proj-1.0/pyproject.toml")
+        else:
+            archive.add("pyproject.toml", "proj-1.0/pyproject.toml")
+    return name
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    if (config_settings or {}).get("fail"):
+        raise RuntimeError("no wheel")
+    return os.getcwd() + "|" + str("helper" in sys.modules)
+"""
+
+
+def sdist_then_wheel(project: Path, settings: dict[str, str] | None = None) -> tuple[list[Any], dict[str, Any]]:
+    (project / "in_tree" / "backend.py").write_text(SDIST_BACKEND, encoding="utf-8")
+    (project / "pyproject.toml").write_text("[build-system]\nrequires = []\n", encoding="utf-8")
+    (project / "helper.py").write_text("", encoding="utf-8")
+    (project / "out").mkdir()
+    (project / "unpack").mkdir()
+    hooks = [["get_requires_for_build_sdist", [settings]], ["build_sdist", [str(project / "out"), settings]]]
+    wheel = [["get_requires_for_build_wheel", [settings]], ["build_wheel", [str(project / "out"), settings, None]]]
+    return hooks, {"unpack": str(project / "unpack"), "hooks": wheel}
+
+
+@pytest.mark.parametrize("minor", ["", "3.7"])  # 3.7's tarfile has no extraction filters
+def test_then_builds_the_wheel_in_the_unpacked_sdist_without_the_source_trees_modules(
+    project: Path, minor: str
+) -> None:
+    found = sorted(PYENV.glob(f"{minor}.*/bin/python{minor}")) if minor else [Path(sys.executable)]
+    if not found:
+        pytest.skip(f"no CPython {minor} under {PYENV}")
+    hooks, then = sdist_then_wheel(project)
+    process, answer = run_hooks(project, hooks, then=then, python=str(found[-1]))
+    assert process.returncode == 0, process.stderr
+    unpacked = str(project / "unpack" / "proj-1.0")
+    assert answer == {
+        "answers": [[], "proj-1.0.tar.gz", [], f"{unpacked}|False"],  # helper from the source tree was forgotten
+        "problem": None,
+        "unpacked": unpacked,
+    }
+
+
+def test_then_is_left_to_the_caller_when_the_sdist_declares_another_build_system(project: Path) -> None:
+    hooks, then = sdist_then_wheel(project, {"pyproject": "changed"})
+    process, answer = run_hooks(project, hooks, then=then)
+    assert process.returncode == 0, process.stderr
+    assert answer == {"answers": [[], "proj-1.0.tar.gz"], "problem": None, "unpacked": None}
+
+
+def test_a_wheel_hook_that_raises_after_the_sdist_is_named_in_the_partial_answer(project: Path) -> None:
+    hooks, then = sdist_then_wheel(project, {"fail": "1"})
+    process, answer = run_hooks(project, hooks, then=then)
+    assert process.returncode == 1 and "RuntimeError: no wheel" in process.stderr
+    assert answer is not None
+    assert answer["answers"] == [[], "proj-1.0.tar.gz", []] and answer["failed"] == "build_wheel"
