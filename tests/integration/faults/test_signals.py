@@ -246,3 +246,32 @@ def test_the_watchdog_ends_with_orch_and_stops_nothing_after_a_clean_run(tmp_pat
     done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
     assert_gone([int(done.stdout)])
+
+
+def test_the_watchdog_outlives_signals_until_the_pipe_ends_and_starts_light(tmp_path: Path) -> None:
+    """SIGINT, SIGHUP and SIGTERM are blocked in the watchdog from its start: only orch's end ends it.
+    Its program imports none of the modules that made its start cost a first command's CPU."""
+    script = (
+        "import os, signal, sys, time\n"
+        "from orch.execute import capture, watchdog\n"
+        "capture(['true'])\n"
+        "pid = watchdog._client.pid\n"
+        "for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):\n"
+        "    os.kill(pid, signum)\n"
+        "time.sleep(0.3)\n"
+        "os.kill(pid, 0)\n"  # still there (ProcessLookupError otherwise)
+        "print(pid, flush=True)\n"
+    )
+    done = subprocess.run([PY, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert_gone([int(done.stdout)])  # and gone with orch's end
+
+    from orch.execute import watchdog
+
+    folder = str(Path(watchdog.__file__).parent)
+    argv = [PY, "-I", "-S", "-X", "importtime", "-c", watchdog._BOOT, folder]
+    traced = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert traced.returncode == 0, traced.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in traced.stderr.splitlines() if "|" in line}
+    assert "watchdog" in imported
+    assert not imported & {"signal", "enum", "threading", "contextlib", "collections", "typing"}
