@@ -281,6 +281,24 @@ def test_extra_requirements_get_a_derived_env(tmp_path: Path) -> None:
     assert log.read_text().count(" pip install ") == 2  # the last call found the derived env made
 
 
+def test_a_build_envs_marker_keeps_the_files_its_check_looks_at(tmp_path: Path) -> None:
+    envs, log, interp = BuildEnvs(tmp_path), tmp_path / "envs.log", default_python()
+    python = envs.env_for(interp, ["flit_core"], log=log, environ=os.environ)
+    marker_file = python.parent.parent / ".orch-finished"
+    marker = json.loads(marker_file.read_text())
+    assert ["flit-core", "flit_core"] in [entry[:2] for entry in marker["files"]]
+    del marker["files"]  # as an older orch wrote it: checked from the metadata once, and given the files
+    marker_file.write_text(json.dumps(marker))
+    assert envs.env_for(interp, ["flit_core"], log=log, environ=os.environ) == python
+    assert "files" in json.loads(marker_file.read_text())
+    [package] = python.parent.parent.glob("lib/python*/site-packages/flit_core")
+    shutil.rmtree(package)
+    notes: list[str] = []
+    envs.env_for(interp, ["flit_core"], log=log, environ=os.environ, note=notes.append)
+    assert len(notes) == 1 and "is damaged (flit-core lost flit_core)" in notes[0]
+    assert log.read_text().count(" pip install ") == 2  # made, then made again: never for the marker alone
+
+
 def test_nothing_to_build(builds: Builds, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(

@@ -78,7 +78,8 @@ def test_warm_run_with_the_package_asks_git_nothing_and_imports_no_build_tool(
     env = {"PATH": f"{wrapper_dir}{os.pathsep}{os.environ['PATH']}"}
 
     first = probe(proj, env)
-    assert "IMPORTED ['build', 'packaging.specifiers', 'packaging.tags', 'pyproject_hooks']" in first  # built, checked
+    # built (a plain [build-system] table: no build, no pyproject_hooks) and checked against the env (packaging)
+    assert "IMPORTED ['packaging.specifiers', 'packaging.tags']" in first, first
     time.sleep(2.2)  # past the racy window: the next run's snapshot of git's answer is trusted
     probe(proj, env)
     log.unlink()

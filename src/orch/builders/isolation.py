@@ -6,7 +6,8 @@ the build backend runs in it, nothing installs with it) and ``uv pip install``; 
 ``.orch-finished`` is written last, under the lock ``<key16>.lock``, so an env whose setup was cut
 short is made again. An env with its marker is checked before it is used, without starting a process
 (:func:`damage`): its ``pyvenv.cfg``, its interpreter (present, executable, its link resolving) and the
-files of each build requirement's distribution (top-level entries of its ``RECORD``). A damaged env
+files of each build requirement's distribution (top-level entries of its ``RECORD``, read once and
+kept in the marker, so a check imports neither ``importlib.metadata`` nor ``packaging``). A damaged env
 (files deleted behind orch's back, a base interpreter uninstalled) is made again, with a note, instead
 of failing every later build.
 
@@ -21,18 +22,15 @@ is never changed, so a key always means the same set of packages.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
+import re
 import shlex
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from orch.builders.api import BuildError
 from orch.envs.api import EnvSetupError
@@ -41,14 +39,23 @@ from orch.envs.site import site_packages
 from orch.files import write_atomic
 
 if TYPE_CHECKING:
+    import importlib.metadata
+
     from orch.envs.interpreter import Interpreter
 
 FINISHED = ".orch-finished"
 _LABEL = "build env"  # what the installer's error messages call it
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")  # a bare project name (PEP 508)
 
 
 def normalise(requirements: Iterable[str]) -> list[str]:
     """Sorted, de-duplicated requirements in packaging's spelling, names normalised (PEP 503)."""
+    texts = list(requirements)
+    if all(_NAME.fullmatch(text) for text in texts):  # bare names ("hatchling"): no packaging import
+        return sorted({re.sub(r"[-_.]+", "-", text).lower() for text in texts})
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     result: set[str] = set()
     for text in requirements:
         try:
@@ -75,6 +82,11 @@ def env_python(env_dir: Path) -> Path:
 
 def unmet(requirements: Iterable[str], env_dir: Path) -> list[str]:
     """The requirements the env in ``env_dir`` does not meet, judged from its installed metadata."""
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
     site_dirs = [str(d) for d in site_packages(env_dir)]
     installed: dict[str, str] = {}
     for dist in importlib.metadata.distributions(path=site_dirs):
@@ -116,8 +128,8 @@ class BuildEnvs:
         """
         requirements = normalise(requirements)
         env_dir = self.root / env_key(python, requirements)[:16]
-        if _finished(env_dir) and damage(env_dir, python, requirements) is None:
-            return env_python(env_dir)
+        if _kept_files(env_dir, requirements) is not None and damage(env_dir, python, requirements) is None:
+            return env_python(env_dir)  # the marker is there, with the files to check: no lock, no metadata read
         from orch.builders.cache_files import file_lock
 
         self.root.mkdir(parents=True, exist_ok=True)
@@ -132,6 +144,8 @@ class BuildEnvs:
                     else:
                         note(f"build env {env_dir} is damaged ({problem}): creating it again with {wanted}")
                 _create(env_dir, python, requirements, log=log, environ=environ)
+            elif _kept_files(env_dir, requirements) is None:  # made by an older orch: checked from its metadata
+                _keep_files(env_dir, python, requirements)
         return env_python(env_dir)
 
     def with_extra(
@@ -160,8 +174,9 @@ def _finished(env_dir: Path) -> bool:
 def damage(env_dir: Path, python: Interpreter, requirements: Sequence[str]) -> str | None:
     """What is wrong with the finished env in ``env_dir``, or ``None`` when it looks whole.
 
-    Cheap: a few ``stat`` calls and the metadata of the required distributions; no process starts.
-    A requirement whose marker does not hold for ``python`` needs no distribution.
+    Cheap: a few ``stat`` calls, no process. The top-level files of the required distributions are
+    read from their metadata once, and kept in the env's marker; an env whose marker does not have
+    them yet (made by an older orch) is checked from the metadata, and gets them.
     """
     if not (env_dir / "pyvenv.cfg").is_file():
         return "pyvenv.cfg is missing"
@@ -170,6 +185,48 @@ def damage(env_dir: Path, python: Interpreter, requirements: Sequence[str]) -> s
         return f"{interpreter} is missing" + (" (a broken link)" if interpreter.is_symlink() else "")
     if not os.access(interpreter, os.X_OK):
         return f"{interpreter} is not executable"
+    kept = _kept_files(env_dir, requirements)
+    if kept is not None:
+        return next((f"{name} lost {top}" for name, top, rel in kept if not os.path.lexists(env_dir / rel)), None)
+    return _installed_files(env_dir, python, requirements)[0]
+
+
+def _marker(env_dir: Path) -> dict[str, object]:
+    try:
+        marker = json.loads((env_dir / FINISHED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return marker if isinstance(marker, dict) else {}
+
+
+def _kept_files(env_dir: Path, requirements: Sequence[str]) -> list[list[str]] | None:
+    """The ``[name, top, path]`` of the required distributions' top-level files, as the marker keeps them."""
+    marker = _marker(env_dir)
+    kept = marker.get("files") if marker.get("requirements") == list(requirements) else None
+    if isinstance(kept, list) and all(isinstance(item, list) and len(item) == 3 for item in kept):
+        return kept
+    return None
+
+
+def _keep_files(env_dir: Path, python: Interpreter, requirements: Sequence[str]) -> None:
+    """Add the required distributions' top-level files to the marker of a whole env made by an older orch."""
+    marker = _marker(env_dir)
+    problem, files = _installed_files(env_dir, python, requirements)
+    if marker and problem is None:
+        write_atomic(env_dir / FINISHED, json.dumps({**marker, "files": files}, indent=2))
+
+
+def _installed_files(
+    env_dir: Path, python: Interpreter, requirements: Sequence[str]
+) -> tuple[str | None, list[list[str]]]:
+    """What is wrong with the required distributions of the env (from their metadata), and each one's
+    top-level files as ``[name, top, path relative to env_dir]``. A requirement whose marker does not
+    hold for ``python`` needs no distribution."""
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
     site_dirs = [str(d) for d in site_packages(env_dir)]
     installed: dict[str, importlib.metadata.Distribution] = {}
     for dist in importlib.metadata.distributions(path=site_dirs):
@@ -178,6 +235,7 @@ def damage(env_dir: Path, python: Interpreter, requirements: Sequence[str]) -> s
             installed.setdefault(canonicalize_name(name), dist)
     version = ".".join(map(str, python.version))
     marker_env = {"python_version": ".".join(map(str, python.version[:2])), "python_full_version": version}
+    files: list[list[str]] = []
     for text in requirements:
         requirement = Requirement(text)
         if requirement.marker is not None:
@@ -188,27 +246,27 @@ def damage(env_dir: Path, python: Interpreter, requirements: Sequence[str]) -> s
                 continue
         found = installed.get(canonicalize_name(requirement.name))
         if found is None:
-            return f"{requirement.name} is not installed"
-        missing = _missing_files(found)
-        if missing:
-            return f"{requirement.name} lost {missing}"
-    return None
+            return f"{requirement.name} is not installed", []
+        for top, root in _top_files(found):
+            if not os.path.lexists(root):
+                return f"{requirement.name} lost {top}", []
+            files.append([requirement.name, top, os.path.relpath(root, env_dir)])
+    return None, files
 
 
-def _missing_files(dist: importlib.metadata.Distribution) -> str | None:
-    """A top-level entry of the distribution's ``RECORD`` (its packages, modules, ``.pth``) that is gone."""
-    files = dist.files or []
+def _top_files(dist: importlib.metadata.Distribution) -> list[tuple[str, Path]]:
+    """The top-level entries of the distribution's ``RECORD`` (its packages, modules, ``.pth``), and
+    where they are."""
     tops: dict[str, importlib.metadata.PackagePath] = {}
-    for file in files:
+    for file in dist.files or []:
         parts = file.parts
         if parts and parts[0] != "..":  # scripts are recorded as ../../bin/...: not checked
             tops.setdefault(parts[0], file)
+    found = []
     for top, file in sorted(tops.items()):
         located = Path(str(file.locate()))
-        root = located.parents[len(file.parts) - 2] if len(file.parts) > 1 else located
-        if not os.path.lexists(root):
-            return top
-    return None
+        found.append((top, located.parents[len(file.parts) - 2] if len(file.parts) > 1 else located))
+    return found
 
 
 def _create(
@@ -239,5 +297,8 @@ def _create(
             )
         except EnvSetupError as exc:
             raise BuildError(str(exc), log) from None
-    marker = {"python": python.path, "version": list(python.version), "requirements": requirements}
+    marker: dict[str, object] = {"python": python.path, "version": list(python.version), "requirements": requirements}
+    problem, files = _installed_files(env_dir, python, requirements)
+    if problem is None:  # what the next checks look at (else they read the metadata, and say what is wrong)
+        marker["files"] = files
     write_atomic(env_dir / FINISHED, json.dumps(marker, indent=2))

@@ -1,6 +1,6 @@
 """PEP 517 builds shared by the wheel, sdist and editable builders.
 
-``build``'s :class:`~build.ProjectBuilder` reads the project's ``[build-system]``; the hooks of one
+:mod:`orch.builders.declared` reads the project's ``[build-system]``; the hooks of one
 build (``get_requires_for_build_wheel``, then ``build_wheel``) run in one process of orch's own
 (:mod:`orch.builders.hook_runner`), in the interpreter of a cached isolated build env
 (:mod:`orch.builders.isolation`), started through :func:`orch.execute.execute` with its output
@@ -12,30 +12,27 @@ env that has them. A backend's warnings go to the log too, not to orch's termina
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shlex
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from email.parser import HeaderParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-import pyproject_hooks
-from build import BuildBackendException, BuildException, ProjectBuilder
-from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
-
 from orch.builders.api import Artifact, BuildError, BuildRequest
+from orch.builders.declared import Declared, check_project, declared_backend
 from orch.builders.isolation import BuildEnvs
 from orch.envs.installer import installer_environ
 from orch.execute import Outcome, Request, Status, execute
 
 if TYPE_CHECKING:
     from build import ConfigSettingsType as ConfigSettings
+    from build import ProjectBuilder
+
+__all__ = ["ONE_PROCESS", "Declared", "Pep517", "check_project", "declared_backend", "sdist_artifact", "wheel_artifact"]
 
 Distribution = Literal["wheel", "sdist", "editable"]
 HOOK_RUNNER = Path(__file__).with_name("hook_runner.py")  # run as a script by a build env's interpreter
@@ -47,14 +44,10 @@ _WHAT = {"wheel": "the wheel", "sdist": "the sdist", "editable": "the editable w
 _PASSED = ("SOURCE_DATE_EPOCH",)  # besides what installers get: reproducible builds
 
 
-def check_project(root: Path) -> None:
-    """Raise :class:`BuildError` unless ``root`` holds a ``pyproject.toml`` or ``setup.py``."""
-    if not (root / "pyproject.toml").is_file() and not (root / "setup.py").is_file():
-        raise BuildError(f"no pyproject.toml or setup.py in {root}: nothing to build")
-
-
 def wheel_artifact(path: Path, kind: str = "wheel") -> Artifact:
     """The artifact of a built wheel, named and versioned from its file name."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
     try:
         name, version, _, tags = parse_wheel_filename(path.name)
     except InvalidWheelFilename as exc:
@@ -65,6 +58,8 @@ def wheel_artifact(path: Path, kind: str = "wheel") -> Artifact:
 
 def sdist_artifact(path: Path) -> Artifact:
     """The artifact of a built sdist, named and versioned from its file name."""
+    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
     try:
         name, version = parse_sdist_filename(path.name)
     except InvalidSdistFilename as exc:
@@ -76,34 +71,6 @@ def backend_name(builder: ProjectBuilder) -> str:
     """The ``build-backend`` of the project (``build`` keeps it private; a generic name if that changes)."""
     name = getattr(builder, "_backend", None)
     return name if isinstance(name, str) else "the build backend"
-
-
-class Declared(NamedTuple):
-    """What a project's ``[build-system]`` declares (``build``'s defaults where it declares nothing)."""
-
-    backend: str  # "hatchling.build", "setuptools.build_meta:__legacy__"
-    backend_path: list[str]  # the folders of an in-tree backend, absolute
-    requires: list[str]
-
-
-def declared_backend(source_dir: Path, what: str, runner: Runner) -> tuple[Declared, ProjectBuilder]:
-    """The backend ``source_dir`` declares, and a ProjectBuilder for it (checked by ``build``)."""
-    check_project(source_dir)
-    try:
-        probe = ProjectBuilder(source_dir, runner=runner)
-    except BuildException as exc:
-        raise BuildError(f"cannot build {what} of {source_dir}: {exc}") from None
-    return Declared(backend_name(probe), _backend_path(source_dir), sorted(probe.build_system_requires)), probe
-
-
-def _backend_path(source_dir: Path) -> list[str]:
-    """``build-system.backend-path``, made absolute (``build`` has checked it stays inside the project)."""
-    pyproject = source_dir / "pyproject.toml"
-    if not pyproject.is_file():
-        return []
-    toml = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")
-    table = toml.loads(pyproject.read_text(encoding="utf-8")).get("build-system") or {}
-    return [os.path.normpath(os.path.join(source_dir, folder)) for folder in table.get("backend-path") or []]
 
 
 class BackendFailed(subprocess.CalledProcessError):
@@ -207,7 +174,7 @@ class Pep517:
         doing = f"building {what}"
         settings = dict(config_settings) if config_settings else None
         request, log, environ, note = self.request, self.request.log, self.request.environ, self.request.note
-        declared, _ = declared_backend(source_dir, what, self._runner(None))
+        declared = declared_backend(source_dir, what)
         python = self.envs.env_for(request.build_python, declared.requires, log=log, environ=environ, note=note)
         out_dir.mkdir(parents=True, exist_ok=True)
         hooks = _hooks(distribution, out_dir, settings)
@@ -285,6 +252,8 @@ class Pep517:
         builder = self._builder(source_dir, "wheel", None, "the metadata")
         with self._errors(builder, "getting the metadata", "wheel"):
             folder = Path(builder.metadata_path(scratch))
+        from email.parser import HeaderParser
+
         headers = HeaderParser().parsestr((folder / "METADATA").read_text(encoding="utf-8"))
         return str(headers["Name"]), str(headers["Version"])
 
@@ -292,8 +261,10 @@ class Pep517:
         self, source_dir: Path, distribution: Distribution, settings: ConfigSettings | None, what: str
     ) -> ProjectBuilder:
         """A ProjectBuilder whose python has the build-system requirements and the backend's extra ones."""
+        from build import ProjectBuilder
+
         request = self.request
-        requires = declared_backend(source_dir, what, self._runner(None))[0].requires
+        requires = declared_backend(source_dir, what).requires
         log, environ, note = request.log, request.environ, request.note
         python = self.envs.env_for(request.build_python, requires, log=log, environ=environ, note=note)
         builder = ProjectBuilder(source_dir, python_executable=str(python), runner=self._runner(python))
@@ -314,6 +285,8 @@ class Pep517:
     @contextmanager
     def _errors(self, builder: ProjectBuilder, doing: str, distribution: Distribution) -> Iterator[None]:
         """Turn ``build``'s and ``pyproject_hooks``' exceptions into one-line :class:`BuildError` messages."""
+        from build import BuildBackendException, BuildException
+
         try:
             yield
         except (BuildBackendException, BuildException) as exc:
@@ -323,6 +296,8 @@ class Pep517:
             ) from None
 
     def _message(self, backend: str, cause: BaseException, doing: str, distribution: str) -> str:
+        import pyproject_hooks
+
         log = self.request.log
         if isinstance(cause, pyproject_hooks.HookMissing) and distribution == "editable":
             return f"{backend} cannot build editable installs (PEP 660): use package = wheel or a newer backend"
@@ -371,6 +346,8 @@ def _failed_in(result: Path, chained: Chained) -> bool:
 
 def _hook_problem(problem: Mapping[str, str]) -> Exception:
     """The ``pyproject_hooks`` exception for a problem the hook runner reported."""
+    import pyproject_hooks
+
     kind, hook = problem.get("kind"), problem.get("hook", "")
     if kind == "missing":
         return pyproject_hooks.HookMissing(hook)
