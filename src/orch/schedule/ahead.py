@@ -1,4 +1,5 @@
-"""A small pool of threads for the setups a one-after-another run does ahead of their turn.
+"""A small pool of threads for the setups done ahead of their envs' turns, and the order in which the
+envs a run starts at once check their envs (:class:`Turns`).
 
 :class:`concurrent.futures.ThreadPoolExecutor` would do, but importing it imports :mod:`logging`
 (about 4 ms of every ``orch run``'s start, a tenth of what a warm run adds to its commands). A
@@ -154,8 +155,9 @@ class Turns:
     than in a run of one env. So each of the ``leaders`` (the envs started at once: the first env of a
     sequential run, the first N of ``-p N``) waits until the one before it has started its commands or
     ended its turn, and every other env's setup waits for the last leader; each wait lasts at most
-    :data:`HEAD_CHECK` seconds. A leader that is being created (a cold run) lets the next go then, and
-    setups wait for its online resolution anyway (``OnlineResolutions.head_start``).
+    :data:`HEAD_CHECK` seconds. A leader whose setup creates or installs (a cold run) lets the next go
+    when it says so (its first progress note): that is slow work, and the others' setups wait for its
+    online resolution anyway (``OnlineResolutions.head_start``).
     """
 
     def __init__(self) -> None:
