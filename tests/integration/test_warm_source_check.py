@@ -3,7 +3,7 @@ starts no ``git`` process, and neither the build machinery (``build``, ``pyproje
 ``filelock`` package nor ``packaging``'s wheel tags and specifiers (the wheel's fit with the env's Python,
 kept beside the artifact) are imported; nor ``dataclasses`` with ``inspect``, nor ``ast`` (the config model
 and the results are named tuples and slotted classes, virtualenv's table of wheels is parsed only when
-an env is created).
+an env is created), nor what only a build needs (``tarfile``, ``tempfile``, ``datetime``).
 
 The sample project is a git checkout run with the real CLI; git is the real one behind a wrapper first
 on PATH that records its calls. The racy window is the real one (2 s): the test waits it out once.
@@ -34,7 +34,7 @@ PROBE = """
 import atexit, runpy, sys
 sys.argv = ["orch", "run", "-e", "py"]
 HEAVY = ("build", "pyproject_hooks", "filelock", "packaging.tags", "packaging.specifiers")
-STDLIB = ("dataclasses", "inspect", "ast")
+STDLIB = ("dataclasses", "inspect", "ast", "tarfile", "tempfile", "datetime")
 atexit.register(lambda: print("IMPORTED", sorted(m for m in HEAVY if m in sys.modules)))
 atexit.register(lambda: print("STDLIB", sorted(m for m in STDLIB if m in sys.modules)))
 runpy.run_module("orch", run_name="__main__")

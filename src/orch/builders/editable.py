@@ -19,7 +19,7 @@ class EditableBuilder:
     """Builds a PEP 660 editable wheel of ``request.root`` (kind ``"editable"``)."""
 
     def build(self, request: BuildRequest) -> Artifact:
-        # build and pyproject_hooks load when a build runs (~40 ms), not on a cache hit
+        # the PEP 517 machinery loads when a build runs, not on a cache hit
         from orch.builders.pep517 import Pep517, wheel_artifact
 
         settings = request.packagedef.config_settings

@@ -22,12 +22,13 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import tarfile
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    import zipfile
 
 __all__ = [
     "CONFIG_FILES",
@@ -153,6 +154,9 @@ def of_build(
     """
     if artifact.suffix != ".whl":
         return None
+    import tarfile  # after a build only: a warm run imports neither
+    import zipfile
+
     try:
         sdists = [path for path in out_dir.iterdir() if path.name.endswith((".tar.gz", ".zip")) and path.is_file()]
         sdist = sdist_files(_sdist_names(sdists[0]), keep) if len(sdists) == 1 else None
@@ -274,6 +278,9 @@ def _plain(rel: str) -> bool:
 
 
 def _sdist_names(sdist: Path) -> list[str]:
+    import tarfile
+    import zipfile
+
     if sdist.name.endswith(".zip"):
         with zipfile.ZipFile(sdist) as zipped:
             return zipped.namelist()

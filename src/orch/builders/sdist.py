@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import tarfile
-import tempfile
-import zipfile
 from pathlib import Path
 
 from orch.builders.api import Artifact, BuildError, BuildRequest
-from orch.builders.hook_runner import untar
 from orch.builders.source import source_files
 
 
@@ -23,7 +19,9 @@ class SdistBuilder:
     """Builds the sdist of ``request.root``, then the wheel of that sdist, both into ``request.out_dir``."""
 
     def build(self, request: BuildRequest) -> Artifact:
-        # build and pyproject_hooks load when a build runs (~40 ms), not on a cache hit
+        # loaded when a build runs, not on a cache hit (a warm run loads this module: it imports little)
+        import tempfile
+
         from orch.builders.pep517 import Pep517, sdist_artifact, wheel_artifact
 
         settings = request.packagedef.config_settings
@@ -58,6 +56,11 @@ def stage(root: Path, into: Path, exclude: tuple[Path, ...]) -> None:
 
 def unpack(sdist: Path, into: Path) -> Path:
     """Unpack ``sdist`` (a .tar.gz, or an old-style .zip) into ``into``; the project folder inside it."""
+    import tarfile
+    import zipfile
+
+    from orch.builders.hook_runner import untar
+
     try:
         into.mkdir(exist_ok=True)
         if sdist.suffix == ".zip":

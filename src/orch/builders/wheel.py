@@ -9,7 +9,7 @@ class WheelBuilder:
     """Builds a wheel of ``request.root`` into ``request.out_dir``."""
 
     def build(self, request: BuildRequest) -> Artifact:
-        # build and pyproject_hooks load when a build runs (~40 ms), not on a cache hit
+        # the PEP 517 machinery loads when a build runs, not on a cache hit
         from orch.builders.pep517 import Pep517, wheel_artifact
 
         settings = request.packagedef.config_settings
