@@ -32,12 +32,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orch.envs import prefetch
 from orch.envs.api import EnvSetupError
 from orch.envs.environ import DEFAULT_PASS_ENV, passed
 from orch.envs.fingerprint import file_option
-from orch.envs.resolutions import MODE, OnlineResolutions, installed_names
+from orch.envs.resolutions import MODE, OnlineResolutions, Plan, installed_names
 from orch.envs.resolutions import plan as resolutions_plan
 from orch.execute.masking import Masker, execute_masked, last_lines, remember
+from orch.files import write_atomic
 
 if TYPE_CHECKING:
     from orch.execute import Outcome
@@ -163,12 +165,55 @@ class Installer:
         name, recorded = self.env_name, set[str]()
         online = contextlib.nullcontext(recorded) if resolutions is None else resolutions.resolving(wanted, name)
         with online as resolved:
+            fresh = set[str]()  # names whose pages were revalidated at once (orch.envs.prefetch)
+            if wanted is not None and not earlier and args[:1] != ["--upgrade"]:
+                done, fresh, took = self._revalidated(python, args, wanted, cwd, env, log)
+                if done:
+                    resolved.update(took, fresh)
+                    prefetch.remember(wanted, took | fresh)
+                    return
+                if took:  # a package whose page was not revalidated: resolve online, as a fresh env would
+                    args, earlier = ["--upgrade", *args], took
             outcome, installed = self._run(python, args, cwd, env, log)
             if outcome.ok:
-                resolved.update(installed, earlier)
+                resolved.update(installed, earlier, fresh)
+                if wanted is not None:
+                    prefetch.remember(wanted, installed | earlier | fresh)
                 return
         message = f"{self.env_name}: installing {what} failed ({outcome.problem}), see {log}"
         raise InstallError(message, log, last_lines(outcome.text))
+
+    def _revalidated(
+        self, python: Path, args: Sequence[str], wanted: Plan, cwd: Path, env: Mapping[str, str], log: Path
+    ) -> tuple[bool, set[str], set[str]]:
+        """Revalidate at once the pages an earlier install of these requirements read, then install
+        ``--offline`` (:mod:`orch.envs.prefetch`): (done, the names revalidated, the names the offline
+        install took). Not done with names taken: one of them was not revalidated (the env has what it
+        took, to be resolved again online). Not done without: nothing was installed."""
+        known = prefetch.names(wanted)
+        if not known:
+            return False, set(), set()
+        fresh = set(known | wanted.names)
+        request = prefetch.request_file(log)
+        try:
+            write_atomic(request, "".join(f"{name}\n" for name in sorted(fresh)))
+        except OSError:
+            return False, set(), set()
+        argv = [uv_bin(self.env_name), "pip", "compile", "--no-deps", "--refresh", "--no-header", "--no-annotate"]
+        checked = run_logged([*argv, "--python", str(python), str(request)], cwd, env, log)
+        if not checked.ok:  # a name gone from the index, no network: what the online install takes is kept instead
+            _note(log, "revalidating the pages failed: installing online")
+            prefetch.forget(wanted)
+            return False, set(), set()
+        offline, took = self._run(python, ["--offline", *args], cwd, env, log, note=prefetch.MODE)
+        if not offline.ok:
+            _note(log, "the offline install failed: installing online")
+            return False, fresh, set()
+        untrusted = took - fresh - wanted.local
+        if untrusted:
+            _note(log, f"{', '.join(sorted(untrusted))} not revalidated in this run: resolving online")
+            return False, fresh, took
+        return True, fresh, took
 
     def _run(
         self, python: Path, args: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path, note: str = ""

@@ -31,7 +31,8 @@ install or the end of its setup; a reused env, a ``uv sync`` env, a conda env ne
 ``-p`` runs rank their envs in the selection's order (``env_list``'s), so its first env resolves a cold
 run's deps, which covers what the others need more often than a newer Python's would (``tomli`` and
 ``exceptiongroup`` for 3.9). Nothing here outlives the
-run: the next run resolves online again, as ``docs/explanation/cold-runs.md`` promises.
+run: the next run asks the index again, as ``docs/explanation/cold-runs.md`` promises (its first
+install may revalidate every page at once, :mod:`orch.envs.prefetch`, which counts as online here).
 """
 
 from __future__ import annotations
