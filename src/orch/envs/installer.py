@@ -170,7 +170,7 @@ class Installer:
                 done, fresh, took = self._revalidated(python, args, wanted, cwd, env, log)
                 if done:
                     resolved.update(took, fresh)
-                    prefetch.remember(wanted, took | fresh)
+                    prefetch.remember(wanted, os.path.realpath(python), took | fresh)
                     return
                 if took:  # a package whose page was not revalidated: resolve online, as a fresh env would
                     args, earlier = ["--upgrade", *args], took
@@ -178,7 +178,7 @@ class Installer:
             if outcome.ok:
                 resolved.update(installed, earlier, fresh)
                 if wanted is not None:
-                    prefetch.remember(wanted, installed | earlier | fresh)
+                    prefetch.remember(wanted, os.path.realpath(python), installed | earlier | fresh)
                 return
         message = f"{self.env_name}: installing {what} failed ({outcome.problem}), see {log}"
         raise InstallError(message, log, last_lines(outcome.text))
@@ -190,7 +190,8 @@ class Installer:
         ``--offline`` (:mod:`orch.envs.prefetch`): (done, the names revalidated, the names the offline
         install took). Not done with names taken: one of them was not revalidated (the env has what it
         took, to be resolved again online). Not done without: nothing was installed."""
-        known = prefetch.names(wanted)
+        base = os.path.realpath(python)  # the base interpreter of a venv's symlinked python: a Python's names
+        known = prefetch.names(wanted, base)
         if not known:
             return False, set(), set()
         fresh = set(known | wanted.names)
@@ -203,7 +204,7 @@ class Installer:
         checked = run_logged([*argv, "--python", str(python), str(request)], cwd, env, log)
         if not checked.ok:  # a name gone from the index, no network: what the online install takes is kept instead
             _note(log, "revalidating the pages failed: installing online")
-            prefetch.forget(wanted)
+            prefetch.forget(wanted, base)
             return False, set(), set()
         offline, took = self._run(python, ["--offline", *args], cwd, env, log, note=prefetch.MODE)
         if not offline.ok:

@@ -6,9 +6,10 @@ pages of pytest's dependencies, then theirs. For ``pytest`` on Python 3.9 that i
 trips, 0.25-0.3 s here, before an env of a cold run can run anything.
 
 The names an install of the same requirements took last time are kept in orch's cache
-(``resolved-names.json``, keyed by a digest of the requirements' names and the index settings of
-:func:`orch.envs.resolutions.plan`; the settings themselves, which may hold credentials, are not
-written). The next install of them that would resolve online first has uv revalidate all those
+(``resolved-names.json``, keyed by a digest of the requirements' names, the index settings of
+:func:`orch.envs.resolutions.plan` and the env's base interpreter (the real path of its ``python``):
+what a Python takes depends on its version; the settings themselves, which may hold credentials,
+are not written). The next install of them that would resolve online first has uv revalidate all those
 pages in one round (``uv pip compile --no-deps --refresh NAMES``: 0.13-0.16 s here), then installs
 with ``--offline``. What keeps this from giving the env anything a fresh resolution would not:
 
@@ -44,44 +45,45 @@ _LOCK = threading.Lock()  # the run's setup threads read and write the file one 
 _KEEP = 200  # requirement sets kept; the oldest go first
 
 
-def _key(plan: Plan) -> str:
+def _key(plan: Plan, python: str) -> str:
     import hashlib  # only a cold install gets here
     import json
 
-    return hashlib.sha256(json.dumps([plan.key, sorted(plan.names)]).encode()).hexdigest()[:32]
+    return hashlib.sha256(json.dumps([plan.key, sorted(plan.names), python]).encode()).hexdigest()[:32]
 
 
-def names(plan: Plan) -> frozenset[str]:
-    """The names earlier installs of ``plan``'s requirements took (empty: none is known)."""
+def names(plan: Plan, python: str) -> frozenset[str]:
+    """The names earlier installs of ``plan``'s requirements into envs of this base ``python`` took
+    (empty: none is known)."""
     with _LOCK:
-        found = read_object(cache_dir() / FILE).get(_key(plan))
+        found = read_object(cache_dir() / FILE).get(_key(plan, python))
     if not isinstance(found, list) or not all(isinstance(name, str) for name in found):
         return frozenset()
     return frozenset(found)
 
 
-def remember(plan: Plan, took: Iterable[str]) -> None:
+def remember(plan: Plan, python: str, took: Iterable[str]) -> None:
     """Add the names this install of ``plan``'s requirements took to those kept for the next cold install
-    (an install into an existing env takes only what it lacked; another Python may need more)."""
+    (an install into an existing env takes only what it lacked)."""
 
     def add(kept: object) -> list[str] | None:
         known = {name for name in kept if isinstance(name, str)} if isinstance(kept, list) else set()
         return sorted((known | set(took)) - plan.local) or None
 
-    _update(plan, add)
+    _update(plan, python, add)
 
 
-def forget(plan: Plan) -> None:
+def forget(plan: Plan, python: str) -> None:
     """Drop what is kept for ``plan`` (a name in it is gone from the index): the next install keeps anew."""
-    _update(plan, lambda kept: None)
+    _update(plan, python, lambda kept: None)
 
 
-def _update(plan: Plan, change: Callable[[object], list[str] | None]) -> None:
+def _update(plan: Plan, python: str, change: Callable[[object], list[str] | None]) -> None:
     """Replace the names kept for ``plan`` by ``change(kept)`` (None: drop them); a failure to write is
     not an error: it costs the next cold install its revalidation at once, nothing else."""
     import json
 
-    path, key = cache_dir() / FILE, _key(plan)
+    path, key = cache_dir() / FILE, _key(plan, python)
     with _LOCK:
         data = read_object(path)
         kept = data.pop(key, None)
