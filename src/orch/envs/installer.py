@@ -39,6 +39,7 @@ from orch.envs.fingerprint import file_option
 from orch.envs.resolutions import MODE, OnlineResolutions, Plan, installed_names
 from orch.envs.resolutions import plan as resolutions_plan
 from orch.execute.masking import Masker, execute_masked, last_lines, remember
+from orch.execute.request import Status
 from orch.files import write_atomic
 
 if TYPE_CHECKING:
@@ -202,9 +203,10 @@ class Installer:
             return False, set(), set()
         argv = [uv_bin(self.env_name), "pip", "compile", "--no-deps", "--refresh", "--no-header", "--no-annotate"]
         checked = run_logged([*argv, "--python", str(python), str(request)], cwd, env, log)
-        if not checked.ok:  # a name gone from the index, no network: what the online install takes is kept instead
+        if not checked.ok:
             _note(log, "revalidating the pages failed: installing online")
-            prefetch.forget(wanted, base)
+            if checked.status is Status.EXITED:  # uv said no (a name gone from the index): keep what the online
+                prefetch.forget(wanted, base)  # install takes instead; a stopped run keeps what it had
             return False, set(), set()
         offline, took = self._run(python, ["--offline", *args], cwd, env, log, note=prefetch.MODE)
         if not offline.ok:
