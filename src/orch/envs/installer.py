@@ -168,7 +168,7 @@ class Installer:
         with online as resolved:
             fresh = set[str]()  # names whose pages were revalidated at once (orch.envs.prefetch)
             if wanted is not None and not earlier and args[:1] != ["--upgrade"]:
-                done, fresh, took = self._revalidated(python, args, wanted, cwd, env, log)
+                done, fresh, took = self._revalidated(python, args, wanted, cwd, env, log, resolutions)
                 if done:
                     resolved.update(took, fresh)
                     prefetch.remember(wanted, os.path.realpath(python), took | fresh)
@@ -185,7 +185,14 @@ class Installer:
         raise InstallError(message, log, last_lines(outcome.text))
 
     def _revalidated(
-        self, python: Path, args: Sequence[str], wanted: Plan, cwd: Path, env: Mapping[str, str], log: Path
+        self,
+        python: Path,
+        args: Sequence[str],
+        wanted: Plan,
+        cwd: Path,
+        env: Mapping[str, str],
+        log: Path,
+        resolutions: OnlineResolutions | None,
     ) -> tuple[bool, set[str], set[str]]:
         """Revalidate at once the pages an earlier install of these requirements read, then install
         ``--offline`` (:mod:`orch.envs.prefetch`): (done, the names revalidated, the names the offline
@@ -208,6 +215,8 @@ class Installer:
             if checked.status is Status.EXITED:  # uv said no (a name gone from the index): keep what the online
                 prefetch.forget(wanted, base)  # install takes instead; a stopped run keeps what it had
             return False, set(), set()
+        if resolutions is not None:  # the other envs' offline installs need not wait for this one's
+            resolutions.fetched(wanted, fresh)
         offline, took = self._run(python, ["--offline", *args], cwd, env, log, note=prefetch.MODE)
         if not offline.ok:
             _note(log, "the offline install failed: installing online")

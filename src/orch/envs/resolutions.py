@@ -170,6 +170,13 @@ class OnlineResolutions:
         with self._changed:
             return set(installed) - self._fresh.get(wanted.key, set()) - wanted.local
 
+    def fetched(self, wanted: Plan, names: Iterable[str]) -> None:
+        """The index pages of ``names`` were just fetched online under ``wanted``'s key, before any install
+        (:mod:`orch.envs.prefetch`): envs waiting on them may install offline now."""
+        with self._changed:
+            self._fresh.setdefault(wanted.key, set()).update(names)
+            self._changed.notify_all()
+
     @contextmanager
     def resolving(self, wanted: Plan | None, env: str = "") -> Iterator[set[str]]:
         """Around an online install: yields a set to fill with the names it installed, recorded at the end

@@ -92,6 +92,24 @@ def test_an_env_waits_for_the_online_install_resolving_its_requirements(tmp_path
     assert answers == [True]
 
 
+def test_pages_fetched_before_the_install_let_the_waiting_envs_go_at_once(tmp_path: Path) -> None:
+    """orch.envs.prefetch revalidates the pages, then installs offline: the envs waiting on it go offline
+    as soon as the pages are fetched, without waiting for that install too."""
+    resolutions = OnlineResolutions()
+    wanted = plan(["pytest"], {}, tmp_path)
+    assert wanted is not None
+    answers: list[bool] = []
+    with resolutions.resolving(wanted):
+        waiter = threading.Thread(target=lambda: answers.append(resolutions.covers(wanted)))
+        waiter.start()
+        waiter.join(0.2)
+        assert waiter.is_alive()
+        resolutions.fetched(wanted, {"pytest", "pluggy"})
+        waiter.join(10)
+        assert answers == [True]  # while the install is still under way
+    assert resolutions.untrusted(wanted, {"pytest", "pluggy"}) == set()
+
+
 def test_the_env_first_in_order_resolves_online_even_when_it_gets_there_second(tmp_path: Path) -> None:
     resolutions = OnlineResolutions()
     resolutions.rank(["first", "second"])
