@@ -42,7 +42,7 @@ def declared_backend(source_dir: Path, what: str) -> Declared:
 
     try:
         probe = ProjectBuilder(source_dir)
-    except BuildException as exc:
+    except (BuildException, ValueError) as exc:  # ValueError: a backend-path outside the tree, a file not UTF-8
         raise BuildError(f"cannot build {what} of {source_dir}: {exc}") from None
     name = getattr(probe, "_backend", None)  # build keeps it private; a generic name if that changes
     backend = name if isinstance(name, str) else "the build backend"

@@ -28,7 +28,8 @@ answer then has ``unpacked`` (that project folder) and the answers of both lists
 null, and ``then``'s hooks are not called, when the sdist cannot be unpacked safely, holds other than
 one folder, or declares another build system (its ``pyproject.toml`` differs): the caller builds the
 wheel itself. Before ``then``'s hooks the modules loaded from the first project folder are
-forgotten, so that the wheel is built from the sdist's files only. When a hook raises, ``result``
+forgotten and ``sys.path`` and ``os.environ`` are put back as they were before the first hooks, so
+that the wheel is built from the sdist's files only. When a hook raises, ``result``
 still gets the answers so far (and ``failed``, that hook), so the caller can tell which build failed.
 """
 
@@ -117,6 +118,7 @@ def run(request: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
     answers: list[object] = answer.setdefault("answers", [])
     answer.setdefault("problem", None)
     loaded: list[object] = []  # the backend, once imported
+    path, environ = list(sys.path), dict(os.environ)  # as the wheel's hooks must find them: see restore()
     if not call_hooks(request, request["hooks"], answer, loaded):
         return answer
     then = request.get("then")
@@ -131,6 +133,7 @@ def run(request: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
     if project is None:
         return answer  # the caller unpacks it and reports what is wrong
     forget_modules_from(source)
+    restore(path, environ)
     os.chdir(project)
     answer["unpacked"] = project
     call_hooks(request, then["hooks"], answer, loaded)
@@ -199,6 +202,16 @@ def read_bytes(path: str) -> bytes | None:
             return stream.read()
     except FileNotFoundError:
         return None
+
+
+def restore(path: list[str], environ: dict[str, str]) -> None:
+    """``sys.path`` and ``os.environ`` as they were before the sdist's hooks: a build hook that put the
+    source tree on ``sys.path`` (or set a variable) must not let the wheel's build find what the sdist
+    left out, as a fresh process building from the sdist would not."""
+    sys.path[:] = path
+    for name in set(os.environ) - set(environ):
+        del os.environ[name]
+    os.environ.update(environ)
 
 
 def forget_modules_from(folder: str) -> None:

@@ -77,3 +77,18 @@ def test_bare_names_normalise_as_packaging_does(names: list[str]) -> None:
         return str(requirement)
 
     assert normalise(names) == sorted({spelled(name) for name in names})
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'[build-system]\nrequires = []\nbuild-backend = "be"\nbackend-path = [".."]\nextra = 1\n',
+        b'[build-system]\nrequires = ["caf\xe9"]\nbuild-backend = "be"\nextra = 1\n',
+    ],
+    ids=["backend-path outside the tree", "not UTF-8"],
+)
+def test_what_build_raises_as_valueerror_is_a_build_error_too(tmp_path: Path, content: bytes) -> None:
+    """A review found these came out of ProjectBuilder as a traceback: a one-line error now."""
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    with pytest.raises(BuildError, match=r"^cannot build the wheel of "):
+        declared_backend(tmp_path, "the wheel")
