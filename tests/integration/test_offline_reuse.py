@@ -1,6 +1,7 @@
 """Within one run, an env whose deps an earlier env resolved online installs them with ``uv pip install
---offline`` (orch.envs.resolutions); an offline attempt that fails, or that takes a package this run
-did not resolve online, is followed by the online install. Checked through the setup logs.
+--offline`` (orch.envs.resolutions), then checks the versions it took against the index
+(``uv pip compile --no-deps --refresh``); an offline attempt that fails is followed by the online
+install. Checked through the setup logs. Versions that differ: ``test_revalidation.py``.
 
 Each project has its own uv cache (``UV_CACHE_DIR`` in ``set_env``), empty at the start, so what is
 cached is what these runs fetched. ``depends`` fixes the order: an env that depends on another is set
@@ -14,7 +15,6 @@ import pytest
 pytestmark = pytest.mark.integration
 
 MODE = "# resolved online earlier in this run"
-REVALIDATED = "# every page revalidated just before (uv pip compile --refresh)"  # orch.envs.prefetch
 TOX_INI = """\
 [tox]
 env_list = a, b, c, d
@@ -37,48 +37,39 @@ depends = c
 """
 
 
-def resolved_online(line: str) -> bool:
-    """An install that read the index in this run: online, or offline right after revalidating every page."""
-    return "--offline" not in line or line.endswith(REVALIDATED)
-
-
 def installs(proj, env: str) -> list[str]:
     """The installer command lines and orch's notes in an env's setup log."""
     log = proj.path / ".tox" / ".orch" / env / "log" / "setup.log"
     return [line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith(("$ ", "# "))]
 
 
-def test_later_envs_install_offline_and_fall_back_online(project) -> None:
-    proj = project({"tox.ini": TOX_INI})
+def fresh(proj) -> None:
+    """Forget the names kept for the next cold run (orch.envs.prefetch): each env then goes as in a first run."""
+    (proj.cache / "resolved-names.json").unlink(missing_ok=True)
+
+
+def test_later_envs_install_offline_verified_and_fall_back_online(project, tmp_path) -> None:
+    proj = project({"tox.ini": TOX_INI}, cache=tmp_path / "orch-cache")  # no names kept from other tests
     proj.run("run").assert_success()
 
-    first = [line for line in installs(proj, "a") if "pip install" in line]
+    first = installs(proj, "a")
     assert len(first) == 1 and "--offline" not in first[0] and MODE not in first[0]
 
-    # py312 needs what py313 resolved: offline, one install
-    second = [line for line in installs(proj, "b") if "pip install" in line]
-    assert len(second) == 1, second
-    assert "--offline" in second[0] and second[0].endswith(MODE)
+    # py312 needs what py313 resolved: offline, then checked: the versions it took are the index's newest now
+    second = installs(proj, "b")
+    assert "--offline" in second[0] and second[0].endswith(MODE), second
+    assert "pip compile --no-deps --refresh" in second[1] and len(second) == 2, second
 
     # py39 needs tomli and exceptiongroup too, whose pages no one fetched: the offline attempt fails
     third = installs(proj, "c")
     assert "--offline" in third[0] and third[0].endswith(MODE)
     assert third[1] == "# the offline install failed: installing online"
-    assert "--offline" not in third[2] and "--upgrade" not in third[2]
+    assert "--offline" not in third[2] and "--upgrade" not in third[2] and len(third) == 3
     assert proj.record()["envs"]["c"]["status"] == "ok"
 
-    # a new run: py39's pages are cached now, but older than this run: not trusted, resolved online (py313's
-    # install revalidated only the pages py313 read last time: orch.envs.prefetch keeps names by interpreter)
-    proj.run("run", "-r").assert_success()
-    again = installs(proj, "c")[-3:]
-    assert "--offline" in again[0], again
-    assert again[1].startswith("# ") and again[1].endswith("not resolved online in this run: resolving online")
-    assert "tomli" in again[1]
-    assert "--upgrade" in again[2] and "--offline" not in again[2]
-    assert proj.record()["envs"]["c"]["status"] == "ok"
-    # what that online --upgrade left as it was is resolved online all the same: py310 needs no more
-    last = installs(proj, "d")[-1]
-    assert "--offline" in last and last.endswith(MODE), installs(proj, "d")
+    # py310 after py39: offline and checked
+    last = installs(proj, "d")
+    assert last[0].endswith(MODE) and "pip compile" in last[1] and len(last) == 2, last
 
 
 def test_requirement_files_stay_online(project) -> None:
@@ -93,30 +84,32 @@ def test_requirement_files_stay_online(project) -> None:
         assert not any("--offline" in line for line in installs(proj, env))
 
 
-def test_in_a_sequential_run_the_first_env_resolves_online(project) -> None:
+def test_in_a_sequential_run_the_first_env_resolves_online(project, tmp_path) -> None:
     """The envs are set up ahead on two threads at once; the first in order resolves online, so its
     commands need not wait for another env's resolution (which a race between the threads could give)."""
     ini = TOX_INI.replace("depends = a\n", "").replace("[testenv:c]", "[testenv:unused]")
-    proj = project({"tox.ini": ini})
+    proj = project({"tox.ini": ini}, cache=tmp_path / "orch-cache")
     for _ in range(2):
+        fresh(proj)
         proj.run("run", "-e", "b,a", "-r").assert_success()  # b runs first: its turn comes first
         [first] = [line for line in installs(proj, "b") if "pip install" in line][-1:]
-        assert resolved_online(first), installs(proj, "b")
-        [second] = [line for line in installs(proj, "a") if "pip install" in line][-1:]
+        assert "--offline" not in first, installs(proj, "b")
+        second = [line for line in installs(proj, "a") if "pip install" in line][0]
         assert "--offline" in second and second.endswith(MODE), installs(proj, "a")
 
 
-def test_in_a_parallel_run_the_first_env_of_env_list_resolves_online(project) -> None:
+def test_in_a_parallel_run_the_first_env_of_env_list_resolves_online(project, tmp_path) -> None:
     """Issue 15: ``-p`` runs rank their envs too (the config's order without history), so py39, first here,
     resolves online and py313, which needs less (no tomli, no exceptiongroup), installs offline from that
     resolution; before, whichever env reached the index first resolved, and when that was py313, py39's extra
     packages needed a second online resolution."""
     ini = TOX_INI.replace("depends = a\n", "").replace("depends = b\n", "").replace("depends = c\n", "")
     ini = ini.replace("env_list = a, b, c, d", "env_list = c, a")  # c: python3.9, a: python3.13
-    proj = project({"tox.ini": ini})
+    proj = project({"tox.ini": ini}, cache=tmp_path / "orch-cache")
     for _ in range(2):
+        fresh(proj)
         proj.run("run", "-p", "all", "--notest", "-r").assert_success()
         [first] = [line for line in installs(proj, "c") if "pip install" in line][-1:]
-        assert resolved_online(first), installs(proj, "c")
-        [second] = [line for line in installs(proj, "a") if "pip install" in line][-1:]
+        assert "--offline" not in first, installs(proj, "c")
+        second = [line for line in installs(proj, "a") if "pip install" in line][0]
         assert "--offline" in second and second.endswith(MODE), installs(proj, "a")

@@ -36,7 +36,15 @@ from orch.envs import prefetch
 from orch.envs.api import EnvSetupError
 from orch.envs.environ import DEFAULT_PASS_ENV, passed
 from orch.envs.fingerprint import file_option
-from orch.envs.resolutions import MODE, OnlineResolutions, Plan, installed_names
+from orch.envs.resolutions import (
+    MODE,
+    OnlineResolutions,
+    Plan,
+    installed_versions,
+    pinned,
+    plain_name,
+    replaced_any,
+)
 from orch.envs.resolutions import plan as resolutions_plan
 from orch.execute.masking import Masker, execute_masked, last_lines, remember
 from orch.execute.request import Status
@@ -146,98 +154,130 @@ class Installer:
         """Install ``args`` into ``python``; raise :class:`InstallError` pointing at ``log`` on failure.
 
         ``env`` is used as given: build it with :func:`installer_environ`. With ``resolutions`` (the
-        run's, see :mod:`orch.envs.resolutions`), uv installs offline what this run resolved online.
+        run's, see :mod:`orch.envs.resolutions`), uv installs offline what this run resolved online, or
+        what it revalidated at once (:mod:`orch.envs.prefetch`), and keeps such an install only when
+        every version it took is the one the index offers this Python now (:meth:`_verified`).
         """
-
-        wanted, earlier = None, set[str]()
+        wanted = None
         if resolutions is not None and self.kind == "uv" and not self.install_command:
             wanted = resolutions_plan(args, env, cwd)
-        if wanted is not None and resolutions is not None and resolutions.covers(wanted, self.env_name):
-            offline, earlier = self._run(python, ["--offline", *args], cwd, env, log, note=MODE)
-            untrusted = resolutions.untrusted(wanted, earlier)
-            if offline.ok and not untrusted:
-                return
-            if offline.ok:  # a page this run did not fetch: resolve online, as a fresh env would
-                _note(log, f"{', '.join(sorted(untrusted))} not resolved online in this run: resolving online")
-                args = ["--upgrade", *args]  # what stays as it is goes unlisted, but was resolved online too
-            else:
-                earlier = set()  # nothing installed
-                _note(log, "the offline install failed: installing online")
-        name, recorded = self.env_name, set[str]()
-        online = contextlib.nullcontext(recorded) if resolutions is None else resolutions.resolving(wanted, name)
-        with online as resolved:
-            fresh = set[str]()  # names whose pages were revalidated at once (orch.envs.prefetch)
-            if wanted is not None and not earlier and args[:1] != ["--upgrade"]:
-                done, fresh, took = self._revalidated(python, args, wanted, cwd, env, log, resolutions)
-                if done:
-                    resolved.update(took, fresh)
-                    prefetch.remember(wanted, os.path.realpath(python), took | fresh)
+        if wanted is None or resolutions is None:
+            self._online(python, args, cwd, env, log, what, contextlib.nullcontext(set[str]()))
+            return
+        base = os.path.realpath(python)  # the base interpreter of a venv's symlinked python: a Python's names
+        known = prefetch.names(wanted, base)
+        with resolutions.resolving(wanted, self.env_name) if known else contextlib.nullcontext(set[str]()) as mine:
+            if known:  # revalidate what this Python took last time, all at once, then install offline
+                pins, refused = self._pins(python, args, set(known), cwd, env, log)
+                if pins is None:
+                    _note(log, "revalidating the pages failed: installing online")
+                    if refused:  # a name gone from the index: keep what the online install takes instead
+                        prefetch.forget(wanted, base)
+                else:
+                    resolutions.fetched(wanted, pins)  # the other envs need not wait for this install
+                    args, done = self._verified(python, args, wanted, pins, cwd, env, log, prefetch.MODE)
+                    if done is not None:
+                        mine.update(done)
+                        prefetch.remember(wanted, base, done)
+                        return
+            elif resolutions.covers(wanted, self.env_name):  # an earlier env of this run resolved these
+                args, done = self._verified(python, args, wanted, None, cwd, env, log, MODE)
+                if done is not None:
+                    prefetch.remember(wanted, base, done)
                     return
-                if took:  # a package whose page was not revalidated: resolve online, as a fresh env would
-                    args, earlier = ["--upgrade", *args], took
-            outcome, installed = self._run(python, args, cwd, env, log)
+        with resolutions.resolving(wanted, self.env_name) as resolved:
+            installed = self._online(python, args, cwd, env, log, what, contextlib.nullcontext(resolved))
+            prefetch.remember(wanted, base, installed)
+
+    def _online(
+        self,
+        python: Path,
+        args: Sequence[str],
+        cwd: Path,
+        env: Mapping[str, str],
+        log: Path,
+        what: str,
+        record: contextlib.AbstractContextManager[set[str]],
+    ) -> set[str]:
+        """The install as asked (online); the names it installed, also added to ``record``'s set."""
+        with record as resolved:
+            outcome, lines = self._run(python, args, cwd, env, log)
             if outcome.ok:
-                resolved.update(installed, earlier, fresh)
-                if wanted is not None:
-                    prefetch.remember(wanted, os.path.realpath(python), installed | earlier | fresh)
-                return
+                installed = set(installed_versions(lines))
+                resolved.update(installed)
+                return installed
         message = f"{self.env_name}: installing {what} failed ({outcome.problem}), see {log}"
         raise InstallError(message, log, last_lines(outcome.text))
 
-    def _revalidated(
+    def _verified(
         self,
         python: Path,
         args: Sequence[str],
         wanted: Plan,
+        pins: dict[str, str] | None,
         cwd: Path,
         env: Mapping[str, str],
         log: Path,
-        resolutions: OnlineResolutions | None,
-    ) -> tuple[bool, set[str], set[str]]:
-        """Revalidate at once the pages an earlier install of these requirements read, then install
-        ``--offline`` (:mod:`orch.envs.prefetch`): (done, the names revalidated, the names the offline
-        install took). Not done with names taken: one of them was not revalidated (the env has what it
-        took, to be resolved again online). Not done without: nothing was installed."""
-        base = os.path.realpath(python)  # the base interpreter of a venv's symlinked python: a Python's names
-        known = prefetch.names(wanted, base)
-        if not known:
-            return False, set(), set()
-        fresh = set(known | wanted.names)
-        request = prefetch.request_file(log)
-        try:
-            write_atomic(request, "".join(f"{name}\n" for name in sorted(fresh)))
-        except OSError:
-            return False, set(), set()
-        argv = [uv_bin(self.env_name), "pip", "compile", "--no-deps", "--refresh", "--no-header", "--no-annotate"]
-        checked = run_logged([*argv, "--python", str(python), str(request)], cwd, env, log)
-        if not checked.ok:
-            _note(log, "revalidating the pages failed: installing online")
-            if checked.status is Status.EXITED:  # uv said no (a name gone from the index): keep what the online
-                prefetch.forget(wanted, base)  # install takes instead; a stopped run keeps what it had
-            return False, set(), set()
-        if resolutions is not None:  # the other envs' offline installs need not wait for this one's
-            resolutions.fetched(wanted, fresh)
-        offline, took = self._run(python, ["--offline", *args], cwd, env, log, note=prefetch.MODE)
-        if not offline.ok:
+        note: str,
+    ) -> tuple[list[str], set[str] | None]:
+        """Install ``args`` ``--offline`` and keep it only if every package it took is at the version the
+        index offers this Python now: ``pins`` (else asked now, for what it took). uv's offline mode
+        passes over a version whose wheel is not in its cache (a release since the last download, a wheel
+        of another Python) and takes an older one, silently. Returns the arguments for the online install
+        that must follow, and None; or the names installed when the offline install stands. An install
+        that only added packages is undone (uninstalled) before going online; one that replaced some
+        goes online with ``--upgrade``."""
+        outcome, lines = self._run(python, ["--offline", *args], cwd, env, log, note=note)
+        if not outcome.ok:  # nothing installed
             _note(log, "the offline install failed: installing online")
-            return False, fresh, set()
-        untrusted = took - fresh - wanted.local
-        if untrusted:
-            _note(log, f"{', '.join(sorted(untrusted))} not revalidated in this run: resolving online")
-            return False, fresh, took
-        return True, fresh, took
+            return list(args), None
+        took = {name: version for name, version in installed_versions(lines).items() if name not in wanted.local}
+        if pins is None and took:
+            pins = self._pins(python, args, set(took), cwd, env, log)[0]
+        stale = sorted(name for name, version in took.items() if pins is None or pins.get(name) != version)
+        if not stale:
+            return list(args), set(took)
+        newest = ", ".join(f"{name} {pins[name]}" if pins and name in pins else name for name in stale)
+        _note(log, f"the offline install took another version than the index offers now ({newest}): installing online")
+        if took and not replaced_any(lines):
+            undo = [uv_bin(self.env_name), "pip", "uninstall", "--python", str(python), *sorted(took)]
+            if run_logged(undo, cwd, env, log).ok:  # back to the env before the offline install
+                return list(args), None
+        return ["--upgrade", *args], None
+
+    def _pins(
+        self, python: Path, args: Sequence[str], names: set[str], cwd: Path, env: Mapping[str, str], log: Path
+    ) -> tuple[dict[str, str] | None, bool]:
+        """The version of each of ``names`` (and of ``args``' requirements, as they ask) that the index
+        offers this Python now: ``uv pip compile --no-deps --refresh``, one round for all. None when it
+        fails, with whether uv refused (a name gone from the index) rather than could not answer."""
+        request = prefetch.request_file(log)
+        plain = [arg for arg in args if plain_name(arg) is not None]
+        try:
+            write_atomic(request, "".join(f"{line}\n" for line in [*plain, *sorted(names)]))
+        except OSError:
+            return None, False
+        argv = [uv_bin(self.env_name), "pip", "compile", "--no-deps", "--refresh", "--no-header", "--no-annotate"]
+        lines: list[str] = []
+        outcome = run_logged(
+            [*argv, "--python", str(python), str(request)],
+            cwd,
+            env,
+            log,
+            on_output=lambda line: lines.append(line.decode("utf-8", errors="replace")),
+        )
+        return (pinned(lines), False) if outcome.ok else (None, outcome.status is Status.EXITED)
 
     def _run(
         self, python: Path, args: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path, note: str = ""
-    ) -> tuple[Outcome, set[str]]:
-        """One installer process; the names uv says it installed."""
-
+    ) -> tuple[Outcome, list[str]]:
+        """One installer process and its output lines."""
         lines: list[str] = []
         argv = self.argv(python, args, env.get("PATH"))
         outcome = run_logged(
             argv, cwd, env, log, note=note, on_output=lambda line: lines.append(line.decode("utf-8", errors="replace"))
         )
-        return outcome, installed_names(lines)
+        return outcome, lines
 
 
 def run_logged(

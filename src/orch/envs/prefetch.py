@@ -13,15 +13,17 @@ are not written). The next install of them that would resolve online first has u
 pages in one round (``uv pip compile --no-deps --refresh NAMES``: 0.13-0.16 s here), then installs
 with ``--offline``. What keeps this from giving the env anything a fresh resolution would not:
 
-* every page the offline install reads was revalidated against the index seconds before, by this
-  run: it is the page an online resolution would read now (as for
-  :class:`~orch.envs.resolutions.OnlineResolutions`, which counts these names as resolved online);
-* a package the offline install took that was not among the revalidated names (a new dependency,
-  read from a page an older run cached) is not trusted: the install runs online again with
-  ``--upgrade``, which gives the env what a fresh resolution would;
-* a revalidation or an offline install that fails (a name gone from the index, a wheel not in the
-  cache) changes nothing in the env, and the install runs online as without this module; the names
-  kept are then those of that online install alone.
+* the revalidation answers, for each name, the version the index offers this Python now (``--no-deps``:
+  each name alone, the env's requirements as they ask); the offline install stands only if every
+  package it took is among those names at that version. uv's offline mode passes over a version whose
+  wheel it has not cached (a release since the last download) and takes an older one without a word:
+  a review found alpha 1.0 installed on every run after alpha 2.0 was published. Otherwise (that, or a
+  package not among the names: a new dependency) what it installed is uninstalled and the install runs
+  online. A dependency held below its newest version by another package's requirement also sends the
+  install online: slower, never wrong;
+* a revalidation or an offline install that fails (a name gone from the index, no network) changes
+  nothing in the env, and the install runs online as without this module; when uv refused a name, the
+  names kept are replaced by what that online install takes.
 
 Only uv installs of plain requirements take part (:func:`orch.envs.resolutions.plan`), and only when
 the run has no fresher answer: an install covered by an earlier env of the same run goes offline

@@ -13,11 +13,13 @@ What keeps this from ever giving an env something a fresh resolution would not:
 * the same index: every ``UV_*`` and ``PIP_*`` variable the installer sees (the env's ``set_env``
   included) and the folder uv starts in (its ``uv.toml``) are part of the key;
 * every requirement's name was installed online earlier in this run under that key;
-* a package the offline install took that no online install of this run took (a dependency only this
-  Python needs, from a page an older run cached) is not trusted: the install runs online again with
-  ``--upgrade``, which gives the env what a fresh resolution would;
-* an offline install that fails (a wheel for this Python not in the cache, a page never cached) changes
-  nothing in the env, and the install runs online as without this module.
+* the offline install stands only if every version it took is the one the index offers this Python
+  now, as ``uv pip compile --no-deps --refresh`` of those names answers afterwards
+  (:meth:`orch.envs.installer.Installer.install`): uv's offline mode passes over a version whose wheel
+  it has not cached (another Python's wheel of a release, a release newer than the cache) and takes an
+  older one without a word. Otherwise what it installed is uninstalled and the install runs online;
+* an offline install that fails (a page never cached) changes nothing in the env, and the install
+  runs online as without this module.
 
 An env whose requirements another env of the run is resolving online right now waits for it, then
 goes offline (with ``-p auto``, the first env resolves and the others link). Which env resolves
@@ -49,6 +51,9 @@ from orch.config.typed import canonical_name
 from orch.envs.seed import requirement_name
 
 _INSTALLED = re.compile(r"^\s*\+\s+([A-Za-z0-9][A-Za-z0-9._-]*)(?:==|\s|@|$)")
+_VERSION = re.compile(r"^\s*\+\s+([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
+_REMOVED = re.compile(r"^\s*-\s+[A-Za-z0-9]")
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)\s*$")
 MODE = "resolved online earlier in this run"
 EARLIER_WAIT = 3.0  # seconds an env waits at most for an earlier env to reach its install
 HEAD_START = 1.0  # seconds an env waits at most, before creating its venv, for the run's first env to reach its install
@@ -95,6 +100,21 @@ def installed_names(lines: Iterable[str]) -> set[str]:
         if match:
             found.add(canonical_name(match.group(1)))
     return found
+
+
+def installed_versions(lines: Iterable[str]) -> dict[str, str]:
+    """The packages uv's output says it installed, with their versions (`` + name==version``)."""
+    return {canonical_name(m.group(1)): m.group(2) for line in lines if (m := _VERSION.match(line))}
+
+
+def replaced_any(lines: Iterable[str]) -> bool:
+    """Whether uv's output says it removed (or replaced) a package (`` - name==version``)."""
+    return any(_REMOVED.match(line) for line in lines)
+
+
+def pinned(lines: Iterable[str]) -> dict[str, str]:
+    """The ``name==version`` lines of ``uv pip compile``'s output."""
+    return {canonical_name(m.group(1)): m.group(2) for line in lines if (m := _PIN.match(line))}
 
 
 class OnlineResolutions:
@@ -164,11 +184,6 @@ class OnlineResolutions:
         if mine is None:
             return False
         return any(self._order.get(other, mine) < mine for other in self._setting_up)
-
-    def untrusted(self, wanted: Plan, installed: Iterable[str]) -> set[str]:
-        """What an offline install took that no online install of this run did (empty: all trusted)."""
-        with self._changed:
-            return set(installed) - self._fresh.get(wanted.key, set()) - wanted.local
 
     def fetched(self, wanted: Plan, names: Iterable[str]) -> None:
         """The index pages of ``names`` were just fetched online under ``wanted``'s key, before any install
