@@ -94,7 +94,7 @@ def test_in_a_sequential_run_the_first_env_resolves_online(project, tmp_path) ->
         proj.run("run", "-e", "b,a", "-r").assert_success()  # b runs first: its turn comes first
         [first] = [line for line in installs(proj, "b") if "pip install" in line][-1:]
         assert "--offline" not in first, installs(proj, "b")
-        second = [line for line in installs(proj, "a") if "pip install" in line][0]
+        second = next(line for line in installs(proj, "a") if "pip install" in line)
         assert "--offline" in second and second.endswith(MODE), installs(proj, "a")
 
 
@@ -111,5 +111,5 @@ def test_in_a_parallel_run_the_first_env_of_env_list_resolves_online(project, tm
         proj.run("run", "-p", "all", "--notest", "-r").assert_success()
         [first] = [line for line in installs(proj, "c") if "pip install" in line][-1:]
         assert "--offline" not in first, installs(proj, "c")
-        second = [line for line in installs(proj, "a") if "pip install" in line][0]
+        second = next(line for line in installs(proj, "a") if "pip install" in line)
         assert "--offline" in second and second.endswith(MODE), installs(proj, "a")
