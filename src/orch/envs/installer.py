@@ -166,25 +166,28 @@ class Installer:
             return
         base = os.path.realpath(python)  # the base interpreter of a venv's symlinked python: a Python's names
         known = prefetch.names(wanted, base)
-        with resolutions.resolving(wanted, self.env_name) if known else contextlib.nullcontext(set[str]()) as mine:
-            if known:  # revalidate what this Python took last time, all at once, then install offline
-                pins, refused = self._pins(python, args, set(known), cwd, env, log)
+        if known:  # what this Python took last time: its versions now, in one round, then install offline
+            need = wanted._replace(names=frozenset(known | wanted.names))
+            answered = resolutions.covers(need, self.env_name)  # another env of the run fetched (or fetches) them
+            with contextlib.nullcontext(set[str]()) if answered else resolutions.resolving(need, self.env_name) as mine:
+                pins, refused = self._pins(python, args, set(need.names), cwd, env, log, refresh=not answered)
                 if pins is None:
                     _note(log, "revalidating the pages failed: installing online")
-                    if refused:  # a name gone from the index: keep what the online install takes instead
+                    if refused and not answered:  # a name gone from the index: keep what the online install takes
                         prefetch.forget(wanted, base)
                 else:
-                    resolutions.fetched(wanted, pins)  # the other envs need not wait for this install
-                    args, done = self._verified(python, args, wanted, pins, cwd, env, log, prefetch.MODE)
+                    resolutions.fetched(need, pins)  # the other envs need not wait for this install
+                    note = MODE if answered else prefetch.MODE
+                    args, done = self._verified(python, args, wanted, pins, cwd, env, log, note, resolutions)
                     if done is not None:
                         mine.update(done)
                         prefetch.remember(wanted, base, done)
                         return
-            elif resolutions.covers(wanted, self.env_name):  # an earlier env of this run resolved these
-                args, done = self._verified(python, args, wanted, None, cwd, env, log, MODE)
-                if done is not None:
-                    prefetch.remember(wanted, base, done)
-                    return
+        elif resolutions.covers(wanted, self.env_name):  # an earlier env of this run resolved these
+            args, done = self._verified(python, args, wanted, None, cwd, env, log, MODE, resolutions)
+            if done is not None:
+                prefetch.remember(wanted, base, done)
+                return
         with resolutions.resolving(wanted, self.env_name) as resolved:
             installed = self._online(python, args, cwd, env, log, what, contextlib.nullcontext(resolved))
             prefetch.remember(wanted, base, installed)
@@ -219,6 +222,7 @@ class Installer:
         env: Mapping[str, str],
         log: Path,
         note: str,
+        resolutions: OnlineResolutions,
     ) -> tuple[list[str], set[str] | None]:
         """Install ``args`` ``--offline`` and keep it only if every package it took is at the version the
         index offers this Python now: ``pins`` (else asked now, for what it took). uv's offline mode
@@ -232,8 +236,9 @@ class Installer:
             _note(log, "the offline install failed: installing online")
             return list(args), None
         took = {name: version for name, version in installed_versions(lines).items() if name not in wanted.local}
-        if pins is None and took:
-            pins = self._pins(python, args, set(took), cwd, env, log)[0]
+        if pins is None and took:  # asked offline when this run fetched every page already
+            fetched = set(took) <= resolutions.fetched_names(wanted)
+            pins = self._pins(python, args, set(took), cwd, env, log, refresh=not fetched)[0]
         stale = sorted(name for name, version in took.items() if pins is None or pins.get(name) != version)
         if not stale:
             return list(args), set(took)
@@ -246,18 +251,29 @@ class Installer:
         return ["--upgrade", *args], None
 
     def _pins(
-        self, python: Path, args: Sequence[str], names: set[str], cwd: Path, env: Mapping[str, str], log: Path
+        self,
+        python: Path,
+        args: Sequence[str],
+        names: set[str],
+        cwd: Path,
+        env: Mapping[str, str],
+        log: Path,
+        *,
+        refresh: bool,
     ) -> tuple[dict[str, str] | None, bool]:
         """The version of each of ``names`` (and of ``args``' requirements, as they ask) that the index
-        offers this Python now: ``uv pip compile --no-deps --refresh``, one round for all. None when it
-        fails, with whether uv refused (a name gone from the index) rather than could not answer."""
+        offers this Python now: ``uv pip compile --no-deps --refresh``, one round for all; ``--offline``
+        instead of ``--refresh`` when this run fetched those pages already (uv's offline mode answers
+        from the pages, not from the wheels it cached, with ``--no-deps``). None when it fails, with
+        whether uv refused (a name gone from the index) rather than could not answer."""
         request = prefetch.request_file(log)
         plain = [arg for arg in args if plain_name(arg) is not None]
         try:
             write_atomic(request, "".join(f"{line}\n" for line in [*plain, *sorted(names)]))
         except OSError:
             return None, False
-        argv = [uv_bin(self.env_name), "pip", "compile", "--no-deps", "--refresh", "--no-header", "--no-annotate"]
+        argv = [uv_bin(self.env_name), "pip", "compile", "--no-deps", "--refresh" if refresh else "--offline"]
+        argv += ["--no-header", "--no-annotate"]
         lines: list[str] = []
         outcome = run_logged(
             [*argv, "--python", str(python), str(request)],

@@ -185,6 +185,11 @@ class OnlineResolutions:
             return False
         return any(self._order.get(other, mine) < mine for other in self._setting_up)
 
+    def fetched_names(self, wanted: Plan) -> set[str]:
+        """The names whose pages this run fetched online under ``wanted``'s key."""
+        with self._changed:
+            return set(self._fresh.get(wanted.key, set()))
+
     def fetched(self, wanted: Plan, names: Iterable[str]) -> None:
         """The index pages of ``names`` were just fetched online under ``wanted``'s key, before any install
         (:mod:`orch.envs.prefetch`): envs waiting on them may install offline now."""
