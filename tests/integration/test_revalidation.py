@@ -33,6 +33,7 @@ pytestmark = pytest.mark.integration
 REVALIDATED = "# every page revalidated just before (uv pip compile --refresh)"
 LATER = "# resolved online earlier in this run"
 NEWER = "# the offline install took another version than the index offers now"
+ANSWERED = "the versions the index offers this Python, as uv named them to another env of this run"
 TOX_INI = """\
 [tox]
 env_list = a, b
@@ -191,3 +192,20 @@ def test_a_name_gone_from_the_index_is_dropped_and_the_install_goes_online(proj,
     assert log[1] == "# revalidating the pages failed: installing online", log
     assert "--offline" not in log[2] and "pip install" in log[2] and len(log) == 3, log
     assert all(gone not in names for names in kept(proj).values())
+
+
+def test_envs_of_one_python_ask_the_index_once(project, tmp_path, index) -> None:
+    """Twenty envs of one Python with the same deps (bench_scale.py's project): the first that checks an
+    offline install asks uv, the others take its answer, without a process each."""
+    publish(index[0], "alpha", "1.0")
+    ini = TOX_INI.replace("env_list = a, b", "env_list = a, b, c").replace("python3.13", "python3.12")
+    ini += "[testenv:c]\nbase_python = python3.12\ndepends = b\n"
+    proj = project({"tox.ini": ini}, cache=tmp_path / "orch-cache", env={"UV_INDEX_URL": index[1]})
+    proj.run("run").assert_success()  # a resolves online and keeps its names for b and c (the same Python)
+    assert "pip compile --no-deps --offline" in lines(proj, "b")[0], lines(proj, "b")
+    assert lines(proj, "c")[0] == f"# {ANSWERED}", lines(proj, "c")
+    again(proj)  # with names kept: a asks online, b and c take its answer
+    assert "pip compile --no-deps --refresh" in lines(proj, "a")[0]
+    for env in ("b", "c"):
+        assert lines(proj, env)[0] == f"# {ANSWERED}", lines(proj, env)
+        assert lines(proj, env)[1].endswith(LATER) and len(lines(proj, env)) == 2

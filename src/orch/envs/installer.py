@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from orch.execute import Outcome
 
 INSTALLERS = ("uv", "pip")
+ANSWERED = "the versions the index offers this Python, as uv named them to another env of this run"
 # tox's defaults list only the lower-case proxy names; tools honour both spellings.
 _PASSED = (*DEFAULT_PASS_ENV, "PATH", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "all_proxy")
 
@@ -170,7 +171,7 @@ class Installer:
             need = wanted._replace(names=frozenset(known | wanted.names))
             answered = resolutions.covers(need, self.env_name)  # another env of the run fetched (or fetches) them
             with contextlib.nullcontext(set[str]()) if answered else resolutions.resolving(need, self.env_name) as mine:
-                pins, refused = self._pins(python, args, set(need.names), cwd, env, log, refresh=not answered)
+                pins, refused = self._pins(python, args, need, cwd, env, log, resolutions, refresh=not answered)
                 if pins is None:
                     _note(log, "revalidating the pages failed: installing online")
                     if refused and not answered:  # a name gone from the index: keep what the online install takes
@@ -238,7 +239,8 @@ class Installer:
         took = {name: version for name, version in installed_versions(lines).items() if name not in wanted.local}
         if pins is None and took:  # asked offline when this run fetched every page already
             fetched = set(took) <= resolutions.fetched_names(wanted)
-            pins = self._pins(python, args, set(took), cwd, env, log, refresh=not fetched)[0]
+            asked = wanted._replace(names=frozenset(took))
+            pins = self._pins(python, args, asked, cwd, env, log, resolutions, refresh=not fetched)[0]
         stale = sorted(name for name, version in took.items() if pins is None or pins.get(name) != version)
         if not stale:
             return list(args), set(took)
@@ -254,20 +256,28 @@ class Installer:
         self,
         python: Path,
         args: Sequence[str],
-        names: set[str],
+        asked: Plan,
         cwd: Path,
         env: Mapping[str, str],
         log: Path,
+        resolutions: OnlineResolutions,
         *,
         refresh: bool,
     ) -> tuple[dict[str, str] | None, bool]:
-        """The version of each of ``names`` (and of ``args``' requirements, as they ask) that the index
+        """The version of each of ``asked``'s names (and of ``args``' requirements, as they ask) that the index
         offers this Python now: ``uv pip compile --no-deps --refresh``, one round for all; ``--offline``
         instead of ``--refresh`` when this run fetched those pages already (uv's offline mode answers
         from the pages, not from the wheels it cached, with ``--no-deps``). None when it fails, with
-        whether uv refused (a name gone from the index) rather than could not answer."""
-        request = prefetch.request_file(log)
+        whether uv refused (a name gone from the index) rather than could not answer. An answer is kept
+        for the run: envs of the same Python asking about the same requirements get it without a process."""
         plain = [arg for arg in args if plain_name(arg) is not None]
+        names = set(asked.names)
+        question = (asked.key, os.path.realpath(python), tuple(plain))  # the index, the Python, the specifiers
+        known = resolutions.answer(question, names)
+        if known is not None:
+            _note(log, ANSWERED)
+            return known, False
+        request = prefetch.request_file(log)
         try:
             write_atomic(request, "".join(f"{line}\n" for line in [*plain, *sorted(names)]))
         except OSError:
@@ -282,7 +292,11 @@ class Installer:
             log,
             on_output=lambda line: lines.append(line.decode("utf-8", errors="replace")),
         )
-        return (pinned(lines), False) if outcome.ok else (None, outcome.status is Status.EXITED)
+        if not outcome.ok:
+            return None, outcome.status is Status.EXITED
+        pins = pinned(lines)
+        resolutions.told(question, pins)
+        return pins, False
 
     def _run(
         self, python: Path, args: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path, note: str = ""

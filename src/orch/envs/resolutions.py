@@ -126,6 +126,7 @@ class OnlineResolutions:
         self._resolving: list[tuple[tuple[tuple[str, str], ...], frozenset[str]]] = []
         self._order: dict[str, int] = {}
         self._setting_up: set[str] = set()  # envs being set up that have not reached their install
+        self._answers: dict[object, dict[str, str]] = {}  # the versions uv named, by question (Installer._pins)
 
     def rank(self, names: Sequence[str]) -> None:
         """The run's order: of two envs about to resolve the same packages, the earlier goes online."""
@@ -184,6 +185,19 @@ class OnlineResolutions:
         if mine is None:
             return False
         return any(self._order.get(other, mine) < mine for other in self._setting_up)
+
+    def answer(self, question: object, names: Iterable[str]) -> dict[str, str] | None:
+        """The versions of ``names`` the index offers, as uv named them in this run for ``question``
+        (the environment, folder, interpreter and requirements asked with); None unless all are known."""
+        with self._changed:
+            known = self._answers.get(question, {})
+            wanted = set(names)
+            return {name: known[name] for name in wanted} if wanted <= set(known) else None
+
+    def told(self, question: object, pins: Mapping[str, str]) -> None:
+        """Keep uv's answer to ``question`` for the run's other envs."""
+        with self._changed:
+            self._answers.setdefault(question, {}).update(pins)
 
     def fetched_names(self, wanted: Plan) -> set[str]:
         """The names whose pages this run fetched online under ``wanted``'s key."""

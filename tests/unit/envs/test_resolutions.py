@@ -164,3 +164,13 @@ def test_a_venv_is_created_after_the_first_env_reached_its_install() -> None:
     runs.decided("a")  # a reached its install
     later.join(10)
     assert created == ["c"]
+
+
+def test_uvs_answers_are_kept_for_the_run_by_question() -> None:
+    resolutions = OnlineResolutions()
+    question = ("index", "/usr/bin/python3.12", ("pytest<9",))
+    assert resolutions.answer(question, {"pytest"}) is None
+    resolutions.told(question, {"pytest": "8.4.2", "pluggy": "1.6.0"})
+    assert resolutions.answer(question, {"pytest"}) == {"pytest": "8.4.2"}
+    assert resolutions.answer(question, {"pytest", "tomli"}) is None  # not all asked before: ask uv
+    assert resolutions.answer(("index", "/usr/bin/python3.13", ("pytest<9",)), {"pytest"}) is None
