@@ -13,9 +13,12 @@ import importlib
 import os
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from orch.builders.api import BuildError
+
+if TYPE_CHECKING:
+    from build import ProjectBuilder
 
 
 class Declared(NamedTuple):
@@ -44,9 +47,13 @@ def declared_backend(source_dir: Path, what: str) -> Declared:
         probe = ProjectBuilder(source_dir)
     except (BuildException, ValueError) as exc:  # ValueError: a backend-path outside the tree, a file not UTF-8
         raise BuildError(f"cannot build {what} of {source_dir}: {exc}") from None
-    name = getattr(probe, "_backend", None)  # build keeps it private; a generic name if that changes
-    backend = name if isinstance(name, str) else "the build backend"
-    return Declared(backend, _backend_path(source_dir, table), sorted(probe.build_system_requires))
+    return Declared(backend_name(probe), _backend_path(source_dir, table), sorted(probe.build_system_requires))
+
+
+def backend_name(builder: ProjectBuilder) -> str:
+    """The ``build-backend`` of the project (``build`` keeps it private; a generic name if that changes)."""
+    name = getattr(builder, "_backend", None)
+    return name if isinstance(name, str) else "the build backend"
 
 
 def _build_system(source_dir: Path) -> object:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orch.builders.api import BuildError
+from orch.config.typed import canonical_name
 from orch.envs.api import EnvSetupError
 from orch.envs.installer import Installer, installer_environ, uv_bin
 from orch.envs.site import site_packages
@@ -52,7 +53,7 @@ def normalise(requirements: Iterable[str]) -> list[str]:
     """Sorted, de-duplicated requirements in packaging's spelling, names normalised (PEP 503)."""
     texts = list(requirements)
     if all(_NAME.fullmatch(text) for text in texts):  # bare names ("hatchling"): no packaging import
-        return sorted({re.sub(r"[-_.]+", "-", text).lower() for text in texts})
+        return sorted({canonical_name(text) for text in texts})
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from orch.builders.api import Artifact, BuildError, BuildRequest
-from orch.builders.declared import Declared, check_project, declared_backend
+from orch.builders.declared import Declared, backend_name, check_project, declared_backend
 from orch.builders.isolation import BuildEnvs
 from orch.envs.installer import installer_environ
 from orch.execute import Outcome, Request, Status, execute
@@ -65,12 +65,6 @@ def sdist_artifact(path: Path) -> Artifact:
     except InvalidSdistFilename as exc:
         raise BuildError(f"{path.name} cannot be installed: {exc}") from None
     return Artifact(path, "sdist", str(name), str(version))
-
-
-def backend_name(builder: ProjectBuilder) -> str:
-    """The ``build-backend`` of the project (``build`` keeps it private; a generic name if that changes)."""
-    name = getattr(builder, "_backend", None)
-    return name if isinstance(name, str) else "the build backend"
 
 
 class BackendFailed(subprocess.CalledProcessError):
@@ -187,11 +181,7 @@ class Pep517:
         answer = self._call_hooks(python, source_dir, declared, hooks, doing, distribution, chained)
         answers = answer["answers"]
         if len(answers) < len(hooks):  # the backend asked for requirements: build in an env that has them
-            extra = [str(requirement) for requirement in answers[0]]
-            python = self.envs.with_extra(
-                request.build_python, declared.requires, extra, log=log, environ=environ, note=note
-            )
-            answers = self._call_hooks(python, source_dir, declared, hooks[1:], doing, distribution)["answers"]
+            answers = self._with_extra(answers[0], source_dir, declared, hooks[1:], doing, distribution)
             return out_dir / str(answers[-1]), None
         built, unpacked = out_dir / str(answers[len(hooks) - 1]), answer.get("unpacked")
         if chained is None or not unpacked:
@@ -200,14 +190,32 @@ class Pep517:
             return built, None
         wheel_answers = answers[len(hooks) :]
         if len(wheel_answers) < len(chained.hooks):  # requirements for the wheel: as above, in the sdist's folder
-            extra = [str(requirement) for requirement in wheel_answers[0]]
-            python = self.envs.with_extra(
-                request.build_python, declared.requires, extra, log=log, environ=environ, note=note
+            wheel_answers = self._with_extra(
+                wheel_answers[0], Path(unpacked), declared, chained.hooks[1:], chained.doing, "wheel"
             )
-            wheel_answers = self._call_hooks(
-                python, Path(unpacked), declared, chained.hooks[1:], chained.doing, "wheel"
-            )["answers"]
         return built, out_dir / str(wheel_answers[-1])
+
+    def _with_extra(
+        self,
+        extra: Sequence[object],
+        source_dir: Path,
+        declared: Declared,
+        hooks: list[tuple[str, list[Any]]],
+        doing: str,
+        distribution: Distribution,
+    ) -> list[Any]:
+        """The answers of ``hooks``, called in a build env that also has the ``extra`` requirements the
+        backend asked for."""
+        request = self.request
+        python = self.envs.with_extra(
+            request.build_python,
+            declared.requires,
+            [str(requirement) for requirement in extra],
+            log=request.log,
+            environ=request.environ,
+            note=request.note,
+        )
+        return list(self._call_hooks(python, source_dir, declared, hooks, doing, distribution)["answers"])
 
     def _call_hooks(
         self,

@@ -40,6 +40,7 @@ from orch.envs.resolutions import (
     MODE,
     OnlineResolutions,
     Plan,
+    installed_names,
     installed_versions,
     pinned,
     plain_name,
@@ -207,7 +208,7 @@ class Installer:
         with record as resolved:
             outcome, lines = self._run(python, args, cwd, env, log)
             if outcome.ok:
-                installed = set(installed_versions(lines))
+                installed = installed_names(lines)
                 resolved.update(installed)
                 return installed
         message = f"{self.env_name}: installing {what} failed ({outcome.problem}), see {log}"
